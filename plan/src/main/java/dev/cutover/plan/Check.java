@@ -1,0 +1,58 @@
+package dev.cutover.plan;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A named measurement. It has exactly one source; {@code pass} judges the number it yields (an HTTP
+ * check may instead, or also, pass on its {@code expect}). {@code timeout} bounds one measurement.
+ */
+public record Check(String name, Source source, Comparison pass, MinSamples minSamples,
+    Duration timeout) {
+  public Check {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(timeout, "timeout");
+  }
+
+  public Optional<Comparison> passCondition() {
+    return Optional.ofNullable(pass);
+  }
+
+  /** Where a check's number comes from. */
+  public sealed interface Source permits SqlQuery, PromQuery, HttpProbe {
+    /** The connection this source uses, if it uses one. */
+    Optional<String> connection();
+  }
+
+  /** One row back; the column {@code value}, else the only numeric column. */
+  public record SqlQuery(String connectionName, String query) implements Source {
+    @Override
+    public Optional<String> connection() {
+      return Optional.of(connectionName);
+    }
+  }
+
+  /** An instant query; a single sample, or several combined by {@code reduce}. */
+  public record PromQuery(String connectionName, String query, Reduce reduce) implements Source {
+    @Override
+    public Optional<String> connection() {
+      return Optional.of(connectionName);
+    }
+  }
+
+  /** An HTTP request whose response is judged by {@code expect}, or yields a number at {@code value}. */
+  public record HttpProbe(HttpCall call, Expect expect, String valuePath) implements Source {
+    @Override
+    public Optional<String> connection() {
+      return call.connection();
+    }
+  }
+
+  /** How several Prometheus samples become one number. */
+  public enum Reduce { MAX, MIN, SUM, AVG }
+
+  /** Fewer rows than {@code atLeast} behind the figure makes the measurement NO_DATA. */
+  public record MinSamples(String query, long atLeast) {}
+}
