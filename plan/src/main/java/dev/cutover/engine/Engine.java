@@ -852,6 +852,9 @@ public final class Engine {
     w.stepError = null;
     w.holds.clear();
     w.approval = null;
+    if (w.promoteAt != null) {
+      decide(w, now, w.promoteBy, "promote", false, "rejected: rolling back before the fresh measurements settled");
+    }
     w.promoteAt = null;
     w.promoteBy = null;
     w.pendingStage = null;

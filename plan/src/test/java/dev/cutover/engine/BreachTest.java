@@ -1,0 +1,96 @@
+package dev.cutover.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cutover.plan.Comparison;
+import dev.cutover.plan.Rule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class BreachTest {
+  static Rule rule(Duration forDuration, Rule.Failures failures) {
+    return new Rule("c", Duration.ofMinutes(1), forDuration, failures, Rule.Severity.CRITICAL,
+        Duration.ofHours(6), Duration.ofHours(1), Rule.Scope.ALL, null, 3, Rule.OnInconclusive.HOLD);
+  }
+
+  /** One measurement a minute, oldest first: P pass, F fail, E error, N no data. */
+  static List<Measurement> minutes(String outcomes) {
+    List<Measurement> out = new ArrayList<>();
+    for (int i = 0; i < outcomes.length(); i++) {
+      Outcome o = switch (outcomes.charAt(i)) {
+        case 'P' -> Outcome.PASS;
+        case 'F' -> Outcome.FAIL;
+        case 'E' -> Outcome.ERROR;
+        default -> Outcome.NO_DATA;
+      };
+      out.add(new Measurement(i * 60_000L, o, null, ""));
+    }
+    return out;
+  }
+
+  static Stream<Arguments> cases() {
+    Duration five = Duration.ofMinutes(5);
+    Rule.Failures threeOfFive = new Rule.Failures(3, 5);
+    return Stream.of(
+        Arguments.of("latest failed, no window", null, null, "PPF", true),
+        Arguments.of("latest passed after failures", null, null, "FFP", false),
+        Arguments.of("an error after a failure keeps the breach", null, null, "PFE", true),
+        Arguments.of("no data never fails", null, null, "NNNN", false),
+        Arguments.of("errors never fail", null, null, "EEEE", false),
+        Arguments.of("for 5m: failing from 0 to 5 minutes", five, null, "FFFFFF", true),
+        Arguments.of("for 5m: failing only 4 minutes", five, null, "PFFFFF", false),
+        Arguments.of("for 5m: one pass inside the window", five, null, "FFFPFFF", false),
+        Arguments.of("for 5m: errors inside the run neither break nor count", five, null, "FFEEFF", true),
+        Arguments.of("for 5m: the run must end in a failure", five, null, "FFFFFFP", false),
+        Arguments.of("3/5: three of the last five", null, threeOfFive, "FPFPF", true),
+        Arguments.of("3/5: two of the last five", null, threeOfFive, "FFPPFP", false),
+        Arguments.of("3/5: old failures slide out", null, threeOfFive, "FFFPPPFP", false),
+        Arguments.of("3/5: errors are not counted as measurements", null, threeOfFive, "FEFEPEF", true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void breachFollowsTheRuleWindow(String name, Duration forDuration, Rule.Failures failures, String outcomes, boolean breached) {
+    assertThat(Breach.breached(rule(forDuration, failures), minutes(outcomes))).isEqualTo(breached);
+  }
+
+  static Stream<Arguments> judgements() {
+    return Stream.of(
+        Arguments.of(">= 95", 95.0, Outcome.PASS),
+        Arguments.of(">= 95", 94.999, Outcome.FAIL),
+        Arguments.of("< 0.05", 0.05, Outcome.FAIL),
+        Arguments.of("< 0.05", 0.0499, Outcome.PASS),
+        Arguments.of("== 0", 0.0, Outcome.PASS),
+        Arguments.of("!= 0", 0.0, Outcome.FAIL),
+        Arguments.of("between 1 and 5", 1.0, Outcome.PASS),
+        Arguments.of("between 1 and 5", 5.0, Outcome.PASS),
+        Arguments.of("between 1 and 5", 5.0001, Outcome.FAIL),
+        Arguments.of("<= 30", Double.NaN, Outcome.NO_DATA),
+        Arguments.of("<= 30", null, Outcome.NO_DATA));
+  }
+
+  @ParameterizedTest(name = "{1} against \"{0}\" is {2}")
+  @MethodSource("judgements")
+  void boundariesAreExactAndMissingValuesAreNoData(String pass, Double value, Outcome expected) {
+    Measurement m = Judge.judge(Reading.value("c", value, null), Comparison.parse(pass).orElseThrow(), 0);
+    assertThat(m.outcome()).isEqualTo(expected);
+  }
+
+  @org.junit.jupiter.api.Test
+  void sourceErrorsAndNoDataPassThroughAndUnmetExpectationsFail() {
+    Comparison any = Comparison.parse(">= 0").orElseThrow();
+    assertThat(Judge.judge(Reading.error("c", "timeout after 10s"), any, 0))
+        .isEqualTo(new Measurement(0, Outcome.ERROR, null, "timeout after 10s"));
+    assertThat(Judge.judge(Reading.noData("c", "3 rows, fewer than minSamples 20"), any, 0).outcome())
+        .isEqualTo(Outcome.NO_DATA);
+    Measurement unmet = Judge.judge(Reading.expectations("c", null, List.of("status 503, expected 200"), ""), null, 0);
+    assertThat(unmet.outcome()).isEqualTo(Outcome.FAIL);
+    assertThat(unmet.reason()).isEqualTo("status 503, expected 200");
+    assertThat(Judge.judge(Reading.expectations("c", null, List.of(), ""), null, 0).outcome()).isEqualTo(Outcome.PASS);
+  }
+}
