@@ -1,0 +1,25 @@
+package dev.cutover.workflows;
+
+import java.util.List;
+
+/** The {@code ApplicationFailure} types activities fail with, and which of them retrying cannot fix. */
+public final class FailureTypes {
+  /** The target answered 4xx (other than 408 and 429): the request itself is wrong. */
+  public static final String CLIENT_ERROR = "ClientError";
+  /** The response did not meet the plan's {@code expect}. */
+  public static final String EXPECTATION_FAILED = "ExpectationFailed";
+  /** The value read back differs from the value just set (retried a few times first). */
+  public static final String READ_BACK_MISMATCH = "ReadBackMismatch";
+  /** The plan fragment or a secret reference cannot be used (e.g. an unset environment variable). */
+  public static final String INVALID_REQUEST = "InvalidRequest";
+  /** A timeout, a refused connection or a 5xx: worth trying again. */
+  public static final String UNAVAILABLE = "Unavailable";
+
+  /** Failure types the activity's own retry policy does not retry. */
+  public static final List<String> NOT_RETRIED_BY_ACTIVITY = List.of(CLIENT_ERROR, EXPECTATION_FAILED, INVALID_REQUEST);
+
+  /** Failure types that hold the cutover for a person instead of being retried with backoff. */
+  public static final List<String> HOLD = List.of(CLIENT_ERROR, EXPECTATION_FAILED, INVALID_REQUEST, READ_BACK_MISMATCH);
+
+  private FailureTypes() {}
+}
