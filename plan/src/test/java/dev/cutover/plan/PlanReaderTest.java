@@ -159,4 +159,19 @@ class PlanReaderTest {
     Plan p = PlanReader.read(Files.readString(file));
     assertThat(file.getFileName().toString()).isEqualTo(p.name() + ".yaml");
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("examples")
+  void theNormalizedJsonReadsBackToTheSamePlan(Path file) throws IOException {
+    Plan p = PlanReader.read(Files.readString(file));
+    assertThat(PlanReader.fromTree(PlanJson.write(p))).isEqualTo(p);
+  }
+
+  @Test
+  void theSummaryShowsStagesGatesAndTheShortestDuration() throws IOException {
+    Plan p = PlanReader.read(Files.readString(Path.of("..", "examples", "full-pass-v2.yaml")));
+    String text = PlanSummary.text(p);
+    assertThat(text).contains("1. canary       10%", "gate   success_rate >= 95, every 1h [critical]",
+        "error_rate < 0.05, every 1m, for 5m [critical]", "shortest possible duration: 17d");
+  }
 }

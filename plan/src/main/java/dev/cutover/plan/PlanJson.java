@@ -1,0 +1,217 @@
+package dev.cutover.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a plan back as JSON with every default spelled out: what {@code cutover lint --output
+ * json} prints, and what {@link PlanReader} reads back to an equal plan.
+ */
+public final class PlanJson {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  private PlanJson() {}
+
+  public static ObjectNode write(Plan p) {
+    ObjectNode o = F.objectNode();
+    o.put("version", p.version());
+    o.put("name", p.name());
+    if (p.description() != null) {
+      o.put("description", p.description());
+    }
+    ObjectNode conns = o.putObject("connections");
+    p.connections().forEach((k, c) -> conns.set(k, connection(c)));
+    ObjectNode checks = o.putObject("checks");
+    p.checks().forEach((k, c) -> checks.set(k, check(c)));
+    if (p.traffic() != null) {
+      ObjectNode t = o.putObject("traffic");
+      t.set("set", call(p.traffic().set()));
+      if (p.traffic().get() != null) {
+        t.set("get", call(p.traffic().get()).put("value", p.traffic().valuePath()));
+      }
+    }
+    if (p.flagsApi() != null) {
+      ObjectNode t = o.putObject("flagsApi");
+      t.set("set", call(p.flagsApi().set()));
+      if (p.flagsApi().get() != null) {
+        t.set("get", call(p.flagsApi().get()).put("value", p.flagsApi().valuePath()));
+      }
+    }
+    if (p.window() != null) {
+      o.put("window", p.window().text());
+    }
+    o.set("prerequisites", rules(p.prerequisites()));
+    ArrayNode stages = o.putArray("stages");
+    for (Stage s : p.stages()) {
+      ObjectNode n = stages.addObject();
+      n.put("name", s.name());
+      if (s.percent() != null) {
+        n.put("percent", s.percent());
+      }
+      if (!s.flags().isEmpty()) {
+        n.set("flags", values(s.flags()));
+      }
+      if (!s.revert().isEmpty()) {
+        n.set("revert", values(s.revert()));
+      }
+      n.put("soak", Durations.format(s.soak()));
+      n.put("every", Durations.format(s.every()));
+      n.set("gates", rules(s.gates()));
+      n.put("approval", s.approval());
+      if (!s.actions().isEmpty()) {
+        n.set("actions", actions(s.actions()));
+      }
+      if (s.window() != null) {
+        n.put("window", s.window().text());
+      }
+    }
+    o.set("watch", rules(p.watch()));
+    ObjectNode rb = o.putObject("rollback");
+    rb.put("percent", p.rollback().percent());
+    if (p.rollback().drain() != null) {
+      Rollback.Drain d = p.rollback().drain();
+      rb.putObject("drain").put("check", d.check()).put("timeout", Durations.format(d.timeout()))
+          .put("every", Durations.format(d.every()));
+    }
+    rb.put("then", p.rollback().then().name().toLowerCase());
+    if (!p.rollback().actions().isEmpty()) {
+      rb.set("actions", actions(p.rollback().actions()));
+    }
+    ObjectNode ap = o.putObject("approvals");
+    ArrayNode approvers = ap.putArray("approvers");
+    p.approvals().approvers().forEach(approvers::add);
+    ap.put("fourEyes", p.approvals().fourEyes());
+    if (p.notifications() != null) {
+      ObjectNode n = o.putObject("notify").put("webhook", p.notifications().webhook());
+      if (p.notifications().every() != null) {
+        n.put("every", Durations.format(p.notifications().every()));
+      }
+    }
+    return o;
+  }
+
+  private static ObjectNode connection(Connection c) {
+    ObjectNode n = F.objectNode();
+    n.put(c.kind().name().toLowerCase(), c.url());
+    if (c.user() != null) {
+      n.put("user", c.user());
+    }
+    if (c.password() != null) {
+      n.put("password", c.password());
+    }
+    if (!c.headers().isEmpty()) {
+      ObjectNode h = n.putObject("headers");
+      c.headers().forEach(h::put);
+    }
+    return n;
+  }
+
+  private static ObjectNode check(Check c) {
+    ObjectNode n = F.objectNode();
+    if (c.source() instanceof Check.SqlQuery q) {
+      n.put("sql", q.connectionName()).put("query", q.query());
+      if (c.minSamples() != null) {
+        n.putObject("minSamples").put("query", c.minSamples().query()).put("atLeast", c.minSamples().atLeast());
+      }
+    } else if (c.source() instanceof Check.PromQuery q) {
+      n.put("prometheus", q.connectionName()).put("query", q.query());
+      if (q.reduce() != null) {
+        n.put("reduce", q.reduce().name().toLowerCase());
+      }
+    } else if (c.source() instanceof Check.HttpProbe h) {
+      n.setAll(call(h.call()));
+      if (h.expect() != null) {
+        n.set("expect", expect(h.expect()));
+      }
+      if (h.valuePath() != null) {
+        n.put("value", h.valuePath());
+      }
+    }
+    if (c.pass() != null) {
+      n.put("pass", c.pass().toString());
+    }
+    n.put("timeout", Durations.format(c.timeout()));
+    return n;
+  }
+
+  private static ObjectNode call(HttpCall c) {
+    ObjectNode n = F.objectNode();
+    n.put("http", c.method() + " " + c.target());
+    if (!c.headers().isEmpty()) {
+      ObjectNode h = n.putObject("headers");
+      c.headers().forEach(h::put);
+    }
+    if (c.body() != null) {
+      n.put("body", c.body());
+    }
+    return n;
+  }
+
+  private static ObjectNode expect(Expect e) {
+    ObjectNode n = F.objectNode();
+    if (e.status() != null) {
+      n.put("status", e.status());
+    }
+    if (!e.json().isEmpty()) {
+      n.set("json", values(e.json()));
+    }
+    return n;
+  }
+
+  private static ObjectNode values(Map<String, JsonNode> m) {
+    ObjectNode n = F.objectNode();
+    m.forEach(n::set);
+    return n;
+  }
+
+  private static ArrayNode actions(List<Action> actions) {
+    ArrayNode a = F.arrayNode();
+    for (Action action : actions) {
+      if (action instanceof Action.Http h) {
+        ObjectNode n = call(h.call());
+        if (h.expect() != null) {
+          n.set("expect", expect(h.expect()));
+        }
+        a.add(n);
+      } else if (action instanceof Action.Wait w) {
+        a.addObject().putObject("wait").put("check", w.check()).put("timeout", Durations.format(w.timeout()))
+            .put("every", Durations.format(w.every()));
+      }
+    }
+    return a;
+  }
+
+  private static ArrayNode rules(List<Rule> rules) {
+    ArrayNode a = F.arrayNode();
+    for (Rule r : rules) {
+      ObjectNode n = a.addObject();
+      n.put("check", r.check());
+      n.put("every", Durations.format(r.every()));
+      if (r.forDuration() != null) {
+        n.put("for", Durations.format(r.forDuration()));
+      }
+      if (r.failures() != null) {
+        n.put("failures", r.failures().toString());
+      }
+      n.put("severity", r.severity().name().toLowerCase());
+      n.put("escalateAfter", Durations.format(r.escalateAfter()));
+      n.put("grace", Durations.format(r.grace()));
+      n.put("rollback", r.rollback().name().toLowerCase());
+      if (r.pass() != null) {
+        n.put("pass", r.pass().toString());
+      }
+      n.put("errorLimit", r.errorLimit());
+      n.put("onInconclusive", r.onInconclusive().name().toLowerCase());
+    }
+    return a;
+  }
+
+  static String durationOrNull(Duration d) {
+    return d == null ? null : Durations.format(d);
+  }
+}
