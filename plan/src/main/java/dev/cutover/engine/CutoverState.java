@@ -1,5 +1,6 @@
 package dev.cutover.engine;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.plan.Rule;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Map;
  * continue-as-new and the {@code status} query shows it. Times are epoch milliseconds of workflow
  * time. Built and changed only by {@link Engine}.
  *
+ * @param at the time of the last event the engine processed
  * @param phase where the cutover is (never HELD or ROLLBACK_FAILED: see {@link #displayState})
  * @param stage index of the current stage; -1 before the first
  * @param pendingStage the stage waiting for its window, if any
@@ -23,8 +25,9 @@ import java.util.Map;
  * @param holds what keeps the cutover from promoting until an operator resumes
  * @param decisions the most recent decisions, newest last, with who and why
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record CutoverState(
-    String plan, String startedBy, long startedAt, int attempt, int rollbacks,
+    String plan, String startedBy, long startedAt, long at, int attempt, int rollbacks,
     State phase, long phaseSince,
     int stage, Integer pendingStage, Long waitUntil, Long stageStartedAt,
     Integer percent, Map<String, JsonNode> flags, List<Integer> entered,
@@ -54,25 +57,33 @@ public record CutoverState(
   }
 
   /** The soak clock: passing time accumulated, and since when it has been running (null: stopped). */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Soak(long accumulated, Long runningSince, boolean promoted) {}
 
   /** An effect being carried out; {@code orphaned} when a rollback began while it was in flight. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record InFlightEffect(long seq, Step step, boolean orphaned) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
 
   public record Approval(String stage, String by, long at, String comment) {}
 
   /** Something keeping the cutover from promoting until {@code resume}. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Hold(Kind kind, String subject, String by, String reason, long since) {
     public enum Kind { PAUSED, INCONCLUSIVE, APPLY_FAILED, STAGE_ROLLED_BACK }
   }
 
   /** The latest rollback: why, who, scope, and how its steps went. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record RollbackInfo(String reason, String by, long startedAt, Rule.Scope scope,
       int failures, String lastError, Long completedAt, String note) {}
 
   /** A breach, an inconclusive rule or a rollback, kept for the status and the ledger. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Incident(long at, String stage, String kind, String subject, String text) {}
 
   /** A decision: an operator's signal (accepted or rejected, with why) or the engine's own move. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Decision(long at, String by, String action, boolean accepted, String text) {}
 }

@@ -86,6 +86,7 @@ public final class Engine {
   public Transition on(CutoverState state, Event event) {
     W w = W.of(state);
     long now = event.at();
+    w.at = Math.max(w.at, now);
     if (event instanceof Event.SignalReceived s) {
       onSignal(w, s.signal(), now);
     } else if (w.phase.terminal()) {
@@ -101,46 +102,55 @@ public final class Engine {
     return w.transition();
   }
 
-  /** The earliest time something comes due (a measurement, a soak, a deadline), or MAX_VALUE. */
+  /**
+   * The earliest time after the last event at which something comes due (a measurement, a soak, a
+   * deadline, a window), or MAX_VALUE when only a signal can move the cutover on. Times at or
+   * before the last event have already been acted on, or wait for something else (a measurement in
+   * flight, a resume), so they never count: a caller sleeping until this time always makes progress.
+   */
   public long nextWakeAt(CutoverState s) {
+    return dueTimes(s).stream().filter(t -> t > s.at()).min(Long::compare).orElse(Long.MAX_VALUE);
+  }
+
+  private List<Long> dueTimes(CutoverState s) {
+    List<Long> times = new ArrayList<>();
     if (s.phase().terminal() || s.phase() == State.ROLLED_BACK) {
-      return Long.MAX_VALUE;
+      return times;
     }
-    long t = Long.MAX_VALUE;
     for (RuleState r : s.rules().values()) {
       if (r.inFlight() == null) {
-        t = Math.min(t, r.nextDueAt());
+        times.add(r.nextDueAt());
       }
       if (r.breachedSince() != null && (r.role() == Role.GATE || r.role() == Role.WATCH)) {
         Rule rule = rule(r);
         Rule.Severity sev = effectiveSeverity(r, rule, s.acknowledged());
         if (sev == Rule.Severity.HIGH) {
-          t = Math.min(t, r.breachedSince() + rule.grace().toMillis());
+          times.add(r.breachedSince() + rule.grace().toMillis());
         } else if (sev == Rule.Severity.MEDIUM) {
-          t = Math.min(t, r.breachedSince() + rule.escalateAfter().toMillis());
+          times.add(r.breachedSince() + rule.escalateAfter().toMillis());
         }
       }
     }
     if ((s.phase() == State.SOAKING || s.phase() == State.AWAITING_APPROVAL) && s.soak().runningSince() != null) {
       long soak = stageOf(s.stage()).soak().toMillis();
-      t = Math.min(t, s.soak().runningSince() + Math.max(0, soak - s.soak().accumulated()));
+      times.add(s.soak().runningSince() + Math.max(0, soak - s.soak().accumulated()));
     }
     if (s.waitUntil() != null) {
-      t = Math.min(t, s.waitUntil());
+      times.add(s.waitUntil());
     }
     if (s.retryAt() != null) {
-      t = Math.min(t, s.retryAt());
+      times.add(s.retryAt());
     }
     if (s.stepIndex() < s.steps().size()) {
       Optional<Duration> timeout = waitTimeout(s.steps().get(s.stepIndex()));
       if (timeout.isPresent()) {
-        t = Math.min(t, s.stepStartedAt() + timeout.get().toMillis());
+        times.add(s.stepStartedAt() + timeout.get().toMillis());
       }
     }
     if (s.nextStatusAt() != null) {
-      t = Math.min(t, s.nextStatusAt());
+      times.add(s.nextStatusAt());
     }
-    return t;
+    return times;
   }
 
   // ------------------------------------------------------------------ the main loop
@@ -377,7 +387,7 @@ public final class Engine {
       return true;
     }
     Step step = w.steps.get(w.stepIndex);
-    if (step.isEffect()) {
+    if (step.carriedOutByWorker()) {
       w.seq++;
       w.effect = new InFlightEffect(w.seq, step, false);
       w.retryAt = null;
@@ -1164,7 +1174,7 @@ public final class Engine {
     return String.join(", ", parts);
   }
 
-  String describeStep(Step step) {
+  public String describeStep(Step step) {
     return switch (step.kind()) {
       case TRAFFIC -> "traffic set to " + step.percent() + "%";
       case FLAGS -> {
@@ -1185,6 +1195,7 @@ public final class Engine {
     String plan;
     String startedBy;
     long startedAt;
+    long at;
     int attempt;
     int rollbacks;
     State phase;
@@ -1218,7 +1229,7 @@ public final class Engine {
     final List<Command> commands = new ArrayList<>();
 
     static W initial(String plan, String startedBy, long now) {
-      return of(new CutoverState(plan, startedBy, now, 1, 0, State.CHECKING_PREREQUISITES, now, -1, null, null, null,
+      return of(new CutoverState(plan, startedBy, now, now, 1, 0, State.CHECKING_PREREQUISITES, now, -1, null, null, null,
           null, Map.of(), List.of(), List.of(), 0, 0, now, null, null, null, 0, new Soak(0, null, false), null, null,
           Map.of(), null, List.of(), List.of(), null, null, List.of(), List.of()));
     }
@@ -1228,6 +1239,7 @@ public final class Engine {
       w.plan = s.plan();
       w.startedBy = s.startedBy();
       w.startedAt = s.startedAt();
+      w.at = s.at();
       w.attempt = s.attempt();
       w.rollbacks = s.rollbacks();
       w.phase = s.phase();
@@ -1262,7 +1274,7 @@ public final class Engine {
     }
 
     CutoverState freeze() {
-      return new CutoverState(plan, startedBy, startedAt, attempt, rollbacks, phase, phaseSince, stage, pendingStage,
+      return new CutoverState(plan, startedBy, startedAt, at, attempt, rollbacks, phase, phaseSince, stage, pendingStage,
           waitUntil, stageStartedAt, percent, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(flags)),
           List.copyOf(entered), List.copyOf(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect,
           seq, soak, promoteAt, promoteBy, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rules)), approval,

@@ -1,5 +1,6 @@
 package dev.cutover.engine;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 import java.util.Objects;
 
@@ -8,6 +9,7 @@ import java.util.Objects;
  * judged only by its expectations), no data, or an error. {@code unmet} lists the HTTP
  * expectations that did not hold. {@code reason} is short and never holds a secret.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Reading(String check, Kind kind, Double value, List<String> unmet, String reason) {
   public enum Kind { VALUE, NO_DATA, ERROR }
 

@@ -1,5 +1,6 @@
 package dev.cutover.engine;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.cutover.plan.Rule;
 import java.util.List;
 import java.util.Objects;
@@ -10,6 +11,7 @@ import java.util.Objects;
  * when it is breached, its run of ERROR/NO_DATA outcomes and whether it was declared inconclusive.
  * {@code id} is the rule's path in the plan, e.g. {@code stages[1].gates[0]} or {@code watch[2]}.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record RuleState(String id, Role role, int stage, int index, String check, Rule.Severity severity,
     List<Measurement> recent, long nextDueAt, Long inFlight, Long breachedSince, int errorStreak,
     boolean inconclusive, long since) {

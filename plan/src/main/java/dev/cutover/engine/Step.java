@@ -1,5 +1,6 @@
 package dev.cutover.engine;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 import java.util.Objects;
@@ -11,6 +12,7 @@ import java.util.Objects;
  * key}; {@code WAIT} and {@code DRAIN} wait for a check to pass and are carried out by the engine
  * through measurements.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Step(Kind kind, int stage, int index, Integer percent, Map<String, JsonNode> flags, String key) {
   public enum Kind { TRAFFIC, FLAGS, ACTION, ROLLBACK_ACTION, WAIT, DRAIN }
 
@@ -20,7 +22,7 @@ public record Step(Kind kind, int stage, int index, Integer percent, Map<String,
   }
 
   /** Whether the worker carries it out (the others are waits the engine runs itself). */
-  public boolean isEffect() {
+  public boolean carriedOutByWorker() {
     return kind != Kind.WAIT && kind != Kind.DRAIN;
   }
 }

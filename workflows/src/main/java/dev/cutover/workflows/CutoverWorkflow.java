@@ -1,0 +1,52 @@
+package dev.cutover.workflows;
+
+import dev.cutover.engine.Status;
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * A production cutover (PLAN.md §3). Workflow type {@code CutoverWorkflow}, id {@code cutover-<plan
+ * name>}. Signals are durable even while no worker runs; every signal's outcome (accepted, or
+ * rejected with why) shows in {@link #status}. {@link #operate} does the same as a signal but
+ * answers at once, for the operator CLI.
+ */
+@WorkflowInterface
+public interface CutoverWorkflow {
+  /** Runs the cutover to COMPLETED or ABANDONED; fails at once, non-retryably, on an invalid plan. */
+  @WorkflowMethod
+  Status run(CutoverInput input);
+
+  @SignalMethod
+  void approve(SignalPayload payload);
+
+  @SignalMethod
+  void abort(SignalPayload payload);
+
+  @SignalMethod
+  void pause(SignalPayload payload);
+
+  @SignalMethod
+  void resume(SignalPayload payload);
+
+  @SignalMethod
+  void promote(SignalPayload payload);
+
+  @SignalMethod
+  void acknowledge(SignalPayload payload);
+
+  @SignalMethod
+  void retry(SignalPayload payload);
+
+  @SignalMethod
+  void abandon(SignalPayload payload);
+
+  /** Any of the signals above, answered with the decision it produced. */
+  @UpdateMethod
+  OperationResult operate(Operation operation);
+
+  @QueryMethod
+  Status status();
+}

@@ -1,0 +1,208 @@
+package dev.cutover.workflows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cutover.engine.Status;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CutoverWorkflowTest {
+  static final String PLAN = """
+      version: 1
+      name: shop
+      connections:
+        flags: { http: "http://flags.test" }
+        db: { postgres: "jdbc:postgresql://db/app" }
+      checks:
+        ok_rate: { sql: db, query: "SELECT 1 AS value", pass: ">= 95" }
+        errors: { sql: db, query: "SELECT 1 AS value", pass: "< 0.05" }
+      traffic:
+        set: { http: "PUT flags:/f", body: '{"value": ${percent}}' }
+      approvals: { approvers: [alice, bob], fourEyes: true }
+      stages:
+        - { name: canary, percent: 10, soak: 24h, every: 1h, gates: [ok_rate], approval: true }
+        - { name: half, percent: 50, soak: 48h, every: 6h, gates: [ok_rate], approval: true }
+        - { name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate] }
+      watch:
+        - { check: errors, every: 10m, for: 30m }
+      """;
+
+  static FakeWorld healthy() {
+    return new FakeWorld().value("ok_rate", 99).value("errors", 0.01);
+  }
+
+  static SignalPayload by(String who) {
+    return new SignalPayload(null, who, null, "test", null, null);
+  }
+
+  static SignalPayload approval(String stage, String who) {
+    return new SignalPayload(stage, who, "ok", null, null, null);
+  }
+
+  @Test
+  void seed001RunsItsWeeksToCompletedWithApprovalsSentMidSoak() {
+    FakeWorld world = new FakeWorld().value("schema_ready", 4).ok("health").value("success_rate", 99)
+        .value("stuck_imports", 0).value("error_rate", 0.01).value("p95_minutes", 10)
+        .value("in_flight_v2", 0).value("v1_calls", 0);
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(Tw.example("full-pass-v2.yaml")), "carol");
+      tw.sleep(Duration.ofHours(12));
+      wf.approve(approval("canary", "alice")); // mid-soak: kept, acts when the soak is met
+      tw.sleep(Duration.ofHours(13));
+      assertThat(wf.status().stage().name()).isEqualTo("half");
+      assertThat(world.traffic()).containsExactly(10, 50);
+      tw.sleep(Duration.ofHours(48));
+      assertThat(wf.status().state()).isEqualTo("AWAITING_APPROVAL");
+      wf.approve(approval("half", "bob"));
+      tw.sleep(Duration.ofDays(3));
+      wf.approve(approval("full", "alice")); // mid-soak of the 7-day stage
+      Status end = tw.result(wf);
+      assertThat(end.state()).isEqualTo("COMPLETED");
+      assertThat(world.traffic()).containsExactly(10, 50, 100);
+      assertThat(world.keys).contains("cutover-full-pass-v2/deprecate/actions/0");
+      assertThat(end.decisions()).anyMatch(d -> d.text().contains("stage full complete (approved by alice)"));
+    }
+  }
+
+  @Test
+  void aBreachAtFiftyPercentRollsBackToZeroAndHoldsThenRetryStartsOverAndCompletes() {
+    FakeWorld world = healthy();
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
+      tw.sleep(Duration.ofHours(24));
+      wf.approve(approval("canary", "alice"));
+      tw.sleep(Duration.ofHours(5));
+      assertThat(wf.status().percent()).isEqualTo(50);
+      world.value("errors", 0.3);
+      tw.sleep(Duration.ofHours(1));
+      Status held = wf.status();
+      assertThat(held.state()).isEqualTo("ROLLED_BACK");
+      assertThat(held.percent()).isZero();
+      assertThat(world.traffic()).containsExactly(10, 50, 0);
+      assertThat(held.rollback().reason()).contains("errors");
+
+      world.value("errors", 0.01);
+      wf.retry(by("alice"));
+      tw.sleep(Duration.ofHours(25));
+      wf.approve(approval("canary", "bob"));
+      tw.sleep(Duration.ofHours(49));
+      wf.approve(approval("half", "bob"));
+      assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
+      assertThat(world.traffic()).containsExactly(10, 50, 0, 10, 50, 100);
+    }
+  }
+
+  @Test
+  void abortMidSoakRollsBackAtOnce() {
+    FakeWorld world = healthy();
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
+      tw.sleep(Duration.ofHours(3));
+      OperationResult r = wf.operate(new Operation("abort", by("dave")));
+      assertThat(r.accepted()).isTrue();
+      assertThat(r.state()).isIn("ROLLING_BACK", "ROLLED_BACK");
+      tw.sleep(Duration.ofSeconds(5));
+      assertThat(wf.status().state()).isEqualTo("ROLLED_BACK");
+      assertThat(world.traffic()).containsExactly(10, 0);
+      wf.abandon(by("dave"));
+      assertThat(tw.result(wf).state()).isEqualTo("ABANDONED");
+    }
+  }
+
+  @Test
+  void anInconclusiveRuleHoldsUntilResume() {
+    FakeWorld world = healthy();
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
+      tw.sleep(Duration.ofHours(1));
+      world.error("ok_rate");
+      tw.sleep(Duration.ofHours(3));
+      assertThat(wf.status().state()).isEqualTo("HELD");
+      world.value("ok_rate", 99);
+      tw.sleep(Duration.ofHours(30));
+      assertThat(wf.status().state()).isEqualTo("HELD");
+      assertThat(world.traffic()).containsExactly(10);
+      OperationResult r = wf.operate(new Operation("resume", by("alice")));
+      assertThat(r.accepted()).isTrue();
+      tw.sleep(Duration.ofHours(25));
+      assertThat(wf.status().state()).isEqualTo("AWAITING_APPROVAL");
+    }
+  }
+
+  @Test
+  void rejectedApprovalsLeaveTheCutoverAsItWas() {
+    FakeWorld world = healthy();
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "bob");
+      tw.sleep(Duration.ofHours(25));
+      Status before = wf.status();
+      assertThat(before.state()).isEqualTo("AWAITING_APPROVAL");
+      List<OperationResult> answers = new ArrayList<>();
+      answers.add(wf.operate(new Operation("approve", approval("canary", "mallory"))));
+      answers.add(wf.operate(new Operation("approve", approval("half", "alice"))));
+      answers.add(wf.operate(new Operation("approve", approval("canary", "bob"))));
+      wf.approve(approval("canary", "eve")); // as a plain signal: recorded in status
+      tw.sleep(Duration.ofSeconds(1));
+      assertThat(answers).extracting(OperationResult::accepted).containsOnly(false);
+      assertThat(answers).extracting(OperationResult::text).containsExactly(
+          "rejected: mallory is not an approver (alice, bob)",
+          "rejected: stage \"half\" is not the current stage (canary)",
+          "rejected: four eyes: bob started this cutover and may not approve it");
+      Status after = wf.status();
+      assertThat(after.state()).isEqualTo("AWAITING_APPROVAL");
+      assertThat(after.stage()).isEqualTo(before.stage());
+      assertThat(after.decisions().get(after.decisions().size() - 1).text()).isEqualTo("rejected: eve is not an approver (alice, bob)");
+      assertThat(world.traffic()).containsExactly(10);
+    }
+  }
+
+  @Test
+  void anInvalidPlanFailsTheWorkflowAtOnceNamingEveryProblem() {
+    try (Tw tw = new Tw(healthy())) {
+      JsonNode bad = Tw.plan(PLAN.replace("soak: 24h", "soak: forever").replace("percent: 50", "percent: 500"));
+      CutoverWorkflow wf = tw.start(bad, "carol");
+      assertThatThrownBy(() -> tw.result(wf)).isInstanceOf(WorkflowFailedException.class)
+          .cause().isInstanceOf(ApplicationFailure.class)
+          .hasMessageContaining("stages[0].soak: \"forever\" is not a duration")
+          .hasMessageContaining("stages[1].percent: 500 is outside 0-100");
+    }
+  }
+
+  @Test
+  void aMultiDayPlanWithAOneMinuteWatchContinuesAsNewAndNeverExceedsTwoThousandEventsPerRun() {
+    String longPlan = PLAN.replace("soak: 24h, every: 1h", "soak: 2d, every: 1h")
+        .replace("{ name: half, percent: 50, soak: 48h, every: 6h, gates: [ok_rate], approval: true }",
+            "{ name: half, percent: 50, soak: 1d, every: 6h, gates: [ok_rate] }")
+        .replace("approval: true }", "}")
+        .replace("{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
+    FakeWorld world = healthy();
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(longPlan), "carol");
+      assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
+      WorkflowStub stub = WorkflowStub.fromTyped(wf);
+      List<Integer> runLengths = new ArrayList<>();
+      String runId = null;
+      // Walk the chain of runs backwards from the last one.
+      WorkflowExecution exec = stub.getExecution();
+      while (exec != null) {
+        var history = tw.client.fetchHistory(exec.getWorkflowId(), exec.getRunId());
+        runLengths.add(history.getHistory().getEventsCount());
+        var first = history.getHistory().getEvents(0).getWorkflowExecutionStartedEventAttributes();
+        runId = first.getContinuedExecutionRunId();
+        exec = runId.isEmpty() ? null : WorkflowExecution.newBuilder().setWorkflowId(exec.getWorkflowId()).setRunId(runId).build();
+      }
+      assertThat(runLengths.size()).as("runs (continue-as-new happened)").isGreaterThan(3);
+      assertThat(runLengths).allMatch(n -> n <= 2_000);
+      System.out.println("runs: " + runLengths.size() + ", events per run: " + runLengths);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.cutover.workflows;
+
+import dev.cutover.engine.Reading;
+import dev.cutover.engine.Step;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.temporal.failure.ApplicationFailure;
+
+/**
+ * A hand-written stand-in for production, for workflow plumbing tests: measurements read scripted
+ * values by check name; effects are recorded in order (and can be told to fail); notifications are
+ * kept. Thread-safe: activities run on worker threads.
+ */
+final class FakeWorld implements CutoverActivities {
+  final Map<String, Reading> readings = new ConcurrentHashMap<>();
+  final List<Step> effects = Collections.synchronizedList(new ArrayList<>());
+  final List<String> keys = Collections.synchronizedList(new ArrayList<>());
+  final List<String> notes = Collections.synchronizedList(new ArrayList<>());
+  final AtomicInteger measureCalls = new AtomicInteger();
+  final AtomicInteger failNextEffects = new AtomicInteger();
+
+  FakeWorld value(String check, double v) {
+    readings.put(check, Reading.value(check, v, null));
+    return this;
+  }
+
+  FakeWorld ok(String check) {
+    readings.put(check, Reading.expectations(check, null, List.of(), "HTTP 200"));
+    return this;
+  }
+
+  FakeWorld error(String check) {
+    readings.put(check, Reading.error(check, "connection refused"));
+    return this;
+  }
+
+  @Override
+  public List<Reading> measure(MeasureRequest request) {
+    measureCalls.incrementAndGet();
+    return request.checks().stream()
+        .map(c -> readings.getOrDefault(c.name(), Reading.error(c.name(), "no value scripted")))
+        .toList();
+  }
+
+  @Override
+  public String apply(EffectRequest request) {
+    if (failNextEffects.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw ApplicationFailure.newNonRetryableFailure("PUT flags:/x answered 403", FailureTypes.CLIENT_ERROR);
+    }
+    effects.add(request.step());
+    keys.add(request.idempotencyKey());
+    return "done";
+  }
+
+  @Override
+  public void notifyPeople(NotifyRequest request) {
+    notes.add(request.text());
+  }
+
+  List<Integer> traffic() {
+    synchronized (effects) {
+      return effects.stream().filter(s -> s.kind() == Step.Kind.TRAFFIC).map(Step::percent).toList();
+    }
+  }
+}

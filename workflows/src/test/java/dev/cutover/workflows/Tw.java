@@ -1,0 +1,75 @@
+package dev.cutover.workflows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cutover.engine.Status;
+import dev.cutover.plan.PlanReader;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A time-skipping test environment with the cutover worker and a fake world registered. */
+final class Tw implements AutoCloseable {
+  static final String QUEUE = "cutover";
+  final TestWorkflowEnvironment env;
+  final WorkflowClient client;
+  final FakeWorld world;
+
+  Tw(FakeWorld world) {
+    this.world = world;
+    env = TestWorkflowEnvironment.newInstance();
+    env.registerSearchAttribute("CutoverPlan", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    env.registerSearchAttribute("CutoverStage", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    env.registerSearchAttribute("CutoverState", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    env.registerSearchAttribute("CutoverPercent", IndexedValueType.INDEXED_VALUE_TYPE_INT);
+    Worker worker = env.newWorker(QUEUE);
+    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    worker.registerActivitiesImplementations(world);
+    client = env.getWorkflowClient();
+    env.start();
+  }
+
+  static JsonNode plan(String yaml) {
+    return PlanReader.parseTree(yaml);
+  }
+
+  static String example(String name) {
+    try {
+      return Files.readString(Path.of("..", "examples", name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  CutoverWorkflow start(JsonNode plan, String by) {
+    String id = "cutover-" + plan.path("name").asText();
+    CutoverWorkflow wf = client.newWorkflowStub(CutoverWorkflow.class,
+        WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+    WorkflowClient.start(wf::run, CutoverInput.start(plan, by));
+    return client.newWorkflowStub(CutoverWorkflow.class, id);
+  }
+
+  Status status(CutoverWorkflow wf) {
+    return wf.status();
+  }
+
+  void sleep(Duration d) {
+    env.sleep(d);
+  }
+
+  Status result(CutoverWorkflow wf) {
+    return WorkflowStub.fromTyped(wf).getResult(Status.class);
+  }
+
+  @Override
+  public void close() {
+    env.close();
+  }
+}
