@@ -1,0 +1,110 @@
+package dev.cutover.workflows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.WorkflowReplayer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every released shape of the workflow leaves a history under {@code src/test/resources/histories};
+ * the current code must replay each one exactly, or running cutovers would break on upgrade.
+ */
+class HistoryReplayTest {
+  static final Path DIR = Path.of("src", "test", "resources", "histories");
+
+  static Stream<Path> histories() throws IOException {
+    try (Stream<Path> files = Files.list(DIR)) {
+      return files.filter(f -> f.toString().endsWith(".json")).sorted().toList().stream();
+    }
+  }
+
+  @Test
+  void thereIsAtLeastOneSavedHistory() throws IOException {
+    assertThat(histories()).isNotEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("histories")
+  void theCurrentWorkflowReplaysEverySavedHistory(Path file) throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(Files.readString(file)), CutoverWorkflowImpl.class);
+  }
+
+  static final String PLAN = """
+      version: 1
+      name: replayed
+      connections:
+        flags: { http: "http://flags.test" }
+        db: { postgres: "jdbc:postgresql://db/app" }
+      checks:
+        ok_rate: { sql: db, query: "SELECT 1 AS value", pass: ">= 95" }
+        errors: { sql: db, query: "SELECT 1 AS value", pass: "< 0.05" }
+      traffic:
+        set: { http: "PUT flags:/f", body: '{"value": ${percent}}' }
+      flagsApi:
+        set: { http: "PUT flags:/flags/${flag}", body: '{"value": ${value}}' }
+      approvals: { approvers: [alice] }
+      stages:
+        - { name: canary, percent: 10, flags: { NEW_UI: true }, soak: 1h, every: 10m, gates: [ok_rate], approval: true }
+        - name: full
+          percent: 100
+          soak: 1h
+          every: 20m
+          gates: [ok_rate]
+          actions: [{ http: "POST flags:/announce", expect: { status: 200 } }]
+      watch:
+        - { check: errors, every: 5m, for: 10m }
+      notify: { webhook: "http://hooks.test/x", every: 30m }
+      """;
+
+  /**
+   * Records the history above: start, pause and resume, a rejected and an accepted approval, a
+   * breach, rollback, retry, and completion. Run when a new workflow shape is released:
+   * {@code mvn -pl workflows test -Dtest=HistoryReplayTest -Dcutover.recordHistories=v1}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "cutover.recordHistories", matches = "v\\d+")
+  void recordsTheReferenceHistory() throws IOException {
+    FakeWorld world = new FakeWorld().value("ok_rate", 99).value("errors", 0.01);
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
+      tw.sleep(Duration.ofMinutes(20));
+      wf.pause(new SignalPayload(null, "bob", null, "lunch", null, null));
+      tw.sleep(Duration.ofMinutes(10));
+      wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null, null)));
+      wf.approve(new SignalPayload("canary", "mallory", null, null, null, null));
+      tw.sleep(Duration.ofMinutes(70));
+      wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null, null)));
+      tw.sleep(Duration.ofMinutes(30));
+      world.value("errors", 0.5);
+      tw.sleep(Duration.ofMinutes(30));
+      world.value("errors", 0.01);
+      wf.retry(new SignalPayload(null, "alice", null, "fixed", null, null));
+      tw.sleep(Duration.ofMinutes(70));
+      wf.approve(new SignalPayload("canary", "alice", null, null, null, null));
+      assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
+      String json = tw.client.fetchHistory("cutover-replayed").toJson(true);
+      Files.writeString(DIR.resolve("completed-with-rollback-and-retry-" + System.getProperty("cutover.recordHistories") + ".json"), json);
+      assertThat(world.traffic()).containsExactly(10, 100, 0, 10, 100);
+      assertThat(List.of(json)).allMatch(j -> j.contains("WorkflowExecutionCompleted") || j.contains("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"));
+    }
+  }
+
+  /** Guards the recorder's own assumption that a run this short never continues as new. */
+  @Test
+  void savedHistoriesAreSingleRuns() throws Exception {
+    for (Path f : histories().toList()) {
+      WorkflowExecutionHistory h = WorkflowExecutionHistory.fromJson(Files.readString(f));
+      assertThat(h.getLastEvent().hasWorkflowExecutionCompletedEventAttributes()).as(f.toString()).isTrue();
+    }
+  }
+}
