@@ -1,0 +1,52 @@
+package dev.cutover.cli;
+
+import dev.cutover.engine.Status;
+import io.temporal.client.WorkflowClient;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "status", description = "Show a cutover: stage, percent, state, soak remaining, every rule against its threshold.")
+final class StatusCommand implements Callable<Integer> {
+  private static final Set<String> FINAL = Set.of("COMPLETED", "ABANDONED");
+
+  @Parameters(paramLabel = "ID", description = "workflow id (cutover-NAME) or plan name")
+  String id;
+
+  @Option(names = {"-w", "--watch"}, description = "redraw every --interval seconds until the cutover ends")
+  boolean watch;
+
+  @Option(names = "--interval", description = "seconds between redraws (default 2)")
+  int interval = 2;
+
+  @Mixin
+  TemporalOptions temporal;
+
+  @Mixin
+  OutputOptions output;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    WorkflowClient client = temporal.connect();
+    String wid = Ids.workflowId(id);
+    while (true) {
+      Status s = Cutovers.status(client, wid);
+      if (output.json()) {
+        System.out.println(OutputOptions.toJson(s));
+      } else {
+        if (watch) {
+          System.out.print("\033[H\033[2J");
+        }
+        System.out.print(StatusText.render(s));
+      }
+      System.out.flush();
+      if (!watch || FINAL.contains(s.state())) {
+        return ExitCodes.OK;
+      }
+      Thread.sleep(Math.max(1, interval) * 1000L);
+    }
+  }
+}

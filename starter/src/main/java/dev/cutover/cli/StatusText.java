@@ -1,0 +1,119 @@
+package dev.cutover.cli;
+
+import dev.cutover.engine.CutoverState;
+import dev.cutover.engine.Status;
+import dev.cutover.plan.Durations;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/** A status as an operator reads it in a terminal. */
+final class StatusText {
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MMM d HH:mm:ss").withZone(ZoneId.systemDefault());
+
+  private StatusText() {}
+
+  static String time(Long millis) {
+    return millis == null ? "-" : TIME.format(Instant.ofEpochMilli(millis));
+  }
+
+  static String render(Status s) {
+    StringBuilder b = new StringBuilder();
+    b.append(s.workflowId()).append("  ").append(s.state())
+        .append("  (attempt ").append(s.attempt()).append(", started by ").append(s.startedBy())
+        .append(" ").append(time(s.startedAt())).append(")\n");
+    if (s.stage() != null) {
+      Status.StageView st = s.stage();
+      b.append("stage ").append(st.index() + 1).append("/").append(st.count()).append(" ").append(st.name());
+      if (st.percent() != null) {
+        b.append(": ").append(st.percent()).append("% of traffic");
+      }
+      b.append(", since ").append(time(st.startedAt())).append('\n');
+    } else {
+      b.append("no stage started yet\n");
+    }
+    b.append("traffic: ").append(s.percent() == null ? "untouched" : s.percent() + "%");
+    if (!s.flags().isEmpty()) {
+      b.append("; flags: ");
+      s.flags().forEach((k, v) -> b.append(k).append('=').append(v).append(' '));
+    }
+    b.append('\n');
+    if (s.soak() != null) {
+      b.append("soak: ").append(s.soak().remaining()).append(" remaining of ")
+          .append(Durations.formatMillis(s.soak().requiredMillis())).append('\n');
+    }
+    if (s.waitUntil() != null) {
+      b.append("waiting for the stage window until ").append(time(s.waitUntil())).append('\n');
+    }
+    if (s.step() != null) {
+      b.append("step ").append(s.step().index() + 1).append("/").append(s.step().count()).append(": ")
+          .append(s.step().description());
+      if (s.step().error() != null) {
+        b.append("\n  failing (attempt ").append(s.step().attempt()).append("): ").append(s.step().error());
+        if (s.step().retryAt() != null) {
+          b.append("; next try ").append(time(s.step().retryAt()));
+        }
+      }
+      b.append('\n');
+    }
+    if (s.pendingApproval() != null) {
+      Status.ApprovalView a = s.pendingApproval();
+      b.append("approval: ");
+      if (a.approvedBy() != null) {
+        b.append("stage ").append(a.stage()).append(" approved by ").append(a.approvedBy())
+            .append(a.soakMet() ? "" : " (acts when the soak is met)");
+      } else {
+        b.append(a.soakMet() ? "WAITING for " : "needed later from ")
+            .append(a.approvers().isEmpty() ? "anyone" : String.join(" or ", a.approvers()))
+            .append(a.notBy() != null ? " (not " + a.notBy() + ")" : "")
+            .append(": cutover approve ").append(s.plan()).append(" --stage ").append(a.stage()).append(" --by NAME");
+      }
+      b.append('\n');
+    }
+    if (!s.rules().isEmpty()) {
+      b.append("rules:\n");
+      for (Status.RuleView r : s.rules()) {
+        b.append(String.format("  %-22s %-16s %-8s %-10s %-18s %s%s%n", r.id(), r.check(),
+            r.outcome() == null ? "pending" : r.outcome(), r.value() == null ? "-" : dev.cutover.engine.Judge.format(r.value()),
+            r.pass() + " [" + r.severity() + "]",
+            r.breachedSince() != null ? "BREACHED since " + time(r.breachedSince()) + "; " : "",
+            r.inconclusive() ? "INCONCLUSIVE; " + nullToEmpty(r.reason()) : nullToEmpty(r.reason())));
+      }
+    }
+    if (!s.holds().isEmpty()) {
+      b.append("holds (release with: cutover resume ").append(s.plan()).append(" --by NAME):\n");
+      for (CutoverState.Hold h : s.holds()) {
+        b.append("  ").append(h.kind().name().toLowerCase()).append(' ').append(h.subject()).append(" by ").append(h.by())
+            .append(h.reason() == null ? "" : ": " + h.reason()).append('\n');
+      }
+    }
+    if (s.rollback() != null) {
+      CutoverState.RollbackInfo r = s.rollback();
+      b.append("last rollback: ").append(time(r.startedAt())).append(" by ").append(r.by()).append(": ").append(r.reason());
+      if (r.completedAt() != null) {
+        b.append(" (done ").append(time(r.completedAt())).append(")");
+      }
+      if (r.failures() > 0) {
+        b.append(" (").append(r.failures()).append(" failed attempts; last: ").append(r.lastError()).append(")");
+      }
+      if (r.note() != null) {
+        b.append(" [").append(r.note()).append("]");
+      }
+      b.append('\n');
+    }
+    List<CutoverState.Decision> ds = s.decisions();
+    if (!ds.isEmpty()) {
+      b.append("recent decisions:\n");
+      for (CutoverState.Decision d : ds.subList(Math.max(0, ds.size() - 8), ds.size())) {
+        b.append("  ").append(time(d.at())).append("  ").append(String.format("%-10s", d.by()))
+            .append(d.accepted() ? "" : "REJECTED ").append(d.text()).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

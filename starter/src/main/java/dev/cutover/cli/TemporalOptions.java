@@ -1,0 +1,56 @@
+package dev.cutover.cli;
+
+import dev.cutover.worker.WorkerConfig;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Where the Temporal service is: flags, else the same environment variables the worker reads. */
+final class TemporalOptions {
+  @Option(names = "--address", description = "Temporal frontend host:port (env TEMPORAL_ADDRESS; default localhost:7233)")
+  String address;
+
+  @Option(names = "--namespace", description = "Temporal namespace (env TEMPORAL_NAMESPACE; default default)")
+  String namespace;
+
+  String address() {
+    return first(address, System.getenv("TEMPORAL_ADDRESS"), WorkerConfig.DEFAULT_ADDRESS);
+  }
+
+  String namespace() {
+    return first(namespace, System.getenv("TEMPORAL_NAMESPACE"), WorkerConfig.DEFAULT_NAMESPACE);
+  }
+
+  /** A connected client; an unreachable server is a clear failure, not a stack trace. */
+  WorkflowClient connect() {
+    WorkflowServiceStubs service;
+    try {
+      service = WorkflowServiceStubs.newConnectedServiceStubs(
+          WorkflowServiceStubsOptions.newBuilder().setTarget(address()).build(), Duration.ofSeconds(10));
+    } catch (RuntimeException e) {
+      throw new CliException(ExitCodes.FAILURE, "cannot reach Temporal at " + address() + ": " + rootMessage(e)
+          + " (start one with ./cutover dev, or set --address / TEMPORAL_ADDRESS)", e);
+    }
+    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace()).build());
+  }
+
+  static String first(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) {
+        return v.trim();
+      }
+    }
+    return null;
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}
