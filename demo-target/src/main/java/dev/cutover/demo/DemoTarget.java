@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Endpoints (all JSON unless noted):
  * <ul>
  *   <li>{@code GET /health}: 200 healthy, or 503 after {@link #setHealthy setHealthy(false)}.</li>
- *   <li>{@code PUT /api/flags/{name}} with {@code {"value": <scalar>}}, {@code GET /api/flags/{name}}.</li>
+ *   <li>{@code PUT /api/flags/{name}} with {@code {"value": <scalar>}}, {@code GET /api/flags/{name}};
+ *       a write repeating an {@code Idempotency-Key} already used for that flag is answered but
+ *       not applied or recorded again.</li>
  *   <li>{@code POST /api/actions/{name}}: any body; an {@code Idempotency-Key} already used by an
  *       earlier action call is answered {@code {"ok":true,"duplicate":true}} and not recorded.</li>
  *   <li>{@code GET /stats}: the new path over a sliding 10 s window.</li>
@@ -55,6 +57,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * snapshots.
  */
 public final class DemoTarget implements AutoCloseable {
+
+    private final java.util.Set<String> flagKeys = new java.util.HashSet<>();
+    private volatile long flagDelayMillis;
 
     /** The flag whose numeric value is the share (0..100) of traffic sent to the new path. */
     public static final String ROLLOUT_FLAG = "v2-rollout";
@@ -143,6 +148,21 @@ public final class DemoTarget implements AutoCloseable {
     /** Makes {@code GET /health} answer 200 (healthy) or 503 (unhealthy). */
     public void setHealthy(boolean healthy) {
         this.healthy = healthy;
+    }
+
+    /** Makes every flag write take this long before it is applied (for crash-during-apply tests). */
+    public void setFlagDelay(java.time.Duration delay) {
+        flagDelayMillis = delay.toMillis();
+    }
+
+    private static void pause(long millis) {
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Every flag write and (non-duplicate) action call so far, oldest first; an immutable snapshot. */
@@ -318,11 +338,17 @@ public final class DemoTarget implements AutoCloseable {
             throw new BadRequest("\"value\" must be a JSON number, boolean or string");
         }
         String raw = Json.write(value);
+        pause(flagDelayMillis);
+        String key = idempotencyKey(ex);
         synchronized (state) {
-            flags.put(name, raw);
-            changes.add(new Change(System.currentTimeMillis(), Change.FLAG, name, raw, idempotencyKey(ex)));
-            if (name.equals(ROLLOUT_FLAG)) {
-                percent = value instanceof BigDecimal n ? Math.max(0, Math.min(100, n.doubleValue())) : 0;
+            // Like a flag service that honours Idempotency-Key: a retried write with the same key
+            // for the same flag is answered but neither applied nor recorded again.
+            if (key == null || flagKeys.add(name + "\n" + key)) {
+                flags.put(name, raw);
+                changes.add(new Change(System.currentTimeMillis(), Change.FLAG, name, raw, key));
+                if (name.equals(ROLLOUT_FLAG)) {
+                    percent = value instanceof BigDecimal n ? Math.max(0, Math.min(100, n.doubleValue())) : 0;
+                }
             }
         }
         send(ex, 200, JSON, flagJson(name, raw));

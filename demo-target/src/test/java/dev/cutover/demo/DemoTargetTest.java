@@ -104,16 +104,21 @@ class DemoTargetTest {
     }
 
     @Test
-    void setting_the_same_value_again_is_recorded_again_with_its_idempotency_key() throws Exception {
+    void a_flag_write_repeating_an_idempotency_key_is_answered_but_not_applied_again() throws Exception {
         put("/api/flags/v2-rollout", "{\"value\":5}", "Idempotency-Key", "wf-1/step-1");
-        put("/api/flags/v2-rollout", "{\"value\":5}", "Idempotency-Key", "wf-1/step-1");
-        put("/api/flags/v2-rollout", "{\"value\":5}");
+        put("/api/flags/other", "{\"value\":true}", "Idempotency-Key", "wf-1/step-1");
+        put("/api/flags/v2-rollout", "{\"value\":7}");
+        Reply retried = put("/api/flags/v2-rollout", "{\"value\":5}", "Idempotency-Key", "wf-1/step-1");
+        assertThat(retried.status()).isEqualTo(200);
+        put("/api/flags/v2-rollout", "{\"value\":7}");
         assertThat(target.changes())
                 .extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
                 .containsExactly(
                         tuple("flag", "v2-rollout", "5", "wf-1/step-1"),
-                        tuple("flag", "v2-rollout", "5", "wf-1/step-1"),
-                        tuple("flag", "v2-rollout", "5", null));
+                        tuple("flag", "other", "true", "wf-1/step-1"),
+                        tuple("flag", "v2-rollout", "7", null),
+                        tuple("flag", "v2-rollout", "7", null));
+        assertThat(target.flags()).containsEntry("v2-rollout", "7");
     }
 
     // ------------------------------------------------------------------ actions

@@ -284,15 +284,16 @@ public final class Engine {
   private List<Step> forwardSteps(int index, int attempt) {
     Stage s = plan.stages().get(index);
     List<Step> out = new ArrayList<>();
+    String again = attempt > 1 ? "/attempt-" + attempt : "";
     if (s.percent() != null) {
-      out.add(new Step(Step.Kind.TRAFFIC, index, -1, s.percent(), null, null));
+      out.add(new Step(Step.Kind.TRAFFIC, index, -1, s.percent(), null, s.name() + "/traffic" + again));
     }
     if (!s.flags().isEmpty()) {
-      out.add(new Step(Step.Kind.FLAGS, index, -1, null, s.flags(), null));
+      out.add(new Step(Step.Kind.FLAGS, index, -1, null, s.flags(), s.name() + "/flags" + again));
     }
     for (int i = 0; i < s.actions().size(); i++) {
       Action a = s.actions().get(i);
-      String key = s.name() + "/actions/" + i + (attempt > 1 ? "/attempt-" + attempt : "");
+      String key = s.name() + "/actions/" + i + again;
       out.add(new Step(a instanceof Action.Wait ? Step.Kind.WAIT
           : Step.Kind.ACTION, index, i, null, null, key));
     }
@@ -306,12 +307,13 @@ public final class Engine {
     for (int i = w.entered.size() - 1; i >= 0; i--) {
       int index = w.entered.get(i);
       Stage s = plan.stages().get(index);
+      String undo = "rollback-" + w.rollbacks + "/" + s.name();
       if (s.percent() != null && !trafficReset) {
-        out.add(new Step(Step.Kind.TRAFFIC, index, -1, plan.rollback().percent(), null, null));
+        out.add(new Step(Step.Kind.TRAFFIC, index, -1, plan.rollback().percent(), null, undo + "/traffic"));
         trafficReset = true;
       }
       if (!s.flags().isEmpty()) {
-        out.add(new Step(Step.Kind.FLAGS, index, -1, null, revertOf(s), null));
+        out.add(new Step(Step.Kind.FLAGS, index, -1, null, revertOf(s), undo + "/flags"));
       }
     }
     if (w.entered.isEmpty()) {
@@ -333,6 +335,7 @@ public final class Engine {
   private List<Step> undoStage(W w) {
     Stage s = plan.stages().get(w.stage);
     List<Step> out = new ArrayList<>();
+    String undo = "rollback-" + w.rollbacks + "/" + s.name();
     if (s.percent() != null) {
       int before = plan.rollback().percent();
       for (int index : w.entered) {
@@ -341,10 +344,10 @@ public final class Engine {
           before = earlier.percent();
         }
       }
-      out.add(new Step(Step.Kind.TRAFFIC, w.stage, -1, before, null, null));
+      out.add(new Step(Step.Kind.TRAFFIC, w.stage, -1, before, null, undo + "/traffic"));
     }
     if (!s.flags().isEmpty()) {
-      out.add(new Step(Step.Kind.FLAGS, w.stage, -1, null, revertOf(s), null));
+      out.add(new Step(Step.Kind.FLAGS, w.stage, -1, null, revertOf(s), undo + "/flags"));
     }
     return out;
   }

@@ -643,6 +643,15 @@ class EngineTest {
   }
 
   @Test
+  void trafficAndFlagWritesCarryKeysUniquePerStageAttemptAndRollback() {
+    Harness h = healthy(FLAG_STAGES.replace("flags: { OPS_VIEW_DB_READ: true }", "percent: 10, flags: { OPS_VIEW_DB_READ: true }")).start();
+    h.signal(Signal.of("abort", "a", null));
+    h.signal(Signal.of("retry", "a", null));
+    assertThat(h.applied).extracting(Step::key).containsExactly("read/traffic", "read/flags",
+        "rollback-1/read/traffic", "rollback-1/read/flags", "read/traffic/attempt-2", "read/flags/attempt-2");
+  }
+
+  @Test
   void aWaitActionHoldsTheStageWhenItsCheckNeverPasses() {
     Harness h = healthy(HEADER + """
         stages:

@@ -50,7 +50,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private final List<Problem> planProblems;
   private final Engine engine;
   private final PlanFragments fragments;
-  private final CutoverActivities measureActivities;
+  private final RetryOptions activityRetry;
   private final CutoverActivities effectActivities;
   private final CutoverActivities notifyActivities;
 
@@ -84,14 +84,13 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     this.engine = parsed == null ? null : new Engine(parsed);
     this.fragments = parsed == null ? null : new PlanFragments(parsed, planJson);
     this.state = input.state();
-    RetryOptions activityRetry = RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
+    this.activityRetry = RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
         .setBackoffCoefficient(2).setMaximumAttempts(3)
         .setDoNotRetry(FailureTypes.NOT_RETRIED_BY_ACTIVITY.toArray(String[]::new)).build();
-    // A measurement is bounded by each check's own timeout (at most 5m); this bounds the batch.
-    this.measureActivities = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(6)).setRetryOptions(activityRetry).build());
+    // Each HTTP call of an effect is bounded by its own timeout; a worker that dies mid-effect is
+    // noticed after a minute, and the engine's own backoff takes over after five.
     this.effectActivities = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(2)).setScheduleToCloseTimeout(Duration.ofMinutes(5))
+        .setStartToCloseTimeout(Duration.ofMinutes(1)).setScheduleToCloseTimeout(Duration.ofMinutes(5))
         .setRetryOptions(activityRetry).build());
     this.notifyActivities = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(20)).setRetryOptions(RetryOptions.newBuilder()
@@ -199,7 +198,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     for (Command c : t.commands()) {
       if (c instanceof Command.Measure m) {
         MeasureRequest req = fragments.measure(workflowId, m.checks());
-        measuring.add(new InFlight<>(m.seq(), Async.function(measureActivities::measure, req), m.checks()));
+        measuring.add(new InFlight<>(m.seq(), Async.function(measureStub(m.checks())::measure, req), m.checks()));
       } else if (c instanceof Command.Apply a) {
         EffectRequest req = fragments.effect(workflowId, a.step(),
             a.step().kind() == dev.cutover.engine.Step.Kind.ACTION || a.step().kind() == dev.cutover.engine.Step.Kind.ROLLBACK_ACTION
@@ -228,6 +227,16 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         SearchAttributeUpdate.valueSet(SearchAttributeKeys.STAGE, stage),
         SearchAttributeUpdate.valueSet(SearchAttributeKeys.STATE, shown),
         SearchAttributeUpdate.valueSet(SearchAttributeKeys.PERCENT, percent));
+  }
+
+  /**
+   * Checks run concurrently, each bounded by its own timeout, so a batch is bounded by the slowest
+   * one plus a margin: a worker that dies mid-measurement delays that rule by seconds, not minutes.
+   */
+  private CutoverActivities measureStub(List<String> checks) {
+    Duration slowest = checks.stream().map(c -> plan.check(c).timeout()).max(Duration::compareTo).orElse(Duration.ofSeconds(10));
+    return Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(slowest.plusSeconds(10)).setRetryOptions(activityRetry).build());
   }
 
   private boolean anyCompleted() {
