@@ -31,26 +31,37 @@ public final class CutoverWorker implements AutoCloseable {
   private final WorkerConfig config;
   private final WorkflowServiceStubs service;
   private final boolean ownsService;
-  private final WorkerFactory factory;
+  private final WorkflowClient client;
   private final CutoverActivitiesImpl activities;
+  private volatile WorkerFactory factory;
   private HttpServer health;
+  private Thread serverWatch;
   private volatile boolean stopping;
 
   private CutoverWorker(WorkerConfig config, WorkflowServiceStubs service, boolean ownsService, WorkflowClient client) {
     this.config = config;
     this.service = service;
     this.ownsService = ownsService;
-    this.factory = WorkerFactory.newInstance(client);
+    this.client = client;
     this.activities = new CutoverActivitiesImpl(config.environment(), HTTP_TIMEOUT_CAP);
-    Worker worker = factory.newWorker(config.taskQueue());
+    this.factory = newFactory();
+  }
+
+  private WorkerFactory newFactory() {
+    WorkerFactory f = WorkerFactory.newInstance(client);
+    Worker worker = f.newWorker(config.taskQueue());
     worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
     worker.registerActivitiesImplementations(activities);
+    return f;
   }
 
   /** Connects to the configured server, checks the search attributes, and starts polling. */
   public static CutoverWorker start(WorkerConfig config) {
+    // After the server restarts, reconnect within a second or two rather than after gRPC's grown
+    // backoff, so timers that came due while it was down are acted on promptly.
     WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(config.address()).build(), Duration.ofSeconds(15));
+        WorkflowServiceStubsOptions.newBuilder().setTarget(config.address())
+            .setConnectionBackoffResetFrequency(Duration.ofSeconds(1)).build(), Duration.ofSeconds(15));
     log.info(SearchAttributes.ensure(service, config.namespace()));
     WorkflowClient client = WorkflowClient.newInstance(service,
         WorkflowClientOptions.newBuilder().setNamespace(config.namespace()).build());
@@ -65,12 +76,73 @@ public final class CutoverWorker implements AutoCloseable {
   private static CutoverWorker start(WorkerConfig config, WorkflowServiceStubs service, boolean owns, WorkflowClient client) {
     CutoverWorker w = new CutoverWorker(config, service, owns, client);
     w.factory.start();
+    if (owns) {
+      w.watchServer();
+    }
     if (config.healthPort() != null) {
       w.startHealth(config.healthPort());
     }
     log.info("cutover worker polling task queue {} on {} (namespace {})", config.taskQueue(), config.address(),
         config.namespace());
     return w;
+  }
+
+  /**
+   * The SDK's pollers back off exponentially (to a minute) while the server is unreachable, so
+   * after an outage a worker could be a minute late for timers that came due meanwhile. This watch
+   * notices the server coming back after an outage and restarts polling at once.
+   */
+  private void watchServer() {
+    serverWatch = new Thread(() -> {
+      long downSince = 0;
+      while (!stopping) {
+        boolean up = serverAnswers();
+        long now = System.currentTimeMillis();
+        if (!up && downSince == 0) {
+          downSince = now;
+          log.warn("Temporal at {} does not answer; cutovers wait until it is back", config.address());
+        } else if (up && downSince != 0) {
+          log.warn("Temporal at {} is back after {} ms; restarting polling", config.address(), now - downSince);
+          downSince = 0;
+          restartPolling();
+        }
+        sleepQuietly(1_000);
+      }
+    }, "cutover-server-watch");
+    serverWatch.setDaemon(true);
+    serverWatch.start();
+  }
+
+  private boolean serverAnswers() {
+    try {
+      service.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
+          .getSystemInfo(io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance());
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private synchronized void restartPolling() {
+    if (stopping) {
+      return;
+    }
+    WorkerFactory old = factory;
+    old.shutdown();
+    old.awaitTermination(10, TimeUnit.SECONDS);
+    if (!old.isTerminated()) {
+      old.shutdownNow();
+    }
+    factory = newFactory();
+    factory.start();
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Blocks until SIGTERM/SIGINT, then shuts down cleanly. */
@@ -110,6 +182,9 @@ public final class CutoverWorker implements AutoCloseable {
       return;
     }
     stopping = true;
+    if (serverWatch != null) {
+      serverWatch.interrupt();
+    }
     log.info("cutover worker stopping: finishing running tasks");
     factory.shutdown();
     factory.awaitTermination(30, TimeUnit.SECONDS);

@@ -1,0 +1,204 @@
+package dev.cutover.activities;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cutover.engine.Reading;
+import dev.cutover.plan.Check;
+import dev.cutover.plan.Connection;
+import dev.cutover.plan.Durations;
+import dev.cutover.plan.PlanException;
+import dev.cutover.plan.PlanReader;
+import dev.cutover.workflows.CutoverActivities;
+import dev.cutover.workflows.EffectRequest;
+import dev.cutover.workflows.FailureTypes;
+import dev.cutover.workflows.MeasureRequest;
+import dev.cutover.workflows.NotifyRequest;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.OkHttpClient;
+
+/**
+ * The worker's {@link CutoverActivities}: measures checks through one {@link MetricSource} per
+ * kind (SQL, Prometheus, HTTP), applies traffic, flags and actions, and notifies people.
+ *
+ * <p>Contract, beyond the interface's:
+ * <ul>
+ *   <li>{@link #measure} measures the request's checks concurrently (at most {@value
+ *       #MEASURE_THREADS} at a time across the worker) and returns one reading per check, in
+ *       request order. It does not throw for a bad check either: an invalid check, a missing
+ *       connection or an unset variable is an ERROR reading with the reason, so the cutover holds
+ *       and says why (PLAN.md: ERROR never counts as PASS). Each check is bounded by its own
+ *       {@code timeout}, plus at most 5 s to open a database connection.
+ *   <li>{@link #apply} fails only with {@code ApplicationFailure}s typed by {@link FailureTypes}.
+ *   <li>{@link #notifyPeople} never throws.
+ *   <li>No reading, message or failure holds a secret: all pass through {@link Secrets#redact}.
+ *   <li>{@code httpTimeoutCap} bounds every HTTP request: a check's own timeout is cut to it.
+ *       Effect requests (plans give them no timeout) wait at most 10 s each, and notifications 5
+ *       s, so an effect's few requests finish well inside the workflow's start-to-close timeout
+ *       rather than outliving the attempt that sent them.
+ * </ul>
+ * Nothing here uses {@code Activity.getExecutionContext()}: methods can be called directly.
+ *
+ * <p>Thread-safe: one instance serves every cutover on a worker; it owns one OkHttpClient, one
+ * pool per database and one bounded executor. {@link #close} releases them.
+ */
+public final class CutoverActivitiesImpl implements CutoverActivities, AutoCloseable {
+  static final int MEASURE_THREADS = 32;
+  /** Beyond a check's timeout: opening a database connection (5 s) and handing the answer back. */
+  static final Duration SLACK = SqlSource.CONNECTION_TIMEOUT.plusSeconds(1);
+
+  private final Secrets secrets;
+  private final OkHttpClient client;
+  private final SqlSource sql;
+  private final PrometheusSource prometheus;
+  private final HttpSource httpSource;
+  private final Effects effects;
+  private final Notifier notifier;
+  private final ThreadPoolExecutor executor;
+
+  /**
+   * @param environment variables that {@code ${env:NAME}} resolves against ({@code System.getenv()})
+   * @param httpTimeoutCap upper bound on every HTTP request's timeout (the worker passes the
+   *     longest check timeout a plan may give)
+   */
+  public CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap) {
+    this(environment, httpTimeoutCap, new OkHttpClient.Builder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .readTimeout(httpTimeoutCap)
+        .writeTimeout(httpTimeoutCap)
+        .callTimeout(httpTimeoutCap)
+        .build());
+  }
+
+  /** As the public constructor, with the HTTP client given (tests). Redirects are never followed. */
+  CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap, OkHttpClient client) {
+    Objects.requireNonNull(httpTimeoutCap, "httpTimeoutCap");
+    if (httpTimeoutCap.isNegative() || httpTimeoutCap.isZero()) {
+      throw new IllegalArgumentException("httpTimeoutCap must be positive: " + httpTimeoutCap);
+    }
+    this.secrets = new Secrets(environment);
+    this.client = client.newBuilder().followRedirects(false).followSslRedirects(false).build();
+    HttpCalls http = new HttpCalls(this.client, secrets);
+    this.sql = new SqlSource(secrets);
+    this.prometheus = new PrometheusSource(http, httpTimeoutCap);
+    this.httpSource = new HttpSource(http, httpTimeoutCap);
+    this.effects = new Effects(http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap));
+    this.notifier = new Notifier(http, httpTimeoutCap);
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory threads = r -> {
+      Thread t = new Thread(r, "cutover-measure-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    this.executor = new ThreadPoolExecutor(MEASURE_THREADS, MEASURE_THREADS, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), threads);
+    this.executor.allowCoreThreadTimeOut(true);
+  }
+
+  /** One check of a request: answered already (it could not be read), or under way until a deadline. */
+  private record Pending(String name, Reading answered, Future<Reading> future, Duration bound, long deadline) {}
+
+  @Override
+  public List<Reading> measure(MeasureRequest request) {
+    long now = System.nanoTime();
+    List<Pending> pending = new ArrayList<>(request.checks().size());
+    for (MeasureRequest.CheckSpec spec : request.checks()) {
+      Check check;
+      try {
+        check = PlanReader.check(spec.name(), spec.check());
+      } catch (PlanException e) {
+        pending.add(new Pending(spec.name(), Reading.error(spec.name(), secrets.redact("invalid check: "
+            + String.join("; ", e.problems().stream().map(Object::toString).toList()))), null, null, now));
+        continue;
+      } catch (RuntimeException e) {
+        pending.add(new Pending(spec.name(), Reading.error(spec.name(), secrets.redact("invalid check: "
+            + e.getClass().getSimpleName() + ": " + HttpCalls.firstLine(e.getMessage()))), null, null, now));
+        continue;
+      }
+      Duration bound = check.timeout().plus(SLACK);
+      // The sources bound themselves; this deadline is the backstop should one of them not.
+      pending.add(new Pending(spec.name(), null, executor.submit(() -> measureOne(check, spec.connections())),
+          bound, now + bound.toNanos()));
+    }
+    List<Reading> readings = new ArrayList<>(pending.size());
+    for (Pending p : pending) {
+      readings.add(p.answered() != null ? p.answered() : await(p, pending));
+    }
+    return readings;
+  }
+
+  private Reading await(Pending p, List<Pending> all) {
+    try {
+      return p.future().get(Math.max(0, p.deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      p.future().cancel(true);
+      return Reading.error(p.name(), "no answer within " + Durations.format(p.bound()));
+    } catch (ExecutionException | CancellationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return Reading.error(p.name(), secrets.redact("measuring failed: " + cause.getClass().getSimpleName()
+          + ": " + HttpCalls.firstLine(cause.getMessage())));
+    } catch (InterruptedException e) {
+      // The worker is shutting down or the activity was cancelled: stop every check of the request.
+      Thread.currentThread().interrupt();
+      all.stream().map(Pending::future).filter(Objects::nonNull).forEach(f -> f.cancel(true));
+      throw ApplicationFailure.newFailure("interrupted while measuring", FailureTypes.UNAVAILABLE);
+    }
+  }
+
+  /** One check, on an executor thread. Never throws: anything unexpected is an ERROR reading. */
+  private Reading measureOne(Check check, Map<String, JsonNode> connections) {
+    String name = check.name();
+    try {
+      Connection connection = null;
+      if (check.source().connection().isPresent()) {
+        String c = check.source().connection().get();
+        JsonNode node = connections.get(c);
+        if (node == null) {
+          return Reading.error(name, "no connection named \"" + c + "\" in the request");
+        }
+        try {
+          connection = PlanReader.connection(c, node);
+        } catch (PlanException e) {
+          return Reading.error(name, secrets.redact("invalid connection: "
+              + String.join("; ", e.problems().stream().map(Object::toString).toList())));
+        }
+      }
+      MetricSource source = check.source() instanceof Check.SqlQuery ? sql
+          : check.source() instanceof Check.PromQuery ? prometheus : httpSource;
+      return source.measure(check, connection);
+    } catch (RuntimeException e) {
+      return Reading.error(name, secrets.redact("measuring failed: " + e.getClass().getSimpleName() + ": "
+          + HttpCalls.firstLine(e.getMessage())));
+    }
+  }
+
+  @Override
+  public String apply(EffectRequest request) {
+    return secrets.redact(effects.apply(request));
+  }
+
+  @Override
+  public void notifyPeople(NotifyRequest request) {
+    notifier.notifyPeople(request);
+  }
+
+  /** Stops the measuring threads and closes every database pool and idle HTTP connection. */
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    sql.close();
+    client.connectionPool().evictAll();
+  }
+}

@@ -1,0 +1,249 @@
+package dev.cutover.activities;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.cutover.engine.Step;
+import dev.cutover.plan.Action;
+import dev.cutover.plan.Connection;
+import dev.cutover.plan.Expect;
+import dev.cutover.plan.FlagsApi;
+import dev.cutover.plan.HttpCall;
+import dev.cutover.plan.JsonPaths;
+import dev.cutover.plan.PlanException;
+import dev.cutover.plan.PlanReader;
+import dev.cutover.plan.Traffic;
+import dev.cutover.workflows.EffectRequest;
+import dev.cutover.workflows.FailureTypes;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Carries out one {@link EffectRequest}: sets traffic (and reads it back), sets flags in order
+ * (each read back when the plan says how), or runs an HTTP action.
+ *
+ * <p>Idempotent by construction: traffic and flags are absolute values, and every request carries
+ * {@code Idempotency-Key} (for flags, the step's key plus {@code :<flag>}, so that an API honouring
+ * keys never mistakes the second flag of a step for a replay of the first).
+ *
+ * <p>Failures are {@code ApplicationFailure}s typed by {@link FailureTypes}: no answer, a timeout,
+ * 5xx, 408 or 429 is {@code Unavailable} (retryable); another 4xx, or a redirect (not followed),
+ * is {@code ClientError}; an action's unmet {@code expect} is {@code ExpectationFailed}; a read-back
+ * that differs is {@code ReadBackMismatch} (retryable); an unusable fragment or an unset variable
+ * is {@code InvalidRequest}. Messages name the call as the plan wrote it, never a resolved URL or
+ * a header, and are redacted; no failure carries a cause (its message would reach history).
+ *
+ * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
+ */
+final class Effects {
+  /** Per request: a flag write or read is quick, and a step's few requests fit in one attempt. */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  private final HttpCalls http;
+  private final Duration timeout;
+
+  /** @param timeout bound on each request (plans give effects no timeout of their own) */
+  Effects(HttpCalls http, Duration timeout) {
+    this.http = http;
+    this.timeout = timeout;
+  }
+
+  /** Carries out {@code request} and says what was done, e.g. "PUT flags:/api/flags/x -> 200; read back 10". */
+  String apply(EffectRequest request) {
+    try {
+      Objects.requireNonNull(request, "request");
+      Step step = request.step();
+      if (step == null) {
+        throw HttpCalls.invalid("the request has no step");
+      }
+      return switch (step.kind()) {
+        case TRAFFIC -> traffic(request, step);
+        case FLAGS -> flags(request, step);
+        case ACTION, ROLLBACK_ACTION -> action(request);
+        case WAIT, DRAIN -> throw HttpCalls.invalid(step.kind() + " is carried out by the workflow, not applied");
+      };
+    } catch (ApplicationFailure e) {
+      throw redacted(e);
+    } catch (RuntimeException e) {
+      // A bug of ours; still typed, and without the exception as cause (it could hold a secret).
+      throw ApplicationFailure.newFailure(http.secrets().redact("unexpected " + e.getClass().getSimpleName()
+          + ": " + HttpCalls.firstLine(e.getMessage())), FailureTypes.UNAVAILABLE);
+    }
+  }
+
+  private String traffic(EffectRequest request, Step step) {
+    Traffic traffic = parse(() -> PlanReader.traffic(request.traffic()), "traffic");
+    if (step.percent() == null) {
+      throw HttpCalls.invalid("a TRAFFIC step needs a percent");
+    }
+    String percent = String.valueOf(step.percent());
+    HttpCalls.Vars vars = HttpCalls.Vars.same(Map.of("percent", percent));
+    String done = set(traffic.set(), request, vars, request.idempotencyKey());
+    if (traffic.get() == null) {
+      return done;
+    }
+    return done + "; " + readBack(traffic.get(), traffic.valuePath(), HttpCalls.Vars.NONE, request,
+        request.idempotencyKey(), IntNode.valueOf(step.percent()));
+  }
+
+  private String flags(EffectRequest request, Step step) {
+    FlagsApi api = parse(() -> PlanReader.flagsApi(request.flagsApi()), "flagsApi");
+    if (step.flags().isEmpty()) {
+      throw HttpCalls.invalid("a FLAGS step needs at least one flag");
+    }
+    List<String> done = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> flag : step.flags().entrySet()) {
+      String name = flag.getKey();
+      JsonNode value = flag.getValue();
+      // The body is JSON, so a value goes in as JSON text ("x" with its quotes); a URL or a header
+      // takes the plain text, encoded for the URL.
+      String plain = value.isValueNode() ? value.asText() : value.toString();
+      HttpCalls.Vars set = new HttpCalls.Vars(
+          v -> v.equals("flag") ? encode(name) : v.equals("value") ? encode(plain) : null,
+          v -> v.equals("flag") ? name : v.equals("value") ? plain : null,
+          v -> v.equals("flag") ? name : v.equals("value") ? value.toString() : null);
+      String key = request.idempotencyKey() == null ? null : request.idempotencyKey() + ":" + name;
+      String line = set(api.set(), request, set, key);
+      if (api.get() != null) {
+        HttpCalls.Vars get = new HttpCalls.Vars(
+            v -> v.equals("flag") ? encode(name) : null, v -> v.equals("flag") ? name : null, v -> null);
+        line += "; " + readBack(api.get(), api.valuePath(), get, request, key, value);
+      }
+      done.add(line);
+    }
+    return String.join("; ", done);
+  }
+
+  private String action(EffectRequest request) {
+    Action action = parse(() -> PlanReader.action(request.action(), "action"), "action");
+    if (!(action instanceof Action.Http a)) {
+      throw HttpCalls.invalid("a wait action is carried out by the workflow, not applied");
+    }
+    HttpCall call = a.call();
+    boolean usesStage = Placeholders.uses(call.target(), "stage") || Placeholders.uses(call.body(), "stage")
+        || call.headers().values().stream().anyMatch(h -> Placeholders.uses(h, "stage"));
+    if (usesStage && request.stage() == null) {
+      throw HttpCalls.invalid(call + ": uses ${stage}, but this step belongs to no stage");
+    }
+    String stage = request.stage() == null ? "" : request.stage();
+    HttpCalls.Vars vars = new HttpCalls.Vars(v -> v.equals("stage") ? encode(stage) : null,
+        v -> v.equals("stage") ? stage : null, v -> v.equals("stage") ? stage : null);
+    HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, request.idempotencyKey());
+    HttpCalls.Answer answer = send(p);
+    Expect expect = a.expect();
+    if (expect != null && expect.status() != null && expect.status() == answer.status()) {
+      // The plan expects exactly this status (perhaps a 409 "already done"): not a client error.
+    } else {
+      classify(p, answer);
+    }
+    if (expect != null) {
+      List<String> unmet = new ArrayList<>();
+      if (expect.status() != null && expect.status() != answer.status()) {
+        unmet.add("status " + answer.status() + ", expected " + expect.status());
+      }
+      unmet.addAll(HttpSource.unmetJson(answer, expect.json()));
+      if (!unmet.isEmpty()) {
+        throw ApplicationFailure.newNonRetryableFailure(p.description() + " did not meet expect: "
+            + String.join("; ", unmet), FailureTypes.EXPECTATION_FAILED);
+      }
+    }
+    return p.description() + " -> " + answer.status();
+  }
+
+  /** Sends a set request; it must answer 2xx. */
+  private String set(HttpCall call, EffectRequest request, HttpCalls.Vars vars, String key) {
+    HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, key);
+    HttpCalls.Answer answer = send(p);
+    classify(p, answer);
+    return p.description() + " -> " + answer.status();
+  }
+
+  /** GETs the value back and compares it with what was just set. */
+  private String readBack(HttpCall call, String valuePath, HttpCalls.Vars vars, EffectRequest request,
+      String key, JsonNode expected) {
+    HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, key);
+    HttpCalls.Answer answer = send(p);
+    classify(p, answer);
+    JsonNode root = answer.json();
+    JsonNode actual = JsonPaths.read(root, valuePath);
+    if (!JsonPaths.sameValue(actual, expected)) {
+      String found = answer.truncated() ? "a body larger than 1 MiB"
+          : root == null ? "a body that is not JSON"
+          : actual.isMissingNode() ? "nothing at " + valuePath : actual.toString();
+      throw ApplicationFailure.newFailure("read back " + found + " from " + p.description()
+          + ", expected " + expected, FailureTypes.READ_BACK_MISMATCH);
+    }
+    return "read back " + actual;
+  }
+
+  private HttpCalls.Answer send(HttpCalls.Prepared p) {
+    try {
+      return http.send(p.request(), timeout);
+    } catch (IOException e) {
+      throw ApplicationFailure.newFailure(p.description() + ": " + HttpCalls.failure(e, timeout),
+          FailureTypes.UNAVAILABLE);
+    }
+  }
+
+  /** Throws unless the answer is 2xx. */
+  private static void classify(HttpCalls.Prepared p, HttpCalls.Answer answer) {
+    int s = answer.status();
+    if (answer.ok()) {
+      return;
+    }
+    String snippet = answer.snippet();
+    String said = p.description() + " answered " + s + (snippet.isEmpty() ? "" : ": " + snippet);
+    if (s >= 500 || s == 408 || s == 429) {
+      throw ApplicationFailure.newFailure(said, FailureTypes.UNAVAILABLE);
+    }
+    if (s >= 300 && s < 400) {
+      throw ApplicationFailure.newNonRetryableFailure(p.description() + " answered " + s
+          + " (a redirect; redirects are not followed, so give the final URL)", FailureTypes.CLIENT_ERROR);
+    }
+    throw ApplicationFailure.newNonRetryableFailure(said, FailureTypes.CLIENT_ERROR);
+  }
+
+  /** The connection a relative call names, read from the request; null for an absolute URL. */
+  private static Connection connection(EffectRequest request, HttpCall call) {
+    if (call.connection().isEmpty()) {
+      return null;
+    }
+    String name = call.connection().get();
+    JsonNode node = request.connections().get(name);
+    if (node == null) {
+      return null; // HttpCalls.prepare names the missing connection
+    }
+    return parse(() -> PlanReader.connection(name, node), "connections." + name);
+  }
+
+  private static <T> T parse(Supplier<T> reader, String what) {
+    try {
+      T t = reader.get();
+      if (t == null) {
+        throw HttpCalls.invalid(what + " is missing from the request");
+      }
+      return t;
+    } catch (PlanException e) {
+      List<String> problems = e.problems().stream().map(Object::toString).toList();
+      throw HttpCalls.invalid("invalid " + what + ": " + String.join("; ", problems));
+    }
+  }
+
+  /** Percent-encodes everything but unreserved characters, so a value stays one path segment. */
+  static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private ApplicationFailure redacted(ApplicationFailure e) {
+    String message = http.secrets().redact(e.getOriginalMessage());
+    return e.isNonRetryable() ? ApplicationFailure.newNonRetryableFailure(message, e.getType())
+        : ApplicationFailure.newFailure(message, e.getType());
+  }
+}

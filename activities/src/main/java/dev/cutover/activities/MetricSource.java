@@ -1,0 +1,27 @@
+package dev.cutover.activities;
+
+import dev.cutover.engine.Reading;
+import dev.cutover.plan.Check;
+import dev.cutover.plan.Connection;
+
+/**
+ * Where one kind of check gets its number: the plug-in boundary between a check as the plan
+ * states it and the system that answers it. A source measures; judging the reading against {@code
+ * pass} is shared and happens elsewhere ({@link dev.cutover.engine.Judge}).
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>{@link #measure} never throws for a source that is unreachable, slow or refuses the
+ *       question: that is {@code Reading.error(check, reason)} with a short reason, free of any
+ *       secret. An empty answer is {@code Reading.noData}.
+ *   <li>It returns within the check's {@code timeout} (plus, for a database, the time to open a
+ *       connection, at most 5 s).
+ *   <li>{@code connection} is as the plan wrote it ({@code ${env:NAME}} unresolved, null for a
+ *       check that names none); the source resolves it at the moment of use.
+ *   <li>It changes nothing: a measurement may be repeated any number of times.
+ * </ul>
+ * Implementations are thread-safe: one instance measures for every cutover on a worker.
+ */
+public interface MetricSource {
+  Reading measure(Check check, Connection connection);
+}

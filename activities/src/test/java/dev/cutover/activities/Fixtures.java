@@ -1,0 +1,65 @@
+package dev.cutover.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cutover.plan.PlanReader;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+
+/** Small helpers shared by the tests: plan fragments from YAML, failures, real services. */
+final class Fixtures {
+  private Fixtures() {}
+
+  /** A plan fragment as the workflow carries it: the JSON tree of some YAML. */
+  static JsonNode tree(String yaml) {
+    return PlanReader.parseTree(yaml);
+  }
+
+  /** The ApplicationFailure {@code call} throws; fails the test when it throws anything else or nothing. */
+  static ApplicationFailure failure(ThrowingCallable call) {
+    Throwable t = catchThrowable(call);
+    assertThat(t).as("the call should fail with an ApplicationFailure").isInstanceOf(ApplicationFailure.class);
+    return (ApplicationFailure) t;
+  }
+
+  /** A TCP port nothing listens on (bound once, then released). */
+  static int closedPort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Where the real PostgreSQL started by ./run-tests is. */
+  record Postgres(String url, String user, String password) {}
+
+  /** Why a test needing PostgreSQL is skipped when none is configured. */
+  static final String NO_POSTGRES =
+      "no PostgreSQL configured: run ./run-tests, or eval \"$(./run-tests --env-only)\" first";
+
+  /**
+   * The PostgreSQL from {@code CUTOVER_TEST_PG_*}, or null when it is not configured (callers skip
+   * each test with {@link #NO_POSTGRES}); with {@code CUTOVER_TEST_REQUIRE_SERVICES=1} (./run-tests
+   * sets it) its absence fails instead.
+   */
+  static Postgres postgres() {
+    String url = System.getenv("CUTOVER_TEST_PG_URL");
+    String user = System.getenv("CUTOVER_TEST_PG_USER");
+    String password = System.getenv("CUTOVER_TEST_PG_PASSWORD");
+    if (url == null || user == null || password == null) {
+      if ("1".equals(System.getenv("CUTOVER_TEST_REQUIRE_SERVICES"))) {
+        fail("CUTOVER_TEST_PG_URL, CUTOVER_TEST_PG_USER and CUTOVER_TEST_PG_PASSWORD are not set, "
+            + "but CUTOVER_TEST_REQUIRE_SERVICES=1: run the tests with ./run-tests, which starts PostgreSQL");
+      }
+      return null;
+    }
+    return new Postgres(url, user, password);
+  }
+}
