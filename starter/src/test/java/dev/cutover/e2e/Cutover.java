@@ -15,7 +15,8 @@ final class Cutover {
 
   Cutover(String address, String id) {
     this.client = WorkflowClient.newInstance(WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(address).build()), WorkflowClientOptions.newBuilder().build());
+        WorkflowServiceStubsOptions.newBuilder().setTarget(address)
+            .setConnectionBackoffResetFrequency(Duration.ofSeconds(1)).build()), WorkflowClientOptions.newBuilder().build());
     this.id = id;
   }
 

@@ -45,14 +45,17 @@ class ServerRestartIT {
       // Mid-soak: the server dies, and stays down past the moment the soak comes due.
       kill(server);
       WorkerProcess.sleep(Math.max(0, soakDueAt - System.currentTimeMillis()) + 5_000);
-      server = startServer(bin, port, db);
       long restartedAt = System.currentTimeMillis();
+      server = startServer(bin, port, db);
       Status next = cutover.await("the overdue soak to end", Duration.ofSeconds(60),
           s -> s.stage() != null && !s.stage().name().equals("canary"));
-      long late = System.currentTimeMillis() - restartedAt;
+      // When the cutover itself acted, by its own record (this test's client may reconnect later).
+      long soakEndedAt = next.decisions().stream().filter(d -> d.text().equals("stage canary complete"))
+          .mapToLong(d -> d.at()).findFirst().orElseThrow();
+      long late = soakEndedAt - restartedAt;
       assertThat(next.stage().name()).isEqualTo("half");
-      System.out.println("overdue soak ended " + late + " ms after the server came back");
-      assertThat(late).isLessThan(10_000);
+      System.out.println("the overdue soak ended " + late + " ms after the server restart began");
+      assertThat(late).isLessThan(15_000);
 
       // Awaiting approval: the approval is accepted by the server, then the server dies at once.
       cutover.awaitState("AWAITING_APPROVAL", Duration.ofSeconds(60));

@@ -127,14 +127,12 @@ public final class CutoverWorker implements AutoCloseable {
     if (stopping) {
       return;
     }
+    // Old pollers may sit in a long poll the restarted server never answers: do not wait for them.
+    // A task they held is retried by the server (an effect under the same idempotency key).
     WorkerFactory old = factory;
-    old.shutdown();
-    old.awaitTermination(10, TimeUnit.SECONDS);
-    if (!old.isTerminated()) {
-      old.shutdownNow();
-    }
     factory = newFactory();
     factory.start();
+    old.shutdownNow();
   }
 
   private static void sleepQuietly(long millis) {

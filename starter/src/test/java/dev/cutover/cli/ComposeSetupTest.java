@@ -1,0 +1,115 @@
+package dev.cutover.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cutover.worker.WorkerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so it is checked by reading: every
+ * service it names exists, images are pinned, mounted files exist in the repository, and the
+ * worker service runs `cutover worker` with exactly the environment the worker reads.
+ */
+class ComposeSetupTest {
+  static final Path ROOT = Path.of("..");
+  static final JsonNode COMPOSE = read(ROOT.resolve("docker-compose.yml"));
+
+  static JsonNode read(Path p) {
+    try {
+      return new YAMLMapper().readTree(Files.readString(p));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void everyDependencyNamesAServiceAndEveryImageIsPinned() {
+    JsonNode services = COMPOSE.path("services");
+    assertThat(services.size()).isGreaterThanOrEqualTo(6);
+    services.fields().forEachRemaining(s -> {
+      s.getValue().path("depends_on").fieldNames().forEachRemaining(dep ->
+          assertThat(services.has(dep)).as(s.getKey() + " depends on " + dep).isTrue());
+      String image = s.getValue().path("image").asText("");
+      if (!s.getValue().has("build")) {
+        assertThat(image).as(s.getKey()).matches("[a-z0-9./-]+:[0-9][A-Za-z0-9.-]*");
+      }
+    });
+    assertThat(services.path("temporal").path("image").asText()).startsWith("temporalio/server:");
+    assertThat(services.path("temporal-admin-tools").path("image").asText()).startsWith("temporalio/admin-tools:");
+    assertThat(services.path("temporal-ui").path("image").asText()).startsWith("temporalio/ui:");
+    assertThat(services.path("temporal").path("depends_on").path("temporal-admin-tools").path("condition").asText())
+        .isEqualTo("service_completed_successfully");
+  }
+
+  @Test
+  void mountedScriptsAndConfigExistInTheRepository() {
+    COMPOSE.path("services").forEach(s -> s.path("volumes").forEach(v -> {
+      String source = v.asText().split(":")[0];
+      if (source.startsWith("./")) {
+        assertThat(ROOT.resolve(source)).as(v.asText()).exists();
+      }
+    }));
+    for (String script : List.of("setup-postgres.sh", "create-namespace.sh")) {
+      assertThat(COMPOSE.toString()).contains("/scripts/" + script);
+      assertThat(ROOT.resolve("deploy/temporal").resolve(script)).isExecutable();
+    }
+    assertThat(ROOT.resolve("deploy/temporal/dynamicconfig/development-sql.yaml")).exists();
+    assertThat(COMPOSE.path("services").path("temporal").path("environment").path("DYNAMIC_CONFIG_FILE_PATH").asText())
+        .isEqualTo("config/dynamicconfig/development-sql.yaml");
+  }
+
+  @Test
+  void theNamespaceJobRegistersTheFourSearchAttributes() throws IOException {
+    String script = Files.readString(ROOT.resolve("deploy/temporal/create-namespace.sh"));
+    assertThat(script).contains("CutoverPlan:Keyword", "CutoverStage:Keyword", "CutoverState:Keyword", "CutoverPercent:Int");
+  }
+
+  @Test
+  void theWorkerServiceRunsCutoverWorkerWithTheEnvironmentTheWorkerReads() {
+    JsonNode worker = COMPOSE.path("services").path("cutover-worker");
+    assertThat(worker.path("build").asText()).isEqualTo(".");
+    assertThat(worker.path("command").toString()).isEqualTo("[\"worker\"]");
+    assertThat(new CommandLine(new Main()).getSubcommands()).containsKey("worker");
+
+    Map<String, String> env = new HashMap<>();
+    worker.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    assertThat(new TreeSet<>(env.keySet())).isEqualTo(new TreeSet<>(Set.of(
+        "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "CUTOVER_TASK_QUEUE", "CUTOVER_HEALTH_PORT")));
+    WorkerConfig config = WorkerConfig.fromEnvironment(env);
+    assertThat(config.address()).isEqualTo("temporal:7233");
+    assertThat(config.taskQueue()).isEqualTo("cutover");
+    assertThat(config.healthPort()).isEqualTo(8090);
+    String host = config.address().split(":")[0];
+    assertThat(COMPOSE.path("services").has(host)).isTrue();
+    assertThat(COMPOSE.path("services").path(host).path("environment").path("BIND_ON_IP").asText()).isEqualTo("0.0.0.0");
+    assertThat(worker.path("depends_on").path("temporal-create-namespace").path("condition").asText())
+        .isEqualTo("service_completed_successfully");
+  }
+
+  @Test
+  void theDockerfileBuildsTheSameJarTheLauncherRunsAndStartsTheWorker() throws IOException {
+    String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
+    String launcher = Files.readString(ROOT.resolve("cutover"));
+    assertThat(launcher).contains("starter/target/cutover.jar");
+    assertThat(dockerfile).contains("COPY --from=build /src/starter/target/cutover.jar /app/cutover.jar")
+        .contains("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/cutover.jar\"]")
+        .contains("CMD [\"worker\"]");
+    // Every module the build needs is copied before the dependency download step.
+    for (JsonNode module : read(ROOT.resolve("pom.xml")).path("modules").path("module")) {
+      assertThat(dockerfile).contains("COPY " + module.asText() + "/pom.xml " + module.asText() + "/");
+    }
+    // The health check probes the port the worker serves its health on.
+    assertThat(dockerfile).contains("CUTOVER_HEALTH_PORT=8090").contains("/dev/tcp/127.0.0.1/${CUTOVER_HEALTH_PORT}");
+  }
+}
