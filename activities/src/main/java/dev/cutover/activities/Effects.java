@@ -66,7 +66,7 @@ final class Effects {
       return switch (step.kind()) {
         case TRAFFIC -> traffic(request, step);
         case FLAGS -> flags(request, step);
-        case ACTION, ROLLBACK_ACTION -> action(request);
+        case ACTION, UNDO_ACTION, ROLLBACK_ACTION -> action(request);
         case WAIT, DRAIN -> throw HttpCalls.invalid(step.kind() + " is carried out by the workflow, not applied");
       };
     } catch (ApplicationFailure e) {

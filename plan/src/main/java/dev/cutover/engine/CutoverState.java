@@ -19,6 +19,7 @@ import java.util.Map;
  * @param flags flag values last applied
  * @param entered stages applied (or being applied) since the last start, oldest first: what a
  *     rollback undoes, newest first
+ * @param actionsDone the stage actions that ran ({@code "stage:index"}): the ones a rollback undoes
  * @param steps the effects being carried out, forward (APPLYING) or backward (ROLLING_BACK)
  * @param effect the effect in flight, if any; no other effect starts until it is done
  * @param soak the soak clock of the current stage
@@ -30,7 +31,7 @@ public record CutoverState(
     String plan, String startedBy, long startedAt, long at, int attempt, int rollbacks,
     State phase, long phaseSince,
     int stage, Integer pendingStage, Long waitUntil, Long stageStartedAt,
-    Integer percent, Map<String, JsonNode> flags, List<Integer> entered,
+    Integer percent, Map<String, JsonNode> flags, List<Integer> entered, List<String> actionsDone,
     List<Step> steps, int stepIndex, int stepAttempt, long stepStartedAt, Long retryAt,
     String stepError, InFlightEffect effect, long seq,
     Soak soak, Long promoteAt, String promoteBy,

@@ -162,7 +162,8 @@ public final class Engine {
         case CHECKING_PREREQUISITES -> checkPrerequisites(w, now);
         case WAITING_WINDOW -> waitForWindow(w, now);
         case APPLYING -> runSteps(w, now);
-        case SOAKING, AWAITING_APPROVAL -> soakAndApprove(w, now);
+        case SOAKING -> soakAndApprove(w, now);
+        case AWAITING_APPROVAL -> w.pendingStage != null ? approvedToStart(w, now) : soakAndApprove(w, now);
         case ROLLING_BACK -> runSteps(w, now);
         default -> false;
       };
@@ -181,6 +182,7 @@ public final class Engine {
     w.waitUntil = null;
     w.stageStartedAt = null;
     w.entered.clear();
+    w.actionsDone.clear();
     w.rules.clear();
     w.holds.clear();
     w.approval = null;
@@ -215,6 +217,15 @@ public final class Engine {
     return true;
   }
 
+  private boolean approvedToStart(W w, long now) {
+    Stage pending = plan.stages().get(w.pendingStage);
+    if (!w.holds.isEmpty() || w.approval == null || !w.approval.stage().equals(pending.name())) {
+      return false;
+    }
+    goToStage(w, w.pendingStage, now);
+    return true;
+  }
+
   private boolean waitForWindow(W w, long now) {
     if (!w.holds.isEmpty() || w.waitUntil == null || now < w.waitUntil) {
       return false;
@@ -225,6 +236,21 @@ public final class Engine {
 
   private void goToStage(W w, int index, long now) {
     Stage stage = plan.stages().get(index);
+    if (needsApprovalToStart(stage) && (w.approval == null || !w.approval.stage().equals(stage.name()))) {
+      boolean already = w.phase == State.AWAITING_APPROVAL && w.pendingStage != null && w.pendingStage == index;
+      w.setPhase(State.AWAITING_APPROVAL, now);
+      w.pendingStage = index;
+      w.waitUntil = null;
+      w.rules.values().removeIf(r -> r.role() == Role.GATE);
+      if (!already) {
+        String who = plan.approvals().approvers().isEmpty() ? "anyone" : String.join(" or ", plan.approvals().approvers());
+        String text = "stage " + stage.name() + " has an action that cannot be undone; it starts after an approval from "
+            + who + (plan.approvals().fourEyes() ? " (not " + w.startedBy + ")" : "");
+        decide(w, now, ENGINE, "await-approval", true, text);
+        notify(w, Command.Notify.Level.INFO, text);
+      }
+      return;
+    }
     Optional<Window> window = plan.windowFor(stage);
     if (window.isPresent() && !window.get().isOpen(Instant.ofEpochMilli(now))) {
       long opens = window.get().nextOpening(Instant.ofEpochMilli(now)).toEpochMilli();
@@ -315,6 +341,7 @@ public final class Engine {
       if (!s.flags().isEmpty()) {
         out.add(new Step(Step.Kind.FLAGS, index, -1, null, revertOf(s), undo + "/flags"));
       }
+      out.addAll(undoActions(w, index, undo));
     }
     if (w.entered.isEmpty()) {
       return out;
@@ -349,7 +376,25 @@ public final class Engine {
     if (!s.flags().isEmpty()) {
       out.add(new Step(Step.Kind.FLAGS, w.stage, -1, null, revertOf(s), undo + "/flags"));
     }
+    out.addAll(undoActions(w, w.stage, undo));
     return out;
+  }
+
+  /** The undos of a stage's actions that ran, newest first. */
+  private List<Step> undoActions(W w, int stage, String keyPrefix) {
+    List<Step> out = new ArrayList<>();
+    List<Action> actions = plan.stages().get(stage).actions();
+    for (int i = actions.size() - 1; i >= 0; i--) {
+      if (actions.get(i).undo() != null && w.actionsDone.contains(stage + ":" + i)) {
+        out.add(new Step(Step.Kind.UNDO_ACTION, stage, i, null, null, keyPrefix + "/actions/" + i + "/undo"));
+      }
+    }
+    return out;
+  }
+
+  /** A stage with an action that cannot be undone starts only after an approval for it. */
+  static boolean needsApprovalToStart(Stage s) {
+    return s.actions().stream().anyMatch(Action::irreversible);
   }
 
   /** A stage's undo: its {@code revert}, else its boolean flags negated (the reader ensures that suffices). */
@@ -468,6 +513,9 @@ public final class Engine {
 
   /** The plan's action behind an ACTION, ROLLBACK_ACTION or WAIT step. */
   public Action actionOf(Step step) {
+    if (step.kind() == Step.Kind.UNDO_ACTION) {
+      return plan.stages().get(step.stage()).actions().get(step.index()).undo();
+    }
     if (step.stage() >= 0) {
       return plan.stages().get(step.stage()).actions().get(step.index());
     }
@@ -494,6 +542,10 @@ public final class Engine {
         w.percent = step.percent();
       } else if (step.kind() == Step.Kind.FLAGS) {
         w.flags.putAll(step.flags());
+      } else if (step.kind() == Step.Kind.ACTION && !w.actionsDone.contains(step.stage() + ":" + step.index())) {
+        w.actionsDone.add(step.stage() + ":" + step.index());
+      } else if (step.kind() == Step.Kind.UNDO_ACTION) {
+        w.actionsDone.remove(step.stage() + ":" + step.index());
       }
       decide(w, now, ENGINE, "applied", true, describeStep(step) + (d.detail() == null || d.detail().isEmpty() ? "" : ": " + d.detail()));
     }
@@ -659,6 +711,7 @@ public final class Engine {
     Stage stage = stageOf(w.stage);
     decide(w, now, ENGINE, "stage-done", true, "stage " + stage.name() + " complete"
         + (w.approval != null ? " (approved by " + w.approval.by() + ")" : ""));
+    w.approval = null;
     if (w.stage == plan.stages().size() - 1) {
       w.setPhase(State.COMPLETED, now);
       w.rules.clear();
@@ -730,7 +783,8 @@ public final class Engine {
       Reading reading = m.readings().stream().filter(x -> x.check().equals(r.check())).findFirst()
           .orElse(Reading.error(r.check(), "no reading returned for this check"));
       Rule rule = rule(r);
-      Measurement measured = Judge.judge(reading, passOf(r), now);
+      Measurement measured = plan.check(r.check()).source() instanceof dev.cutover.plan.Check.Compare cmp
+          ? ProportionTest.judge(cmp, reading, now) : Judge.judge(reading, passOf(r), now);
       List<Measurement> recent = new ArrayList<>(r.recent());
       recent.add(measured);
       int keep = Breach.keep(rule, Math.min(rule.errorLimit(), 50));
@@ -1019,13 +1073,14 @@ public final class Engine {
       decide(w, now, by, "approve", false, "rejected: no stage is active (" + w.displayState() + ")");
       return;
     }
-    Stage current = stageOf(w.stage);
+    boolean toStart = w.phase == State.AWAITING_APPROVAL && w.pendingStage != null;
+    Stage current = stageOf(toStart ? w.pendingStage : w.stage);
     if (s.stage() == null || !s.stage().equals(current.name())) {
       decide(w, now, by, "approve", false, "rejected: stage " + (s.stage() == null ? "(none given)" : "\"" + s.stage() + "\"")
           + " is not the current stage (" + current.name() + ")");
       return;
     }
-    if (!current.approval()) {
+    if (!toStart && !current.approval()) {
       decide(w, now, by, "approve", false, "rejected: stage " + current.name() + " needs no approval");
       return;
     }
@@ -1044,7 +1099,7 @@ public final class Engine {
     }
     w.approval = new Approval(current.name(), by, now, s.comment());
     boolean early = w.phase != State.AWAITING_APPROVAL;
-    decide(w, now, by, "approve", true, "approved stage " + current.name()
+    decide(w, now, by, "approve", true, (toStart ? "approved the start of stage " : "approved stage ") + current.name()
         + (s.comment() == null || s.comment().isBlank() ? "" : ": " + s.comment())
         + (early ? " (before the soak is met: kept, acts when it is, voided by a breach)" : ""));
   }
@@ -1186,11 +1241,23 @@ public final class Engine {
         yield "flags set: " + String.join(", ", f);
       }
       case ACTION -> "action " + step.index() + " of stage " + stageOf(step.stage()).name() + " ("
-          + ((Action.Http) actionOf(step)).call() + ")";
-      case ROLLBACK_ACTION -> "rollback action " + step.index() + " (" + ((Action.Http) actionOf(step)).call() + ")";
+          + describeAction(actionOf(step)) + ")";
+      case ROLLBACK_ACTION -> "rollback action " + step.index() + " (" + describeAction(actionOf(step)) + ")";
+      case UNDO_ACTION -> "undo of action " + step.index() + " of stage " + stageOf(step.stage()).name() + " ("
+          + describeAction(actionOf(step)) + ")";
       case WAIT -> "wait for " + waitCheck(step);
       case DRAIN -> "drain (" + plan.rollback().drain().check() + ")";
     };
+  }
+
+  static String describeAction(Action a) {
+    if (a instanceof Action.Http h) {
+      return h.call().toString();
+    }
+    if (a instanceof Action.Command c) {
+      return String.join(" ", c.argv());
+    }
+    return "wait for " + ((Action.Wait) a).check();
   }
 
   /** The mutable working copy of a state, used inside one call only. */
@@ -1210,6 +1277,7 @@ public final class Engine {
     Integer percent;
     Map<String, JsonNode> flags;
     List<Integer> entered;
+    List<String> actionsDone;
     List<Step> steps;
     int stepIndex;
     int stepAttempt;
@@ -1233,7 +1301,7 @@ public final class Engine {
 
     static W initial(String plan, String startedBy, long now) {
       return of(new CutoverState(plan, startedBy, now, now, 1, 0, State.CHECKING_PREREQUISITES, now, -1, null, null, null,
-          null, Map.of(), List.of(), List.of(), 0, 0, now, null, null, null, 0, new Soak(0, null, false), null, null,
+          null, Map.of(), List.of(), List.of(), List.of(), 0, 0, now, null, null, null, 0, new Soak(0, null, false), null, null,
           Map.of(), null, List.of(), List.of(), null, null, List.of(), List.of()));
     }
 
@@ -1254,6 +1322,7 @@ public final class Engine {
       w.percent = s.percent();
       w.flags = new LinkedHashMap<>(s.flags());
       w.entered = new ArrayList<>(s.entered());
+      w.actionsDone = new ArrayList<>(s.actionsDone() == null ? List.of() : s.actionsDone());
       w.steps = new ArrayList<>(s.steps());
       w.stepIndex = s.stepIndex();
       w.stepAttempt = s.stepAttempt();
@@ -1279,7 +1348,7 @@ public final class Engine {
     CutoverState freeze() {
       return new CutoverState(plan, startedBy, startedAt, at, attempt, rollbacks, phase, phaseSince, stage, pendingStage,
           waitUntil, stageStartedAt, percent, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(flags)),
-          List.copyOf(entered), List.copyOf(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect,
+          List.copyOf(entered), List.copyOf(actionsDone), List.copyOf(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect,
           seq, soak, promoteAt, promoteBy, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rules)), approval,
           List.copyOf(acknowledged), List.copyOf(holds), rollback, nextStatusAt, List.copyOf(incidents),
           List.copyOf(decisions));

@@ -71,6 +71,11 @@ public record Status(String plan, String workflowId, String state, String phase,
             s.phase() == State.AWAITING_APPROVAL);
       }
     }
+    if (s.phase() == State.AWAITING_APPROVAL && s.pendingStage() != null) {
+      Stage next = plan.stages().get(s.pendingStage());
+      approval = new ApprovalView(next.name(), plan.approvals().approvers(), plan.approvals().fourEyes(),
+          plan.approvals().fourEyes() ? s.startedBy() : null, null, true);
+    }
     List<RuleView> rules = new ArrayList<>();
     for (RuleState r : s.rules().values()) {
       Rule rule = engine.rule(r);

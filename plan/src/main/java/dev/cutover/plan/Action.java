@@ -1,13 +1,24 @@
 package dev.cutover.plan;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
-/** A step a stage (or the rollback) performs after its traffic and flags are applied. */
-public sealed interface Action permits Action.Http, Action.Wait {
+/**
+ * A step a stage (or the rollback) performs after its traffic and flags are applied. A stage's
+ * action says how it is undone ({@link #undo}) or admits it cannot be ({@link #irreversible}); a
+ * stage with an irreversible action starts only after an approval for that stage.
+ */
+public sealed interface Action permits Action.Http, Action.Wait, Action.Command {
+
+  /** What a rollback runs to undo this action, if anything. */
+  Action undo();
+
+  /** The action cannot be undone: its stage needs an approval before it starts. */
+  boolean irreversible();
 
   /** An HTTP call, sent with an {@code Idempotency-Key} header, that must meet {@code expect}. */
-  record Http(HttpCall call, Expect expect) implements Action {
+  record Http(HttpCall call, Expect expect, boolean followRedirects, Action undo, boolean irreversible) implements Action {
     public Http {
       Objects.requireNonNull(call, "call");
     }
@@ -19,6 +30,28 @@ public sealed interface Action permits Action.Http, Action.Wait {
       Objects.requireNonNull(check, "check");
       Objects.requireNonNull(timeout, "timeout");
       Objects.requireNonNull(every, "every");
+    }
+
+    @Override
+    public Action undo() {
+      return null;
+    }
+
+    @Override
+    public boolean irreversible() {
+      return false;
+    }
+  }
+
+  /**
+   * A program run by the worker without a shell: {@code argv[0]} must be allowed by name in the
+   * worker's {@code CUTOVER_ALLOWED_COMMANDS}; it must exit with {@code exitCode} within
+   * {@code timeout}. Its output is captured, bounded, and kept out of history but for a tail.
+   */
+  record Command(List<String> argv, Duration timeout, int exitCode, Action undo, boolean irreversible) implements Action {
+    public Command {
+      argv = List.copyOf(argv);
+      Objects.requireNonNull(timeout, "timeout");
     }
   }
 }

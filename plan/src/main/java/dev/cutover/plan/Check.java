@@ -21,7 +21,7 @@ public record Check(String name, Source source, Comparison pass, MinSamples minS
   }
 
   /** Where a check's number comes from. */
-  public sealed interface Source permits SqlQuery, PromQuery, HttpProbe {
+  public sealed interface Source permits SqlQuery, PromQuery, HttpProbe, Compare {
     /** The connection this source uses, if it uses one. */
     Optional<String> connection();
   }
@@ -42,8 +42,25 @@ public record Check(String name, Source source, Comparison pass, MinSamples minS
     }
   }
 
+  /**
+   * The new path against the baseline: four counts (failures and totals of each) from one
+   * connection (prometheus queries or SQL queries returning one number). It passes unless the new
+   * path's failure rate is worse than the baseline's by more than {@code margin}, with a one-sided
+   * two-proportion z-test at {@code confidence}; fewer than {@code minSamples} on either side is
+   * NO_DATA. Its value is the difference of the two rates.
+   */
+  public record Compare(String connectionName, Kind kind, String newFailures, String newTotal, String baseFailures,
+      String baseTotal, double margin, double confidence, long minSamples) implements Source {
+    public enum Kind { SQL, PROMETHEUS }
+
+    @Override
+    public Optional<String> connection() {
+      return Optional.of(connectionName);
+    }
+  }
+
   /** An HTTP request whose response is judged by {@code expect}, or yields a number at {@code value}. */
-  public record HttpProbe(HttpCall call, Expect expect, String valuePath) implements Source {
+  public record HttpProbe(HttpCall call, Expect expect, String valuePath, boolean followRedirects) implements Source {
     @Override
     public Optional<String> connection() {
       return call.connection();

@@ -28,7 +28,14 @@ public final class PlanJson {
     p.connections().forEach((k, c) -> conns.set(k, connection(c)));
     ObjectNode checks = o.putObject("checks");
     p.checks().forEach((k, c) -> checks.set(k, check(c)));
-    if (p.traffic() != null) {
+    if (p.traffic() != null && p.traffic().nginx() != null) {
+      Traffic.Nginx x = p.traffic().nginx();
+      ObjectNode n = o.putObject("traffic").putObject("nginx").put("file", x.file()).put("variable", x.variable())
+          .put("key", x.key()).put("new", x.newUpstream()).put("old", x.oldUpstream());
+      if (x.config() != null) {
+        n.put("config", x.config());
+      }
+    } else if (p.traffic() != null) {
       ObjectNode t = o.putObject("traffic");
       t.set("set", call(p.traffic().set()));
       if (p.traffic().get() != null) {
@@ -123,8 +130,17 @@ public final class PlanJson {
       if (q.reduce() != null) {
         n.put("reduce", q.reduce().name().toLowerCase());
       }
+    } else if (c.source() instanceof Check.Compare x) {
+      ObjectNode cmp = n.putObject("compare");
+      cmp.put(x.kind() == Check.Compare.Kind.SQL ? "sql" : "prometheus", x.connectionName());
+      cmp.putObject("new").put("failures", x.newFailures()).put("total", x.newTotal());
+      cmp.putObject("baseline").put("failures", x.baseFailures()).put("total", x.baseTotal());
+      cmp.put("margin", x.margin()).put("confidence", x.confidence()).put("minSamples", x.minSamples());
     } else if (c.source() instanceof Check.HttpProbe h) {
       n.setAll(call(h.call()));
+      if (h.followRedirects()) {
+        n.put("followRedirects", true);
+      }
       if (h.expect() != null) {
         n.set("expect", expect(h.expect()));
       }
@@ -172,18 +188,40 @@ public final class PlanJson {
   private static ArrayNode actions(List<Action> actions) {
     ArrayNode a = F.arrayNode();
     for (Action action : actions) {
-      if (action instanceof Action.Http h) {
-        ObjectNode n = call(h.call());
-        if (h.expect() != null) {
-          n.set("expect", expect(h.expect()));
-        }
-        a.add(n);
-      } else if (action instanceof Action.Wait w) {
-        a.addObject().putObject("wait").put("check", w.check()).put("timeout", Durations.format(w.timeout()))
-            .put("every", Durations.format(w.every()));
-      }
+      a.add(action(action));
     }
     return a;
+  }
+
+  private static ObjectNode action(Action action) {
+    ObjectNode n;
+    if (action instanceof Action.Http h) {
+      n = call(h.call());
+      if (h.expect() != null) {
+        n.set("expect", expect(h.expect()));
+      }
+      if (h.followRedirects()) {
+        n.put("followRedirects", true);
+      }
+    } else if (action instanceof Action.Command c) {
+      n = F.objectNode();
+      ArrayNode argv = n.putArray("command");
+      c.argv().forEach(argv::add);
+      n.put("timeout", Durations.format(c.timeout())).put("exitCode", c.exitCode());
+    } else {
+      Action.Wait w = (Action.Wait) action;
+      n = F.objectNode();
+      n.putObject("wait").put("check", w.check()).put("timeout", Durations.format(w.timeout()))
+          .put("every", Durations.format(w.every()));
+      return n;
+    }
+    if (action.undo() != null) {
+      n.set("undo", action(action.undo()));
+    }
+    if (action.irreversible()) {
+      n.put("irreversible", true);
+    }
+    return n;
   }
 
   private static ArrayNode rules(List<Rule> rules) {

@@ -105,13 +105,20 @@ public final class PlanReader {
     return c;
   }
 
-  /** Reads one action definition on its own (an activity running it). */
+  /**
+   * Reads one action definition on its own (an activity running it): a stage action, a rollback
+   * action or an undo. Whether an action says how it is undone was checked when the plan was read.
+   */
   public static Action action(JsonNode node, String path) {
     PlanReader r = new PlanReader();
-    Action a = r.action(node, path, Set.of("env", "stage"));
+    r.undoOptional = true;
+    Action a = r.action(node, path, Set.of("env", "stage"), true);
     r.throwIfProblems();
     return a;
   }
+
+  /** Reading a fragment: undo and irreversible are allowed but not required. */
+  private boolean undoOptional;
 
   /** Reads a traffic section on its own. */
   public static Traffic traffic(JsonNode node) {
@@ -219,11 +226,13 @@ public final class PlanReader {
         String path = "checks." + e.getKey() + "." + sourceKey(e.getValue().source());
         Check.Source source = e.getValue().source();
         Connection.Kind want = source instanceof Check.SqlQuery ? Connection.Kind.POSTGRES
-            : source instanceof Check.PromQuery ? Connection.Kind.PROMETHEUS : Connection.Kind.HTTP;
+            : source instanceof Check.PromQuery ? Connection.Kind.PROMETHEUS
+            : source instanceof Check.Compare cmp ? (cmp.kind() == Check.Compare.Kind.SQL ? Connection.Kind.POSTGRES : Connection.Kind.PROMETHEUS)
+            : Connection.Kind.HTTP;
         connectionRef(connections, conn.get(), want, path);
       }
     }
-    if (traffic != null) {
+    if (traffic != null && traffic.set() != null) {
       httpRef(connections, traffic.set(), "traffic.set.http");
       if (traffic.get() != null) {
         httpRef(connections, traffic.get(), "traffic.get.http");
@@ -249,6 +258,7 @@ public final class PlanReader {
     for (Map.Entry<String, String> e : rulesWithoutPass.entrySet()) {
       Check c = checks.get(e.getValue());
       if (c != null && c.pass() == null && !checksWithPass.contains(c.name())
+          && !(c.source() instanceof Check.Compare)
           && !(c.source() instanceof Check.HttpProbe h && h.valuePath() == null)) {
         problem(e.getKey(), "check \"" + e.getValue() + "\" has no pass condition; give \"pass\" on the check or on this rule");
       }
@@ -261,6 +271,9 @@ public final class PlanReader {
   }
 
   private static String sourceKey(Check.Source s) {
+    if (s instanceof Check.Compare c) {
+      return "compare." + (c.kind() == Check.Compare.Kind.SQL ? "sql" : "prometheus");
+    }
     return s instanceof Check.SqlQuery ? "sql" : s instanceof Check.PromQuery ? "prometheus" : "http";
   }
 
@@ -291,6 +304,9 @@ public final class PlanReader {
         httpRef(connections, h.call(), path + "[" + i + "].http");
       } else if (a instanceof Action.Wait w) {
         checkRef(checks, w.check(), path + "[" + i + "].wait.check");
+      }
+      if (a.undo() instanceof Action.Http u) {
+        httpRef(connections, u.call(), path + "[" + i + "].undo.http");
       }
     }
   }
@@ -404,7 +420,7 @@ public final class PlanReader {
         }
       }
       case "http" -> {
-        o.allow("http", "headers", "body", "expect", "value", "pass", "timeout", "description");
+        o.allow("http", "headers", "body", "expect", "value", "pass", "timeout", "description", "followRedirects");
         HttpCall call = requestLine(o, "http", Set.of("env"));
         Map<String, String> headers = headers(o, "headers", Set.of("env"));
         String body = o.text("body");
@@ -425,13 +441,14 @@ public final class PlanReader {
         if (value == null && o.has("pass")) {
           problem(o.path("pass"), "an http check's pass judges its \"value\"; add value: \"$.path\"");
         }
+        Boolean follow = o.bool("followRedirects");
         if (call != null) {
-          source = new Check.HttpProbe(call.withHeadersAndBody(headers, body), expect, value);
+          source = new Check.HttpProbe(call.withHeadersAndBody(headers, body), expect, value, follow != null && follow);
         }
       }
       default -> {
-        problem(o.path("compare"), "compare checks are not supported yet");
-        return null;
+        o.allow("compare", "timeout", "description");
+        source = compare(o.obj("compare", "prometheus", "sql", "new", "baseline", "margin", "confidence", "minSamples"));
       }
     }
     if (o.has("pass")) {
@@ -448,6 +465,66 @@ public final class PlanReader {
       return null;
     }
     return new Check(name, source, pass, minSamples, timeout == null ? defaultTimeout : timeout);
+  }
+
+  private Check.Compare compare(Obj o) {
+    if (!o.valid()) {
+      return null;
+    }
+    String kindKey = o.exactlyOne("a compare check", "prometheus", "sql");
+    String conn = kindKey == null ? null : o.text(kindKey);
+    Check.Compare.Kind kind = "sql".equals(kindKey) ? Check.Compare.Kind.SQL : Check.Compare.Kind.PROMETHEUS;
+    String[] news = counts(o, "new", kind);
+    String[] base = counts(o, "baseline", kind);
+    Double margin = o.number("margin");
+    if (margin == null) {
+      margin = 0.0;
+    } else if (margin < 0 || margin >= 1) {
+      problem(o.path("margin"), "a margin is a difference of rates between 0 and 1, e.g. 0.01 for one point");
+    }
+    Double confidence = o.number("confidence");
+    if (confidence == null) {
+      confidence = 0.95;
+    } else if (confidence < 0.5 || confidence >= 1) {
+      problem(o.path("confidence"), "a confidence is between 0.5 and 1, e.g. 0.95");
+    }
+    Long minSamples = o.longValue("minSamples");
+    if (minSamples == null) {
+      minSamples = 100L;
+    } else if (minSamples < 1) {
+      problem(o.path("minSamples"), "must be at least 1");
+    }
+    o.done();
+    if (conn == null || news == null || base == null) {
+      return null;
+    }
+    return new Check.Compare(conn, kind, news[0], news[1], base[0], base[1], margin, confidence, minSamples);
+  }
+
+  private String[] counts(Obj parent, String key, Check.Compare.Kind kind) {
+    if (!parent.has(key)) {
+      parent.require(key);
+      return null;
+    }
+    Obj o = parent.obj(key, "failures", "total");
+    String failures = o.text("failures");
+    String total = o.text("total");
+    if (failures == null) {
+      o.require("failures");
+    }
+    if (total == null) {
+      o.require("total");
+    }
+    if (kind == Check.Compare.Kind.SQL) {
+      if (failures != null) {
+        sqlText(failures, o.path("failures"));
+      }
+      if (total != null) {
+        sqlText(total, o.path("total"));
+      }
+    }
+    o.done();
+    return failures == null || total == null ? null : new String[] {failures, total};
   }
 
   private void sqlText(String query, String path) {
@@ -489,10 +566,16 @@ public final class PlanReader {
     if (!o.valid()) {
       return null;
     }
-    o.allow("set", "get");
+    if (o.has("nginx")) {
+      o.allow("nginx");
+      Traffic.Nginx nginx = nginx(o.obj("nginx", "file", "variable", "key", "new", "old", "config"));
+      o.done();
+      return nginx == null ? null : new Traffic(null, null, null, nginx);
+    }
+    o.allow("set", "get", "nginx");
     HttpCall set = null;
     if (!o.has("set")) {
-      o.require("set");
+      problem(o.path(""), "traffic needs set (and optionally get) for an HTTP API, or nginx");
     } else {
       Obj s = o.obj("set", "http", "headers", "body");
       set = httpCall(s, Set.of("env", "percent"));
@@ -515,7 +598,51 @@ public final class PlanReader {
       g.done();
     }
     o.done();
-    return set == null ? null : new Traffic(set, get, value);
+    return set == null ? null : new Traffic(set, get, value, null);
+  }
+
+  private static final Pattern NGINX_NAME = Pattern.compile("^[A-Za-z0-9_.:-]+$");
+
+  private Traffic.Nginx nginx(Obj o) {
+    if (!o.valid()) {
+      return null;
+    }
+    String file = o.text("file");
+    if (file == null) {
+      o.require("file");
+    } else if (!file.startsWith("/") || file.contains("..") || !file.endsWith(".conf")) {
+      problem(o.path("file"), "an absolute path to a .conf file (no ..), e.g. /etc/nginx/cutover/split.conf");
+    }
+    String variable = o.text("variable");
+    if (variable == null) {
+      variable = "$cutover_upstream";
+    } else if (!variable.matches("^\\$[a-z_][a-z0-9_]*$")) {
+      problem(o.path("variable"), "an nginx variable such as $cutover_upstream");
+    }
+    String key = o.text("key");
+    if (key == null) {
+      key = "${remote_addr}${http_user_agent}";
+    } else if (!key.startsWith("$")) {
+      problem(o.path("key"), "what splits clients, built from nginx variables, e.g. $remote_addr or ${cookie_session}");
+    }
+    String newUp = o.text("new");
+    String oldUp = o.text("old");
+    for (String[] kv : new String[][] {{"new", newUp}, {"old", oldUp}}) {
+      if (kv[1] == null) {
+        o.require(kv[0]);
+      } else if (!NGINX_NAME.matcher(kv[1]).matches()) {
+        problem(o.path(kv[0]), "\"" + kv[1] + "\" is not an upstream name");
+      }
+    }
+    String config = o.text("config");
+    if (config != null && !config.startsWith("/")) {
+      problem(o.path("config"), "an absolute path to nginx's main configuration file");
+    }
+    o.done();
+    if (file == null || newUp == null || oldUp == null) {
+      return null;
+    }
+    return new Traffic.Nginx(file, variable, key, newUp, oldUp, config);
   }
 
   private FlagsApi flagsApi(Obj o) {
@@ -759,7 +886,7 @@ public final class PlanReader {
     List<Action> actions = new ArrayList<>();
     List<JsonNode> actionNodes = o.list("actions");
     for (int i = 0; i < actionNodes.size(); i++) {
-      Action a = action(actionNodes.get(i), o.path("actions") + "[" + i + "]", Set.of("env", "stage"));
+      Action a = action(actionNodes.get(i), o.path("actions") + "[" + i + "]", Set.of("env", "stage"), true);
       if (a != null) {
         actions.add(a);
       }
@@ -800,23 +927,97 @@ public final class PlanReader {
   }
 
   private Action action(JsonNode node, String path, Set<String> allowed) {
+    return action(node, path, allowed, false);
+  }
+
+  /** An action; a stage's own ({@code undoable}) must say how it is undone or that it cannot be. */
+  private Action action(JsonNode node, String path, Set<String> allowed, boolean undoable) {
     Obj o = new Obj(this, node, path);
     if (!o.valid()) {
       return null;
     }
-    String kind = o.exactlyOne("an action", "http", "wait");
+    String kind = o.exactlyOne("an action", "http", "wait", "command");
     if (kind == null) {
       return null;
     }
+    if (kind.equals("wait")) {
+      o.allow("wait");
+      Action a = waitAction(o.obj("wait", "check", "timeout", "every"));
+      o.done();
+      return a;
+    }
+    List<String> fields = new ArrayList<>(kind.equals("http")
+        ? List.of("http", "headers", "body", "expect", "followRedirects") : List.of("command", "timeout", "exitCode"));
+    // GET and HEAD change nothing (a smoke test), so they have nothing to undo.
+    if (undoable && kind.equals("http") && o.text("http") != null && o.text("http").matches("^\\s*(GET|HEAD)\\s.*")) {
+      undoable = false;
+    }
+    if (undoable) {
+      fields.addAll(List.of("undo", "irreversible"));
+    }
+    o.allow(fields.toArray(String[]::new));
+    Action undo = null;
+    boolean irreversible = false;
+    if (undoable) {
+      Boolean irr = o.bool("irreversible");
+      irreversible = irr != null && irr;
+      if (o.has("undo")) {
+        undo = action(o.raw("undo"), o.path("undo"), allowed, false);
+        if (undo instanceof Action.Wait) {
+          problem(o.path("undo"), "an undo is an http or command action");
+        }
+      }
+      if (irreversible && o.has("undo")) {
+        problem(o.path("irreversible"), "an action with an undo is not irreversible; keep one of them");
+      } else if (!irreversible && !o.has("undo") && !undoOptional) {
+        problem(o.path(""), "say how a rollback undoes this action (undo: ...) or mark it irreversible: true"
+            + " (its stage then starts only after an approval)");
+      }
+    }
+    Action out;
     if (kind.equals("http")) {
-      o.allow("http", "headers", "body", "expect");
       HttpCall call = httpCall(o, allowed);
       Expect expect = o.has("expect") ? expect(o.obj("expect", "status", "json")) : null;
-      o.done();
-      return call == null ? null : new Action.Http(call, expect);
+      Boolean follow = o.bool("followRedirects");
+      out = call == null ? null : new Action.Http(call, expect, follow != null && follow, undo, irreversible);
+    } else {
+      out = commandAction(o, allowed, undo, irreversible);
     }
-    o.allow("wait");
-    Obj w = o.obj("wait", "check", "timeout", "every");
+    o.done();
+    return out;
+  }
+
+  private static final Pattern PROGRAM = Pattern.compile("^[A-Za-z0-9_./+-]+$");
+
+  private Action commandAction(Obj o, Set<String> allowed, Action undo, boolean irreversible) {
+    List<String> argv = new ArrayList<>();
+    List<JsonNode> parts = o.list("command");
+    if (parts.isEmpty()) {
+      problem(o.path("command"), "a command is a list: the program, then its arguments (no shell)");
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      JsonNode a = parts.get(i);
+      if (!a.isValueNode() || a.isNull()) {
+        problem(o.path("command") + "[" + i + "]", "an argument is text");
+        continue;
+      }
+      placeholders(a.asText(), o.path("command") + "[" + i + "]", allowed);
+      argv.add(a.asText());
+    }
+    if (!argv.isEmpty() && (!PROGRAM.matcher(argv.get(0)).matches() || argv.get(0).contains(".."))) {
+      problem(o.path("command") + "[0]", "\"" + argv.get(0) + "\" is not a program name or path");
+    }
+    Duration timeout = o.duration("timeout");
+    if (timeout == null) {
+      timeout = Duration.ofMinutes(1);
+    } else if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+      problem(o.path("timeout"), "must be between 1s and 1h");
+    }
+    Integer exit = o.integer("exitCode");
+    return argv.isEmpty() ? null : new Action.Command(argv, timeout, exit == null ? 0 : exit, undo, irreversible);
+  }
+
+  private Action waitAction(Obj w) {
     String check = w.text("check");
     if (check == null) {
       w.require("check");
@@ -830,7 +1031,6 @@ public final class PlanReader {
       problem(w.path("every"), "must be at least " + Durations.format(MIN_EVERY));
     }
     w.done();
-    o.done();
     if (check == null || timeout == null) {
       return null;
     }
@@ -1068,6 +1268,18 @@ public final class PlanReader {
         return null;
       }
       return n.intValue();
+    }
+
+    Double number(String key) {
+      JsonNode n = raw(key);
+      if (n == null) {
+        return null;
+      }
+      if (!n.isNumber()) {
+        reader.problem(path(key), "expected a number, found " + describe(n));
+        return null;
+      }
+      return n.doubleValue();
     }
 
     Long longValue(String key) {

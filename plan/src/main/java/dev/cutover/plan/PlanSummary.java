@@ -55,7 +55,7 @@ public final class PlanSummary {
       p.watch().forEach(r -> b.append("  ").append(rule(p, r)).append('\n'));
     }
     Rollback rb = p.rollback();
-    b.append("\nrollback: traffic to ").append(rb.percent()).append("%, flags reverted newest first");
+    b.append("\nrollback: traffic to ").append(rb.percent()).append("%, flags reverted and actions undone, newest first");
     rb.actions().forEach(a -> b.append(", ").append(action(a)));
     if (rb.drain() != null) {
       b.append(", drain until ").append(rb.drain().check()).append(" passes (at most ")
@@ -101,10 +101,18 @@ public final class PlanSummary {
   }
 
   static String action(Action a) {
+    String text;
     if (a instanceof Action.Http h) {
-      return h.call().toString() + (h.expect() != null && h.expect().status() != null ? " (expect " + h.expect().status() + ")" : "");
+      text = h.call().toString() + (h.expect() != null && h.expect().status() != null ? " (expect " + h.expect().status() + ")" : "");
+    } else if (a instanceof Action.Command c) {
+      text = "run " + String.join(" ", c.argv()) + " (at most " + Durations.format(c.timeout()) + ")";
+    } else {
+      Action.Wait w = (Action.Wait) a;
+      return "wait until " + w.check() + " passes (at most " + Durations.format(w.timeout()) + ")";
     }
-    Action.Wait w = (Action.Wait) a;
-    return "wait until " + w.check() + " passes (at most " + Durations.format(w.timeout()) + ")";
+    if (a.irreversible()) {
+      return text + " [IRREVERSIBLE: the stage starts only after an approval]";
+    }
+    return a.undo() == null ? text : text + "; undone by " + action(a.undo());
   }
 }

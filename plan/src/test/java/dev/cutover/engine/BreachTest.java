@@ -93,4 +93,37 @@ class BreachTest {
     assertThat(unmet.reason()).isEqualTo("status 503, expected 200");
     assertThat(Judge.judge(Reading.expectations("c", null, List.of(), ""), null, 0).outcome()).isEqualTo(Outcome.PASS);
   }
+
+  static dev.cutover.plan.Check.Compare compare(double margin, double confidence, long minSamples) {
+    return new dev.cutover.plan.Check.Compare("db", dev.cutover.plan.Check.Compare.Kind.SQL, "a", "b", "c", "d",
+        margin, confidence, minSamples);
+  }
+
+  static Stream<Arguments> proportions() {
+    return Stream.of(
+        // new failures/total, baseline failures/total, margin -> outcome
+        Arguments.of(30, 1000, 100, 10000, 0.01, Outcome.FAIL),     // 3% vs 1%: worse by 2 points, clearly
+        Arguments.of(15, 1000, 100, 10000, 0.01, Outcome.PASS),     // 1.5% vs 1%: within the margin
+        Arguments.of(25, 1000, 100, 10000, 0.01, Outcome.PASS),     // 2.5% vs 1%: above the margin, not significantly
+        Arguments.of(3, 100, 1, 100, 0.0, Outcome.PASS),            // 3% vs 1% on 100 each: not significant
+        Arguments.of(0, 5000, 0, 5000, 0.0, Outcome.PASS),          // no failures anywhere
+        Arguments.of(5, 50, 1, 5000, 0.0, Outcome.NO_DATA),         // 50 new samples < minSamples 100
+        Arguments.of(20, 10, 1, 5000, 0.0, Outcome.ERROR));         // more failures than requests
+  }
+
+  @ParameterizedTest(name = "{0}/{1} vs {2}/{3}, margin {4}: {5}")
+  @MethodSource("proportions")
+  void compareChecksUseAOneSidedTwoProportionTest(int nf, int nt, int bf, int bt, double margin, Outcome expected) {
+    Reading r = Reading.counts("c", java.util.Map.of(ProportionTest.NEW_FAILURES, (double) nf, ProportionTest.NEW_TOTAL,
+        (double) nt, ProportionTest.BASE_FAILURES, (double) bf, ProportionTest.BASE_TOTAL, (double) bt), null);
+    assertThat(ProportionTest.judge(compare(margin, 0.95, 100), r, 0).outcome()).isEqualTo(expected);
+  }
+
+  @org.junit.jupiter.api.Test
+  void theNormalQuantileMatchesKnownValues() {
+    assertThat(ProportionTest.normalQuantile(0.95)).isCloseTo(1.6448536, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(ProportionTest.normalQuantile(0.99)).isCloseTo(2.3263479, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(ProportionTest.normalQuantile(0.5)).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(ProportionTest.normalQuantile(0.001)).isCloseTo(-3.0902323, org.assertj.core.data.Offset.offset(1e-6));
+  }
 }

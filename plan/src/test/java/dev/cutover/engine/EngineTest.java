@@ -634,12 +634,12 @@ class EngineTest {
   void actionsCarryIdempotencyKeysThatDifferPerAttempt() {
     Harness h = healthy(HEADER + """
         stages:
-          - { name: cut, soak: 1h, actions: [{ http: "POST ops:/switch" }] }
+          - { name: cut, soak: 1h, actions: [{ http: "POST ops:/switch", undo: { http: "POST ops:/switch-back" } }] }
         """).start();
     h.signal(Signal.of("abort", "a", null));
     h.signal(Signal.of("retry", "a", null));
-    List<String> keys = h.applied.stream().filter(s -> s.kind() == Step.Kind.ACTION).map(Step::key).toList();
-    assertThat(keys).containsExactly("cut/actions/0", "cut/actions/0/attempt-2");
+    List<String> keys = h.applied.stream().filter(s -> s.kind() != Step.Kind.TRAFFIC).map(Step::key).toList();
+    assertThat(keys).containsExactly("cut/actions/0", "rollback-1/cut/actions/0/undo", "cut/actions/0/attempt-2");
   }
 
   @Test
@@ -658,9 +658,9 @@ class EngineTest {
           - name: cut
             soak: 1h
             actions:
-              - { http: "POST ops:/maintenance/on" }
+              - { http: "POST ops:/maintenance/on", undo: { http: "POST ops:/maintenance/off" } }
               - { wait: { check: in_flight, timeout: 10m, every: 1m } }
-              - { http: "POST ops:/switch" }
+              - { http: "POST ops:/switch", undo: { http: "POST ops:/switch-back" } }
         """).value("in_flight", 3).start();
     h.advance(min(10));
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
@@ -710,5 +710,91 @@ class EngineTest {
     String text = json.writeValueAsString(h.state);
     CutoverState back = json.readValue(text, CutoverState.class);
     assertThat(back).isEqualTo(h.state);
+  }
+
+  static final String UNDOABLE = HEADER + """
+      approvals: { approvers: [alice] }
+      stages:
+        - name: prepare
+          soak: 10m
+          every: 5m
+          gates: [ok_rate]
+          actions:
+            - { http: "POST ops:/maintenance/on", undo: { http: "POST ops:/maintenance/off" } }
+            - { http: "POST ops:/queue/pause", undo: { http: "POST ops:/queue/resume" } }
+        - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
+        - name: migrate
+          soak: 1h
+          every: 10m
+          gates: [ok_rate]
+          actions: [{ http: "POST ops:/migrate", irreversible: true }]
+      watch:
+        - { check: errors, every: 1m }
+      """;
+
+  @Test
+  void rollbackUndoesTheActionsThatRanNewestFirstAfterTrafficAndFlags() {
+    Harness h = healthy(UNDOABLE).start();
+    h.advance(Duration.ofMinutes(15));
+    assertThat(h.state.stage()).isEqualTo(1);
+    h.value("errors", 0.5).advance(min(1));
+    h.until(State.ROLLED_BACK, min(5));
+    assertThat(h.applied).extracting(st -> st.kind() + " " + st.stage() + ":" + st.index() + " " + st.percent())
+        .containsExactly("ACTION 0:0 null", "ACTION 0:1 null", "TRAFFIC 1:-1 10", "TRAFFIC 1:-1 0",
+            "UNDO_ACTION 0:1 null", "UNDO_ACTION 0:0 null");
+    assertThat(h.state.actionsDone()).isEmpty();
+  }
+
+  @Test
+  void anActionThatNeverRanIsNotUndone() {
+    Harness h = healthy(UNDOABLE).effects(true, false);
+    h.failRetryable = false;
+    h.start();
+    assertThat(h.state.displayState()).isEqualTo(State.HELD); // the second action failed
+    h.signal(Signal.of("abort", "alice", null));
+    assertThat(h.applied).extracting(Step::kind).containsExactly(Step.Kind.ACTION, Step.Kind.UNDO_ACTION);
+    assertThat(h.applied.get(1).index()).isZero();
+  }
+
+  @Test
+  void aStageWithAnIrreversibleActionStartsOnlyAfterAnApprovalForIt() {
+    Harness h = healthy(UNDOABLE).start();
+    h.until(State.AWAITING_APPROVAL, Duration.ofHours(2));
+    assertThat(h.state.stage()).isEqualTo(1);
+    assertThat(h.state.pendingStage()).isEqualTo(2);
+    assertThat(h.lastDecision().text()).contains("stage migrate has an action that cannot be undone");
+    h.advance(Duration.ofHours(5));
+    assertThat(h.applied).noneMatch(st -> st.stage() == 2);
+
+    h.approve("canary", "alice");
+    assertThat(h.lastDecision().text()).contains("\"canary\" is not the current stage (migrate)");
+    h.approve("migrate", "alice");
+    assertThat(h.state.decisions()).anyMatch(d -> d.by().equals("alice") && d.text().equals("approved the start of stage migrate"));
+    assertThat(h.applied).anyMatch(st -> st.stage() == 2 && st.kind() == Step.Kind.ACTION);
+    h.until(State.COMPLETED, Duration.ofHours(2));
+  }
+
+  @Test
+  void compareChecksFailWhenTheNewPathIsSignificantlyWorse() {
+    String yaml = HEADER.replace("checks:", """
+        checks:
+          vs_baseline:
+            compare:
+              sql: db
+              new: { failures: "SELECT 1", total: "SELECT 1" }
+              baseline: { failures: "SELECT 1", total: "SELECT 1" }
+              margin: 0.01
+              minSamples: 200
+        """.stripTrailing().replaceFirst("checks:", "checks:")) + """
+        stages:
+          - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [vs_baseline] }
+        """;
+    Harness h = healthy(yaml);
+    h.sources.put("vs_baseline", t -> Reading.counts("vs_baseline", java.util.Map.of(
+        ProportionTest.NEW_FAILURES, 30.0, ProportionTest.NEW_TOTAL, 1000.0,
+        ProportionTest.BASE_FAILURES, 100.0, ProportionTest.BASE_TOTAL, 10000.0), null));
+    h.start();
+    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.rollback().reason()).contains("new 3% vs baseline 1% (+2 points): worse by more than 1 points");
   }
 }

@@ -31,6 +31,9 @@ class PlanReaderTest {
         - { name: canary, percent: 10, soak: 24h, every: 1h, gates: [rate], approval: true }
       """;
 
+  static final String HTTP_TRAFFIC = "  set: { http: \"PUT flags:/api/flags/v2\", body: '{\"value\": ${percent}}' }\n"
+      + "  get: { http: \"GET flags:/api/flags/v2\", value: \"$.value\" }\n";
+
   static List<Problem> problems(String yaml) {
     try {
       PlanReader.read(yaml);
@@ -122,6 +125,21 @@ class PlanReaderTest {
             "checks.health.http: no connection named \"nowhere\" (known: db, flags)"),
         Arguments.of("an http check with nothing to judge", GOOD.replace(", expect: { status: 200, json: { \"$.status\": healthy } }", ""),
             "checks.health: an http check needs \"expect\" (status, JSON values) or \"value\" (a JSON path judged by pass)"),
+        Arguments.of("an action with neither undo nor irreversible", GOOD.replace("approval: true }",
+            "approval: true, actions: [{ http: \"POST flags:/switch\" }] }"),
+            "stages[0].actions[0]: say how a rollback undoes this action (undo: ...) or mark it irreversible: true"
+                + " (its stage then starts only after an approval)"),
+        Arguments.of("an action with both undo and irreversible", GOOD.replace("approval: true }",
+            "approval: true, actions: [{ http: \"POST flags:/on\", undo: { http: \"POST flags:/off\" }, irreversible: true }] }"),
+            "stages[0].actions[0].irreversible: an action with an undo is not irreversible; keep one of them"),
+        Arguments.of("a command as a single string", GOOD.replace("approval: true }",
+            "approval: true, actions: [{ command: \"sync --all\", irreversible: true }] }"),
+            "stages[0].actions[0].command: expected a list, found \"sync --all\""),
+        Arguments.of("a compare check without a baseline", GOOD.replace("rate: { sql: db, query: \"SELECT 99 AS value\", pass: \">= 95\" }",
+            "rate: { compare: { sql: db, new: { failures: \"SELECT 1\", total: \"SELECT 2\" } } }"),
+            "checks.rate.compare.baseline: required"),
+        Arguments.of("nginx traffic with a relative file", GOOD.replace(HTTP_TRAFFIC, "  nginx: { file: split.conf, new: green, old: blue }\n"),
+            "traffic.nginx.file: an absolute path to a .conf file (no ..), e.g. /etc/nginx/cutover/split.conf"),
         Arguments.of("duplicate keys", GOOD.replace("name: demo", "name: demo\nname: other"),
             "line 3, column 5: not valid YAML/JSON: Duplicate field 'name'"));
   }
@@ -130,6 +148,30 @@ class PlanReaderTest {
   @MethodSource("mistakes")
   void namesEachMistakeWithItsPath(String what, String yaml, String expected) {
     assertThat(problems(yaml)).extracting(Problem::toString).contains(expected);
+  }
+
+  @Test
+  void readsTheNewerShapesCompareNginxCommandUndoAndGetSmokeTests() {
+    Plan p = PlanReader.read(GOOD.replace("rate: { sql: db, query: \"SELECT 99 AS value\", pass: \">= 95\" }", """
+        rate: { sql: db, query: "SELECT 99 AS value", pass: ">= 95" }
+          vs: { compare: { sql: db, new: { failures: "SELECT 1", total: "SELECT 2" }, baseline: { failures: "SELECT 3", total: "SELECT 4" }, margin: 0.005 } }""")
+        .replace(HTTP_TRAFFIC, "  nginx: { file: /etc/nginx/cutover/split.conf, new: green, old: blue, config: /etc/nginx/nginx.conf }\n")
+        .replace("approval: true }", """
+        approval: true, actions: [
+              { command: [final-sync, --verify], timeout: 10m, irreversible: true },
+              { http: "POST flags:/on", undo: { command: [flags-off] } },
+              { http: "GET flags:/health", expect: { status: 200 } } ] }"""));
+    Check.Compare cmp = (Check.Compare) p.check("vs").source();
+    assertThat(cmp.margin()).isEqualTo(0.005);
+    assertThat(cmp.confidence()).isEqualTo(0.95);
+    assertThat(cmp.minSamples()).isEqualTo(100);
+    assertThat(p.traffic().nginx().variable()).isEqualTo("$cutover_upstream");
+    List<Action> actions = p.stages().get(0).actions();
+    assertThat(((Action.Command) actions.get(0)).argv()).containsExactly("final-sync", "--verify");
+    assertThat(actions.get(0).irreversible()).isTrue();
+    assertThat(actions.get(1).undo()).isInstanceOf(Action.Command.class);
+    assertThat(actions.get(2).undo()).isNull();
+    assertThat(PlanReader.fromTree(PlanJson.write(p))).isEqualTo(p);
   }
 
   @Test

@@ -201,8 +201,8 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         measuring.add(new InFlight<>(m.seq(), Async.function(measureStub(m.checks())::measure, req), m.checks()));
       } else if (c instanceof Command.Apply a) {
         EffectRequest req = fragments.effect(workflowId, a.step(),
-            a.step().kind() == dev.cutover.engine.Step.Kind.ACTION || a.step().kind() == dev.cutover.engine.Step.Kind.ROLLBACK_ACTION
-                ? engine.actionOf(a.step()) : null);
+            a.step().kind() == dev.cutover.engine.Step.Kind.TRAFFIC || a.step().kind() == dev.cutover.engine.Step.Kind.FLAGS
+                ? null : engine.actionOf(a.step()));
         effect = new InFlight<>(a.seq(), Async.function(effectActivities::apply, req), List.of());
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());

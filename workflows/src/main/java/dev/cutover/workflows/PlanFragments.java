@@ -41,7 +41,9 @@ final class PlanFragments {
     switch (step.kind()) {
       case TRAFFIC -> {
         traffic = json.path("traffic");
-        addConnection(conns, plan.traffic().set());
+        if (plan.traffic().set() != null) {
+          addConnection(conns, plan.traffic().set());
+        }
         plan.traffic().readBack().ifPresent(c -> addConnection(conns, c));
       }
       case FLAGS -> {
@@ -50,6 +52,7 @@ final class PlanFragments {
         plan.flagsApi().readBack().ifPresent(c -> addConnection(conns, c));
       }
       case ACTION -> actionJson = json.path("stages").path(step.stage()).path("actions").path(step.index());
+      case UNDO_ACTION -> actionJson = json.path("stages").path(step.stage()).path("actions").path(step.index()).path("undo");
       case ROLLBACK_ACTION -> actionJson = json.path("rollback").path("actions").path(step.index());
       default -> throw new IllegalArgumentException("not an effect: " + step.kind());
     }
