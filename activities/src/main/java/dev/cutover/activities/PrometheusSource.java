@@ -183,6 +183,6 @@ final class PrometheusSource implements MetricSource {
   }
 
   private static Reading secretFree(Reading r, Secrets secrets) {
-    return new Reading(r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()));
+    return new Reading(r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()), r.counts());
   }
 }

@@ -133,7 +133,7 @@ final class SqlSource implements MetricSource, AutoCloseable {
         if (check.minSamples() != null) {
           Answer a = query(handle, check.minSamples().query(), deadline);
           if (a.kind() != Reading.Kind.VALUE) {
-            return new Reading(name, a.kind(), null, List.of(), "minSamples: " + a.reason());
+            return new Reading(name, a.kind(), null, List.of(), "minSamples: " + a.reason(), null);
           }
           long n = (long) Math.floor(a.value());
           if (n < check.minSamples().atLeast()) {
@@ -143,7 +143,7 @@ final class SqlSource implements MetricSource, AutoCloseable {
         }
         Answer a = query(handle, query.query(), deadline);
         if (a.kind() != Reading.Kind.VALUE) {
-          return new Reading(name, a.kind(), null, List.of(), a.reason());
+          return new Reading(name, a.kind(), null, List.of(), a.reason(), null);
         }
         return Reading.value(name, a.value(), samples);
       } finally {
@@ -343,7 +343,7 @@ final class SqlSource implements MetricSource, AutoCloseable {
   }
 
   private Reading secretFree(Reading r) {
-    return new Reading(r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()));
+    return new Reading(r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()), r.counts());
   }
 
   /** Closes every pool; measurements after this are ERROR. */
