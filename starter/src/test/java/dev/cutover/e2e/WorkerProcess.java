@@ -25,6 +25,8 @@ final class WorkerProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-jar", Services.cutoverJar().toString(), "worker", "--address", address, "--task-queue", taskQueue));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    // Test targets listen on loopback, which workers refuse unless allowed.
+    pb.environment().put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1,localhost");
     pb.environment().putAll(env);
     pb.environment().put("CUTOVER_LOG_LEVEL", "INFO");
     WorkerProcess w = new WorkerProcess(pb.start(), log);
