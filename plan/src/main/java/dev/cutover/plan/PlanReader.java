@@ -79,9 +79,27 @@ public final class PlanReader {
     }
   }
 
-  /** Reads a plan from its JSON tree (as carried in the workflow input). */
+  /**
+   * Which rules a plan is read by. A running workflow re-reads its plan on every replay, so a rule
+   * added after a release must not turn a plan that was valid when its cutover started into an
+   * invalid one: the workflow picks the rules its history was started under.
+   */
+  public enum Rules {
+    /** As first released: stage actions need not say how they are undone. */
+    FIRST_RELEASE,
+    /** Every stage action that changes something declares {@code undo:} or {@code irreversible: true}. */
+    CURRENT
+  }
+
+  /** Reads a plan from its JSON tree (as carried in the workflow input), by the current rules. */
   public static Plan fromTree(JsonNode root) {
+    return fromTree(root, Rules.CURRENT);
+  }
+
+  /** Reads a plan from its JSON tree by the given rules. */
+  public static Plan fromTree(JsonNode root, Rules rules) {
     PlanReader r = new PlanReader();
+    r.undoOptional = rules == Rules.FIRST_RELEASE;
     Plan plan = r.plan(root);
     if (!r.problems.isEmpty()) {
       throw new PlanException(r.problems);

@@ -42,14 +42,23 @@ import org.slf4j.Logger;
 public final class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Continue as new well before the 2,000-event bar of DESIGN.md §7. */
   static final int HISTORY_LIMIT = 1_500;
+  /**
+   * Version 1 (after the first release): a new cutover records what it is and who started it as
+   * its memo, so the Temporal UI shows it without a worker answering a query. Cutovers started
+   * before keep the original path (no memo) for their whole life.
+   */
+  static final String MEMO_AT_START = "memo-at-start";
+  /** Version 1: plans are read by {@link PlanReader.Rules#CURRENT} (stage actions declare undo). */
+  static final String UNDO_REQUIRED = "undo-required";
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
 
   private final JsonNode planJson;
   private final String startedBy;
-  private final Plan plan;
-  private final List<Problem> planProblems;
-  private final Engine engine;
-  private final PlanFragments fragments;
+  private PlanReader.Rules planRules;
+  private Plan plan;
+  private List<Problem> planProblems;
+  private Engine engine;
+  private PlanFragments fragments;
   private final RetryOptions activityRetry;
   private final CutoverActivities effectActivities;
   private final CutoverActivities notifyActivities;
@@ -70,19 +79,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   public CutoverWorkflowImpl(CutoverInput input) {
     this.planJson = input.plan();
     this.startedBy = input.startedBy();
-    Plan parsed = null;
-    List<Problem> problems = List.of();
-    try {
-      parsed = PlanReader.fromTree(Objects.requireNonNull(input.plan(), "input.plan"));
-    } catch (PlanException e) {
-      problems = e.problems();
-    } catch (NullPointerException e) {
-      problems = List.of(new Problem("plan", "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
-    }
-    this.plan = parsed;
-    this.planProblems = problems;
-    this.engine = parsed == null ? null : new Engine(parsed);
-    this.fragments = parsed == null ? null : new PlanFragments(parsed, planJson);
+    this.planRules = input.planRules();
     this.state = input.state();
     this.activityRetry = RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
         .setBackoffCoefficient(2).setMaximumAttempts(3)
@@ -97,8 +94,30 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
             .setMaximumAttempts(3).build()).build());
   }
 
+  /**
+   * Reads the plan by the rules this cutover started under: decided by a version marker on its
+   * first run, then carried in the input across continue-as-new (a new run has no marker of its own).
+   */
+  private void readPlan() {
+    if (planRules == null) {
+      planRules = Workflow.getVersion(UNDO_REQUIRED, Workflow.DEFAULT_VERSION, 1) >= 1
+          ? PlanReader.Rules.CURRENT : PlanReader.Rules.FIRST_RELEASE;
+    }
+    try {
+      plan = PlanReader.fromTree(Objects.requireNonNull(planJson, "input.plan"), planRules);
+      engine = new Engine(plan);
+      fragments = new PlanFragments(plan, planJson);
+      planProblems = List.of();
+    } catch (PlanException e) {
+      planProblems = e.problems();
+    } catch (NullPointerException e) {
+      planProblems = List.of(new Problem("plan", "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
+    }
+  }
+
   @Override
   public Status run(CutoverInput input) {
+    readPlan();
     if (plan == null) {
       throw ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + planProblems.stream()
           .map(p -> "  " + p).collect(Collectors.joining("\n")), "InvalidPlan");
@@ -108,6 +127,14 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
           "startedBy is required: say who starts the cutover ({\"plan\": ..., \"startedBy\": \"<person>\"})", "InvalidInput");
     }
     if (state == null) {
+      if (Workflow.getVersion(MEMO_AT_START, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        Map<String, Object> memo = new java.util.LinkedHashMap<>();
+        memo.put("plan", plan.name());
+        memo.put("description", plan.description() == null ? "" : plan.description());
+        memo.put("startedBy", startedBy);
+        memo.put("stages", plan.stages().stream().map(s -> s.name()).toList());
+        Workflow.upsertMemo(memo);
+      }
       carryOut(engine.start(startedBy, now()));
     } else {
       log.info("continuing {} as new in state {}", plan.workflowId(), state.displayState());
@@ -121,7 +148,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       if (continueAsNewDue() && nothingInFlight() && inbox.isEmpty()) {
         Workflow.await(Workflow::isEveryHandlerFinished);
         if (inbox.isEmpty()) {
-          Workflow.continueAsNew(new CutoverInput(planJson, startedBy, state));
+          Workflow.continueAsNew(new CutoverInput(planJson, startedBy, state, planRules));
         }
         continue;
       }
@@ -306,6 +333,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
 
   @Override
   public OperationResult operate(Operation op) {
+    Workflow.await(() -> planProblems != null);
     if (plan == null) {
       return new OperationResult(false, "rejected: the plan is invalid", "FAILED");
     }

@@ -205,4 +205,23 @@ class CutoverWorkflowTest {
       System.out.println("runs: " + runLengths.size() + ", events per run: " + runLengths);
     }
   }
+
+  @Test
+  void aPlanReadByTheFirstReleaseRulesKeepsThemAcrossContinueAsNew() {
+    // A stage action without undo: valid under the first release's rules, invalid under today's.
+    String oldStyle = PLAN.replace("{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate] }",
+        "{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate], actions: [{ http: \"POST flags:/announce\" }] }")
+        .replace("approval: true }", "}").replace("{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
+    FakeWorld world = healthy();
+    try (Tw tw = new Tw(world)) {
+      String id = "cutover-shop";
+      CutoverWorkflow wf = tw.client.newWorkflowStub(CutoverWorkflow.class,
+          io.temporal.client.WorkflowOptions.newBuilder().setTaskQueue(Tw.QUEUE).setWorkflowId(id).build());
+      io.temporal.client.WorkflowClient.start(wf::run,
+          new CutoverInput(Tw.plan(oldStyle), "carol", null, dev.cutover.plan.PlanReader.Rules.FIRST_RELEASE));
+      Status end = tw.result(tw.client.newWorkflowStub(CutoverWorkflow.class, id));
+      assertThat(end.state()).isEqualTo("COMPLETED");
+      assertThat(world.keys).contains("cutover-shop/full/actions/0");
+    }
+  }
 }

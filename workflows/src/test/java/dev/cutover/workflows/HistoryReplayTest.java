@@ -60,7 +60,7 @@ class HistoryReplayTest {
           soak: 1h
           every: 20m
           gates: [ok_rate]
-          actions: [{ http: "POST flags:/announce", expect: { status: 200 } }]
+          actions: [{ http: "POST flags:/announce", expect: { status: 200 }, undo: { http: "POST flags:/unannounce" } }]
       watch:
         - { check: errors, every: 5m, for: 10m }
       notify: { webhook: "http://hooks.test/x", every: 30m }
