@@ -62,7 +62,7 @@ public record Status(String plan, String workflowId, String state, String phase,
       if (soaking) {
         long remaining = Math.max(0, required - passed);
         soak = new SoakView(required, passed, remaining, s.soak().runningSince() != null,
-            s.soak().promoted() ? "ended early by promote" : Durations.formatMillis(remaining)
+            s.soak().promoted() ? "ended early by promote" : Durations.formatMillis((remaining + 999) / 1000 * 1000)
                 + (s.soak().runningSince() == null && remaining > 0 ? " (clock stopped)" : ""));
       }
       if (st.approval() && (s.phase() == State.SOAKING || s.phase() == State.AWAITING_APPROVAL || s.phase() == State.APPLYING)) {
