@@ -11,6 +11,7 @@ COPY workflows/pom.xml workflows/
 COPY activities/pom.xml activities/
 COPY worker/pom.xml worker/
 COPY starter/pom.xml starter/
+COPY benchmarks/pom.xml benchmarks/
 RUN mvn -q -B -ntp -Dmaven.test.skip=true -pl starter -am dependency:go-offline || true
 COPY . .
 RUN mvn -q -B -ntp -Dmaven.test.skip=true -pl starter -am package

@@ -13,6 +13,7 @@ import dev.cutover.workflows.FailureTypes;
 import dev.cutover.workflows.MeasureRequest;
 import dev.cutover.workflows.NotifyRequest;
 import io.temporal.failure.ApplicationFailure;
+import java.net.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ import okhttp3.OkHttpClient;
 
 /**
  * The worker's {@link CutoverActivities}: measures checks through one {@link MetricSource} per
- * kind (SQL, Prometheus, HTTP), applies traffic, flags and actions, and notifies people.
+ * kind (SQL, Prometheus, HTTP, compare), applies traffic, flags and actions, and notifies people.
  *
  * <p>Contract, beyond the interface's:
  * <ul>
@@ -48,6 +49,12 @@ import okhttp3.OkHttpClient;
  *       Effect requests (plans give them no timeout) wait at most 10 s each, and notifications 5
  *       s, so an effect's few requests finish well inside the workflow's start-to-close timeout
  *       rather than outliving the attempt that sent them.
+ *   <li>Every HTTP connection (checks, Prometheus, traffic and flag APIs, actions, the webhook,
+ *       each redirect hop) obeys the worker's {@link HostPolicy} ({@code CUTOVER_ALLOWED_HOSTS}),
+ *       checked on the resolved address: a refused host is an ERROR reading for a measurement, a
+ *       non-retryable {@code InvalidRequest} for an effect, and a logged line for a notification.
+ *       Requests go out directly, never through a proxy, so the policy sees the real target.
+ *       Database connections are not subject to it: the database role governs them.
  * </ul>
  * Nothing here uses {@code Activity.getExecutionContext()}: methods can be called directly.
  *
@@ -64,14 +71,18 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private final SqlSource sql;
   private final PrometheusSource prometheus;
   private final HttpSource httpSource;
+  private final CompareSource compare;
   private final Effects effects;
   private final Notifier notifier;
   private final ThreadPoolExecutor executor;
 
   /**
-   * @param environment variables that {@code ${env:NAME}} resolves against ({@code System.getenv()})
+   * @param environment variables that {@code ${env:NAME}} resolves against ({@code System.getenv()}),
+   *     and {@code CUTOVER_ALLOWED_HOSTS}, the host policy
    * @param httpTimeoutCap upper bound on every HTTP request's timeout (the worker passes the
    *     longest check timeout a plan may give)
+   * @throws IllegalArgumentException for a {@code CUTOVER_ALLOWED_HOSTS} entry that is not a host
+   *     name, an IP address or a CIDR range (the message names it)
    */
   public CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap) {
     this(environment, httpTimeoutCap, new OkHttpClient.Builder()
@@ -82,19 +93,30 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
         .build());
   }
 
-  /** As the public constructor, with the HTTP client given (tests). Redirects are never followed. */
+  /**
+   * As the public constructor, with the HTTP client given (tests: its {@code Dns} is kept, behind
+   * the host policy). OkHttp never follows redirects itself: {@link HttpCalls} does, when a plan
+   * asks, so that every hop is counted and checked.
+   */
   CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap, OkHttpClient client) {
     Objects.requireNonNull(httpTimeoutCap, "httpTimeoutCap");
     if (httpTimeoutCap.isNegative() || httpTimeoutCap.isZero()) {
       throw new IllegalArgumentException("httpTimeoutCap must be positive: " + httpTimeoutCap);
     }
     this.secrets = new Secrets(environment);
-    this.client = client.newBuilder().followRedirects(false).followSslRedirects(false).build();
+    HostPolicy hostPolicy = HostPolicy.fromEnvironment(environment);
+    this.client = client.newBuilder().followRedirects(false).followSslRedirects(false)
+        .proxy(Proxy.NO_PROXY)
+        .dns(hostPolicy.dns(client.dns()))
+        .socketFactory(hostPolicy.socketFactory())
+        .build();
     HttpCalls http = new HttpCalls(this.client, secrets);
     this.sql = new SqlSource(secrets);
     this.prometheus = new PrometheusSource(http, httpTimeoutCap);
     this.httpSource = new HttpSource(http, httpTimeoutCap);
-    this.effects = new Effects(http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap));
+    this.compare = new CompareSource(sql, prometheus);
+    this.effects = new Effects(http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap),
+        new NginxTraffic(environment, secrets), new Commands(environment, secrets));
     this.notifier = new Notifier(http, httpTimeoutCap);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads = r -> {
@@ -175,8 +197,11 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
               + String.join("; ", e.problems().stream().map(Object::toString).toList())));
         }
       }
-      MetricSource source = check.source() instanceof Check.SqlQuery ? sql
-          : check.source() instanceof Check.PromQuery ? prometheus : httpSource;
+      Check.Source kind = check.source();
+      MetricSource source = kind instanceof Check.SqlQuery ? sql
+          : kind instanceof Check.PromQuery ? prometheus
+          : kind instanceof Check.Compare ? compare
+          : httpSource;
       return source.measure(check, connection);
     } catch (RuntimeException e) {
       return Reading.error(name, secrets.redact("measuring failed: " + e.getClass().getSimpleName() + ": "

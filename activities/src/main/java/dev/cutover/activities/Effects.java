@@ -27,18 +27,21 @@ import java.util.function.Supplier;
 
 /**
  * Carries out one {@link EffectRequest}: sets traffic (and reads it back), sets flags in order
- * (each read back when the plan says how), or runs an HTTP action.
+ * (each read back when the plan says how), or runs an HTTP action. nginx traffic is handed to
+ * {@link NginxTraffic} and command actions to {@link Commands}, which document their own contracts.
  *
  * <p>Idempotent by construction: traffic and flags are absolute values, and every request carries
  * {@code Idempotency-Key} (for flags, the step's key plus {@code :<flag>}, so that an API honouring
  * keys never mistakes the second flag of a step for a replay of the first).
  *
  * <p>Failures are {@code ApplicationFailure}s typed by {@link FailureTypes}: no answer, a timeout,
- * 5xx, 408 or 429 is {@code Unavailable} (retryable); another 4xx, or a redirect (not followed),
- * is {@code ClientError}; an action's unmet {@code expect} is {@code ExpectationFailed}; a read-back
- * that differs is {@code ReadBackMismatch} (retryable); an unusable fragment or an unset variable
- * is {@code InvalidRequest}. Messages name the call as the plan wrote it, never a resolved URL or
- * a header, and are redacted; no failure carries a cause (its message would reach history).
+ * 5xx, 408 or 429 is {@code Unavailable} (retryable); another 4xx, a redirect that is not followed
+ * (traffic and flag APIs never follow them; an action does with {@code followRedirects: true}, at
+ * most 5) is {@code ClientError}; an action's unmet {@code expect} is {@code ExpectationFailed}; a
+ * read-back that differs is {@code ReadBackMismatch} (retryable); an unusable fragment, an unset
+ * variable or a host the worker's {@link HostPolicy} refuses is {@code InvalidRequest}. Messages
+ * name the call as the plan wrote it, never a resolved URL or a header, and are redacted; no
+ * failure carries a cause (its message would reach history).
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
@@ -48,11 +51,15 @@ final class Effects {
 
   private final HttpCalls http;
   private final Duration timeout;
+  private final NginxTraffic nginx;
+  private final Commands commands;
 
   /** @param timeout bound on each request (plans give effects no timeout of their own) */
-  Effects(HttpCalls http, Duration timeout) {
+  Effects(HttpCalls http, Duration timeout, NginxTraffic nginx, Commands commands) {
     this.http = http;
     this.timeout = timeout;
+    this.nginx = nginx;
+    this.commands = commands;
   }
 
   /** Carries out {@code request} and says what was done, e.g. "PUT flags:/api/flags/x -> 200; read back 10". */
@@ -82,6 +89,9 @@ final class Effects {
     Traffic traffic = parse(() -> PlanReader.traffic(request.traffic()), "traffic");
     if (step.percent() == null) {
       throw HttpCalls.invalid("a TRAFFIC step needs a percent");
+    }
+    if (traffic.nginx() != null) {
+      return nginx.apply(traffic.nginx(), step.percent());
     }
     String percent = String.valueOf(step.percent());
     HttpCalls.Vars vars = HttpCalls.Vars.same(Map.of("percent", percent));
@@ -123,6 +133,9 @@ final class Effects {
 
   private String action(EffectRequest request) {
     Action action = parse(() -> PlanReader.action(request.action(), "action"), "action");
+    if (action instanceof Action.Command c) {
+      return commands.run(c, request);
+    }
     if (!(action instanceof Action.Http a)) {
       throw HttpCalls.invalid("a wait action is carried out by the workflow, not applied");
     }
@@ -136,12 +149,12 @@ final class Effects {
     HttpCalls.Vars vars = new HttpCalls.Vars(v -> v.equals("stage") ? encode(stage) : null,
         v -> v.equals("stage") ? stage : null, v -> v.equals("stage") ? stage : null);
     HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, request.idempotencyKey());
-    HttpCalls.Answer answer = send(p);
+    HttpCalls.Answer answer = send(p, a.followRedirects());
     Expect expect = a.expect();
     if (expect != null && expect.status() != null && expect.status() == answer.status()) {
       // The plan expects exactly this status (perhaps a 409 "already done"): not a client error.
     } else {
-      classify(p, answer);
+      classify(p, answer, a.followRedirects());
     }
     if (expect != null) {
       List<String> unmet = new ArrayList<>();
@@ -184,9 +197,21 @@ final class Effects {
   }
 
   private HttpCalls.Answer send(HttpCalls.Prepared p) {
+    return send(p, false);
+  }
+
+  private HttpCalls.Answer send(HttpCalls.Prepared p, boolean followRedirects) {
     try {
-      return http.send(p.request(), timeout);
+      return http.send(p.request(), timeout, followRedirects);
     } catch (IOException e) {
+      if (HostPolicy.refusedIn(e) != null) {
+        // No retry makes a refused host reachable: a person must change the plan or the worker.
+        throw HttpCalls.invalid(p.description() + ": " + HttpCalls.failure(e, timeout));
+      }
+      if (e instanceof HttpCalls.RedirectRefused) {
+        throw ApplicationFailure.newNonRetryableFailure(p.description() + ": " + e.getMessage(),
+            FailureTypes.CLIENT_ERROR);
+      }
       throw ApplicationFailure.newFailure(p.description() + ": " + HttpCalls.failure(e, timeout),
           FailureTypes.UNAVAILABLE);
     }
@@ -194,6 +219,11 @@ final class Effects {
 
   /** Throws unless the answer is 2xx. */
   private static void classify(HttpCalls.Prepared p, HttpCalls.Answer answer) {
+    classify(p, answer, false);
+  }
+
+  /** Throws unless the answer is 2xx; {@code followed}: redirects were being followed. */
+  private static void classify(HttpCalls.Prepared p, HttpCalls.Answer answer, boolean followed) {
     int s = answer.status();
     if (answer.ok()) {
       return;
@@ -204,8 +234,9 @@ final class Effects {
       throw ApplicationFailure.newFailure(said, FailureTypes.UNAVAILABLE);
     }
     if (s >= 300 && s < 400) {
-      throw ApplicationFailure.newNonRetryableFailure(p.description() + " answered " + s
-          + " (a redirect; redirects are not followed, so give the final URL)", FailureTypes.CLIENT_ERROR);
+      throw ApplicationFailure.newNonRetryableFailure(p.description() + " answered " + s + (followed
+          ? " without a Location to follow" : " (a redirect; redirects are not followed, so give the final URL)"),
+          FailureTypes.CLIENT_ERROR);
     }
     throw ApplicationFailure.newNonRetryableFailure(said, FailureTypes.CLIENT_ERROR);
   }

@@ -35,6 +35,8 @@ import okio.BufferedSource;
 final class HttpCalls {
   /** The most of a response body ever read: a gate reads one value, not a download. */
   static final int MAX_BODY_BYTES = 1 << 20;
+  /** Redirects followed at most, for a call whose plan says {@code followRedirects: true}. */
+  static final int MAX_REDIRECTS = 5;
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final MediaType JSON_TYPE = MediaType.get("application/json; charset=utf-8");
@@ -159,31 +161,114 @@ final class HttpCalls {
     }
   }
 
-  /**
-   * Sends {@code request}; connect, write, read and the whole call are each bounded by {@code
-   * timeout}, redirects are not followed, and at most {@link #MAX_BODY_BYTES} of body is read.
-   */
+  /** As {@link #send(Request, Duration, boolean)}, not following redirects. */
   Answer send(Request request, Duration timeout) throws IOException {
-    // A derived client shares the connection pool and threads; only the timeouts differ.
-    OkHttpClient bounded = client.newBuilder()
-        .callTimeout(timeout).connectTimeout(timeout).readTimeout(timeout).writeTimeout(timeout)
-        .followRedirects(false).followSslRedirects(false)
-        .build();
-    try (Response response = bounded.newCall(request).execute()) {
-      ResponseBody body = response.body();
-      if (body == null) {
-        return new Answer(response.code(), new byte[0], false);
+    return send(request, timeout, false);
+  }
+
+  /**
+   * Sends {@code request}; connect, write, read and the whole exchange (every hop of it) are
+   * bounded by {@code timeout}, and at most {@link #MAX_BODY_BYTES} of body is read.
+   *
+   * <p>Redirects are followed only when {@code followRedirects} says so, and then at most {@value
+   * #MAX_REDIRECTS}, never from https to http; each hop's host is checked by the worker's {@link
+   * HostPolicy} like the first. A 303 (and a 301 or 302 of a method other than GET or HEAD) is
+   * followed with a GET without body, as browsers and OkHttp do; 307 and 308 keep the method and
+   * body. A hop to another origin drops {@code Authorization}, {@code Cookie} and every header
+   * carrying a value resolved from {@code ${env:...}}, so a credential meant for one host is never
+   * sent to another.
+   *
+   * @throws RedirectRefused a redirect that cannot be followed (too many, a downgrade to http, a
+   *     Location that is not an http(s) URL)
+   * @throws HostPolicy.Refused a host the policy does not allow (possibly as the cause or a
+   *     suppressed exception: see {@link HostPolicy#refusedIn})
+   */
+  Answer send(Request request, Duration timeout, boolean followRedirects) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Request current = request;
+    for (int hop = 0; ; hop++) {
+      long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
+      if (leftMillis < 1) {
+        throw new InterruptedIOException("timeout");
       }
-      BufferedSource source = body.source();
-      if (source.request(MAX_BODY_BYTES + 1L)) {
-        return new Answer(response.code(), new byte[0], true);
+      Duration left = Duration.ofMillis(leftMillis);
+      // A derived client shares the connection pool, threads and host policy; only the timeouts differ.
+      OkHttpClient bounded = client.newBuilder()
+          .callTimeout(left).connectTimeout(left).readTimeout(left).writeTimeout(left)
+          .followRedirects(false).followSslRedirects(false)
+          .build();
+      try (Response response = bounded.newCall(current).execute()) {
+        String location = response.header("Location");
+        if (followRedirects && isRedirect(response.code()) && location != null) {
+          if (hop == MAX_REDIRECTS) {
+            throw new RedirectRefused("more than " + MAX_REDIRECTS + " redirects; give the final URL");
+          }
+          current = followUp(current, response.code(), location);
+          continue;
+        }
+        ResponseBody body = response.body();
+        if (body == null) {
+          return new Answer(response.code(), new byte[0], false);
+        }
+        BufferedSource source = body.source();
+        if (source.request(MAX_BODY_BYTES + 1L)) {
+          return new Answer(response.code(), new byte[0], true);
+        }
+        return new Answer(response.code(), source.readByteArray(), false);
       }
-      return new Answer(response.code(), source.readByteArray(), false);
     }
+  }
+
+  /** A redirect the worker does not follow; its message says why (never the target URL). */
+  static final class RedirectRefused extends IOException {
+    RedirectRefused(String message) {
+      super(message);
+    }
+  }
+
+  static boolean isRedirect(int status) {
+    return status == 300 || status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+
+  private Request followUp(Request from, int status, String location) throws RedirectRefused {
+    HttpUrl to = from.url().resolve(location);
+    if (to == null) {
+      throw new RedirectRefused("redirect " + status + " to a Location that is not an http(s) URL");
+    }
+    if (from.url().isHttps() && !to.isHttps()) {
+      throw new RedirectRefused("redirect " + status + " from https to http; not followed");
+    }
+    Request.Builder next = from.newBuilder().url(to);
+    String method = from.method();
+    boolean keepsMethod = method.equals("GET") || method.equals("HEAD") || status == 307 || status == 308;
+    if (!keepsMethod) {
+      next.method("GET", null).removeHeader("Content-Type").removeHeader("Content-Length")
+          .removeHeader("Transfer-Encoding");
+    }
+    boolean sameOrigin = to.scheme().equals(from.url().scheme()) && to.host().equals(from.url().host())
+        && to.port() == from.url().port();
+    if (!sameOrigin) {
+      for (String name : from.headers().names()) {
+        boolean credential = name.equalsIgnoreCase("Authorization") || name.equalsIgnoreCase("Cookie")
+            || name.equalsIgnoreCase("Proxy-Authorization");
+        boolean secret = from.headers(name).stream().anyMatch(v -> !secrets.redact(v).equals(v));
+        if (credential || secret) {
+          next.removeHeader(name);
+        }
+      }
+    }
+    return next.build();
   }
 
   /** A short account of why a request got no answer (to be redacted by the caller). */
   static String failure(IOException e, Duration timeout) {
+    HostPolicy.Refused refused = HostPolicy.refusedIn(e);
+    if (refused != null) {
+      return refused.getMessage();
+    }
+    if (e instanceof RedirectRefused) {
+      return e.getMessage();
+    }
     if (e instanceof InterruptedIOException) {
       return "no answer within " + Durations.format(timeout);
     }

@@ -16,8 +16,11 @@ import java.util.TreeMap;
 
 /**
  * Measures an {@code http} check: sends its request (relative targets against the http
- * connection's base URL, connection headers then the check's), does not follow redirects, reads
- * at most 1 MiB of body, and reports unmet {@code expect}ations and the number at {@code value}.
+ * connection's base URL, connection headers then the check's), follows redirects only when the
+ * check says {@code followRedirects: true} (at most 5, each hop's host checked by the worker's
+ * {@link HostPolicy}; otherwise a 3xx is the answer judged), reads at most 1 MiB of body, and
+ * reports unmet {@code expect}ations and the number at {@code value}. A refused host, or a
+ * redirect it will not follow, is an ERROR reading saying why.
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
@@ -47,7 +50,7 @@ final class HttpSource implements MetricSource {
     }
     HttpCalls.Answer answer;
     try {
-      answer = http.send(prepared.request(), timeout);
+      answer = http.send(prepared.request(), timeout, probe.followRedirects());
     } catch (IOException e) {
       return Reading.error(name, secrets.redact(prepared.description() + ": " + HttpCalls.failure(e, timeout)));
     }

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends a message to people: {@code POST {"text": ...}} (Slack-compatible) to the resolved webhook,
  * within {@link #TIMEOUT}. Every message is also logged. Best effort by design: a webhook that is
- * unset, down, slow or refusing is logged (redacted) and never throws, because a notification
- * must never stall or fail a cutover, least of all a rollback.
+ * unset, down, slow, refusing or on a host the worker's {@link HostPolicy} refuses is logged
+ * (redacted) and never throws, because a notification must never stall or fail a cutover, least
+ * of all a rollback.
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */

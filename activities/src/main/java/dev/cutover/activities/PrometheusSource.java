@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
@@ -42,12 +43,40 @@ final class PrometheusSource implements MetricSource {
     if (!(check.source() instanceof Check.PromQuery query)) {
       return Reading.error(name, "not a prometheus check");
     }
-    if (connection == null || connection.kind() != Connection.Kind.PROMETHEUS) {
-      return Reading.error(name, connection == null ? "no connection named \"" + query.connectionName() + "\""
-          : "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase() + ", not prometheus");
+    String wrong = wrongConnection(query.connectionName(), connection);
+    if (wrong != null) {
+      return Reading.error(name, wrong);
     }
-    Secrets secrets = http.secrets();
     Duration timeout = HttpCalls.min(check.timeout(), cap);
+    return instant(name, connection, query.query(), query.reduce(), timeout, timeout,
+        n -> n + " series; say reduce: max|min|sum|avg");
+  }
+
+  /** Why {@code connection} cannot answer a Prometheus query, or null when it can. */
+  static String wrongConnection(String named, Connection connection) {
+    if (connection == null) {
+      return "no connection named \"" + named + "\"";
+    }
+    if (connection.kind() != Connection.Kind.PROMETHEUS) {
+      return "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase() + ", not prometheus";
+    }
+    return null;
+  }
+
+  Duration cap() {
+    return cap;
+  }
+
+  /**
+   * One instant query against {@code connection} (a Prometheus connection), bounded by {@code
+   * timeout}; a timeout is reported as "no answer within {@code budget}" (the check's whole
+   * timeout, of which this query may have only the rest). Several series without {@code reduce}
+   * are an ERROR saying {@code several.apply(n)}. Never throws for an unreachable or refusing
+   * Prometheus.
+   */
+  Reading instant(String name, Connection connection, String promql, Check.Reduce reduce, Duration timeout,
+      Duration budget, IntFunction<String> several) {
+    Secrets secrets = http.secrets();
     String where = "prometheus " + connection.name();
     Request request;
     try {
@@ -61,7 +90,7 @@ final class PrometheusSource implements MetricSource {
       }
       HttpUrl url = base.newBuilder()
           .addPathSegments("api/v1/query")
-          .addQueryParameter("query", query.query())
+          .addQueryParameter("query", promql)
           // Prometheus stops evaluating at its own timeout, so a slow query does not outlive us.
           .addQueryParameter("timeout", Math.max(1, timeout.toSeconds()) + "s")
           .build();
@@ -75,12 +104,13 @@ final class PrometheusSource implements MetricSource {
     try {
       answer = http.send(request, timeout);
     } catch (IOException e) {
-      return Reading.error(name, secrets.redact(where + ": " + HttpCalls.failure(e, timeout)));
+      return Reading.error(name, secrets.redact(where + ": " + HttpCalls.failure(e, budget)));
     }
-    return secretFree(interpret(name, where, answer, query.reduce()), secrets);
+    return secretFree(interpret(name, where, answer, reduce, several), secrets);
   }
 
-  static Reading interpret(String name, String where, HttpCalls.Answer answer, Check.Reduce reduce) {
+  static Reading interpret(String name, String where, HttpCalls.Answer answer, Check.Reduce reduce,
+      IntFunction<String> several) {
     if (answer.truncated()) {
       return Reading.error(name, where + ": answer larger than 1 MiB; aggregate the query to fewer series");
     }
@@ -110,7 +140,7 @@ final class PrometheusSource implements MetricSource {
           return sample(name, result.get(0).path("value"), "1 series");
         }
         if (reduce == null) {
-          return Reading.error(name, n + " series; say reduce: max|min|sum|avg");
+          return Reading.error(name, several.apply(n));
         }
         List<Double> values = new ArrayList<>();
         for (JsonNode series : result) {

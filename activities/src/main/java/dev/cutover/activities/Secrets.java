@@ -103,7 +103,12 @@ public final class Secrets {
     }
   }
 
-  /** {@code text} with every value handed out so far replaced by {@code ***}; null stays null. */
+  static final int MIN_REDACTED = 4;
+
+  /**
+   * {@code text} with every value handed out so far (of at least {@value #MIN_REDACTED}
+   * characters) replaced by {@code ***}; null stays null.
+   */
   public String redact(String text) {
     if (text == null || handedOut.isEmpty()) {
       return text;
@@ -113,7 +118,11 @@ public final class Secrets {
     values.sort(Comparator.comparingInt(String::length).reversed());
     String out = text;
     for (String v : values) {
-      out = out.replace(v, MASK);
+      // A value of a few characters is no secret worth the name, and masking it would garble
+      // every message it happens to occur in ("t" everywhere).
+      if (v.length() >= MIN_REDACTED) {
+        out = out.replace(v, MASK);
+      }
     }
     return out;
   }

@@ -14,8 +14,10 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -88,14 +90,66 @@ final class SqlSource implements MetricSource, AutoCloseable {
     if (!(check.source() instanceof Check.SqlQuery query)) {
       return Reading.error(name, "not a sql check");
     }
-    if (connection == null || connection.kind() != Connection.Kind.POSTGRES) {
-      return Reading.error(name, connection == null ? "no connection named \"" + query.connectionName() + "\""
-          : "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase() + ", not postgres");
-    }
     String refused = refusal(query.query());
     if (refused == null && check.minSamples() != null) {
       refused = refusal(check.minSamples().query());
       refused = refused == null ? null : "minSamples: " + refused;
+    }
+    return inTransaction(name, query.connectionName(), connection, refused, check.timeout(),
+        (handle, deadline) -> run(handle, deadline, check, query));
+  }
+
+  /**
+   * The counts of a compare check: each of {@code queries} (keyed by count name, e.g. {@code
+   * newFailures}) must return one number by the value rule; all run in one read-only {@code
+   * REPEATABLE READ} transaction (one snapshot, so the four counts agree with each other) within
+   * {@code timeout}. The first count that is refused, fails or has no number makes the whole
+   * reading ERROR or NO_DATA, its reason prefixed with the count's name.
+   */
+  Reading counts(String name, String connectionName, Connection connection, Map<String, String> queries,
+      Duration timeout) {
+    String refused = null;
+    for (Map.Entry<String, String> q : queries.entrySet()) {
+      String r = refusal(q.getValue());
+      if (r != null) {
+        refused = q.getKey() + ": " + r;
+        break;
+      }
+    }
+    return inTransaction(name, connectionName, connection, refused, timeout, (handle, deadline) -> {
+      Map<String, Double> counts = new LinkedHashMap<>();
+      for (Map.Entry<String, String> q : queries.entrySet()) {
+        Answer a;
+        try {
+          a = query(handle, q.getValue(), deadline);
+        } catch (SQLException | JdbiException e) {
+          // The server refused or cancelled this count: say which one.
+          return Reading.error(name, q.getKey() + ": " + reason(e));
+        }
+        if (a.kind() != Reading.Kind.VALUE) {
+          return new Reading(name, a.kind(), null, List.of(), q.getKey() + ": " + a.reason(), null);
+        }
+        counts.put(q.getKey(), a.value());
+      }
+      return Reading.counts(name, counts, "");
+    });
+  }
+
+  /** The part of a measurement inside the transaction; {@code deadline} is a {@code nanoTime}. */
+  @FunctionalInterface
+  private interface InTransaction {
+    Reading run(Handle handle, long deadline) throws SQLException;
+  }
+
+  /**
+   * Checks the connection, refuses what {@code refused} says, then runs {@code body} in a
+   * read-only {@code REPEATABLE READ} transaction with {@code lock_timeout}, always rolled back.
+   */
+  private Reading inTransaction(String name, String connectionName, Connection connection, String refused,
+      Duration timeout, InTransaction body) {
+    if (connection == null || connection.kind() != Connection.Kind.POSTGRES) {
+      return Reading.error(name, connection == null ? "no connection named \"" + connectionName + "\""
+          : "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase() + ", not postgres");
     }
     if (refused != null) {
       return Reading.error(name, refused);
@@ -112,7 +166,20 @@ final class SqlSource implements MetricSource, AutoCloseable {
           + HttpCalls.firstLine(e.getMessage())));
     }
     try {
-      return secretFree(run(pool.jdbi(), check, query));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      Handle handle = pool.jdbi().open();
+      try {
+        handle.begin();
+        try {
+          handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+          handle.execute("SET LOCAL lock_timeout = '" + HttpCalls.min(timeout, MAX_LOCK_TIMEOUT).toMillis() + "ms'");
+          return secretFree(body.run(handle, deadline));
+        } finally {
+          rollback(handle);
+        }
+      } finally {
+        close(handle);
+      }
     } catch (ConnectionException e) {
       return Reading.error(name, secrets.redact("cannot connect: " + reason(e)));
     } catch (JdbiException | SQLException e) {
@@ -120,38 +187,25 @@ final class SqlSource implements MetricSource, AutoCloseable {
     }
   }
 
-  private Reading run(Jdbi jdbi, Check check, Check.SqlQuery query) throws SQLException {
+  private static Reading run(Handle handle, long deadline, Check check, Check.SqlQuery query) throws SQLException {
     String name = check.name();
-    long deadline = System.nanoTime() + check.timeout().toNanos();
-    Handle handle = jdbi.open();
-    try {
-      handle.begin();
-      try {
-        handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-        handle.execute("SET LOCAL lock_timeout = '" + HttpCalls.min(check.timeout(), MAX_LOCK_TIMEOUT).toMillis() + "ms'");
-        String samples = "";
-        if (check.minSamples() != null) {
-          Answer a = query(handle, check.minSamples().query(), deadline);
-          if (a.kind() != Reading.Kind.VALUE) {
-            return new Reading(name, a.kind(), null, List.of(), "minSamples: " + a.reason(), null);
-          }
-          long n = (long) Math.floor(a.value());
-          if (n < check.minSamples().atLeast()) {
-            return Reading.noData(name, n + " samples, fewer than minSamples " + check.minSamples().atLeast());
-          }
-          samples = n + " samples";
-        }
-        Answer a = query(handle, query.query(), deadline);
-        if (a.kind() != Reading.Kind.VALUE) {
-          return new Reading(name, a.kind(), null, List.of(), a.reason(), null);
-        }
-        return Reading.value(name, a.value(), samples);
-      } finally {
-        rollback(handle);
+    String samples = "";
+    if (check.minSamples() != null) {
+      Answer a = query(handle, check.minSamples().query(), deadline);
+      if (a.kind() != Reading.Kind.VALUE) {
+        return new Reading(name, a.kind(), null, List.of(), "minSamples: " + a.reason(), null);
       }
-    } finally {
-      close(handle);
+      long n = (long) Math.floor(a.value());
+      if (n < check.minSamples().atLeast()) {
+        return Reading.noData(name, n + " samples, fewer than minSamples " + check.minSamples().atLeast());
+      }
+      samples = n + " samples";
     }
+    Answer a = query(handle, query.query(), deadline);
+    if (a.kind() != Reading.Kind.VALUE) {
+      return new Reading(name, a.kind(), null, List.of(), a.reason(), null);
+    }
+    return Reading.value(name, a.value(), samples);
   }
 
   /** Runs one user query under the time left and applies the value rule. */

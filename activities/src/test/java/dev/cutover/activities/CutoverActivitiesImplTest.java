@@ -38,7 +38,7 @@ class CutoverActivitiesImplTest {
       }
     });
     server.start();
-    activities = new CutoverActivitiesImpl(Map.of(), Duration.ofSeconds(10));
+    activities = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofSeconds(10));
     connections = Map.of(
         "app", tree("http: " + server.url("/") + "\n"),
         "db", tree("postgres: jdbc:postgresql://127.0.0.1:1/x\nuser: u\npassword: ${env:DB_PASSWORD}\n"));
@@ -123,7 +123,7 @@ class CutoverActivitiesImplTest {
 
   @Test
   void theTimeoutCapCutsAChecksLongerTimeout() {
-    try (CutoverActivitiesImpl capped = new CutoverActivitiesImpl(Map.of(), Duration.ofMillis(500))) {
+    try (CutoverActivitiesImpl capped = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofMillis(500))) {
       MeasureRequest request = new MeasureRequest("cutover-x", List.of(new MeasureRequest.CheckSpec("slow",
           tree("http: GET app:/slow/1\nvalue: $.n\npass: '> 0'\ntimeout: 30s\n"), connections)));
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /** Applying traffic, flags and actions: happy paths on the real demo target, faults on MockWebServer. */
 class EffectsTest {
   private static final String TOKEN = "tok-5ecret-0a1b2c";
-  private static final Map<String, String> ENV = Map.of("FLAG_TOKEN", TOKEN);
+  private static final Map<String, String> ENV = Fixtures.env("FLAG_TOKEN", TOKEN);
   private static final JsonNode TRAFFIC = tree("""
       set: { http: "PUT flags:/api/flags/v2-rollout", body: '{"value": ${percent}}' }
       get: { http: "GET flags:/api/flags/v2-rollout", value: "$.value" }
@@ -364,7 +364,7 @@ class EffectsTest {
         }
       });
       try (CutoverActivitiesImpl withUrlToken = new CutoverActivitiesImpl(
-          Map.of("URL_TOKEN", "tok en"), Duration.ofSeconds(1))) {
+          Fixtures.env("URL_TOKEN", "tok en"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> withUrlToken.apply(request));
 
         assertThat(f.getOriginalMessage()).isEqualTo(
@@ -374,7 +374,7 @@ class EffectsTest {
 
     @Test
     void anUnsetVariableIsAnInvalidRequestNamingItAndSendsNothing() {
-      try (CutoverActivitiesImpl noToken = new CutoverActivitiesImpl(Map.of(), Duration.ofSeconds(1))) {
+      try (CutoverActivitiesImpl noToken = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> noToken.apply(traffic(base(), 10, TRAFFIC)));
 
         assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);

@@ -10,11 +10,29 @@ import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Small helpers shared by the tests: plan fragments from YAML, failures, real services. */
 final class Fixtures {
   private Fixtures() {}
+
+  /** What the tests' targets need: they listen on loopback, which workers refuse unless allowed. */
+  static final String LOOPBACK = "127.0.0.1,localhost";
+
+  /**
+   * A worker environment of {@code name, value} pairs that also allows loopback hosts through
+   * {@code CUTOVER_ALLOWED_HOSTS}, as the demo and the end-to-end workers do.
+   */
+  static Map<String, String> env(String... pairs) {
+    Map<String, String> env = new HashMap<>();
+    for (int i = 0; i + 1 < pairs.length; i += 2) {
+      env.put(pairs[i], pairs[i + 1]);
+    }
+    env.putIfAbsent(HostPolicy.VARIABLE, LOOPBACK);
+    return Map.copyOf(env);
+  }
 
   /** A plan fragment as the workflow carries it: the JSON tree of some YAML. */
   static JsonNode tree(String yaml) {

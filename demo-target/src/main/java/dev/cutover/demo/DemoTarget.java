@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /health}: 200 healthy, or 503 after {@link #setHealthy setHealthy(false)}.</li>
  *   <li>{@code PUT /api/flags/{name}} with {@code {"value": <scalar>}}, {@code GET /api/flags/{name}};
  *       a write repeating an {@code Idempotency-Key} already used for that flag is answered but
- *       not applied or recorded again.</li>
+ *       not applied or recorded again. For fault tests the flag API can be made to fail ({@link
+ *       #setFlagFailure}) or to hang ({@link #setFlagHang}); either way nothing is applied.</li>
  *   <li>{@code POST /api/actions/{name}}: any body; an {@code Idempotency-Key} already used by an
  *       earlier action call is answered {@code {"ok":true,"duplicate":true}} and not recorded.</li>
  *   <li>{@code GET /stats}: the new path over a sliding 10 s window.</li>
@@ -60,6 +61,9 @@ public final class DemoTarget implements AutoCloseable {
 
     private final java.util.Set<String> flagKeys = new java.util.HashSet<>();
     private volatile long flagDelayMillis;
+    private volatile int flagFailure;
+    private volatile long flagHangMillis;
+    private final AtomicInteger flagRequests = new AtomicInteger();
 
     /** The flag whose numeric value is the share (0..100) of traffic sent to the new path. */
     public static final String ROLLOUT_FLAG = "v2-rollout";
@@ -88,7 +92,8 @@ public final class DemoTarget implements AutoCloseable {
     private DemoTarget(HttpServer server, Traffic traffic) {
         this.server = server;
         this.traffic = traffic;
-        this.httpThreads = Executors.newFixedThreadPool(4, daemonThreads("demo-target-http"));
+        // Enough threads that requests held by setFlagHang never starve /health, /stats and /metrics.
+        this.httpThreads = Executors.newFixedThreadPool(16, daemonThreads("demo-target-http"));
         this.trafficThread = Executors.newSingleThreadScheduledExecutor(daemonThreads("demo-target-traffic"));
     }
 
@@ -153,6 +158,61 @@ public final class DemoTarget implements AutoCloseable {
     /** Makes every flag write take this long before it is applied (for crash-during-apply tests). */
     public void setFlagDelay(java.time.Duration delay) {
         flagDelayMillis = delay.toMillis();
+    }
+
+    /**
+     * Makes the flag API fail: every {@code GET} and {@code PUT} on {@code /api/flags/...} is
+     * answered {@code status} with {@code {"error": "flag service unavailable (injected)"}} and
+     * nothing is applied or recorded, until called again with 0.
+     *
+     * @param status 400..599, or 0 to answer normally again
+     * @throws IllegalArgumentException for any other status
+     */
+    public void setFlagFailure(int status) {
+        if (status != 0 && (status < 400 || status > 599)) {
+            throw new IllegalArgumentException("a failure status is 400..599 (or 0 for none): " + status);
+        }
+        flagFailure = status;
+    }
+
+    /**
+     * Makes the flag API hang: every request on {@code /api/flags/...} is held for {@code hang}
+     * (or until the hang is cleared), then its connection is closed without an answer; nothing is
+     * applied or recorded. {@link Duration#ZERO} clears it and lets held requests go at once
+     * (still unanswered). Other endpoints keep answering meanwhile.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public void setFlagHang(Duration hang) {
+        if (hang.isNegative()) {
+            throw new IllegalArgumentException("a hang cannot be negative: " + hang);
+        }
+        flagHangMillis = hang.toMillis();
+    }
+
+    /** How many requests the flag API has received (answered, failed or hung), for retry tests. */
+    public int flagRequests() {
+        return flagRequests.get();
+    }
+
+    /** True when the request was failed or hung up on by an injected fault (nothing else to do). */
+    private boolean injectedFault(HttpExchange ex) throws IOException {
+        long hang = flagHangMillis;
+        if (hang > 0) {
+            long deadline = System.nanoTime() + hang * 1_000_000;
+            while (flagHangMillis > 0 && System.nanoTime() < deadline && !closed.get()) {
+                pause(Math.min(50, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            }
+            // No status line: closing the exchange now drops the connection, which is what a
+            // client sees from a dead proxy or a killed server.
+            return true;
+        }
+        int status = flagFailure;
+        if (status != 0) {
+            send(ex, status, JSON, error("flag service unavailable (injected)"));
+            return true;
+        }
+        return false;
     }
 
     private static void pause(long millis) {
@@ -279,6 +339,10 @@ public final class DemoTarget implements AutoCloseable {
             }
         } else if (nameAfter(path, "/api/flags/") != null) {
             String name = nameAfter(path, "/api/flags/");
+            flagRequests.incrementAndGet();
+            if (injectedFault(ex)) {
+                return;
+            }
             switch (method) {
                 case "GET" -> getFlag(ex, name);
                 case "PUT" -> putFlag(ex, name);

@@ -121,6 +121,88 @@ class DemoTargetTest {
         assertThat(target.flags()).containsEntry("v2-rollout", "7");
     }
 
+    // ------------------------------------------------------------------ flag API faults
+
+    @Test
+    void a_failing_flag_api_answers_the_status_and_applies_nothing_until_cleared() throws Exception {
+        put("/api/flags/v2-rollout", "{\"value\": 10}");
+        target.setFlagFailure(500);
+
+        assertThat(put("/api/flags/v2-rollout", "{\"value\": 50}").summary())
+                .isEqualTo(reply(500, "{\"error\":\"flag service unavailable (injected)\"}"));
+        assertThat(get("/api/flags/v2-rollout").status()).isEqualTo(500);
+        assertThat(get("/health").status()).as("the rest of the service still answers").isEqualTo(200);
+        assertThat(target.flags()).containsExactly(Map.entry("v2-rollout", "10"));
+        assertThat(target.changes()).extracting(Change::value).containsExactly("10");
+        assertThat(target.flagRequests()).isEqualTo(3);
+
+        target.setFlagFailure(0);
+        assertThat(put("/api/flags/v2-rollout", "{\"value\": 50}").summary()).isEqualTo(reply(200, "{\"name\":\"v2-rollout\",\"value\":50}"));
+        assertThat(target.flags()).containsExactly(Map.entry("v2-rollout", "50"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 200, 302, 399, 600})
+    void a_flag_failure_is_a_client_or_server_error_status(int status) {
+        assertThatThrownBy(() -> target.setFlagFailure(status))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a failure status is 400..599 (or 0 for none): " + status);
+    }
+
+    @Test
+    void a_hanging_flag_api_holds_the_request_then_hangs_up_and_applies_nothing() throws Exception {
+        target.setFlagHang(Duration.ofMillis(800));
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> put("/api/flags/v2-rollout", "{\"value\": 50}")).isInstanceOf(IOException.class);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(750));
+        assertThat(target.flags()).isEmpty();
+        assertThat(target.changes()).isEmpty();
+    }
+
+    @Test
+    void a_client_gives_up_on_a_hanging_flag_api_while_the_rest_of_the_service_answers() throws Exception {
+        target.setFlagHang(Duration.ofMinutes(1));
+        HttpRequest write = HttpRequest.newBuilder(uri("/api/flags/v2-rollout"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"value\": 50}")).timeout(Duration.ofMillis(300)).build();
+        for (int i = 0; i < 6; i++) {
+            assertThatThrownBy(() -> CLIENT.send(write, HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(java.net.http.HttpTimeoutException.class);
+        }
+
+        assertThat(get("/health").status()).isEqualTo(200);
+        assertThat(get("/stats").status()).isEqualTo(200);
+        assertThat(target.flagRequests()).isEqualTo(6);
+        assertThat(target.flags()).isEmpty();
+    }
+
+    @Test
+    void clearing_the_hang_answers_again_at_once() throws Exception {
+        target.setFlagHang(Duration.ofMinutes(1));
+        Thread release = new Thread(() -> {
+            pause(300);
+            target.setFlagHang(Duration.ZERO);
+        });
+        release.start();
+        long start = System.nanoTime();
+
+        // The held request is let go (unanswered) as soon as the hang is cleared...
+        assertThatThrownBy(() -> put("/api/flags/v2-rollout", "{\"value\": 50}")).isInstanceOf(IOException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        release.join();
+        // ...and the next one is answered.
+        assertThat(put("/api/flags/v2-rollout", "{\"value\": 50}").status()).isEqualTo(200);
+        assertThat(target.flags()).containsExactly(Map.entry("v2-rollout", "50"));
+    }
+
+    @Test
+    void a_negative_hang_is_refused() {
+        assertThatThrownBy(() -> target.setFlagHang(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a hang cannot be negative: PT-1S");
+    }
+
     // ------------------------------------------------------------------ actions
 
     @Test
@@ -510,6 +592,14 @@ class DemoTargetTest {
 
     private static double number(Map<String, Object> stats, String key) {
         return ((BigDecimal) stats.get(key)).doubleValue();
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static <T> T await(String what, Supplier<T> probe, Predicate<T> done) {

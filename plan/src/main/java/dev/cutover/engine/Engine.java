@@ -294,7 +294,7 @@ public final class Engine {
       }
     }
     w.steps.clear();
-    w.steps.addAll(forwardSteps(index, w.attempt));
+    w.steps.addAll(forwardSteps(w, index));
     w.stepIndex = 0;
     w.stepAttempt = 0;
     w.stepStartedAt = now;
@@ -307,10 +307,12 @@ public final class Engine {
     notify(w, Command.Notify.Level.INFO, text);
   }
 
-  private List<Step> forwardSteps(int index, int attempt) {
+  private List<Step> forwardSteps(W w, int index) {
     Stage s = plan.stages().get(index);
     List<Step> out = new ArrayList<>();
-    String again = attempt > 1 ? "/attempt-" + attempt : "";
+    // A stage entered again (after a rollback) must not look like a retried delivery of its first
+    // entry to an API that honours Idempotency-Key.
+    String again = w.rollbacks > 0 ? "/after-rollback-" + w.rollbacks : "";
     if (s.percent() != null) {
       out.add(new Step(Step.Kind.TRAFFIC, index, -1, s.percent(), null, s.name() + "/traffic" + again));
     }

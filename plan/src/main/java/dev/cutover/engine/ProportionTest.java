@@ -59,7 +59,7 @@ public final class ProportionTest {
     } else {
       double zv = (diff - spec.margin()) / se;
       worse = zv > normalQuantile(spec.confidence());
-      z = "z=" + Judge.format(zv);
+      z = String.format(java.util.Locale.ROOT, "z=%.2f", zv);
     }
     String text = "new " + percent(pn) + " vs baseline " + percent(pb) + " (" + (diff >= 0 ? "+" : "") + points(diff)
         + "): " + (worse ? "worse" : "not worse") + " by more than " + points(spec.margin()) + " at "
@@ -68,11 +68,12 @@ public final class ProportionTest {
   }
 
   private static String percent(double p) {
-    return Judge.format(p * 100) + "%";
+    return Judge.format(Math.round(p * 100 * 1e4) / 1e4) + "%";
   }
 
   private static String points(double d) {
-    return Judge.format(d * 100) + " points";
+    String n = Judge.format(Math.round(d * 100 * 1e4) / 1e4);
+    return n + (n.equals("1") || n.equals("-1") ? " point" : " points");
   }
 
   /**

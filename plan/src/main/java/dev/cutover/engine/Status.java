@@ -82,7 +82,8 @@ public record Status(String plan, String workflowId, String state, String phase,
       Comparison pass = engine.passOf(r);
       Measurement m = r.latest();
       rules.add(new RuleView(r.id(), r.role().name().toLowerCase(), r.check(), rule.severity().name().toLowerCase(),
-          pass == null ? "expect met" : pass.toString(), Durations.format(rule.every()),
+          pass != null ? pass.toString() : plan.check(r.check()).source() instanceof dev.cutover.plan.Check.Compare
+              ? "not worse than baseline" : "expect met", Durations.format(rule.every()),
           m == null ? null : m.outcome().name(), m == null ? null : m.value(), m == null ? null : m.at(),
           m == null ? null : m.reason(), r.breachedSince(), r.inconclusive(), r.errorStreak()));
     }

@@ -15,6 +15,6 @@ public record Connection(String name, Kind kind, String url, String user, String
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(url, "url");
-    headers = Map.copyOf(headers == null ? Map.of() : headers);
+    headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers == null ? Map.of() : headers));
   }
 }

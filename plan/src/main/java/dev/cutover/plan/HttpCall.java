@@ -18,7 +18,7 @@ public record HttpCall(String method, String target, Map<String, String> headers
   public HttpCall {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(target, "target");
-    headers = Map.copyOf(headers == null ? Map.of() : headers);
+    headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers == null ? Map.of() : headers));
   }
 
   /** Parses {@code "METHOD target"}; empty when it is not that shape. */

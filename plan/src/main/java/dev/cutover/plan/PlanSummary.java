@@ -76,7 +76,10 @@ public final class PlanSummary {
 
   static String rule(Plan p, Rule r) {
     Check c = p.checks().get(r.check());
-    String pass = r.pass() != null ? r.pass().toString() : c != null && c.pass() != null ? c.pass().toString() : "expect met";
+    String pass = r.pass() != null ? r.pass().toString() : c != null && c.pass() != null ? c.pass().toString()
+        : c != null && c.source() instanceof Check.Compare cmp ? "not worse than baseline by more than "
+            + Comparison.plain(cmp.margin() * 100) + " points (" + Comparison.plain(cmp.confidence() * 100) + "%)"
+        : "expect met";
     StringBuilder b = new StringBuilder(r.check()).append(' ').append(pass).append(", every ").append(Durations.format(r.every()));
     if (r.forDuration() != null) {
       b.append(", for ").append(Durations.format(r.forDuration()));

@@ -20,8 +20,9 @@ public record Stage(String name, Integer percent, Map<String, JsonNode> flags,
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(soak, "soak");
     Objects.requireNonNull(every, "every");
-    flags = Map.copyOf(flags == null ? Map.of() : flags);
-    revert = Map.copyOf(revert == null ? Map.of() : revert);
+    // Order matters: flags are set, and reverted, in the order the plan writes them.
+    flags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(flags == null ? Map.of() : flags));
+    revert = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(revert == null ? Map.of() : revert));
     gates = List.copyOf(gates == null ? List.of() : gates);
     actions = List.copyOf(actions == null ? List.of() : actions);
   }

@@ -455,6 +455,31 @@ class EngineTest {
       """;
 
   @Test
+  void aStageReenteredAfterAStageRollbackGetsFreshKeys() {
+    Harness h = healthy(FLAG_STAGES).start();
+    h.advance(Duration.ofHours(25));
+    h.sources.put("latency", t -> Reading.value("latency",
+        h.state.flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
+    h.advance(min(1));
+    h.value("latency", 10);
+    h.signal(Signal.of("resume", "alice", null));
+    h.advance(Duration.ofHours(24).plusMinutes(1));
+    assertThat(h.applied).extracting(Step::key).containsExactly("read/flags", "write/flags", "rollback-1/write/flags",
+        "write/flags/after-rollback-1");
+  }
+
+  @Test
+  void flagsAreSetAndRevertedInThePlansOrder() {
+    Harness h = healthy(HEADER + """
+        stages:
+          - { name: s, flags: { Z_FLAG: true, A_FLAG: true, M_FLAG: true }, soak: 1h }
+        """).start();
+    h.signal(Signal.of("abort", "alice", null));
+    assertThat(h.applied).extracting(st -> String.join(",", st.flags().keySet()))
+        .containsExactly("Z_FLAG,A_FLAG,M_FLAG", "Z_FLAG,A_FLAG,M_FLAG");
+  }
+
+  @Test
   void rollbackUndoesStagesNewestFirst() {
     Harness h = healthy(FLAG_STAGES).start();
     h.until(State.SOAKING, Duration.ofDays(2));
@@ -639,7 +664,7 @@ class EngineTest {
     h.signal(Signal.of("abort", "a", null));
     h.signal(Signal.of("retry", "a", null));
     List<String> keys = h.applied.stream().filter(s -> s.kind() != Step.Kind.TRAFFIC).map(Step::key).toList();
-    assertThat(keys).containsExactly("cut/actions/0", "rollback-1/cut/actions/0/undo", "cut/actions/0/attempt-2");
+    assertThat(keys).containsExactly("cut/actions/0", "rollback-1/cut/actions/0/undo", "cut/actions/0/after-rollback-1");
   }
 
   @Test
@@ -648,7 +673,7 @@ class EngineTest {
     h.signal(Signal.of("abort", "a", null));
     h.signal(Signal.of("retry", "a", null));
     assertThat(h.applied).extracting(Step::key).containsExactly("read/traffic", "read/flags",
-        "rollback-1/read/traffic", "rollback-1/read/flags", "read/traffic/attempt-2", "read/flags/attempt-2");
+        "rollback-1/read/traffic", "rollback-1/read/flags", "read/traffic/after-rollback-1", "read/flags/after-rollback-1");
   }
 
   @Test
@@ -795,6 +820,6 @@ class EngineTest {
         ProportionTest.BASE_FAILURES, 100.0, ProportionTest.BASE_TOTAL, 10000.0), null));
     h.start();
     assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
-    assertThat(h.state.rollback().reason()).contains("new 3% vs baseline 1% (+2 points): worse by more than 1 points");
+    assertThat(h.state.rollback().reason()).contains("new 3% vs baseline 1% (+2 points): worse by more than 1 point at 95% confidence (z=1.82)");
   }
 }

@@ -30,7 +30,10 @@ final class Plans {
             every: 2s
             gates: [v2_error_rate]
             approval: true
-            actions: [{ http: "POST target:/api/actions/announce-${stage}", expect: { status: 200 } }]
+            actions:
+              - http: "POST target:/api/actions/announce-${stage}"
+                expect: { status: 200 }
+                undo: { http: "POST target:/api/actions/retract-${stage}", expect: { status: 200 } }
           - { name: full, percent: 100, soak: 4s, every: 2s, gates: [v2_error_rate] }
         watch:
           - { check: v2_error_rate, every: 1s, for: 2s }

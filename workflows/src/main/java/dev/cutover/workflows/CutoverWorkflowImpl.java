@@ -227,10 +227,10 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         MeasureRequest req = fragments.measure(workflowId, m.checks());
         measuring.add(new InFlight<>(m.seq(), Async.function(measureStub(m.checks())::measure, req), m.checks()));
       } else if (c instanceof Command.Apply a) {
-        EffectRequest req = fragments.effect(workflowId, a.step(),
-            a.step().kind() == dev.cutover.engine.Step.Kind.TRAFFIC || a.step().kind() == dev.cutover.engine.Step.Kind.FLAGS
-                ? null : engine.actionOf(a.step()));
-        effect = new InFlight<>(a.seq(), Async.function(effectActivities::apply, req), List.of());
+        dev.cutover.plan.Action action = a.step().kind() == dev.cutover.engine.Step.Kind.TRAFFIC
+            || a.step().kind() == dev.cutover.engine.Step.Kind.FLAGS ? null : engine.actionOf(a.step());
+        EffectRequest req = fragments.effect(workflowId, a.step(), action);
+        effect = new InFlight<>(a.seq(), Async.function(effectStub(action)::apply, req), List.of());
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());
         notifying.add(Async.procedure(notifyActivities::notifyPeople,
@@ -264,6 +264,17 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     Duration slowest = checks.stream().map(c -> plan.check(c).timeout()).max(Duration::compareTo).orElse(Duration.ofSeconds(10));
     return Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(slowest.plusSeconds(10)).setRetryOptions(activityRetry).build());
+  }
+
+  /** A command runs as long as its own timeout allows; every other effect is a few HTTP calls. */
+  private CutoverActivities effectStub(dev.cutover.plan.Action action) {
+    if (!(action instanceof dev.cutover.plan.Action.Command command)) {
+      return effectActivities;
+    }
+    Duration attempt = command.timeout().plusSeconds(30);
+    return Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(attempt).setScheduleToCloseTimeout(attempt.multipliedBy(3))
+        .setRetryOptions(activityRetry).build());
   }
 
   private boolean anyCompleted() {

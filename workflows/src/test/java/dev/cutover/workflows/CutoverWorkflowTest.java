@@ -13,7 +13,9 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class CutoverWorkflowTest {
   static final String PLAN = """
@@ -49,6 +51,7 @@ class CutoverWorkflowTest {
   }
 
   @Test
+  @Timeout(value = 15, unit = TimeUnit.MINUTES) // ~31 days of a 1-minute watch: minutes of wall time
   void seed001RunsItsWeeksToCompletedWithApprovalsSentMidSoak() {
     FakeWorld world = new FakeWorld().value("schema_ready", 4).ok("health").value("success_rate", 99)
         .value("stuck_imports", 0).value("error_rate", 0.01).value("p95_minutes", 10)
@@ -65,6 +68,12 @@ class CutoverWorkflowTest {
       wf.approve(approval("half", "bob"));
       tw.sleep(Duration.ofDays(3));
       wf.approve(approval("full", "alice")); // mid-soak of the 7-day stage
+      tw.sleep(Duration.ofDays(5));
+      // removing v1 cannot be undone: the deprecate stage waits for its own approval
+      Status beforeDeprecate = wf.status();
+      assertThat(beforeDeprecate.state()).isEqualTo("AWAITING_APPROVAL");
+      assertThat(world.keys).noneMatch(k -> k.contains("/deprecate/actions/"));
+      wf.approve(approval("deprecate", "bob"));
       Status end = tw.result(wf);
       assertThat(end.state()).isEqualTo("COMPLETED");
       assertThat(world.traffic()).containsExactly(10, 50, 100);
