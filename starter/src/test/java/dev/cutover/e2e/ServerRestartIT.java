@@ -39,8 +39,11 @@ class ServerRestartIT {
       Cutover cutover = new Cutover(address, "cutover-" + name);
       assertThat(dev.cutover.cli.Main.execute("start", Plans.write(dir, name, yaml).toString(), "--by", "carol",
           "--address", address, "--task-queue", queue)).isZero();
-      Status soaking = cutover.await("the canary to soak", Duration.ofSeconds(60), s -> "SOAKING".equals(s.phase()));
-      long soakDueAt = soaking.stage().startedAt() + 20_000;
+      // The soak clock runs once the gate's first measurement passed (docs/semantics.md): wait for
+      // that, so that the soak really comes due while the server is down.
+      Status soaking = cutover.await("the canary's soak clock to run", Duration.ofSeconds(60),
+          s -> "SOAKING".equals(s.phase()) && s.soak() != null && s.soak().running());
+      long soakDueAt = System.currentTimeMillis() + soaking.soak().remainingMillis();
 
       // Mid-soak: the server dies, and stays down past the moment the soak comes due.
       kill(server);

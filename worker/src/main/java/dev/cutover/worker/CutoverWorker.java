@@ -3,6 +3,9 @@ package dev.cutover.worker;
 import com.sun.net.httpserver.HttpServer;
 import dev.cutover.activities.CutoverActivitiesImpl;
 import dev.cutover.workflows.CutoverWorkflowImpl;
+import io.temporal.api.enums.v1.TaskQueueType;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -90,33 +93,45 @@ public final class CutoverWorker implements AutoCloseable {
   /**
    * The SDK's pollers back off exponentially (to a minute) while the server is unreachable, so
    * after an outage a worker could be a minute late for timers that came due meanwhile. This watch
-   * notices the server coming back after an outage and restarts polling at once.
+   * notices the server coming back after an outage and restarts polling at once. "Back" means the
+   * task queue answered twice in a row: a restarting server answers its frontend calls before its
+   * matching service serves polls, and pollers restarted in that gap fail and back off again.
    */
   private void watchServer() {
     serverWatch = new Thread(() -> {
       long downSince = 0;
+      int answersSinceDown = 0;
       while (!stopping) {
-        boolean up = serverAnswers();
+        boolean up = serverServesTaskQueue();
         long now = System.currentTimeMillis();
-        if (!up && downSince == 0) {
-          downSince = now;
-          log.warn("Temporal at {} does not answer; cutovers wait until it is back", config.address());
-        } else if (up && downSince != 0) {
+        if (!up) {
+          answersSinceDown = 0;
+          if (downSince == 0) {
+            downSince = now;
+            log.warn("Temporal at {} does not answer; cutovers wait until it is back", config.address());
+          }
+        } else if (downSince != 0 && ++answersSinceDown >= 2) {
           log.warn("Temporal at {} is back after {} ms; restarting polling", config.address(), now - downSince);
           downSince = 0;
+          answersSinceDown = 0;
           restartPolling();
         }
-        sleepQuietly(1_000);
+        sleepQuietly(downSince == 0 ? 1_000 : 500);
       }
     }, "cutover-server-watch");
     serverWatch.setDaemon(true);
     serverWatch.start();
   }
 
-  private boolean serverAnswers() {
+  /** The frontend answers and the matching service describes this worker's task queue. */
+  private boolean serverServesTaskQueue() {
     try {
       service.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
-          .getSystemInfo(io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance());
+          .describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
+              .setNamespace(config.namespace())
+              .setTaskQueue(TaskQueue.newBuilder().setName(config.taskQueue()))
+              .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+              .build());
       return true;
     } catch (RuntimeException e) {
       return false;
@@ -127,12 +142,13 @@ public final class CutoverWorker implements AutoCloseable {
     if (stopping) {
       return;
     }
-    // Old pollers may sit in a long poll the restarted server never answers: do not wait for them.
-    // A task they held is retried by the server (an effect under the same idempotency key).
+    // The old pollers stop polling, but a task one of them already holds (a measurement started
+    // just as the server came back) still runs and reports: cancelling it would leave the cutover
+    // waiting out that activity's timeout. Nothing waits for their long polls to end.
     WorkerFactory old = factory;
     factory = newFactory();
     factory.start();
-    old.shutdownNow();
+    old.shutdown();
   }
 
   private static void sleepQuietly(long millis) {
