@@ -3,6 +3,8 @@ package dev.cutover.worker;
 import com.sun.net.httpserver.HttpServer;
 import dev.cutover.activities.CutoverActivitiesImpl;
 import dev.cutover.workflows.CutoverWorkflowImpl;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.TaskQueueType;
 import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
@@ -123,7 +125,11 @@ public final class CutoverWorker implements AutoCloseable {
     serverWatch.start();
   }
 
-  /** The frontend answers and the matching service describes this worker's task queue. */
+  /**
+   * The frontend answers and the matching service describes this worker's task queue. Only an
+   * unreachable or unready server counts as down: a refusal (say, a role without permission to
+   * describe task queues) still proves the server is there.
+   */
   private boolean serverServesTaskQueue() {
     try {
       service.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
@@ -133,6 +139,9 @@ public final class CutoverWorker implements AutoCloseable {
               .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
               .build());
       return true;
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      return code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED;
     } catch (RuntimeException e) {
       return false;
     }
