@@ -51,7 +51,7 @@ class CutoverWorkflowTest {
   }
 
   @Test
-  @Timeout(value = 15, unit = TimeUnit.MINUTES) // ~31 days of a 1-minute watch: minutes of wall time
+  @Timeout(value = 15, unit = TimeUnit.MINUTES) // ~18 days of a 1-minute watch: minutes of wall time
   void seed001RunsItsWeeksToCompletedWithApprovalsSentMidSoak() {
     FakeWorld world = new FakeWorld().value("schema_ready", 4).ok("health").value("success_rate", 99)
         .value("stuck_imports", 0).value("error_rate", 0.01).value("p95_minutes", 10)
