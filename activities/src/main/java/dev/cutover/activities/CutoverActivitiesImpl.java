@@ -7,11 +7,15 @@ import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.PlanException;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.workflows.Admission;
+import dev.cutover.workflows.AdmitRequest;
 import dev.cutover.workflows.CutoverActivities;
 import dev.cutover.workflows.EffectRequest;
 import dev.cutover.workflows.FailureTypes;
 import dev.cutover.workflows.MeasureRequest;
 import dev.cutover.workflows.NotifyRequest;
+import dev.cutover.workflows.SignatureRequest;
+import dev.cutover.workflows.SignatureVerdict;
 import io.temporal.failure.ApplicationFailure;
 import java.net.Proxy;
 import java.time.Duration;
@@ -217,6 +221,16 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   @Override
   public void notifyPeople(NotifyRequest request) {
     notifier.notifyPeople(request);
+  }
+
+  @Override
+  public Admission admit(AdmitRequest request) {
+    return new Admission(List.of(), false);
+  }
+
+  @Override
+  public SignatureVerdict verifySignature(SignatureRequest request) {
+    return new SignatureVerdict(false, "this worker has no approver keyring");
   }
 
   /** Stops the measuring threads and closes every database pool and idle HTTP connection. */

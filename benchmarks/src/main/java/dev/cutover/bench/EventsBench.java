@@ -67,6 +67,16 @@ final class EventsBench {
     }
 
     @Override
+    public dev.cutover.workflows.Admission admit(dev.cutover.workflows.AdmitRequest request) {
+      return new dev.cutover.workflows.Admission(List.of(), false);
+    }
+
+    @Override
+    public dev.cutover.workflows.SignatureVerdict verifySignature(dev.cutover.workflows.SignatureRequest request) {
+      return new dev.cutover.workflows.SignatureVerdict(false, "no keyring in this benchmark");
+    }
+
+    @Override
     public void notifyPeople(NotifyRequest request) {
       notes.incrementAndGet();
       if (!request.text().contains("approv")) {

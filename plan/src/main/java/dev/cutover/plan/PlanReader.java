@@ -88,7 +88,16 @@ public final class PlanReader {
     /** As first released: stage actions need not say how they are undone. */
     FIRST_RELEASE,
     /** Every stage action that changes something declares {@code undo:} or {@code irreversible: true}. */
-    CURRENT
+    CURRENT,
+    /**
+     * As {@link #CURRENT}, and every input is bounded and nothing the worker's operator owns is
+     * chosen by the plan: durations and sizes capped, no secret reference inside a URL, JDBC URL
+     * parameters allow-listed, no nginx config path.
+     */
+    HARDENED;
+
+    /** The rules a new cutover and {@code cutover lint} read plans by. */
+    public static final Rules NEWEST = HARDENED;
   }
 
   /** Reads a plan from its JSON tree (as carried in the workflow input), by the current rules. */

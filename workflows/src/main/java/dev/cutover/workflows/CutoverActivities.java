@@ -30,4 +30,15 @@ public interface CutoverActivities {
 
   @ActivityMethod
   void notifyPeople(NotifyRequest request);
+
+  /**
+   * Holds a plan against the worker's configuration before its cutover starts. Never throws for a
+   * plan it refuses: that is an {@link Admission} with the reasons.
+   */
+  @ActivityMethod
+  Admission admit(AdmitRequest request);
+
+  /** Verifies a signed signal against the worker's approver keyring. Never throws for a bad signature. */
+  @ActivityMethod
+  SignatureVerdict verifySignature(SignatureRequest request);
 }

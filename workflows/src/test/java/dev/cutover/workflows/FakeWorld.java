@@ -61,6 +61,16 @@ final class FakeWorld implements CutoverActivities {
     notes.add(request.text());
   }
 
+  @Override
+  public Admission admit(AdmitRequest request) {
+    return new Admission(List.of(), false);
+  }
+
+  @Override
+  public SignatureVerdict verifySignature(SignatureRequest request) {
+    return new SignatureVerdict(false, "no keyring in this test");
+  }
+
   List<Integer> traffic() {
     synchronized (effects) {
       return effects.stream().filter(s -> s.kind() == Step.Kind.TRAFFIC).map(Step::percent).toList();
