@@ -173,7 +173,8 @@ public final class ApproverKeys {
       String name = parts[0];
       String problem = Names.problem(name);
       if (problem != null) {
-        throw new IllegalArgumentException(where + " line " + n + ": the name \"" + Names.display(name) + "\" " + problem);
+        throw new IllegalArgumentException(where + " line " + n + ": the name \"" + Names.display(name) + "\" "
+            + problem);
       }
       if (!parts[1].toLowerCase(Locale.ROOT).equals(SignedSignals.ALGORITHM)) {
         throw new IllegalArgumentException(where + " line " + n + ": unknown key type \"" + Names.display(parts[1])
@@ -188,13 +189,15 @@ public final class ApproverKeys {
       String id = Names.key(name);
       String spelled = k.spelling.putIfAbsent(id, name);
       if (spelled != null && !spelled.equals(name)) {
-        throw new IllegalArgumentException(where + " line " + n + ": \"" + Names.display(name) + "\" is the same person as \""
-            + Names.display(spelled) + "\" after Unicode normalisation; spell one name one way");
+        throw new IllegalArgumentException(where + " line " + n + ": \"" + Names.display(name)
+            + "\" is the same person as \"" + Names.display(spelled)
+            + "\" after Unicode normalisation; spell one name one way");
       }
       String encoded = SignedSignals.encodePublicKey(key);
       String owner = ownerOfKey.putIfAbsent(encoded, id);
       if (owner != null) {
-        throw new IllegalArgumentException(where + " line " + n + ": this key is already on line " + firstLineOfKey.get(encoded)
+        throw new IllegalArgumentException(where + " line " + n + ": this key is already on line "
+            + firstLineOfKey.get(encoded)
             + (owner.equals(id) ? "" : ", for " + Names.display(k.spelling.get(owner)) + ": a key belongs to one person"));
       }
       firstLineOfKey.put(encoded, n);
