@@ -18,6 +18,7 @@ import dev.cutover.workflows.SignatureRequest;
 import dev.cutover.workflows.SignatureVerdict;
 import io.temporal.failure.ApplicationFailure;
 import java.net.Proxy;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +60,8 @@ import okhttp3.OkHttpClient;
  *       non-retryable {@code InvalidRequest} for an effect, and a logged line for a notification.
  *       Requests go out directly, never through a proxy, so the policy sees the real target.
  *       Database connections are not subject to it: the database role governs them.
+ *   <li>{@link #verifySignature} checks a signed signal against the worker's approver keyring
+ *       ({@link ApproverKeys}); it never throws.
  * </ul>
  * Nothing here uses {@code Activity.getExecutionContext()}: methods can be called directly.
  *
@@ -79,6 +82,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private final Effects effects;
   private final Notifier notifier;
   private final ThreadPoolExecutor executor;
+  private final ApproverKeys approverKeys;
 
   /**
    * @param environment variables that {@code ${env:NAME}} resolves against ({@code System.getenv()}),
@@ -86,7 +90,9 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
    * @param httpTimeoutCap upper bound on every HTTP request's timeout (the worker passes the
    *     longest check timeout a plan may give)
    * @throws IllegalArgumentException for a {@code CUTOVER_ALLOWED_HOSTS} entry that is not a host
-   *     name, an IP address or a CIDR range (the message names it)
+   *     name, an IP address or a CIDR range (the message names it), or an approver keyring ({@code
+   *     CUTOVER_APPROVER_KEYS}, {@code CUTOVER_REQUIRE_SIGNED_SIGNALS}) that cannot be read or is
+   *     malformed (the message names the variable and the line)
    */
   public CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap) {
     this(environment, httpTimeoutCap, new OkHttpClient.Builder()
@@ -108,6 +114,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
       throw new IllegalArgumentException("httpTimeoutCap must be positive: " + httpTimeoutCap);
     }
     this.secrets = new Secrets(environment);
+    this.approverKeys = ApproverKeys.fromEnvironment(environment, Clock.systemUTC());
     HostPolicy hostPolicy = HostPolicy.fromEnvironment(environment);
     this.client = client.newBuilder().followRedirects(false).followSslRedirects(false)
         .proxy(Proxy.NO_PROXY)
@@ -228,9 +235,18 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     return new Admission(List.of(), false);
   }
 
+  /** Verifies against the worker's approver keyring, read again for each call: see {@link ApproverKeys#verify}. */
   @Override
   public SignatureVerdict verifySignature(SignatureRequest request) {
-    return new SignatureVerdict(false, "this worker has no approver keyring");
+    return approverKeys.verify(request);
+  }
+
+  /**
+   * The worker's approver keyring and its {@code CUTOVER_REQUIRE_SIGNED_SIGNALS} setting: {@code
+   * admit} reports {@code approverKeys().signaturesRequired()} as {@code Admission.signaturesRequired}.
+   */
+  public ApproverKeys approverKeys() {
+    return approverKeys;
   }
 
   /** Stops the measuring threads and closes every database pool and idle HTTP connection. */

@@ -25,6 +25,8 @@ import java.util.Map;
  * @param soak the soak clock of the current stage
  * @param holds what keeps the cutover from promoting until an operator resumes
  * @param decisions the most recent decisions, newest last, with who and why
+ * @param signaturesUsed the signed signals seen lately, each accepted once (null in states carried
+ *     from before signed signals: none)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CutoverState(
@@ -38,7 +40,7 @@ public record CutoverState(
     Map<String, RuleState> rules,
     Approval approval, List<String> acknowledged, List<Hold> holds,
     RollbackInfo rollback, Long nextStatusAt,
-    List<Incident> incidents, List<Decision> decisions) {
+    List<Incident> incidents, List<Decision> decisions, List<SignatureUse> signaturesUsed) {
 
   /** The state to show: the phase, or HELD / ROLLBACK_FAILED when that is what is happening. */
   public State displayState() {
@@ -83,6 +85,13 @@ public record CutoverState(
   /** A breach, an inconclusive rule or a rollback, kept for the status and the ledger. */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Incident(long at, String stage, String kind, String subject, String text) {}
+
+  /**
+   * A verified signature the engine has seen ({@link Signal.Signature#id}), kept while it could
+   * still verify, so that a signed signal copied from history cannot be sent again.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record SignatureUse(String id, long signedAt) {}
 
   /** A decision: an operator's signal (accepted or rejected, with why) or the engine's own move. */
   @JsonIgnoreProperties(ignoreUnknown = true)

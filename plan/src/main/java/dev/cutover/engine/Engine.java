@@ -8,11 +8,13 @@ import dev.cutover.engine.CutoverState.Hold;
 import dev.cutover.engine.CutoverState.InFlightEffect;
 import dev.cutover.engine.CutoverState.Incident;
 import dev.cutover.engine.CutoverState.RollbackInfo;
+import dev.cutover.engine.CutoverState.SignatureUse;
 import dev.cutover.engine.CutoverState.Soak;
 import dev.cutover.engine.RuleState.Role;
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Comparison;
 import dev.cutover.plan.Durations;
+import dev.cutover.plan.Names;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.Rollback;
 import dev.cutover.plan.Rule;
@@ -55,10 +57,48 @@ public final class Engine {
   private static final long MAX_BACKOFF_MS = 300_000;
   private static final int PAGE_EVERY_FAILURES = 10;
 
+  /**
+   * How long a verified signature is remembered so it cannot be used twice: longer than any
+   * signature stays fresh for the worker (its age limit plus the clock skew it allows), with margin
+   * for the workflow's clock and the worker's to differ.
+   */
+  public static final Duration SIGNATURE_MEMORY = Duration.ofMinutes(20);
+  /** At most this many remembered signatures; only holders of keyring keys can add to them. */
+  static final int MAX_SIGNATURES_USED = 100;
+  /** A signature made this long before the cutover started may still be for it (clock skew). */
+  static final Duration SIGNED_BEFORE_START = Duration.ofMinutes(2);
+
   private final Plan plan;
+  private final Options options;
+
+  /**
+   * How this engine treats who sent a signal.
+   *
+   * @param workerRequiresSignatures the worker refuses unsigned promoting signals for every
+   *     cutover ({@code Admission.signaturesRequired}), whatever the plan says
+   * @param normaliseNames compare approvers and the starter as {@link Names#same} does, and refuse
+   *     promoting signals from names {@link Names#problem} refuses; false only for cutovers started
+   *     before names were normalised, which keep comparing them exactly
+   */
+  public record Options(boolean workerRequiresSignatures, boolean normaliseNames) {
+    /** Names normalised; signatures required only where the plan says {@code approvals.signed}. */
+    public static final Options DEFAULT = new Options(false, true);
+    /** As cutovers started before signed signals decided: names compared exactly. */
+    public static final Options LEGACY = new Options(false, false);
+
+    /** {@link #DEFAULT}, with the worker's requirement of signed signals. */
+    public static Options of(boolean workerRequiresSignatures) {
+      return new Options(workerRequiresSignatures, true);
+    }
+  }
 
   public Engine(Plan plan) {
+    this(plan, Options.DEFAULT);
+  }
+
+  public Engine(Plan plan, Options options) {
     this.plan = plan;
+    this.options = options == null ? Options.DEFAULT : options;
   }
 
   public Plan plan() {
@@ -993,6 +1033,13 @@ public final class Engine {
       decide(w, now, by, name, false, "rejected: the cutover has ended (" + w.phase + ")");
       return;
     }
+    if (s.promoting()) {
+      String refused = signatureRefusal(w, s, by, name, now);
+      if (refused != null) {
+        decide(w, now, by, name, false, "rejected: " + refused);
+        return;
+      }
+    }
     String reason = s.reason() == null || s.reason().isBlank() ? "" : ": " + s.reason().trim();
     switch (name) {
       case "approve" -> approve(w, s, by, now);
@@ -1070,6 +1117,78 @@ public final class Engine {
     }
   }
 
+  /**
+   * Why a promoting signal is refused for who sent it, or null when it may go on: a name that
+   * cannot stand for a person; a signature that did not verify, that verified for someone else, that
+   * was made before this cutover started or that was used already; or no signature where the plan
+   * ({@code approvals.signed}) or the worker requires one. A verified signature is remembered
+   * whatever the signal's outcome, so that copying it from history never makes it count again.
+   */
+  private String signatureRefusal(W w, Signal s, String by, String name, long now) {
+    if (options.normaliseNames()) {
+      String problem = Names.problem(by);
+      if (problem != null) {
+        return "the name \"" + Names.display(by) + "\" " + problem + " (names are compared after Unicode normalisation)";
+      }
+    }
+    Signal.Signature sig = s.signature();
+    String what = switch (name) {
+      case "approve" -> "stage " + Names.display(s.stage() == null ? currentStageName(w) : s.stage()) + ": approval";
+      case "acknowledge" -> "acknowledgement of " + (s.check() == null ? "(no check)" : Names.display(s.check()));
+      default -> name;
+    } + " by " + Names.display(by);
+    switch (sig.status()) {
+      case INVALID -> {
+        return what + " has a signature that does not verify: " + sig.problem();
+      }
+      case VERIFIED -> {
+        if (!Names.same(sig.signer(), by)) {
+          return what + " carries a signature by " + Names.display(sig.signer());
+        }
+        if (sig.id() == null || sig.signedAt() == null) {
+          return what + " has a signature without its fingerprint or time";
+        }
+        if (sig.signedAt() < w.startedAt - SIGNED_BEFORE_START.toMillis()) {
+          return what + " was signed at " + Instant.ofEpochMilli(sig.signedAt()) + ", before this cutover started"
+              + " (a signature is good for one cutover; sign again)";
+        }
+        w.signaturesUsed.removeIf(u -> u.signedAt() < now - SIGNATURE_MEMORY.toMillis());
+        if (w.signaturesUsed.stream().anyMatch(u -> u.id().equals(sig.id()))) {
+          return what + " repeats a signature already used (a signature is good for one signal; sign again)";
+        }
+        w.signaturesUsed.add(new SignatureUse(sig.id(), sig.signedAt()));
+        while (w.signaturesUsed.size() > MAX_SIGNATURES_USED) {
+          w.signaturesUsed.remove(0);
+        }
+        return null;
+      }
+      default -> {
+        String who = plan.approvals().signed() ? "this plan requires" + " signed " + signedKinds(name) + " (approvals.signed)"
+            : options.workerRequiresSignatures()
+            ? "this worker requires signed " + signedKinds(name) + " (CUTOVER_REQUIRE_SIGNED_SIGNALS)" : null;
+        if (who == null) {
+          return null;
+        }
+        String args = switch (name) {
+          case "approve" -> " --stage " + Names.display(s.stage() == null ? currentStageName(w) : s.stage());
+          case "acknowledge" -> " --check " + (s.check() == null ? "CHECK" : Names.display(s.check()));
+          default -> "";
+        };
+        return what + " is not signed; " + who + ": cutover " + name + " " + plan.name() + args + " --key FILE";
+      }
+    }
+  }
+
+  private static String signedKinds(String name) {
+    return name.equals("approve") ? "approvals" : "approve, promote, acknowledge, resume and retry";
+  }
+
+  private String currentStageName(W w) {
+    Integer index = w.phase == State.AWAITING_APPROVAL && w.pendingStage != null ? w.pendingStage
+        : w.stage >= 0 ? w.stage : null;
+    return index == null ? "(none)" : stageOf(index).name();
+  }
+
   private void approve(W w, Signal s, String by, long now) {
     if (w.phase != State.APPLYING && w.phase != State.SOAKING && w.phase != State.AWAITING_APPROVAL) {
       decide(w, now, by, "approve", false, "rejected: no stage is active (" + w.displayState() + ")");
@@ -1087,12 +1206,15 @@ public final class Engine {
       return;
     }
     List<String> approvers = plan.approvals().approvers();
-    if (!approvers.isEmpty() && !approvers.contains(by)) {
-      decide(w, now, by, "approve", false, "rejected: " + by + " is not an approver (" + String.join(", ", approvers) + ")");
+    if (options.normaliseNames() ? !plan.approvals().mayApprove(by) : !approvers.isEmpty() && !approvers.contains(by)) {
+      decide(w, now, by, "approve", false, "rejected: " + Names.display(by) + " is not an approver ("
+          + String.join(", ", approvers) + ")");
       return;
     }
-    if (plan.approvals().fourEyes() && by.equals(w.startedBy)) {
-      decide(w, now, by, "approve", false, "rejected: four eyes: " + by + " started this cutover and may not approve it");
+    if (plan.approvals().fourEyes() && (options.normaliseNames() ? Names.same(by, w.startedBy) : by.equals(w.startedBy))) {
+      decide(w, now, by, "approve", false, "rejected: four eyes: " + Names.display(by)
+          + (by.equals(w.startedBy) ? "" : " (the same person as " + Names.display(w.startedBy) + ")")
+          + " started this cutover and may not approve it");
       return;
     }
     if (w.approval != null) {
@@ -1103,7 +1225,8 @@ public final class Engine {
     boolean early = w.phase != State.AWAITING_APPROVAL;
     decide(w, now, by, "approve", true, (toStart ? "approved the start of stage " : "approved stage ") + current.name()
         + (s.comment() == null || s.comment().isBlank() ? "" : ": " + s.comment())
-        + (early ? " (before the soak is met: kept, acts when it is, voided by a breach)" : ""));
+        + (early ? " (before the soak is met: kept, acts when it is, voided by a breach)" : "")
+        + (s.signature().status() == Signal.Signature.Status.VERIFIED ? " (signed)" : ""));
   }
 
   private void resume(W w, String by, String reason, long now) {
@@ -1299,12 +1422,13 @@ public final class Engine {
     Long nextStatusAt;
     List<Incident> incidents;
     List<Decision> decisions;
+    List<SignatureUse> signaturesUsed;
     final List<Command> commands = new ArrayList<>();
 
     static W initial(String plan, String startedBy, long now) {
       return of(new CutoverState(plan, startedBy, now, now, 1, 0, State.CHECKING_PREREQUISITES, now, -1, null, null, null,
           null, Map.of(), List.of(), List.of(), List.of(), 0, 0, now, null, null, null, 0, new Soak(0, null, false), null, null,
-          Map.of(), null, List.of(), List.of(), null, null, List.of(), List.of()));
+          Map.of(), null, List.of(), List.of(), null, null, List.of(), List.of(), List.of()));
     }
 
     static W of(CutoverState s) {
@@ -1344,6 +1468,7 @@ public final class Engine {
       w.nextStatusAt = s.nextStatusAt();
       w.incidents = new ArrayList<>(s.incidents());
       w.decisions = new ArrayList<>(s.decisions());
+      w.signaturesUsed = new ArrayList<>(s.signaturesUsed() == null ? List.of() : s.signaturesUsed());
       return w;
     }
 
@@ -1353,7 +1478,7 @@ public final class Engine {
           List.copyOf(entered), List.copyOf(actionsDone), List.copyOf(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect,
           seq, soak, promoteAt, promoteBy, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rules)), approval,
           List.copyOf(acknowledged), List.copyOf(holds), rollback, nextStatusAt, List.copyOf(incidents),
-          List.copyOf(decisions));
+          List.copyOf(decisions), List.copyOf(signaturesUsed));
     }
 
     Transition transition() {

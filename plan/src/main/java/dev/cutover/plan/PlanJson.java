@@ -93,6 +93,9 @@ public final class PlanJson {
     ArrayNode approvers = ap.putArray("approvers");
     p.approvals().approvers().forEach(approvers::add);
     ap.put("fourEyes", p.approvals().fourEyes());
+    if (p.approvals().signed()) {
+      ap.put("signed", true);
+    }
     if (p.notifications() != null) {
       ObjectNode n = o.putObject("notify").put("webhook", p.notifications().webhook());
       if (p.notifications().every() != null) {

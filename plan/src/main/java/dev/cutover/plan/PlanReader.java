@@ -1113,7 +1113,7 @@ public final class PlanReader {
     if (!o.valid()) {
       return Approvals.anyone();
     }
-    o.allow("approvers", "fourEyes");
+    o.allow("approvers", "fourEyes", "signed");
     List<String> approvers = new ArrayList<>();
     List<JsonNode> nodes = o.list("approvers");
     for (int i = 0; i < nodes.size(); i++) {
@@ -1124,8 +1124,9 @@ public final class PlanReader {
       }
     }
     Boolean fourEyes = o.bool("fourEyes");
+    Boolean signed = o.bool("signed");
     o.done();
-    return new Approvals(approvers, fourEyes != null && fourEyes);
+    return new Approvals(approvers, fourEyes != null && fourEyes, signed != null && signed);
   }
 
   private Notify notify(Obj o) {

@@ -63,7 +63,8 @@ public final class PlanSummary {
     }
     b.append(rb.then() == Rollback.Then.HOLD ? "; then hold for retry or abandon" : "; then end").append('\n');
     b.append("approvals: ").append(p.approvals().approvers().isEmpty() ? "anyone" : String.join(", ", p.approvals().approvers()))
-        .append(p.approvals().fourEyes() ? " (four eyes: not the person who started it)" : "").append('\n');
+        .append(p.approvals().fourEyes() ? " (four eyes: not the person who started it)" : "")
+        .append(p.approvals().signed() ? "; signed with a key from the worker's approver keyring" : "").append('\n');
     if (p.notifications() != null) {
       b.append("notify: ").append(p.notifications().webhook())
           .append(p.notifications().every() == null ? "" : ", status every " + Durations.format(p.notifications().every()))

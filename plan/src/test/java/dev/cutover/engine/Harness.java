@@ -36,7 +36,11 @@ final class Harness {
   }
 
   Harness(Plan plan) {
-    this.engine = new Engine(plan);
+    this(plan, Engine.Options.DEFAULT);
+  }
+
+  Harness(Plan plan, Engine.Options options) {
+    this.engine = new Engine(plan, options);
   }
 
   static Harness of(String yaml) {

@@ -2,6 +2,7 @@ package dev.cutover.cli;
 
 import dev.cutover.workflows.SignalPayload;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "approve", description = "Approve the current stage (it acts once the soak is met; a breach voids it).")
@@ -11,6 +12,14 @@ final class ApproveCommand extends OperatorAction {
 
   @Option(names = "--comment", description = "what you looked at")
   String comment;
+
+  @Mixin
+  SigningOptions signing;
+
+  @Override
+  SigningOptions signing() {
+    return signing;
+  }
 
   @Override
   String action() {

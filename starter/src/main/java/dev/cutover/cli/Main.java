@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     subcommands = {LintCommand.class, StartCommand.class, StatusCommand.class, ListCommand.class,
         ApproveCommand.class, AbortCommand.class, PauseCommand.class, ResumeCommand.class,
         PromoteCommand.class, AcknowledgeCommand.class, RetryCommand.class, AbandonCommand.class,
-        WorkerCommand.class, DevCommand.class, DemoCommand.class},
+        KeygenCommand.class, WorkerCommand.class, DevCommand.class, DemoCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:failure (unreachable server, no such cutover)", "2:bad input (nothing changed)",
         "3:the cutover's state does not allow that action"})
