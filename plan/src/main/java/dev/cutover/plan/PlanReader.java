@@ -109,6 +109,7 @@ public final class PlanReader {
   public static Plan fromTree(JsonNode root, Rules rules) {
     PlanReader r = new PlanReader();
     r.undoOptional = rules == Rules.FIRST_RELEASE;
+    r.jdbcAllowList = rules.compareTo(Rules.HARDENED) >= 0;
     Plan plan = r.plan(root);
     if (!r.problems.isEmpty()) {
       throw new PlanException(r.problems);
@@ -146,6 +147,8 @@ public final class PlanReader {
 
   /** Reading a fragment: undo and irreversible are allowed but not required. */
   private boolean undoOptional;
+  /** HARDENED: a postgres URL passes {@link JdbcUrls} (no ${...}, only allow-listed parameters). */
+  private boolean jdbcAllowList;
 
   /** Reads a traffic section on its own. */
   public static Traffic traffic(JsonNode node) {
@@ -366,7 +369,9 @@ public final class PlanReader {
     String url = o.text(kindKey);
     if (url != null) {
       placeholders(url, o.path(kindKey), Set.of("env"));
-      if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
+      if (kind == Connection.Kind.POSTGRES && jdbcAllowList) {
+        JdbcUrls.problems(url).forEach(p -> problem(o.path(kindKey), p));
+      } else if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
         problem(o.path(kindKey), "a postgres connection is a JDBC URL such as jdbc:postgresql://host:5432/db");
       }
       if (kind != Connection.Kind.POSTGRES && !url.startsWith("http://") && !url.startsWith("https://") && !url.startsWith("${")) {
