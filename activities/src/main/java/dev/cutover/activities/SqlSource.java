@@ -100,7 +100,7 @@ final class SqlSource implements MetricSource, AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final Secrets secrets;
-  private final HostPolicy hostPolicy;
+  /** The host policy's view of DNS: each host of a URL is looked up through it before connecting. */
   private final Dns dns;
   private final PolicySocketFactory.Registration sockets;
   /** False only in tests that prove the walls behind our own lexer hold without it. */
@@ -114,7 +114,6 @@ final class SqlSource implements MetricSource, AutoCloseable {
 
   SqlSource(Secrets secrets, HostPolicy hostPolicy, boolean lexerWall) {
     this.secrets = secrets;
-    this.hostPolicy = hostPolicy;
     this.dns = hostPolicy.dns(Dns.SYSTEM);
     this.sockets = PolicySocketFactory.register(hostPolicy);
     this.lexerWall = lexerWall;
