@@ -288,7 +288,8 @@ class HostileSqlTest {
         Arguments.of("set_config(role) to the superuser", "SELECT set_config('role', '" + pg().user() + "', true) AS x,"
             + " 1 AS value", "permission denied to set role \"" + pg().user() + "\" (SQLSTATE 42501)", null),
         Arguments.of("set_config(session_authorization)", "SELECT set_config('session_authorization', '" + pg().user()
-            + "', true) AS x, 1 AS value", "permission denied to set session authorization \"" + pg().user() + "\" (SQLSTATE 42501)", null),
+            + "', true) AS x, 1 AS value",
+            "permission denied to set session authorization \"" + pg().user() + "\" (SQLSTATE 42501)", null),
         Arguments.of("SET ROLE", "SET ROLE " + pg().user(), notAQuery("SET"), syntax(pg().user())),
         Arguments.of("a query, then SET ROLE", "SELECT 1 AS value; SET ROLE " + pg().user() + "; DELETE FROM " + t,
             statements(3), syntax(";")),
@@ -340,7 +341,8 @@ class HostileSqlTest {
         Arguments.of("VALUES, then DELETE", "VALUES (1); DELETE FROM " + t, statements(2), syntax(";")),
         Arguments.of("TABLE, then DELETE", "TABLE " + t + "; DELETE FROM " + t, statements(2), syntax(";")),
         Arguments.of("VACUUM", "VACUUM " + t, notAQuery("VACUUM"), syntax(".")),
-        Arguments.of("ALTER ROLE", "ALTER ROLE " + SCHEMA + "_writer SUPERUSER", notAQuery("ALTER"), syntax(SCHEMA + "_writer")));
+        Arguments.of("ALTER ROLE", "ALTER ROLE " + SCHEMA + "_writer SUPERUSER", notAQuery("ALTER"),
+            syntax(SCHEMA + "_writer")));
   }
 
   /** The superuser, known once the class has set up (the variants name it). */
@@ -380,7 +382,8 @@ class HostileSqlTest {
     // The connection it used is clean: still read-only, and an honest check reads.
     Reading after = measure(source, "SELECT CASE WHEN current_setting('transaction_read_only') = 'on'"
         + " AND current_setting('default_transaction_read_only') = 'on' THEN 1 ELSE 0 END AS value");
-    assertThat(after).isEqualTo(role.equals("writer") ? Reading.value("q", 1.0, "") : Reading.error("q", roleRefusal(role)));
+    assertThat(after).isEqualTo(role.equals("writer") ? Reading.value("q", 1.0, "")
+        : Reading.error("q", roleRefusal(role)));
   }
 
   private static String roleRefusal(String role) {
