@@ -54,12 +54,14 @@ import okhttp3.OkHttpClient;
  *       Effect requests (plans give them no timeout) wait at most 10 s each, and notifications 5
  *       s, so an effect's few requests finish well inside the workflow's start-to-close timeout
  *       rather than outliving the attempt that sent them.
- *   <li>Every HTTP connection (checks, Prometheus, traffic and flag APIs, actions, the webhook,
- *       each redirect hop) obeys the worker's {@link HostPolicy} ({@code CUTOVER_ALLOWED_HOSTS}),
- *       checked on the resolved address: a refused host is an ERROR reading for a measurement, a
- *       non-retryable {@code InvalidRequest} for an effect, and a logged line for a notification.
- *       Requests go out directly, never through a proxy, so the policy sees the real target.
- *       Database connections are not subject to it: the database role governs them.
+ *   <li>Every outbound connection obeys the worker's {@link HostPolicy} ({@code
+ *       CUTOVER_ALLOWED_HOSTS}), checked on the resolved address: HTTP (checks, Prometheus,
+ *       traffic and flag APIs, actions, the webhook, each redirect hop) and PostgreSQL (each host
+ *       of a JDBC URL, after DNS and again on the socket). A refused host is an ERROR reading for
+ *       a measurement, a non-retryable {@code InvalidRequest} for an effect, and a logged line for
+ *       a notification. Requests go out directly, never through a proxy, so the policy sees the
+ *       real target. A JDBC URL's parameters are allow-listed for every plan ({@link
+ *       dev.cutover.plan.JdbcUrls}), and a check's SQL is held to {@link SqlSource}'s walls.
  *   <li>{@link #verifySignature} checks a signed signal against the worker's approver keyring
  *       ({@link ApproverKeys}); it never throws.
  * </ul>
@@ -122,7 +124,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
         .socketFactory(hostPolicy.socketFactory())
         .build();
     HttpCalls http = new HttpCalls(this.client, secrets);
-    this.sql = new SqlSource(secrets);
+    this.sql = new SqlSource(secrets, hostPolicy);
     this.prometheus = new PrometheusSource(http, httpTimeoutCap);
     this.httpSource = new HttpSource(http, httpTimeoutCap);
     this.compare = new CompareSource(sql, prometheus);

@@ -21,7 +21,7 @@ import javax.net.SocketFactory;
 import okhttp3.Dns;
 
 /**
- * Which hosts the worker's HTTP requests may reach, from {@value #VARIABLE} (comma-separated host
+ * Which hosts the worker's HTTP and database connections may reach, from {@value #VARIABLE} (host
  * names, IP addresses and CIDR ranges), enforced after DNS resolution on every connection.
  *
  * <p>Rules:
@@ -38,8 +38,9 @@ import okhttp3.Dns;
  * resolves to; refused ones are dropped, and when none is left the lookup fails naming the first)
  * and in {@link #socketFactory}, whose sockets check the address they are about to connect to.
  * The second wall is what covers IP literals, which OkHttp connects to without asking the {@code
- * Dns}, and every redirect hop. PostgreSQL (JDBC) does not go through here: a database is governed
- * by the role the worker logs in with.
+ * Dns}, and every redirect hop. PostgreSQL goes through both too: {@code SqlSource} looks up each
+ * host of a JDBC URL through {@link #dns}, and the driver's sockets come from {@link #socketFactory}
+ * (through {@link PolicySocketFactory}).
  *
  * <p>Immutable and thread-safe.
  */

@@ -5,8 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
+import dev.cutover.plan.JdbcUrls;
 import dev.cutover.plan.SqlStatements;
 import io.temporal.failure.ApplicationFailure;
+import java.net.UnknownHostException;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -22,32 +24,61 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Dns;
 import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.Query;
+import org.postgresql.core.QueryExecutor;
+import org.postgresql.jdbc.PreferQueryMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Measures a {@code sql} check against PostgreSQL, changing nothing.
  *
- * <p>Walls, outermost first: the text must be one statement ({@link SqlStatements#count}) and a
- * query (it starts with SELECT, WITH, VALUES or TABLE; a read-only transaction does not stop
- * {@code COPY ... TO PROGRAM}), refused before anything is sent; it runs in a {@code REPEATABLE
- * READ, READ ONLY} transaction (so {@code minSamples} and the figure see one snapshot) with {@code
- * SET LOCAL statement_timeout} (the check's timeout) and {@code lock_timeout} (at most 5 s); that
- * transaction is always rolled back, never committed. The database user should still be a
- * read-only role: functions such as {@code lo_export} are a superuser's to call, whatever the
- * transaction says.
+ * <p>Walls, outermost first (docs/sql-checks.md says what each one is and is not):
+ * <ol>
+ *   <li>The connection: its JDBC URL must pass {@link JdbcUrls} (no {@code ${...}}, no user or
+ *       password in it, only allow-listed parameters), for every plan whatever its rules; every
+ *       host it names must be allowed by the worker's {@link HostPolicy} after DNS, checked before
+ *       connecting and again on each socket ({@link PolicySocketFactory}). The worker's own
+ *       settings are given after the URL's, which carries no parameter at all to the driver, so a
+ *       plan cannot override them: extended query protocol, read-only sessions ({@code
+ *       default_transaction_read_only}), timeouts, the socket factory, and a password always
+ *       given (empty when the plan names none) so that the driver never reads {@code ~/.pgpass}.
+ *   <li>Before anything is sent, the text must be one statement by our own lexer ({@link
+ *       SqlStatements}) and a query (SELECT, WITH, VALUES or TABLE). This is for clear messages;
+ *       nothing below relies on it.
+ *   <li>Before the query runs, on its connection, in the transaction: the role (session and
+ *       current user) must not be a superuser nor a member of a superuser role or of {@code
+ *       pg_execute_server_program}, {@code pg_write_server_files} or {@code
+ *       pg_read_server_files}; else the reading is ERROR and the query is never sent.
+ *   <li>The query is sent as {@code SELECT * FROM (\n<query>\n) AS cutover_check} (its trailing
+ *       semicolons dropped), and only if the driver's own parser, on this connection and with its
+ *       {@code standard_conforming_strings}, makes exactly one statement of that text. In
+ *       extended-protocol mode that one statement is one Parse message, which PostgreSQL refuses
+ *       when it holds more than one command; and PostgreSQL itself parses it as a SELECT whose
+ *       FROM holds the user's text, where a smuggled {@code ;}, a utility command ({@code COPY},
+ *       {@code SET}, {@code DO}, {@code CALL}, ...), a data-modifying {@code WITH} or {@code
+ *       SELECT INTO} is an error.
+ *   <li>It runs in a {@code REPEATABLE READ, READ ONLY} transaction (so {@code minSamples} and the
+ *       figure see one snapshot) with {@code SET LOCAL statement_timeout} (the check's timeout)
+ *       and {@code lock_timeout} (at most 5 s); that transaction is always rolled back, never
+ *       committed, and session advisory locks are released afterwards.
+ * </ol>
+ * What remains is what a read-only role may do in a SELECT: read what it is granted, call the
+ * functions it may execute. Give the worker a role that can read only what the gates need.
  *
  * <p>Value rule (PLAN.md): one row; the column {@code value}, else the only numeric column. No row
  * or a NULL is NO_DATA; several rows, no numeric column or any SQL error is ERROR, with the
  * SQLSTATE and the first line of PostgreSQL's message.
  *
- * <p>Connections: one HikariCP pool (at most 2 connections, 5 s to get one) per distinct resolved
- * URL, user and password, created on first use. The password is part of the key so that a check
- * with a wrong password never borrows a connection opened with the right one.
+ * <p>Connections: one HikariCP pool (at most 2 connections, 5 s to get one) per distinct URL,
+ * resolved user and password, created on first use. The password is part of the key so that a
+ * check with a wrong password never borrows a connection opened with the right one.
  *
  * <p>Thread-safe: pools are created once per key through a concurrent map; each measurement uses
  * its own connection.
@@ -55,6 +86,11 @@ import org.slf4j.LoggerFactory;
 final class SqlSource implements MetricSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SqlSource.class);
   static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+  /** A socket that hangs beyond the longest check timeout (5 min) is dead. */
+  static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(330);
+  /** What the user's query is placed in; the newlines end a trailing {@code --} comment and keep line numbers. */
+  static final String WRAP_BEFORE = "SELECT * FROM (\n";
+  static final String WRAP_AFTER = "\n) AS cutover_check";
   static final Duration MAX_LOCK_TIMEOUT = Duration.ofSeconds(5);
   /** Rows read at most: enough to say "returned N rows" for any sane mistake. */
   static final int MAX_ROWS = 1000;
@@ -64,15 +100,27 @@ final class SqlSource implements MetricSource, AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final Secrets secrets;
+  /** The host policy's view of DNS: each host of a URL is looked up through it before connecting. */
+  private final Dns dns;
+  private final PolicySocketFactory.Registration sockets;
+  /** False only in tests that prove the walls behind our own lexer hold without it. */
+  private final boolean lexerWall;
   private final ConcurrentMap<PoolKey, Pool> pools = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  SqlSource(Secrets secrets) {
+  SqlSource(Secrets secrets, HostPolicy hostPolicy) {
+    this(secrets, hostPolicy, true);
+  }
+
+  SqlSource(Secrets secrets, HostPolicy hostPolicy, boolean lexerWall) {
     this.secrets = secrets;
+    this.dns = hostPolicy.dns(Dns.SYSTEM);
+    this.sockets = PolicySocketFactory.register(hostPolicy);
+    this.lexerWall = lexerWall;
   }
 
   /** What a pool is for. {@code toString} leaves the password out, in case it is ever logged. */
-  private record PoolKey(String url, String user, String password) {
+  private record PoolKey(JdbcUrls.Parsed url, String user, String password) {
     @Override
     public String toString() {
       return "PoolKey[url=" + url + ", user=" + user + "]";
@@ -151,13 +199,23 @@ final class SqlSource implements MetricSource, AutoCloseable {
       return Reading.error(name, connection == null ? "no connection named \"" + connectionName + "\""
           : "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase() + ", not postgres");
     }
-    if (refused != null) {
+    if (refused != null && lexerWall) {
       return Reading.error(name, refused);
+    }
+    JdbcUrls.Parsed url;
+    try {
+      url = JdbcUrls.parse(connection.url());
+    } catch (JdbcUrls.Refused e) {
+      // Nothing was resolved: the message holds only what the plan itself says.
+      return Reading.error(name, "connection \"" + connection.name() + "\": " + e.getMessage());
+    }
+    String hostRefused = hostRefusal(url);
+    if (hostRefused != null) {
+      return Reading.error(name, secrets.redact("cannot connect: " + hostRefused));
     }
     Pool pool;
     try {
-      pool = pool(new PoolKey(secrets.resolve(connection.url()), secrets.resolve(connection.user()),
-          secrets.resolve(connection.password())));
+      pool = pool(new PoolKey(url, secrets.resolve(connection.user()), secrets.resolve(connection.password())));
     } catch (ApplicationFailure e) {
       return Reading.error(name, secrets.redact(e.getOriginalMessage()));
     } catch (RuntimeException e) {
@@ -173,6 +231,10 @@ final class SqlSource implements MetricSource, AutoCloseable {
         try {
           handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
           handle.execute("SET LOCAL lock_timeout = '" + HttpCalls.min(timeout, MAX_LOCK_TIMEOUT).toMillis() + "ms'");
+          String roleRefused = roleRefusal(handle.getConnection());
+          if (roleRefused != null) {
+            return secretFree(Reading.error(name, roleRefused));
+          }
           return secretFree(body.run(handle, deadline));
         } finally {
           rollback(handle);
@@ -181,7 +243,8 @@ final class SqlSource implements MetricSource, AutoCloseable {
         close(handle);
       }
     } catch (ConnectionException e) {
-      return Reading.error(name, secrets.redact("cannot connect: " + reason(e)));
+      HostPolicy.Refused r = HostPolicy.refusedIn(e);
+      return Reading.error(name, secrets.redact("cannot connect: " + (r != null ? r.getMessage() : reason(e))));
     } catch (JdbiException | SQLException e) {
       return Reading.error(name, secrets.redact(reason(e)));
     }
@@ -215,6 +278,11 @@ final class SqlSource implements MetricSource, AutoCloseable {
       // statement_timeout = 0 would mean "no limit": never send it.
       return new Answer(null, Reading.Kind.ERROR, "the check's timeout ran out before the query started");
     }
+    String wrapped = wrapped(sql);
+    String refused = driverRefusal(handle.getConnection(), wrapped);
+    if (refused != null) {
+      return new Answer(null, Reading.Kind.ERROR, refused);
+    }
     handle.execute("SET LOCAL statement_timeout = '" + leftMillis + "ms'");
     // A plain Statement, not JDBI's prepared one: the text is sent as written, so a '?' (a jsonb
     // operator) or ':name' is not taken for a parameter, and nothing is rewritten.
@@ -223,10 +291,89 @@ final class SqlSource implements MetricSource, AutoCloseable {
       st.setMaxRows(MAX_ROWS + 1);
       // Backstop for a server that ignores statement_timeout: the driver cancels from the client.
       st.setQueryTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis / 1000 + 2));
-      try (ResultSet rs = st.executeQuery(sql)) {
+      try (ResultSet rs = st.executeQuery(wrapped)) {
         return valueRule(rs);
       }
     }
+  }
+
+  /** The text sent for the user's {@code sql}: a subquery of ours, so that PostgreSQL parses one SELECT. */
+  static String wrapped(String sql) {
+    return WRAP_BEFORE + SqlStatements.withoutTrailingSemicolons(sql) + WRAP_AFTER;
+  }
+
+  /**
+   * Why {@code text} is not sent on {@code connection}, judged by the driver itself; null when it
+   * may be. The driver splits a Statement's text with its own parser ({@code
+   * org.postgresql.core.Parser}) and sends each piece as its own Parse message: this asks it, with
+   * the same call {@code PgStatement} makes and this connection's {@code
+   * standard_conforming_strings}, how many pieces it would send. One piece in extended mode is
+   * one Parse message, which PostgreSQL refuses if it holds several commands.
+   */
+  static String driverRefusal(java.sql.Connection connection, String text) throws SQLException {
+    BaseConnection pg = connection.unwrap(BaseConnection.class);
+    if (pg.getPreferQueryMode() != PreferQueryMode.EXTENDED) {
+      // Simple mode sends the whole text in one Query message, which the server splits itself.
+      return "refused before sending: the connection is not in extended query mode";
+    }
+    QueryExecutor executor = pg.getQueryExecutor();
+    Query query = executor.createQueryByKey(executor.createQueryKey(text, false, false)).query;
+    int pieces = query.getSubqueries() == null ? 1 : query.getSubqueries().length;
+    if (pieces != 1) {
+      return "refused before sending: the driver reads " + pieces + " statements in it; a check's SQL is one statement";
+    }
+    return null;
+  }
+
+  /**
+   * Why the role {@code connection} is logged in as may not run a check, or null when it may:
+   * a superuser, or a member (directly or through other roles, inherited or not: {@code SET ROLE}
+   * reaches it) of a superuser role or of a role that runs programs or reads or writes files on
+   * the database server. Every name is schema-qualified, so a {@code search_path} cannot put
+   * another {@code pg_roles} in the way.
+   */
+  static String roleRefusal(java.sql.Connection connection) throws SQLException {
+    String sql = "SELECT session_user::text, r.rolname::text, r.rolsuper,"
+        + " r.rolname OPERATOR(pg_catalog.=) session_user OR r.rolname OPERATOR(pg_catalog.=) current_user"
+        + " FROM pg_catalog.pg_roles r"
+        + " WHERE (r.rolsuper OR r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['pg_execute_server_program',"
+        + " 'pg_write_server_files', 'pg_read_server_files']::pg_catalog.name[]))"
+        + " AND (pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')"
+        + " OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))"
+        + " ORDER BY 4 DESC, 3 DESC, 2";
+    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      if (!rs.next()) {
+        return null;
+      }
+      String user = rs.getString(1);
+      String role = rs.getString(2);
+      boolean superuser = rs.getBoolean(3);
+      boolean self = rs.getBoolean(4);
+      String what = self && superuser ? "is a superuser"
+          : superuser ? "is a member of the superuser role \"" + role + "\""
+          : "is a member of " + role;
+      return "refused: role \"" + user + "\" " + what + ", so a check could run programs or read or write files on"
+          + " the database server; give the worker a read-only role (docs/sql-checks.md)";
+    }
+  }
+
+  /**
+   * Why a host of {@code url} is refused by the worker's host policy, or null when every host is
+   * allowed: each is resolved and judged as the HTTP client's are ({@link HostPolicy#dns}). A
+   * lookup that fails for another reason is left to the driver, which reports it; whatever DNS
+   * says by then, each socket checks its address again.
+   */
+  private String hostRefusal(JdbcUrls.Parsed url) {
+    for (JdbcUrls.HostPort host : url.hosts()) {
+      try {
+        dns.lookup(host.address());
+      } catch (HostPolicy.Refused e) {
+        return e.getMessage();
+      } catch (UnknownHostException e) {
+        // Not ours to judge: the driver fails on it too, naming it.
+      }
+    }
+    return null;
   }
 
   /** PLAN.md: one row back; the column {@code value}, else the only numeric column. */
@@ -340,9 +487,13 @@ final class SqlSource implements MetricSource, AutoCloseable {
       HikariConfig c = new HikariConfig();
       // The pool name is logged by HikariCP: a number, never the URL or user.
       c.setPoolName("cutover-sql-" + POOLS.incrementAndGet());
-      c.setJdbcUrl(k.url());
+      // The address only: the URL's parameters (allow-listed) go in as properties, then ours on
+      // top. A parameter left in the URL would win over any property (Driver.parseURL).
+      c.setJdbcUrl(k.url().address());
       c.setUsername(k.user());
-      c.setPassword(k.password());
+      // Always a password, empty when the plan gives none: without one the driver looks in the
+      // worker's ~/.pgpass (or PGPASSFILE) for the host the plan names.
+      c.setPassword(k.password() == null ? "" : k.password());
       c.setMaximumPoolSize(2);
       c.setMinimumIdle(0);
       c.setIdleTimeout(Duration.ofMinutes(2).toMillis());
@@ -352,22 +503,39 @@ final class SqlSource implements MetricSource, AutoCloseable {
       // Lazy: a database that is down must not fail the worker, only the checks that use it.
       c.setInitializationFailTimeout(-1);
       c.setReadOnly(true);
-      c.addDataSourceProperty("connectTimeout", String.valueOf(CONNECTION_TIMEOUT.toSeconds()));
-      c.addDataSourceProperty("loginTimeout", String.valueOf(CONNECTION_TIMEOUT.toSeconds()));
-      // A socket that hangs beyond the longest check timeout (5 min) is dead.
-      c.addDataSourceProperty("socketTimeout", "330");
+      k.url().parameters().forEach(c::addDataSourceProperty);
+      // The worker's own settings, after the plan's: a plan's timeouts may only be shorter.
+      c.addDataSourceProperty("connectTimeout", clamped(k.url(), "connectTimeout", CONNECTION_TIMEOUT));
+      c.addDataSourceProperty("loginTimeout", clamped(k.url(), "loginTimeout", CONNECTION_TIMEOUT));
+      c.addDataSourceProperty("socketTimeout", clamped(k.url(), "socketTimeout", SOCKET_TIMEOUT));
       c.addDataSourceProperty("ApplicationName", "cutover");
       // Read-only even for a transaction we did not start ourselves.
       c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
+      c.addDataSourceProperty("readOnlyMode", "transaction");
+      // Each piece of a Statement's text is its own Parse message, never one simple Query.
+      c.addDataSourceProperty("preferQueryMode", "extended");
+      c.addDataSourceProperty("socketFactory", PolicySocketFactory.class.getName());
+      c.addDataSourceProperty("socketFactoryArg", sockets.id());
       HikariDataSource ds = new HikariDataSource(c);
       return new Pool(ds, Jdbi.create(ds));
     });
   }
 
+  /** The plan's {@code name} parameter in seconds if it is shorter than {@code ours}, else ours. */
+  private static String clamped(JdbcUrls.Parsed url, String name, Duration ours) {
+    String given = url.parameters().get(name);
+    long seconds = given == null ? ours.toSeconds() : Math.min(Long.parseLong(given), ours.toSeconds());
+    return String.valueOf(seconds);
+  }
+
   private static void rollback(Handle handle) {
     try {
       handle.rollback();
-    } catch (RuntimeException e) {
+      // Session advisory locks outlive a rollback and would stay with the pooled connection.
+      try (Statement st = handle.getConnection().createStatement()) {
+        st.execute("SELECT pg_catalog.pg_advisory_unlock_all()");
+      }
+    } catch (RuntimeException | SQLException e) {
       // The connection is broken (a cancelled query, a dead socket): HikariCP evicts it on close.
       LOG.debug("rollback failed: {}", e.getClass().getSimpleName());
     }
@@ -408,5 +576,6 @@ final class SqlSource implements MetricSource, AutoCloseable {
       p.dataSource().close();
     }
     pools.clear();
+    sockets.close();
   }
 }

@@ -10,7 +10,13 @@ import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
@@ -56,7 +62,58 @@ final class Fixtures {
   }
 
   /** Where the real PostgreSQL started by ./run-tests is. */
-  record Postgres(String url, String user, String password) {}
+  record Postgres(String url, String user, String password) {
+    /** The same database, logged in as {@code user} with {@code password}. */
+    Postgres as(String user, String password) {
+      return new Postgres(url, user, password);
+    }
+  }
+
+  /**
+   * Creates login role {@code name} on {@code admin}'s server (no superuser, {@code
+   * default_transaction_read_only = on}, a random password), runs {@code grants} (each holding
+   * {@code %1$s} for the role's name) and returns where to log in as it. Roles are the server's,
+   * not a schema's: drop it with {@link #dropRole}.
+   */
+  static Postgres createRole(Postgres admin, String name, String... grants) {
+    String password = "pw-" + java.util.UUID.randomUUID();
+    List<String> sql = new ArrayList<>();
+    sql.add("CREATE ROLE " + name + " LOGIN NOSUPERUSER PASSWORD '" + password + "'");
+    sql.add("ALTER ROLE " + name + " SET default_transaction_read_only = on");
+    for (String g : grants) {
+      sql.add(g.formatted(name));
+    }
+    admin(admin, sql.toArray(String[]::new));
+    return admin.as(name, password);
+  }
+
+  /** Drops a role {@link #createRole} made, and whatever it owns or was granted. */
+  static void dropRole(Postgres admin, String name) {
+    admin(admin, "DROP OWNED BY " + name + " CASCADE", "DROP ROLE IF EXISTS " + name);
+  }
+
+  /** Runs {@code statements} as {@code admin} on a plain connection, one after the other. */
+  static void admin(Postgres admin, String... statements) {
+    try (java.sql.Connection c = DriverManager.getConnection(admin.url(), admin.user(), admin.password());
+         Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The first column of the first row of {@code sql}, run as {@code admin}, as text. */
+  static String adminQuery(Postgres admin, String sql) {
+    try (java.sql.Connection c = DriverManager.getConnection(admin.url(), admin.user(), admin.password());
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** Why a test needing PostgreSQL is skipped when none is configured. */
   static final String NO_POSTGRES =

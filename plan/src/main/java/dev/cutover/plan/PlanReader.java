@@ -109,6 +109,7 @@ public final class PlanReader {
   public static Plan fromTree(JsonNode root, Rules rules) {
     PlanReader r = new PlanReader();
     r.undoOptional = rules == Rules.FIRST_RELEASE;
+    r.hardenedSql = rules.compareTo(Rules.HARDENED) >= 0;
     Plan plan = r.plan(root);
     if (!r.problems.isEmpty()) {
       throw new PlanException(r.problems);
@@ -146,6 +147,11 @@ public final class PlanReader {
 
   /** Reading a fragment: undo and irreversible are allowed but not required. */
   private boolean undoOptional;
+  /**
+   * HARDENED: a postgres URL passes {@link JdbcUrls} (no ${...}, only allow-listed parameters) and
+   * SQL is split by {@link SqlStatements#count}; older plans keep the first release's count.
+   */
+  private boolean hardenedSql;
 
   /** Reads a traffic section on its own. */
   public static Traffic traffic(JsonNode node) {
@@ -366,7 +372,9 @@ public final class PlanReader {
     String url = o.text(kindKey);
     if (url != null) {
       placeholders(url, o.path(kindKey), Set.of("env"));
-      if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
+      if (kind == Connection.Kind.POSTGRES && hardenedSql) {
+        JdbcUrls.problems(url).forEach(p -> problem(o.path(kindKey), p));
+      } else if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
         problem(o.path(kindKey), "a postgres connection is a JDBC URL such as jdbc:postgresql://host:5432/db");
       }
       if (kind != Connection.Kind.POSTGRES && !url.startsWith("http://") && !url.startsWith("https://") && !url.startsWith("${")) {
@@ -558,7 +566,7 @@ public final class PlanReader {
     if (PLACEHOLDER.matcher(query).find()) {
       problem(path, "placeholders such as ${...} are not filled in SQL; write the query literally");
     }
-    if (SqlStatements.count(query) > 1) {
+    if ((hardenedSql ? SqlStatements.count(query) : SqlStatements.countAsFirstReleased(query)) > 1) {
       problem(path, "one statement only: a check's SQL may not chain statements with ';'");
     }
   }

@@ -27,15 +27,6 @@ class PrimitivesTest {
     assertThat(Durations.parse(text)).isEmpty();
   }
 
-  @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "SELECT 1|1", "SELECT 1;|1", "SELECT 1; SELECT 2|2", "SELECT ';'|1", "SELECT 1 -- ; DELETE|1",
-      "SELECT 1 /* ; */|1", "SELECT $$;$$|1", "SELECT $tag$ ; $tag$|1", "SELECT \"a;b\" FROM t|1",
-      "COMMIT; DELETE FROM t|2", "SELECT 'it''s;'|1", "  ;  |0"})
-  void sqlStatementsAreCountedAsPostgresSplitsThem(String sql, int count) {
-    assertThat(SqlStatements.count(sql)).isEqualTo(count);
-  }
-
   @Test
   void jsonPathsReadOneValue() throws Exception {
     var node = new ObjectMapper().readTree("{\"a\":{\"b\":[{\"c\":5}]},\"d-e\":true}");

@@ -136,12 +136,16 @@ class FailingSourcesIT {
   @Test
   void aGateWhoseDatabaseIsDownHoldsTheCutoverUntilResumeMeasuresAgain() throws Exception {
     URI pg = URI.create(Services.require("CUTOVER_TEST_PG_URL").substring("jdbc:".length()));
+    // A worker refuses to check as a superuser (the test server's own user is one): a plain role.
+    String role = "gate_" + UUID.randomUUID().toString().substring(0, 8);
+    String password = "pw-" + UUID.randomUUID();
+    admin("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
     try (Run run = new Run("db-down"); TcpForwarder db = new TcpForwarder(pg.getHost(), pg.getPort())) {
-      run.env.put("GATE_DB_URL", "jdbc:postgresql://127.0.0.1:" + db.port() + pg.getPath());
-      run.env.put("GATE_DB_USER", Services.require("CUTOVER_TEST_PG_USER"));
-      run.env.put("GATE_DB_PASSWORD", Services.require("CUTOVER_TEST_PG_PASSWORD"));
-      run.start(plan(run.name,
-          "appdb: { postgres: \"${env:GATE_DB_URL}\", user: \"${env:GATE_DB_USER}\", password: \"${env:GATE_DB_PASSWORD}\" }",
+      run.env.put("GATE_DB_USER", role);
+      run.env.put("GATE_DB_PASSWORD", password);
+      // The URL is written literally: a worker refuses ${...} in a JDBC URL.
+      run.start(plan(run.name, "appdb: { postgres: \"jdbc:postgresql://127.0.0.1:" + db.port() + pg.getPath()
+          + "\", user: \"${env:GATE_DB_USER}\", password: \"${env:GATE_DB_PASSWORD}\" }",
           "db_gate: { sql: appdb, query: \"SELECT 1 AS value\", pass: \"== 1\", timeout: 2s }",
           TWO_STAGES_ON.formatted("db_gate"), ""));
 
@@ -175,6 +179,17 @@ class FailingSourcesIT {
       assertThat(done.decisions()).anyMatch(d -> d.action().equals("resume") && d.accepted() && d.by().equals("alice"));
       assertThat(run.rollout()).containsExactly("10", "100");
       assertThat(run.notifications()).anyMatch(t -> t.contains("inconclusive") || t.contains("holding until someone sends resume"));
+    } finally {
+      admin("DROP ROLE IF EXISTS " + role);
+    }
+  }
+
+  /** Runs {@code sql} on the test PostgreSQL as its superuser. */
+  private static void admin(String sql) throws java.sql.SQLException {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(Services.require("CUTOVER_TEST_PG_URL"),
+        Services.require("CUTOVER_TEST_PG_USER"), Services.require("CUTOVER_TEST_PG_PASSWORD"));
+         java.sql.Statement s = c.createStatement()) {
+      s.execute(sql);
     }
   }
 
