@@ -53,6 +53,8 @@ public final class PlanReader {
 
   private final List<Problem> problems = new ArrayList<>();
   private int unlisted;
+  /** Paths of values already reported as out of bounds. */
+  private final Set<String> outOfBounds = new HashSet<>();
   /** {@link Rules#HARDENED}: every limit of {@link PlanLimits} and the worker's syntax rules apply. */
   private boolean hardened;
   /** Rules whose check has no pass condition of its own: resolved once all checks are read. */
@@ -122,7 +124,7 @@ public final class PlanReader {
    */
   private Plan bounded(JsonNode root) {
     try {
-      if (root != null && !PlanLimits.walk(root, hardened, this::problem)) {
+      if (root != null && !PlanLimits.walk(root, hardened, this::limitProblem)) {
         return null;
       }
       if (hardened && problems.isEmpty() && PlanLimits.jsonBytes(root) > MAX_PLAN_BYTES) {
@@ -201,11 +203,20 @@ public final class PlanReader {
    * middle; past {@link #MAX_PROBLEMS} problems are only counted.
    */
   void problem(String path, String message) {
+    if (outOfBounds.contains(path)) {
+      return;
+    }
     if (problems.size() >= MAX_PROBLEMS) {
       unlisted++;
       return;
     }
     problems.add(new Problem(printable(path), printable(message)));
+  }
+
+  /** A value out of bounds (found by the walk over the tree, or as it is read): nothing more is said about it. */
+  private void limitProblem(String path, String message) {
+    problem(path, message);
+    outOfBounds.add(path);
   }
 
   static String printable(String text) {
@@ -1138,7 +1149,7 @@ public final class PlanReader {
       w.require("check");
     }
     Duration timeout = w.duration("timeout");
-    if (timeout == null) {
+    if (timeout == null && !w.has("timeout")) {
       w.require("timeout");
     }
     Duration every = w.duration("every");
@@ -1172,7 +1183,7 @@ public final class PlanReader {
         d.require("check");
       }
       Duration timeout = d.duration("timeout");
-      if (timeout == null) {
+      if (timeout == null && !d.has("timeout")) {
         d.require("timeout");
       }
       Duration every = d.duration("every");
@@ -1388,7 +1399,7 @@ public final class PlanReader {
         return null;
       }
       if (reader.hardened && PlanLimits.wholeNumberProblem(path(key), n.intValue()) != null) {
-        reader.problem(path(key), PlanLimits.wholeNumberProblem(path(key), n.intValue()));
+        reader.limitProblem(path(key), PlanLimits.wholeNumberProblem(path(key), n.intValue()));
         return null;
       }
       return n.intValue();
@@ -1416,7 +1427,7 @@ public final class PlanReader {
         return null;
       }
       if (reader.hardened && PlanLimits.wholeNumberProblem(path(key), n.longValue()) != null) {
-        reader.problem(path(key), PlanLimits.wholeNumberProblem(path(key), n.longValue()));
+        reader.limitProblem(path(key), PlanLimits.wholeNumberProblem(path(key), n.longValue()));
         return null;
       }
       return n.longValue();
@@ -1443,7 +1454,7 @@ public final class PlanReader {
       Optional<Duration> d = Durations.parse(t);
       if (d.isEmpty() && Durations.isTooLong(t)) {
         // Under every rule set: no timer can run it, and arithmetic on it overflows.
-        reader.problem(path(key), "\"" + t + "\" is longer than any cutover can wait (at most "
+        reader.limitProblem(path(key), "\"" + t + "\" is longer than any cutover can wait (at most "
             + Durations.format(Durations.MAX) + ", 10,000 years)");
         return null;
       }
@@ -1454,7 +1465,7 @@ public final class PlanReader {
       }
       Duration cap = reader.hardened ? PlanLimits.durationCap(path(key)) : null;
       if (cap != null && d.get().compareTo(cap) > 0) {
-        reader.problem(path(key), Durations.format(d.get()) + " is longer than " + Durations.format(cap)
+        reader.limitProblem(path(key), Durations.format(d.get()) + " is longer than " + Durations.format(cap)
             + ", the longest " + key + " a plan may ask for");
         return null;
       }

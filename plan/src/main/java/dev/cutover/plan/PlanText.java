@@ -121,8 +121,8 @@ final class PlanText {
     try {
       node = (json ? JSON : YAML).readTree(t);
     } catch (StreamConstraintsException e) {
-      throw fail(where(e.getLocation()), "nested more than " + PlanLimits.MAX_DEPTH
-          + " levels deep; a plan is never that deep");
+      throw fail(e.getLocation() != null ? where(e.getLocation()) : tooDeepAt(t), "nested more than "
+          + PlanLimits.MAX_DEPTH + " levels deep; a plan is never that deep");
     } catch (JsonProcessingException e) {
       Matcher dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
       String message = dup.find() ? "the key \"" + dup.group(1) + "\" is written twice; write each key once"
@@ -135,6 +135,38 @@ final class PlanText {
       throw fail("", "the plan is empty");
     }
     return node;
+  }
+
+  /** Where JSON text first opens a container past {@link PlanLimits#MAX_DEPTH} (Jackson does not say). */
+  private static String tooDeepAt(String json) {
+    int depth = 0;
+    int line = 1;
+    int column = 0;
+    boolean inString = false;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      column++;
+      if (c == '\n') {
+        line++;
+        column = 0;
+      } else if (inString) {
+        if (c == '\\') {
+          i++;
+          column++;
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == '{' || c == '[') {
+        if (++depth > PlanLimits.MAX_DEPTH) {
+          return "line " + line + ", column " + column;
+        }
+      } else if (c == '}' || c == ']') {
+        depth--;
+      }
+    }
+    return "";
   }
 
   private static PlanException tooLarge(long bytes) {
