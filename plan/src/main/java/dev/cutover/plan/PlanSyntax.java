@@ -51,7 +51,7 @@ public final class PlanSyntax {
   /** The split file: an absolute path to a {@code .conf} file, no {@code ..}, no control characters. */
   public static String nginxFileProblem(String file) {
     if (file == null || !file.startsWith("/") || file.contains("..") || !file.endsWith(".conf")
-        || file.length() <= ".conf".length() + 1 || hasControl(file, false)) {
+        || hasControl(file, false)) {
       return "an absolute path to a .conf file (no .., no control characters), e.g. /etc/nginx/cutover/split.conf";
     }
     return null;

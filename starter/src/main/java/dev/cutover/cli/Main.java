@@ -39,8 +39,12 @@ public final class Main implements Runnable {
    * asks for it.
    */
   public static int execute(String... args) {
+    return execute(new CommandLine(new Main()), args);
+  }
+
+  /** Runs {@code cli} with the operator-facing handling of errors (tests pass their own commands). */
+  static int execute(CommandLine cli, String... args) {
     boolean debug = Arrays.asList(args).contains(DEBUG);
-    CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof CliException c) {
         cmd.getErr().println("cutover: " + c.getMessage());
