@@ -364,16 +364,18 @@ public final class PlanReader {
         prerequisites, stages, watch, rollback, approvals, notify, window);
   }
 
-  /** HTTP and Prometheus connection URLs and the webhook are URLs the worker's HTTP client accepts. */
+  /**
+   * HTTP and Prometheus connection URLs and the webhook are URLs the worker's HTTP client accepts.
+   * The problem does not quote the URL: it may carry a credential (a webhook often is one).
+   */
   private void hardenedUrls(Map<String, Connection> connections, Notify notify) {
     connections.forEach((name, c) -> {
       if (c.kind() != Connection.Kind.POSTGRES && !c.url().startsWith("${") && PlanSyntax.httpUrlProblem(c.url()) != null) {
-        problem("connections." + name + "." + c.kind().name().toLowerCase(), "\"" + c.url() + "\": "
-            + PlanSyntax.httpUrlProblem(c.url()));
+        problem("connections." + name + "." + c.kind().name().toLowerCase(), PlanSyntax.httpUrlProblem(c.url()));
       }
     });
     if (notify != null && !notify.webhook().startsWith("${") && PlanSyntax.httpUrlProblem(notify.webhook()) != null) {
-      problem("notify.webhook", "\"" + notify.webhook() + "\": " + PlanSyntax.httpUrlProblem(notify.webhook()));
+      problem("notify.webhook", PlanSyntax.httpUrlProblem(notify.webhook()));
     }
   }
 
@@ -828,7 +830,8 @@ public final class PlanReader {
     if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")) {
       problem(o.path(key), "\"" + c.target() + "\" is neither an http(s) URL nor connection:/path");
     } else if (hardened && c.connection().isEmpty() && PlanSyntax.httpUrlProblem(c.target()) != null) {
-      problem(o.path(key), "\"" + c.target() + "\": " + PlanSyntax.httpUrlProblem(c.target()));
+      // Not quoted: a URL may carry a credential, and a problem can end up in workflow history.
+      problem(o.path(key), PlanSyntax.httpUrlProblem(c.target()));
     }
     placeholders(c.target(), o.path(key), allowed);
     return c;
@@ -1016,7 +1019,7 @@ public final class PlanReader {
       }
     }
     Window window = o.has("window") ? window(o, "window") : null;
-    if (percent == null && flags.isEmpty() && !o.has("actions") && !o.has("flags")) {
+    if (!o.has("percent") && flags.isEmpty() && !o.has("actions") && !o.has("flags")) {
       problem(o.path(""), "a stage must set percent, flags or actions");
     }
     flags.forEach((k, v) -> {

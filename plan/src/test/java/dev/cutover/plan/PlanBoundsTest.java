@@ -267,21 +267,21 @@ class PlanBoundsTest {
         Arguments.of("a header name with a space", with("X-Source: cutover", "\"X Source\": cutover"),
             "traffic.set.headers.X Source: a header name is visible ASCII without spaces (character 2 is U+0020)"),
         Arguments.of("a URL with a space", with("http: \"https://flags.internal\"", "http: \"https://flags .internal\""),
-            "connections.flags.http: \"https://flags .internal\": a URL has no spaces or control characters (encode them, e.g. %20)"),
+            "connections.flags.http: a URL has no spaces or control characters (encode them, e.g. %20)"),
         Arguments.of("a port past 65535", with("http://prometheus.internal:9090", "http://prometheus.internal:90900"),
-            "connections.prom.prometheus: \"http://prometheus.internal:90900\": the port is not a number from 1 to 65535"),
+            "connections.prom.prometheus: the port is not a number from 1 to 65535"),
         Arguments.of("a bracketed host that is not IPv6", with("GET https://app.internal/rollout", "GET https://[app.internal]/rollout"),
-            "checks.live.http: \"https://[app.internal]/rollout\": the host is not an IPv6 address"),
+            "checks.live.http: the host is not an IPv6 address"),
         Arguments.of("a backslash before the path", with("GET https://app.internal/rollout", "GET https://app.internal\\\\@evil.example/rollout"),
-            "checks.live.http: \"https://app.internal\\@evil.example/rollout\": a URL has no backslash before its path"),
+            "checks.live.http: a URL has no backslash before its path"),
         Arguments.of("a URL without a host", with("webhook: \"https://hooks.internal/x\"", "webhook: \"https:///x\""),
-            "notify.webhook: \"https:///x\": the URL has no host"),
+            "notify.webhook: the URL has no host"),
         Arguments.of("a webhook without a scheme", with("webhook: \"https://hooks.internal/x\"", "webhook: \"hooks.internal/x\""),
-            "notify.webhook: \"hooks.internal/x\": not an http:// or https:// URL"),
+            "notify.webhook: not an http:// or https:// URL"),
         Arguments.of("a host name with an empty label", with("POST flags:/panic", "POST https://flags..internal/panic"),
-            "rollback.actions[0].http: \"https://flags..internal/panic\": the host name has an empty label (two dots, or a dot at an end)"),
+            "rollback.actions[0].http: the host name has an empty label (two dots, or a dot at an end)"),
         Arguments.of("an international host name", with("GET https://app.internal/rollout", "GET https://bücher.example/rollout"),
-            "checks.live.http: \"https://bücher.example/rollout\": the host name has 'ü' in it; use letters, digits, - and _"
+            "checks.live.http: the host name has 'ü' in it; use letters, digits, - and _"
                 + " (write an international name in its xn-- form)"));
   }
 
