@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
 /**
  * Reads a plan strictly: unknown fields, bad durations and comparisons, dangling names and
  * inconsistent settings are all reported at once, each with its path ({@code
- * stages[1].gates[0].check}). A plan it returns is complete: every default is filled in.
+ * stages[1].gates[0].check}). A plan it returns is complete: every default is filled in. By
+ * {@link Rules#HARDENED} every limit of {@link PlanLimits} and every rule the worker applies to plan
+ * text ({@link PlanSyntax}) hold too. Whatever the input, {@link #parseTree} and {@link #fromTree}
+ * throw nothing but {@link PlanException}.
  *
  * <p>Thread-safe: each read uses its own state.
  */
