@@ -2,6 +2,7 @@ package dev.cutover.activities;
 
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Durations;
+import dev.cutover.plan.PlanSyntax;
 import dev.cutover.workflows.EffectRequest;
 import dev.cutover.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
@@ -115,9 +116,9 @@ final class Commands {
       throw HttpCalls.invalid(described + ": \"" + program + "\" is not allowed on this worker; "
           + ALLOWED + " lists " + String.join(", ", allowed) + hint);
     }
-    if (program.contains("/") && !program.startsWith("/")) {
-      throw HttpCalls.invalid(described + ": a relative path means nothing here (each command runs in a"
-          + " fresh directory); give an absolute path or a bare name");
+    String badProgram = PlanSyntax.programProblem(program); // the plan reader's rule
+    if (badProgram != null) {
+      throw HttpCalls.invalid(described + ": " + badProgram);
     }
     List<String> argv = resolve(command.argv(), request, described);
     String key = request.idempotencyKey();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.HttpCall;
+import dev.cutover.plan.PlanSyntax;
 import dev.cutover.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
@@ -103,11 +104,11 @@ final class HttpCalls {
     try {
       if (connection != null && call.connection().isPresent()) {
         for (Map.Entry<String, String> h : connection.headers().entrySet()) {
-          headers.set(h.getKey(), secrets.resolve(h.getValue()));
+          headers.set(h.getKey(), carried(secrets.resolve(h.getValue()), h.getKey()));
         }
       }
       for (Map.Entry<String, String> h : call.headers().entrySet()) {
-        headers.set(h.getKey(), Placeholders.fill(h.getValue(), vars.headers(), secrets));
+        headers.set(h.getKey(), carried(Placeholders.fill(h.getValue(), vars.headers(), secrets), h.getKey()));
       }
       if (idempotencyKey != null) {
         headers.set(IDEMPOTENCY_KEY, idempotencyKey);
@@ -118,10 +119,10 @@ final class HttpCalls {
     }
     String body = Placeholders.fill(call.body(), vars.body(), secrets);
     RequestBody requestBody = null;
+    if (PlanSyntax.bodyProblem(call.method(), body) != null) {
+      throw invalid(description + ": " + PlanSyntax.bodyProblem(call.method(), body));
+    }
     if (body != null) {
-      if (call.method().equals("GET") || call.method().equals("HEAD")) {
-        throw invalid(description + ": a " + call.method() + " request cannot carry a body");
-      }
       String type = headers.get("Content-Type");
       MediaType media = type == null ? JSON_TYPE : MediaType.parse(type);
       requestBody = RequestBody.create(body.getBytes(StandardCharsets.UTF_8), media == null ? JSON_TYPE : media);
@@ -131,6 +132,19 @@ final class HttpCalls {
     Request request = new Request.Builder().url(httpUrl).headers(headers.build())
         .method(call.method(), requestBody).build();
     return new Prepared(request, description);
+  }
+
+  /**
+   * {@code value}, if a header named {@code name} can carry it; by the plan reader's rules
+   * ({@link PlanSyntax}), which are the HTTP client's own.
+   *
+   * @throws IllegalArgumentException when it cannot (the caller says so without quoting it)
+   */
+  static String carried(String value, String name) {
+    if (PlanSyntax.headerNameProblem(name) != null || PlanSyntax.headerValueProblem(value) != null) {
+      throw new IllegalArgumentException("unusable header");
+    }
+    return value;
   }
 
   /** A response: its status and body, or {@code truncated} when the body exceeded the limit. */

@@ -1,5 +1,6 @@
 package dev.cutover.activities;
 
+import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.Traffic;
 import dev.cutover.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
@@ -61,10 +62,6 @@ final class NginxTraffic {
   static final long NGINX_SECONDS = 15;
   /** How much of nginx's own message reaches a failure. */
   static final int MESSAGE_CHARS = 600;
-  /** What may appear inside the quoted split key: nginx variables and plain characters, no quotes or braces of blocks. */
-  private static final Pattern KEY = Pattern.compile("^[A-Za-z0-9_$\\{\\}:./@-]+$");
-  private static final Pattern VARIABLE = Pattern.compile("^\\$[a-z_][a-z0-9_]*$");
-  private static final Pattern UPSTREAM = Pattern.compile("^[A-Za-z0-9_.:-]+$");
   private static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
   private final List<Path> dirs;
@@ -189,20 +186,28 @@ final class NginxTraffic {
     return null;
   }
 
-  /** The fragment was validated by the plan reader; these checks keep anything that could break out of the block out of the file. */
+  /**
+   * The fragment was validated by the plan reader; these checks keep anything that could break out
+   * of the block out of the file. They are the reader's own rules ({@link PlanSyntax}), so a plan
+   * that lints clean passes them.
+   */
   private static void validate(Traffic.Nginx n) {
     List<String> bad = new ArrayList<>();
-    if (!KEY.matcher(n.key()).matches()) {
-      bad.add("key \"" + n.key() + "\" (nginx variables and letters, digits, _ : . / @ - only)");
+    if (PlanSyntax.nginxKeyProblem(n.key()) != null) {
+      bad.add("key \"" + n.key() + "\" (" + PlanSyntax.nginxKeyProblem(n.key()) + ")");
     }
-    if (!VARIABLE.matcher(n.variable()).matches()) {
+    if (PlanSyntax.nginxVariableProblem(n.variable()) != null) {
       bad.add("variable \"" + n.variable() + "\"");
     }
-    if (!UPSTREAM.matcher(n.newUpstream()).matches()) {
+    if (PlanSyntax.nginxUpstreamProblem(n.newUpstream()) != null) {
       bad.add("new \"" + n.newUpstream() + "\"");
     }
-    if (!UPSTREAM.matcher(n.oldUpstream()).matches()) {
+    if (PlanSyntax.nginxUpstreamProblem(n.oldUpstream()) != null) {
       bad.add("old \"" + n.oldUpstream() + "\"");
+    }
+    if (PlanSyntax.nginxFileProblem(n.file()) != null) {
+      // Before Path.of: a NUL in the path would otherwise be an exception, retried as if transient.
+      bad.add("file (" + PlanSyntax.nginxFileProblem(n.file()) + ")");
     }
     if (!bad.isEmpty()) {
       throw HttpCalls.invalid("traffic.nginx cannot be written safely: " + String.join(", ", bad));

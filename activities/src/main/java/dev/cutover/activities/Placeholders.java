@@ -1,5 +1,6 @@
 package dev.cutover.activities;
 
+import dev.cutover.plan.PlanSyntax;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -11,7 +12,8 @@ import java.util.regex.Pattern;
  * read {@code ${env:DB_PASSWORD}} is sent as those characters, not as the password.
  */
 final class Placeholders {
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
+  /** The plan reader's own pattern: what it checked is what is filled. */
+  private static final Pattern PLACEHOLDER = PlanSyntax.PLACEHOLDER;
 
   private Placeholders() {}
 

@@ -86,7 +86,7 @@ final class PrometheusSource implements MetricSource {
       }
       Headers.Builder headers = new Headers.Builder();
       for (Map.Entry<String, String> h : connection.headers().entrySet()) {
-        headers.set(h.getKey(), secrets.resolve(h.getValue()));
+        headers.set(h.getKey(), HttpCalls.carried(secrets.resolve(h.getValue()), h.getKey()));
       }
       HttpUrl url = base.newBuilder()
           .addPathSegments("api/v1/query")

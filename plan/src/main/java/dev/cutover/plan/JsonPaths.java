@@ -69,6 +69,10 @@ public final class JsonPaths {
         }
         String inside = path.substring(i + 1, close);
         if (inside.matches("\\d+")) {
+          // An index past what a list can hold is no path (and would not fit an int).
+          if (inside.length() > 10 || Long.parseLong(inside) > Integer.MAX_VALUE) {
+            return null;
+          }
           out.add(Integer.parseInt(inside));
         } else if (inside.length() >= 2 && (inside.startsWith("'") && inside.endsWith("'")
             || inside.startsWith("\"") && inside.endsWith("\""))) {

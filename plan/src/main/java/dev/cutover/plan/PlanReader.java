@@ -1,13 +1,7 @@
 package dev.cutover.plan;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +20,10 @@ import java.util.regex.Pattern;
 /**
  * Reads a plan strictly: unknown fields, bad durations and comparisons, dangling names and
  * inconsistent settings are all reported at once, each with its path ({@code
- * stages[1].gates[0].check}). A plan it returns is complete: every default is filled in.
+ * stages[1].gates[0].check}). A plan it returns is complete: every default is filled in. By
+ * {@link Rules#HARDENED} every limit of {@link PlanLimits} and every rule the worker applies to plan
+ * text ({@link PlanSyntax}) hold too. Whatever the input, {@link #parseTree} and {@link #fromTree}
+ * throw nothing but {@link PlanException}.
  *
  * <p>Thread-safe: each read uses its own state.
  */
@@ -34,7 +31,7 @@ public final class PlanReader {
   public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
   static final Pattern STAGE_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
   static final Pattern FLAG_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$");
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
+  private static final Pattern PLACEHOLDER = PlanSyntax.PLACEHOLDER;
   private static final Pattern ENV_REF = Pattern.compile("^env:[A-Za-z_][A-Za-z0-9_]*$");
   private static final Pattern WHOLE_ENV_REF = Pattern.compile("^\\$\\{env:[A-Za-z_][A-Za-z0-9_]*}$");
 
@@ -46,12 +43,27 @@ public final class PlanReader {
   static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
   static final int DEFAULT_ERROR_LIMIT = 3;
 
-  private static final ObjectMapper YAML = YAMLMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+  /**
+   * The largest plan, in bytes of its file and of its compact JSON: 256 KiB. A plan travels in the
+   * workflow's start input (and again at each continue-as-new), which Temporal caps at 2 MB; JSON
+   * escaping at most doubles the text, so a plan this size fits with room for the rest of the input.
+   */
+  public static final int MAX_PLAN_BYTES = 256 * 1024;
+  /** Problems listed at most; more are counted. */
+  static final int MAX_PROBLEMS = 100;
+  /** A problem's message or path longer than this is shortened in the middle (it quotes the plan). */
+  static final int MAX_MESSAGE_CHARS = 600;
 
   private final List<Problem> problems = new ArrayList<>();
+  private int unlisted;
+  /** Paths of values already reported as out of bounds. */
+  private final Set<String> outOfBounds = new HashSet<>();
+  /**
+   * {@link Rules#HARDENED}: every limit of {@link PlanLimits} and the worker's syntax rules apply, a
+   * postgres URL passes {@link JdbcUrls}, and SQL is split by {@link SqlStatements#count} (older
+   * plans keep the first release's count).
+   */
+  private boolean hardened;
   /** Rules whose check has no pass condition of its own: resolved once all checks are read. */
   private final Map<String, String> ruleChecks = new LinkedHashMap<>();
 
@@ -62,21 +74,19 @@ public final class PlanReader {
     return fromTree(parseTree(text));
   }
 
-  /** Parses YAML or JSON text into a tree, reporting a syntax error with its line and column. */
+  /**
+   * Parses YAML or JSON text into a tree, reporting a syntax error with its line and column. Text
+   * over {@link #MAX_PLAN_BYTES}, control characters, YAML aliases, anchors, merge keys and tags,
+   * a key written twice, a second document and nesting deeper than {@link PlanLimits#MAX_DEPTH}
+   * are problems too. Throws nothing but {@link PlanException}.
+   */
   public static JsonNode parseTree(String text) {
-    String trimmed = text.stripLeading();
-    ObjectMapper mapper = trimmed.startsWith("{") ? JSON : YAML;
-    try {
-      JsonNode node = mapper.readTree(text);
-      if (node == null || node.isMissingNode() || node.isNull()) {
-        throw new PlanException(List.of(new Problem("", "the plan is empty")));
-      }
-      return node;
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new PlanException(List.of(new Problem(where, "not valid YAML/JSON: " + e.getOriginalMessage())));
-    }
+    return PlanText.parse(text);
+  }
+
+  /** As {@link #parseTree(String)} for the bytes of a plan file, which must be UTF-8 (a problem says where not). */
+  public static JsonNode parseTree(byte[] bytes) {
+    return PlanText.parse(PlanText.decode(bytes));
   }
 
   /**
@@ -109,12 +119,32 @@ public final class PlanReader {
   public static Plan fromTree(JsonNode root, Rules rules) {
     PlanReader r = new PlanReader();
     r.undoOptional = rules == Rules.FIRST_RELEASE;
-    r.hardenedSql = rules.compareTo(Rules.HARDENED) >= 0;
-    Plan plan = r.plan(root);
-    if (!r.problems.isEmpty()) {
-      throw new PlanException(r.problems);
-    }
+    r.hardened = rules.compareTo(Rules.HARDENED) >= 0;
+    Plan plan = r.bounded(root);
+    r.throwIfProblems();
     return plan;
+  }
+
+  /**
+   * Reads the plan once its tree is known to be shallow enough to read (and, hardened, within
+   * every limit). Whatever the input, no exception escapes: one that would is a problem too.
+   */
+  private Plan bounded(JsonNode root) {
+    try {
+      if (root != null && !PlanLimits.walk(root, hardened, this::limitProblem)) {
+        return null;
+      }
+      if (hardened && problems.isEmpty() && PlanLimits.jsonBytes(root) > MAX_PLAN_BYTES) {
+        problem("", "the plan is more than " + MAX_PLAN_BYTES + " bytes as JSON (" + MAX_PLAN_BYTES / 1024
+            + " KiB), the most a cutover's start input carries");
+        return null;
+      }
+      return plan(root);
+    } catch (RuntimeException | StackOverflowError e) {
+      problem("", "could not be read (" + e.getClass().getSimpleName() + "); this is a bug in cutover:"
+          + " please report it with the plan");
+      return null;
+    }
   }
 
   /** Reads one check definition on its own (an activity measuring it). */
@@ -147,11 +177,6 @@ public final class PlanReader {
 
   /** Reading a fragment: undo and irreversible are allowed but not required. */
   private boolean undoOptional;
-  /**
-   * HARDENED: a postgres URL passes {@link JdbcUrls} (no ${...}, only allow-listed parameters) and
-   * SQL is split by {@link SqlStatements#count}; older plans keep the first release's count.
-   */
-  private boolean hardenedSql;
 
   /** Reads a traffic section on its own. */
   public static Traffic traffic(JsonNode node) {
@@ -171,12 +196,52 @@ public final class PlanReader {
 
   private void throwIfProblems() {
     if (!problems.isEmpty()) {
-      throw new PlanException(problems);
+      List<Problem> all = new ArrayList<>(problems);
+      if (unlisted > 0) {
+        all.add(new Problem("", "... and " + unlisted + " more problem" + (unlisted == 1 ? "" : "s")));
+      }
+      throw new PlanException(all);
     }
   }
 
+  /**
+   * Records a problem. Its path and message quote the plan, so they are made safe to print: control
+   * characters escaped (a plan cannot forge lines of lint's output), long text shortened in the
+   * middle; past {@link #MAX_PROBLEMS} problems are only counted.
+   */
   void problem(String path, String message) {
-    problems.add(new Problem(path, message));
+    if (outOfBounds.contains(path)) {
+      return;
+    }
+    if (problems.size() >= MAX_PROBLEMS) {
+      unlisted++;
+      return;
+    }
+    problems.add(new Problem(printable(path), printable(message)));
+  }
+
+  /** A value out of bounds (found by the walk over the tree, or as it is read): nothing more is said about it. */
+  private void limitProblem(String path, String message) {
+    problem(path, message);
+    outOfBounds.add(path);
+  }
+
+  static String printable(String text) {
+    StringBuilder b = new StringBuilder(Math.min(text.length(), MAX_MESSAGE_CHARS + 40));
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (PlanSyntax.isControl(c) || Character.getType(c) == Character.FORMAT) {
+        b.append(c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    if (b.length() <= MAX_MESSAGE_CHARS) {
+      return b.toString();
+    }
+    int half = MAX_MESSAGE_CHARS / 2;
+    return b.substring(0, half) + " ... (" + (b.length() - 2 * half) + " characters left out) ... "
+        + b.substring(b.length() - half);
   }
 
   // ---------------------------------------------------------------- the plan
@@ -265,6 +330,9 @@ public final class PlanReader {
         connectionRef(connections, conn.get(), want, path);
       }
     }
+    if (hardened) {
+      hardenedUrls(connections, notify);
+    }
     if (traffic != null && traffic.set() != null) {
       httpRef(connections, traffic.set(), "traffic.set.http");
       if (traffic.get() != null) {
@@ -301,6 +369,21 @@ public final class PlanReader {
     }
     return new Plan(version, name, description, connections, checks, traffic, flagsApi,
         prerequisites, stages, watch, rollback, approvals, notify, window);
+  }
+
+  /**
+   * HTTP and Prometheus connection URLs and the webhook are URLs the worker's HTTP client accepts.
+   * The problem does not quote the URL: it may carry a credential (a webhook often is one).
+   */
+  private void hardenedUrls(Map<String, Connection> connections, Notify notify) {
+    connections.forEach((name, c) -> {
+      if (c.kind() != Connection.Kind.POSTGRES && !c.url().startsWith("${") && PlanSyntax.httpUrlProblem(c.url()) != null) {
+        problem("connections." + name + "." + c.kind().name().toLowerCase(), PlanSyntax.httpUrlProblem(c.url()));
+      }
+    });
+    if (notify != null && !notify.webhook().startsWith("${") && PlanSyntax.httpUrlProblem(notify.webhook()) != null) {
+      problem("notify.webhook", PlanSyntax.httpUrlProblem(notify.webhook()));
+    }
   }
 
   private static String sourceKey(Check.Source s) {
@@ -372,7 +455,7 @@ public final class PlanReader {
     String url = o.text(kindKey);
     if (url != null) {
       placeholders(url, o.path(kindKey), Set.of("env"));
-      if (kind == Connection.Kind.POSTGRES && hardenedSql) {
+      if (kind == Connection.Kind.POSTGRES && hardened) {
         JdbcUrls.problems(url).forEach(p -> problem(o.path(kindKey), p));
       } else if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
         problem(o.path(kindKey), "a postgres connection is a JDBC URL such as jdbc:postgresql://host:5432/db");
@@ -461,6 +544,9 @@ public final class PlanReader {
         String body = o.text("body");
         if (body != null) {
           placeholders(body, o.path("body"), Set.of("env"));
+        }
+        if (hardened && call != null && PlanSyntax.bodyProblem(call.method(), body) != null) {
+          problem(o.path("body"), PlanSyntax.bodyProblem(call.method(), body));
         }
         Expect expect = o.has("expect") ? expect(o.obj("expect", "status", "json")) : null;
         String value = o.text("value");
@@ -566,7 +652,7 @@ public final class PlanReader {
     if (PLACEHOLDER.matcher(query).find()) {
       problem(path, "placeholders such as ${...} are not filled in SQL; write the query literally");
     }
-    if ((hardenedSql ? SqlStatements.count(query) : SqlStatements.countAsFirstReleased(query)) > 1) {
+    if ((hardened ? SqlStatements.count(query) : SqlStatements.countAsFirstReleased(query)) > 1) {
       problem(path, "one statement only: a check's SQL may not chain statements with ';'");
     }
   }
@@ -636,8 +722,6 @@ public final class PlanReader {
     return set == null ? null : new Traffic(set, get, value, null);
   }
 
-  private static final Pattern NGINX_NAME = Pattern.compile("^[A-Za-z0-9_.:-]+$");
-
   private Traffic.Nginx nginx(Obj o) {
     if (!o.valid()) {
       return null;
@@ -647,25 +731,30 @@ public final class PlanReader {
       o.require("file");
     } else if (!file.startsWith("/") || file.contains("..") || !file.endsWith(".conf")) {
       problem(o.path("file"), "an absolute path to a .conf file (no ..), e.g. /etc/nginx/cutover/split.conf");
+    } else if (hardened && PlanSyntax.nginxFileProblem(file) != null) {
+      problem(o.path("file"), PlanSyntax.nginxFileProblem(file));
     }
+    // The worker checks the same rules (PlanSyntax) before it writes the file.
     String variable = o.text("variable");
     if (variable == null) {
       variable = "$cutover_upstream";
-    } else if (!variable.matches("^\\$[a-z_][a-z0-9_]*$")) {
-      problem(o.path("variable"), "an nginx variable such as $cutover_upstream");
+    } else if (PlanSyntax.nginxVariableProblem(variable) != null) {
+      problem(o.path("variable"), PlanSyntax.nginxVariableProblem(variable));
     }
     String key = o.text("key");
     if (key == null) {
       key = "${remote_addr}${http_user_agent}";
     } else if (!key.startsWith("$")) {
       problem(o.path("key"), "what splits clients, built from nginx variables, e.g. $remote_addr or ${cookie_session}");
+    } else if (hardened && PlanSyntax.nginxKeyProblem(key) != null) {
+      problem(o.path("key"), "\"" + key + "\" is not " + PlanSyntax.nginxKeyProblem(key));
     }
     String newUp = o.text("new");
     String oldUp = o.text("old");
     for (String[] kv : new String[][] {{"new", newUp}, {"old", oldUp}}) {
       if (kv[1] == null) {
         o.require(kv[0]);
-      } else if (!NGINX_NAME.matcher(kv[1]).matches()) {
+      } else if (PlanSyntax.nginxUpstreamProblem(kv[1]) != null) {
         problem(o.path(kv[0]), "\"" + kv[1] + "\" is not an upstream name");
       }
     }
@@ -727,6 +816,9 @@ public final class PlanReader {
     if (body != null) {
       placeholders(body, o.path("body"), allowed);
     }
+    if (hardened && call != null && PlanSyntax.bodyProblem(call.method(), body) != null) {
+      problem(o.path("body"), PlanSyntax.bodyProblem(call.method(), body));
+    }
     return call == null ? null : call.withHeadersAndBody(headers, body);
   }
 
@@ -746,6 +838,9 @@ public final class PlanReader {
     HttpCall c = call.get();
     if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")) {
       problem(o.path(key), "\"" + c.target() + "\" is neither an http(s) URL nor connection:/path");
+    } else if (hardened && c.connection().isEmpty() && PlanSyntax.httpUrlProblem(c.target()) != null) {
+      // Not quoted: a URL may carry a credential, and a problem can end up in workflow history.
+      problem(o.path(key), PlanSyntax.httpUrlProblem(c.target()));
     }
     placeholders(c.target(), o.path(key), allowed);
     return c;
@@ -760,6 +855,11 @@ public final class PlanReader {
         return;
       }
       String value = v.asText();
+      if (hardened && PlanSyntax.headerNameProblem(k) != null) {
+        problem(p, PlanSyntax.headerNameProblem(k));
+      } else if (hardened && PlanSyntax.headerValueProblem(value) != null) {
+        problem(p, PlanSyntax.headerValueProblem(value));
+      }
       placeholders(value, p, allowed);
       if (k.equalsIgnoreCase("authorization") && !PLACEHOLDER.matcher(value).find()) {
         problem(p, "put credentials in ${env:NAME}: a literal Authorization header would be written to workflow history");
@@ -831,8 +931,9 @@ public final class PlanReader {
       if (!m.matches()) {
         problem(o.path("failures"), "\"" + f + "\" is not M/N, e.g. 3/5");
       } else {
-        int a = Integer.parseInt(m.group(1));
-        int b = Integer.parseInt(m.group(2));
+        // More than three digits is past 100 (and may not fit an int).
+        int a = m.group(1).length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(m.group(1));
+        int b = m.group(2).length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(m.group(2));
         if (a < 1 || a > b || b > 100) {
           problem(o.path("failures"), "in M/N, 1 <= M <= N <= 100 (got " + f + ")");
         } else {
@@ -927,7 +1028,7 @@ public final class PlanReader {
       }
     }
     Window window = o.has("window") ? window(o, "window") : null;
-    if (percent == null && flags.isEmpty() && !o.has("actions") && !o.has("flags")) {
+    if (!o.has("percent") && flags.isEmpty() && !o.has("actions") && !o.has("flags")) {
       problem(o.path(""), "a stage must set percent, flags or actions");
     }
     flags.forEach((k, v) -> {
@@ -1022,7 +1123,7 @@ public final class PlanReader {
     return out;
   }
 
-  private static final Pattern PROGRAM = Pattern.compile("^[A-Za-z0-9_./+-]+$");
+  private static final Pattern PROGRAM = PlanSyntax.PROGRAM;
 
   private Action commandAction(Obj o, Set<String> allowed, Action undo, boolean irreversible) {
     List<String> argv = new ArrayList<>();
@@ -1041,6 +1142,8 @@ public final class PlanReader {
     }
     if (!argv.isEmpty() && (!PROGRAM.matcher(argv.get(0)).matches() || argv.get(0).contains(".."))) {
       problem(o.path("command") + "[0]", "\"" + argv.get(0) + "\" is not a program name or path");
+    } else if (hardened && !argv.isEmpty() && PlanSyntax.programProblem(argv.get(0)) != null) {
+      problem(o.path("command") + "[0]", "\"" + argv.get(0) + "\": " + PlanSyntax.programProblem(argv.get(0)));
     }
     Duration timeout = o.duration("timeout");
     if (timeout == null) {
@@ -1058,7 +1161,7 @@ public final class PlanReader {
       w.require("check");
     }
     Duration timeout = w.duration("timeout");
-    if (timeout == null) {
+    if (timeout == null && !w.has("timeout")) {
       w.require("timeout");
     }
     Duration every = w.duration("every");
@@ -1092,7 +1195,7 @@ public final class PlanReader {
         d.require("check");
       }
       Duration timeout = d.duration("timeout");
-      if (timeout == null) {
+      if (timeout == null && !d.has("timeout")) {
         d.require("timeout");
       }
       Duration every = d.duration("every");
@@ -1180,6 +1283,11 @@ public final class PlanReader {
     Optional<Comparison> c = Comparison.parse(n.asText());
     if (c.isEmpty()) {
       problem(o.path(key), "\"" + n.asText() + "\" is not a comparison; use <, <=, >, >=, ==, != or \"between A and B\" with numbers");
+      return null;
+    }
+    if (hardened && (!Double.isFinite(c.get().bound())
+        || c.get().op() == Comparison.Op.BETWEEN && !Double.isFinite(c.get().upper()))) {
+      problem(o.path(key), "\"" + n.asText() + "\" compares with a number too large to be one (at most about 1.8e308)");
       return null;
     }
     return c.get();
@@ -1303,6 +1411,10 @@ public final class PlanReader {
         reader.problem(path(key), "expected a whole number, found " + describe(n));
         return null;
       }
+      if (reader.hardened && PlanLimits.wholeNumberProblem(path(key), n.intValue()) != null) {
+        reader.limitProblem(path(key), PlanLimits.wholeNumberProblem(path(key), n.intValue()));
+        return null;
+      }
       return n.intValue();
     }
 
@@ -1311,7 +1423,7 @@ public final class PlanReader {
       if (n == null) {
         return null;
       }
-      if (!n.isNumber()) {
+      if (!n.isNumber() || !Double.isFinite(n.doubleValue())) {
         reader.problem(path(key), "expected a number, found " + describe(n));
         return null;
       }
@@ -1325,6 +1437,10 @@ public final class PlanReader {
       }
       if (!n.isIntegralNumber() || !n.canConvertToLong()) {
         reader.problem(path(key), "expected a whole number, found " + describe(n));
+        return null;
+      }
+      if (reader.hardened && PlanLimits.wholeNumberProblem(path(key), n.longValue()) != null) {
+        reader.limitProblem(path(key), PlanLimits.wholeNumberProblem(path(key), n.longValue()));
         return null;
       }
       return n.longValue();
@@ -1349,9 +1465,21 @@ public final class PlanReader {
       }
       String t = n.isValueNode() ? n.asText() : null;
       Optional<Duration> d = Durations.parse(t);
+      if (d.isEmpty() && Durations.isTooLong(t)) {
+        // Under every rule set: no timer can run it, and arithmetic on it overflows.
+        reader.limitProblem(path(key), "\"" + t + "\" is longer than any cutover can wait (at most "
+            + Durations.format(Durations.MAX) + ", 10,000 years)");
+        return null;
+      }
       if (d.isEmpty()) {
         reader.problem(path(key), (t == null ? describe(n) : "\"" + t + "\"")
             + " is not a duration; write e.g. 90s, 30m, 24h, 7d or 1h30m");
+        return null;
+      }
+      Duration cap = reader.hardened ? PlanLimits.durationCap(path(key)) : null;
+      if (cap != null && d.get().compareTo(cap) > 0) {
+        reader.limitProblem(path(key), Durations.format(d.get()) + " is longer than " + Durations.format(cap)
+            + ", the longest " + key + " a plan may ask for");
         return null;
       }
       return d.get();

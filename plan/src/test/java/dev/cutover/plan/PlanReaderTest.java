@@ -141,7 +141,7 @@ class PlanReaderTest {
         Arguments.of("nginx traffic with a relative file", GOOD.replace(HTTP_TRAFFIC, "  nginx: { file: split.conf, new: green, old: blue }\n"),
             "traffic.nginx.file: an absolute path to a .conf file (no ..), e.g. /etc/nginx/cutover/split.conf"),
         Arguments.of("duplicate keys", GOOD.replace("name: demo", "name: demo\nname: other"),
-            "line 3, column 5: not valid YAML/JSON: Duplicate field 'name'"));
+            "name: the key \"name\" is written twice (first on line 2); write each key once (line 3, column 1)"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -183,7 +183,8 @@ class PlanReaderTest {
   @Test
   void emptyAndMalformedTextIsRejectedClearly() {
     assertThatThrownBy(() -> PlanReader.read("")).isInstanceOf(PlanException.class).hasMessageContaining("the plan is empty");
-    assertThatThrownBy(() -> PlanReader.read("stages: [")).isInstanceOf(PlanException.class).hasMessageContaining("not valid YAML/JSON");
+    assertThatThrownBy(() -> PlanReader.read("stages: [")).isInstanceOf(PlanException.class)
+        .hasMessageContaining("line 1, column 10: not valid YAML: expected the node content, but found '<stream end>'");
     assertThatThrownBy(() -> PlanReader.read("- a\n- b\n")).isInstanceOf(PlanException.class)
         .hasMessageContaining("expected an object");
   }

@@ -27,6 +27,50 @@ class PrimitivesTest {
     assertThat(Durations.parse(text)).isEmpty();
   }
 
+  @ParameterizedTest
+  @CsvSource({"1ms,1", "1m1ms,60001", "007s,7000", "1h1h,7200000", "3652500d,315576000000000"})
+  void durationsKeepMillisecondsAndReachTenThousandYears(String text, long millis) {
+    assertThat(Durations.parse(text)).contains(Duration.ofMillis(millis));
+    assertThat(Durations.isTooLong(text)).isFalse();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"3652501d", "1000000000000d", "99999999999999999999999w", "1000000000000000ms", "9223372036854775807s1s",
+      "3652500d1ms"})
+  void durationsPastTenThousandYearsAreTooLongNotAnOverflow(String text) {
+    assertThat(Durations.parse(text)).isEmpty();
+    assertThat(Durations.isTooLong(text)).isTrue();
+    assertThat(Durations.isTooLong(text.replace("d", "x").replace("w", "x").replace("s", "x"))).isFalse();
+  }
+
+  @Test
+  void anyDurationFormatsWithoutOverflowing() {
+    assertThat(Durations.format(Durations.MAX)).isEqualTo("3652500d");
+    assertThat(Durations.format(Duration.ofSeconds(Long.MAX_VALUE))).isEqualTo("106751991167300d15h30m7s");
+    assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1s500ms");
+    assertThat(Durations.format(Duration.ofSeconds(Long.MIN_VALUE))).isEqualTo("PT-2562047788015215H-30M-8S");
+    assertThat(Durations.parse("1s".repeat(100_000))).contains(Duration.ofSeconds(100_000));
+  }
+
+  @Test
+  void sharedSyntaxRulesNameWhatIsWrong() {
+    assertThat(PlanSyntax.httpUrlProblem("https://[2001:db8::1]:8443/x")).isNull();
+    assertThat(PlanSyntax.httpUrlProblem("https://${env:HOST}:${env:PORT}/x?y=${percent}")).isNull();
+    assertThat(PlanSyntax.httpUrlProblem("http://10.0.0.1:8080")).isNull();
+    assertThat(PlanSyntax.httpUrlProblem("https://a.b:0/")).isEqualTo("the port is not a number from 1 to 65535");
+    assertThat(PlanSyntax.httpUrlProblem("https://a.b:/")).isEqualTo("the port is not a number from 1 to 65535");
+    assertThat(PlanSyntax.httpUrlProblem("https://[1:2]/")).isEqualTo("the host is not an IPv6 address");
+    assertThat(PlanSyntax.httpUrlProblem("https://" + "a".repeat(64) + ".b/")).isEqualTo(
+        "a label of the host name is longer than 63 characters");
+    assertThat(PlanSyntax.programProblem("/usr/local/bin/sync")).isNull();
+    assertThat(PlanSyntax.programProblem("../sync")).startsWith("not a program name or path");
+    assertThat(PlanSyntax.nginxKeyProblem("${cookie_session}")).isNull();
+    assertThat(PlanSyntax.nginxKeyProblem("$a b")).isNotNull();
+    assertThat(PlanSyntax.nginxFileProblem("/etc/nginx/split.conf\n")).isNotNull();
+    assertThat(PlanSyntax.nginxFileProblem("/etc/nginx/split.conf")).isNull();
+    assertThat(PlanSyntax.headerValueProblem("Bearer ${env:T}\t")).isNull();
+  }
+
   @Test
   void jsonPathsReadOneValue() throws Exception {
     var node = new ObjectMapper().readTree("{\"a\":{\"b\":[{\"c\":5}]},\"d-e\":true}");
@@ -35,6 +79,9 @@ class PrimitivesTest {
     assertThat(JsonPaths.read(node, "$.a.x").isMissingNode()).isTrue();
     assertThat(JsonPaths.isValid("$.a[*]")).isFalse();
     assertThat(JsonPaths.isValid("a.b")).isFalse();
+    assertThat(JsonPaths.isValid("$.a[2147483647]")).isTrue();
+    assertThat(JsonPaths.isValid("$.a[2147483648]")).isFalse();
+    assertThat(JsonPaths.isValid("$.a[" + "9".repeat(1000) + "]")).isFalse();
     assertThat(JsonPaths.sameValue(new ObjectMapper().readTree("10.0"), new ObjectMapper().readTree("10"))).isTrue();
   }
 

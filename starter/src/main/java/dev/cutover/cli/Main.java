@@ -1,8 +1,11 @@
 package dev.cutover.cli;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** {@code cutover}: the operator's command line. */
 @Command(name = "cutover", mixinStandardHelpOptions = true, version = "cutover 0.1.0",
@@ -15,6 +18,12 @@ import picocli.CommandLine.Command;
     exitCodeList = {"0:ok", "1:failure (unreachable server, no such cutover)", "2:bad input (nothing changed)",
         "3:the cutover's state does not allow that action"})
 public final class Main implements Runnable {
+  static final String DEBUG = "--debug";
+
+  @Option(names = DEBUG, scope = ScopeType.INHERIT,
+      description = "on an unexpected error, print its stack trace (otherwise one line)")
+  boolean debug;
+
   @Override
   public void run() {
     new CommandLine(this).usage(System.err);
@@ -24,15 +33,27 @@ public final class Main implements Runnable {
     System.exit(execute(args));
   }
 
-  /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
+  /**
+   * Runs the CLI and returns its exit code (tests call this instead of {@link #main}). Whatever
+   * goes wrong, the operator sees one line saying what, never a stack trace unless {@code --debug}
+   * asks for it.
+   */
   public static int execute(String... args) {
-    CommandLine cli = new CommandLine(new Main());
+    return execute(new CommandLine(new Main()), args);
+  }
+
+  /** Runs {@code cli} with the operator-facing handling of errors (tests pass their own commands). */
+  static int execute(CommandLine cli, String... args) {
+    boolean debug = Arrays.asList(args).contains(DEBUG);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof CliException c) {
         cmd.getErr().println("cutover: " + c.getMessage());
+        if (debug && c.getCause() != null) {
+          c.getCause().printStackTrace(cmd.getErr());
+        }
         return c.exitCode;
       }
-      cmd.getErr().println("cutover: " + e);
+      unexpected(e, debug, cmd.getErr());
       return ExitCodes.FAILURE;
     });
     cli.setParameterExceptionHandler((e, a) -> {
@@ -41,6 +62,29 @@ public final class Main implements Runnable {
       e.getCommandLine().usage(err);
       return ExitCodes.BAD_INPUT;
     });
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (Throwable e) {
+      // picocli hands errors (a StackOverflowError, an OutOfMemoryError) through; so do handlers.
+      PrintWriter err = cli.getErr();
+      unexpected(e, debug, err);
+      err.flush();
+      return ExitCodes.FAILURE;
+    }
+  }
+
+  private static void unexpected(Throwable e, boolean debug, PrintWriter err) {
+    String message = e.getMessage() == null ? "" : ": " + oneLine(e.getMessage());
+    err.println("cutover: unexpected " + e.getClass().getSimpleName() + message
+        + (debug ? "" : " (run again with " + DEBUG + " for the details)"));
+    if (debug) {
+      e.printStackTrace(err);
+    }
+  }
+
+  private static String oneLine(String message) {
+    int nl = message.indexOf('\n');
+    String line = (nl < 0 ? message : message.substring(0, nl)).strip();
+    return line.length() <= 300 ? line : line.substring(0, 300) + "...";
   }
 }
