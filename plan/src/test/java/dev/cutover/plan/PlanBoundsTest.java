@@ -498,7 +498,7 @@ class PlanBoundsTest {
     assertThat(problems(with("fourEyes: true", "fourEyes: true, \"a\\tb\": 1"), PlanReader.Rules.HARDENED))
         .containsExactly("approvals.a\\tb: a key has the control character U+0009 in it");
     assertThat(problems(with("fourEyes: true", "fourEyes: true, \"a\\tb\": 1"), PlanReader.Rules.CURRENT))
-        .containsExactly("approvals.a\\tb: unknown field \"a\\tb\" (expected one of: approvers, fourEyes)");
+        .containsExactly("approvals.a\\tb: unknown field \"a\\tb\" (expected one of: approvers, fourEyes, signed)");
   }
 
   @Test
