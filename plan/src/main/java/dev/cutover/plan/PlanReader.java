@@ -110,6 +110,9 @@ public final class PlanReader {
     PlanReader r = new PlanReader();
     r.undoOptional = rules == Rules.FIRST_RELEASE;
     Plan plan = r.plan(root);
+    if (rules == Rules.HARDENED) {
+      r.problems.addAll(OperatorOwned.problems(root)); // no secret in a URL or argument, no nginx config path
+    }
     if (!r.problems.isEmpty()) {
       throw new PlanException(r.problems);
     }
@@ -736,7 +739,8 @@ public final class PlanReader {
       return null;
     }
     HttpCall c = call.get();
-    if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")) {
+    if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")
+        && !SecretReferences.isWhole(c.target())) { // a whole URL from the worker (a deploy hook)
       problem(o.path(key), "\"" + c.target() + "\" is neither an http(s) URL nor connection:/path");
     }
     placeholders(c.target(), o.path(key), allowed);
@@ -974,7 +978,7 @@ public final class PlanReader {
       return a;
     }
     List<String> fields = new ArrayList<>(kind.equals("http")
-        ? List.of("http", "headers", "body", "expect", "followRedirects") : List.of("command", "timeout", "exitCode"));
+        ? List.of("http", "headers", "body", "expect", "followRedirects") : List.of("command", "env", "timeout", "exitCode"));
     // GET and HEAD change nothing (a smoke test), so they have nothing to undo.
     if (undoable && kind.equals("http") && o.text("http") != null && o.text("http").matches("^\\s*(GET|HEAD)\\s.*")) {
       undoable = false;
@@ -1041,7 +1045,8 @@ public final class PlanReader {
       problem(o.path("timeout"), "must be between 1s and 1h");
     }
     Integer exit = o.integer("exitCode");
-    return argv.isEmpty() ? null : new Action.Command(argv, timeout, exit == null ? 0 : exit, undo, irreversible);
+    Map<String, String> env = CommandEnv.read(o.map("env"), o.path("env"), this::problem);
+    return argv.isEmpty() ? null : new Action.Command(argv, env, timeout, exit == null ? 0 : exit, undo, irreversible);
   }
 
   private Action waitAction(Obj w) {
