@@ -5,6 +5,7 @@ import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
+import dev.cutover.plan.Plan;
 import dev.cutover.plan.PlanException;
 import dev.cutover.plan.PlanReader;
 import dev.cutover.workflows.Admission;
@@ -58,7 +59,10 @@ import okhttp3.OkHttpClient;
  *       checked on the resolved address: a refused host is an ERROR reading for a measurement, a
  *       non-retryable {@code InvalidRequest} for an effect, and a logged line for a notification.
  *       Requests go out directly, never through a proxy, so the policy sees the real target.
- *       Database connections are not subject to it: the database role governs them.
+ *   <li>Only the {@code ${env:NAME}} references {@code CUTOVER_ALLOWED_SECRETS} allows resolve
+ *       ({@link Secrets}), never inside a URL, and a secret bound to hosts is checked on each
+ *       connection that would carry it.
+ *   <li>{@link #admit} holds a plan against all of this before it starts, and never throws.
  * </ul>
  * Nothing here uses {@code Activity.getExecutionContext()}: methods can be called directly.
  *
@@ -71,6 +75,9 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   static final Duration SLACK = SqlSource.CONNECTION_TIMEOUT.plusSeconds(1);
 
   private final Secrets secrets;
+  private final HostPolicy hostPolicy;
+  private final Commands commands;
+  private final NginxTraffic nginxTraffic;
   private final OkHttpClient client;
   private final SqlSource sql;
   private final PrometheusSource prometheus;
@@ -81,12 +88,11 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private final ThreadPoolExecutor executor;
 
   /**
-   * @param environment variables that {@code ${env:NAME}} resolves against ({@code System.getenv()}),
-   *     and {@code CUTOVER_ALLOWED_HOSTS}, the host policy
+   * @param environment the worker's environment ({@code System.getenv()}): the variables {@code
+   *     ${env:NAME}} resolves against and the settings {@link #validate} reads
    * @param httpTimeoutCap upper bound on every HTTP request's timeout (the worker passes the
    *     longest check timeout a plan may give)
-   * @throws IllegalArgumentException for a {@code CUTOVER_ALLOWED_HOSTS} entry that is not a host
-   *     name, an IP address or a CIDR range (the message names it)
+   * @throws IllegalArgumentException for a malformed setting, naming the variable and the entry
    */
   public CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap) {
     this(environment, httpTimeoutCap, new OkHttpClient.Builder()
@@ -108,11 +114,14 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
       throw new IllegalArgumentException("httpTimeoutCap must be positive: " + httpTimeoutCap);
     }
     this.secrets = new Secrets(environment);
-    HostPolicy hostPolicy = HostPolicy.fromEnvironment(environment);
+    this.hostPolicy = HostPolicy.fromEnvironment(environment);
+    this.commands = new Commands(environment, secrets);
+    this.nginxTraffic = new NginxTraffic(environment, secrets);
     this.client = client.newBuilder().followRedirects(false).followSslRedirects(false)
         .proxy(Proxy.NO_PROXY)
         .dns(hostPolicy.dns(client.dns()))
         .socketFactory(hostPolicy.socketFactory())
+        .addNetworkInterceptor(HttpCalls.destinations(secrets))
         .build();
     HttpCalls http = new HttpCalls(this.client, secrets);
     this.sql = new SqlSource(secrets);
@@ -120,7 +129,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     this.httpSource = new HttpSource(http, httpTimeoutCap);
     this.compare = new CompareSource(sql, prometheus);
     this.effects = new Effects(http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap),
-        new NginxTraffic(environment, secrets), new Commands(environment, secrets));
+        nginxTraffic, commands);
     this.notifier = new Notifier(http, httpTimeoutCap);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads = r -> {
@@ -223,9 +232,72 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     notifier.notifyPeople(request);
   }
 
+  /**
+   * Checks the worker's settings as {@link #CutoverActivitiesImpl(Map, Duration)} reads them,
+   * without building anything: what the worker runs at start, so a bad setting stops it there.
+   *
+   * @throws IllegalArgumentException naming the variable and the entry
+   */
+  public static void validate(Map<String, String> environment) {
+    Secrets secrets = new Secrets(environment);
+    HostPolicy.fromEnvironment(environment);
+    new Commands(environment, secrets);
+    new NginxTraffic(environment, secrets);
+  }
+
+  /** What this worker's operator allows, one line per setting, for the log at start; nothing secret. */
+  public List<String> settings() {
+    return List.of(hostPolicy.toString(), secrets.setting(), commands.setting(), nginxTraffic.setting());
+  }
+
+  /** Settings left at a default that is open or makes plans fail, each worth a WARN at start. */
+  public List<String> warnings() {
+    List<String> out = new ArrayList<>();
+    if (hostPolicy.warning() != null) {
+      out.add(hostPolicy.warning());
+    }
+    if (secrets.warning() != null) {
+      out.add(secrets.warning());
+    }
+    return out;
+  }
+
+  /**
+   * Reads the plan by the request's rules and returns every reason this worker refuses it, each
+   * at its plan path and naming the setting involved: the reader's problems, references the worker
+   * will not resolve ({@link Secrets#refusals}), requests it will not send ({@link
+   * HttpCalls#refusals}: secrets inside URLs, hosts refused without DNS, secrets bound elsewhere),
+   * commands it will not run ({@link Commands#refusals}) and nginx traffic it cannot apply ({@link
+   * NginxTraffic#refusals}). Each check is the one the run-time code applies. Never throws for a bad
+   * plan; no refusal holds a secret value.
+   */
   @Override
   public Admission admit(AdmitRequest request) {
-    return new Admission(List.of(), false);
+    List<String> refusals = new ArrayList<>();
+    try {
+      PlanReader.Rules rules = request.rules() == null ? PlanReader.Rules.NEWEST : request.rules();
+      Plan plan = PlanReader.fromTree(request.plan(), rules);
+      refusals.addAll(secrets.refusals(plan));
+      refusals.addAll(HttpCalls.refusals(plan, hostPolicy, secrets));
+      refusals.addAll(commands.refusals(plan));
+      refusals.addAll(nginxTraffic.refusals(plan));
+    } catch (PlanException e) {
+      e.problems().forEach(p -> refusals.add(p.toString()));
+    } catch (RuntimeException e) {
+      // A bug of ours must not let a plan through unchecked, nor fail the workflow task.
+      refusals.add("the worker could not check the plan: " + e.getClass().getSimpleName() + ": "
+          + HttpCalls.firstLine(e.getMessage()));
+    }
+    List<String> redacted = refusals.stream().distinct().map(secrets::redact).toList();
+    return new Admission(redacted, signaturesRequired());
+  }
+
+  /**
+   * Whether this worker requires approvals and other promoting signals to be signed: the signed
+   * approvals part sets it from its own worker setting.
+   */
+  boolean signaturesRequired() {
+    return false;
   }
 
   @Override

@@ -99,7 +99,7 @@ class CompareSourceTest {
     @BeforeEach
     void newSource() {
       Assumptions.assumeTrue(pg != null, Fixtures.NO_POSTGRES);
-      sql = new SqlSource(new Secrets(Map.of("PG_USER", pg.user(), "PG_PASSWORD", pg.password())));
+      sql = new SqlSource(new Secrets(Fixtures.env("PG_USER", pg.user(), "PG_PASSWORD", pg.password())));
       source = new CompareSource(sql, null);
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class SecretsTest {
   private final Secrets secrets = new Secrets(Map.of(
+      Secrets.ALLOWED, "DB_PASSWORD, TOKEN,LOOKS_LIKE_*, EMPTY,DB_USER,MISSING",
       "DB_PASSWORD", "hunter2-long-secret",
       "TOKEN", "abc def",
       "LOOKS_LIKE_A_REFERENCE", "${env:DB_PASSWORD}",
@@ -66,7 +67,8 @@ class SecretsTest {
 
   @Test
   void redactsTheSecretPathOfAUrlHeldAsASecret() {
-    Secrets withHook = new Secrets(Map.of("HOOK", "https://hooks.slack.com/services/T0/B0/XyZ123", "PROM", "http://prom:9090/"));
+    Secrets withHook = new Secrets(Map.of("HOOK", "https://hooks.slack.com/services/T0/B0/XyZ123",
+        "PROM", "http://prom:9090/", Secrets.ALLOWED, "HOOK,PROM"));
     withHook.resolve("${env:HOOK} ${env:PROM}");
 
     assertThat(withHook.redact("no_service for /services/T0/B0/XyZ123 via http://prom:9090/"))
