@@ -220,8 +220,9 @@ final class HostPolicy {
     if (!text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
       return null;
     }
-    if (!text.contains(":") && Arrays.stream(text.split("\\.")).anyMatch(octet -> Integer.parseInt(octet) > 255)) {
-      return null; // getByName would take 999.1.1.1 for a name and ask DNS
+    if (!text.contains(":") && Arrays.stream(text.split("\\.")).anyMatch(octet -> Integer.parseInt(octet) > 255
+        || (octet.length() > 1 && octet.startsWith("0")))) {
+      return null; // getByName would take 999.1.1.1 or 0177.0.0.1 for a name and ask DNS
     }
     try {
       // A literal: getByName parses it and never asks DNS (text with ':' is IPv6 or an error).
@@ -237,6 +238,11 @@ final class HostPolicy {
    * {@code 127.1}, {@code 2130706433}, {@code 0x7f.0.0.1}, {@code 0177.0.0.1}); null otherwise.
    */
   static InetAddress legacyIpv4(String text) {
+    return legacyIpv4(text, true);
+  }
+
+  /** As {@link #legacyIpv4(String)}; without {@code octalAndHex}, every part is decimal (Java's reading). */
+  private static InetAddress legacyIpv4(String text, boolean octalAndHex) {
     String[] parts = text.split("\\.", -1);
     if (parts.length < 1 || parts.length > 4) {
       return null;
@@ -245,9 +251,9 @@ final class HostPolicy {
     for (int i = 0; i < parts.length; i++) {
       String p = parts[i].toLowerCase(Locale.ROOT);
       try {
-        if (p.startsWith("0x")) {
+        if (octalAndHex && p.startsWith("0x")) {
           values[i] = p.length() == 2 ? 0 : Long.parseLong(p.substring(2), 16);
-        } else if (p.length() > 1 && p.startsWith("0")) {
+        } else if (octalAndHex && p.length() > 1 && p.startsWith("0")) {
           values[i] = Long.parseLong(p.substring(1), 8);
         } else if (!p.isEmpty() && p.chars().allMatch(Character::isDigit)) {
           values[i] = Long.parseLong(p);
@@ -325,7 +331,10 @@ final class HostPolicy {
     if (h.endsWith(".")) {
       h = h.substring(0, h.length() - 1);
     }
-    InetAddress address = h.contains(":") ? literal(h) : IPV4.matcher(h).matches() ? literal(h) : legacyIpv4(h);
+    // Digits and dots are read as OkHttp and Java read a URL's host (an address, each part decimal:
+    // 127.1, 2130706433, 0177.0.0.1 is 177.0.0.1); anything else as the policy's Dns reads it.
+    InetAddress address = h.contains(":") ? literal(h)
+        : h.matches("[\\d.]+") ? legacyIpv4(h, false) : legacyIpv4(h, true);
     if (address != null) {
       return refusal(address.getHostAddress(), address);
     }
@@ -430,11 +439,18 @@ final class HostPolicy {
     return null;
   }
 
-  /** {@code delegate}, keeping only the addresses this policy allows. */
+  /**
+   * {@code delegate}, keeping only the addresses this policy allows; a host in a legacy IPv4
+   * spelling ({@link #legacyIpv4}) resolves to that address without asking {@code delegate}.
+   */
   Dns dns(Dns delegate) {
     Objects.requireNonNull(delegate, "delegate");
     return hostname -> {
-      List<InetAddress> all = delegate.lookup(hostname);
+      // A legacy IPv4 spelling (0x7f.1, 2130706433) means that address, whatever a resolver makes
+      // of it (some resolve it, some fail): judged, and connected to, as that address.
+      InetAddress legacy = legacyIpv4(hostname);
+      List<InetAddress> all = legacy != null ? List.of(InetAddress.getByAddress(hostname, legacy.getAddress()))
+          : delegate.lookup(hostname);
       List<InetAddress> allowed = new ArrayList<>(all.size());
       String first = null;
       for (InetAddress a : all) {

@@ -334,8 +334,8 @@ final class NginxTraffic {
   }
 
   private String configRefusal() {
-    return "traffic.nginx.config is the worker's to choose, not the plan's: remove it from the plan"
-        + (config == null ? " and set " + CONFIG + " on the worker" : " (this worker's is " + CONFIG + ")");
+    return "nginx's configuration file is the worker's to choose, not the plan's: remove traffic.nginx.config from"
+        + " the plan" + (config == null ? " and set " + CONFIG + " on the worker" : " (this worker's is " + CONFIG + ")");
   }
 
   /**

@@ -206,8 +206,8 @@ class NginxTrafficRulesTest {
 
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
     assertThat(f.isNonRetryable()).isTrue();
-    assertThat(f.getOriginalMessage()).isEqualTo("traffic.nginx.config is the worker's to choose, not the plan's:"
-        + " remove it from the plan (this worker's is CUTOVER_NGINX_CONFIG)");
+    assertThat(f.getOriginalMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
+        + " plan's: remove traffic.nginx.config from the plan (this worker's is CUTOVER_NGINX_CONFIG)");
     assertThat(log).doesNotExist();
     assertThat(file).doesNotExist();
   }
@@ -226,8 +226,8 @@ class NginxTrafficRulesTest {
     assertThat(Files.readAllLines(log)).containsExactly("-t -c /etc/nginx/nginx.conf",
         "-s reload -c /etc/nginx/nginx.conf", "-t", "-s reload");
     ApplicationFailure f = failure(() -> new NginxTraffic(noConfig, new Secrets(noConfig)).apply(split(file), 30));
-    assertThat(f.getOriginalMessage()).isEqualTo("traffic.nginx.config is the worker's to choose, not the plan's:"
-        + " remove it from the plan and set CUTOVER_NGINX_CONFIG on the worker");
+    assertThat(f.getOriginalMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
+        + " plan's: remove traffic.nginx.config from the plan and set CUTOVER_NGINX_CONFIG on the worker");
   }
 
   @Test
