@@ -67,7 +67,7 @@ class SqlSourceTest {
     // Skipped per test rather than per class, so the report counts what did not run.
     Assumptions.assumeTrue(pg != null, Fixtures.NO_POSTGRES);
     source = new SqlSource(new Secrets(Fixtures.env("PG_USER", pg.user(), "PG_PASSWORD", pg.password(),
-        "WRONG_PASSWORD", "not-the-password-7f3a9c")));
+        "WRONG_PASSWORD", "not-the-password-7f3a9c", Secrets.ALLOWED, "PG_*,WRONG_PASSWORD,NO_SUCH_PASSWORD")));
   }
 
   @AfterEach
