@@ -978,7 +978,8 @@ public final class PlanReader {
       return a;
     }
     List<String> fields = new ArrayList<>(kind.equals("http")
-        ? List.of("http", "headers", "body", "expect", "followRedirects") : List.of("command", "env", "timeout", "exitCode"));
+        ? List.of("http", "headers", "body", "expect", "followRedirects")
+        : List.of("command", "env", "timeout", "exitCode"));
     // GET and HEAD change nothing (a smoke test), so they have nothing to undo.
     if (undoable && kind.equals("http") && o.text("http") != null && o.text("http").matches("^\\s*(GET|HEAD)\\s.*")) {
       undoable = false;
