@@ -5,6 +5,7 @@ import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
+import dev.cutover.plan.Plan;
 import dev.cutover.plan.PlanException;
 import dev.cutover.plan.PlanReader;
 import dev.cutover.workflows.Admission;
@@ -62,6 +63,10 @@ import okhttp3.OkHttpClient;
  *       a notification. Requests go out directly, never through a proxy, so the policy sees the
  *       real target. A JDBC URL's parameters are allow-listed for every plan ({@link
  *       dev.cutover.plan.JdbcUrls}), and a check's SQL is held to {@link SqlSource}'s walls.
+ *   <li>Only the {@code ${env:NAME}} references {@code CUTOVER_ALLOWED_SECRETS} allows resolve
+ *       ({@link Secrets}), never inside a URL, and a secret bound to hosts is checked on each
+ *       connection that would carry it.
+ *   <li>{@link #admit} holds a plan against all of this before it starts, and never throws.
  *   <li>{@link #verifySignature} checks a signed signal against the worker's approver keyring
  *       ({@link ApproverKeys}); it never throws.
  * </ul>
@@ -76,6 +81,9 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   static final Duration SLACK = SqlSource.CONNECTION_TIMEOUT.plusSeconds(1);
 
   private final Secrets secrets;
+  private final HostPolicy hostPolicy;
+  private final Commands commands;
+  private final NginxTraffic nginxTraffic;
   private final OkHttpClient client;
   private final SqlSource sql;
   private final PrometheusSource prometheus;
@@ -87,14 +95,12 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private final ApproverKeys approverKeys;
 
   /**
-   * @param environment variables that {@code ${env:NAME}} resolves against ({@code System.getenv()}),
-   *     and {@code CUTOVER_ALLOWED_HOSTS}, the host policy
+   * @param environment the worker's environment ({@code System.getenv()}): the variables {@code
+   *     ${env:NAME}} resolves against and the settings {@link #validate} reads
    * @param httpTimeoutCap upper bound on every HTTP request's timeout (the worker passes the
    *     longest check timeout a plan may give)
-   * @throws IllegalArgumentException for a {@code CUTOVER_ALLOWED_HOSTS} entry that is not a host
-   *     name, an IP address or a CIDR range (the message names it), or an approver keyring ({@code
-   *     CUTOVER_APPROVER_KEYS}, {@code CUTOVER_REQUIRE_SIGNED_SIGNALS}) that cannot be read or is
-   *     malformed (the message names the variable and the line)
+   * @throws IllegalArgumentException for a malformed setting, naming the variable and the entry (or
+   *     the line of the approver keyring, {@code CUTOVER_APPROVER_KEYS})
    */
   public CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap) {
     this(environment, httpTimeoutCap, new OkHttpClient.Builder()
@@ -117,11 +123,14 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     }
     this.secrets = new Secrets(environment);
     this.approverKeys = ApproverKeys.fromEnvironment(environment, Clock.systemUTC());
-    HostPolicy hostPolicy = HostPolicy.fromEnvironment(environment);
+    this.hostPolicy = HostPolicy.fromEnvironment(environment);
+    this.commands = new Commands(environment, secrets);
+    this.nginxTraffic = new NginxTraffic(environment, secrets);
     this.client = client.newBuilder().followRedirects(false).followSslRedirects(false)
         .proxy(Proxy.NO_PROXY)
         .dns(hostPolicy.dns(client.dns()))
         .socketFactory(hostPolicy.socketFactory())
+        .addNetworkInterceptor(HttpCalls.destinations(secrets))
         .build();
     HttpCalls http = new HttpCalls(this.client, secrets);
     this.sql = new SqlSource(secrets, hostPolicy);
@@ -129,7 +138,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     this.httpSource = new HttpSource(http, httpTimeoutCap);
     this.compare = new CompareSource(sql, prometheus);
     this.effects = new Effects(http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap),
-        new NginxTraffic(environment, secrets), new Commands(environment, secrets));
+        nginxTraffic, commands);
     this.notifier = new Notifier(http, httpTimeoutCap);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads = r -> {
@@ -232,9 +241,65 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     notifier.notifyPeople(request);
   }
 
+  /**
+   * Checks the worker's settings as {@link #CutoverActivitiesImpl(Map, Duration)} reads them,
+   * without building anything: what the worker runs at start, so a bad setting stops it there.
+   *
+   * @throws IllegalArgumentException naming the variable and the entry
+   */
+  public static void validate(Map<String, String> environment) {
+    Secrets secrets = new Secrets(environment);
+    HostPolicy.fromEnvironment(environment);
+    new Commands(environment, secrets);
+    new NginxTraffic(environment, secrets);
+    ApproverKeys.fromEnvironment(environment, Clock.systemUTC());
+  }
+
+  /** What this worker's operator allows, one line per setting, for the log at start; nothing secret. */
+  public List<String> settings() {
+    return List.of(hostPolicy.toString(), secrets.setting(), commands.setting(), nginxTraffic.setting());
+  }
+
+  /** Settings left at a default that is open or makes plans fail, each worth a WARN at start. */
+  public List<String> warnings() {
+    List<String> out = new ArrayList<>();
+    if (hostPolicy.warning() != null) {
+      out.add(hostPolicy.warning());
+    }
+    if (secrets.warning() != null) {
+      out.add(secrets.warning());
+    }
+    return out;
+  }
+
+  /**
+   * Reads the plan by the request's rules and returns every reason this worker refuses it, each
+   * at its plan path and naming the setting involved: the reader's problems, references the worker
+   * will not resolve ({@link Secrets#refusals}), requests it will not send ({@link
+   * HttpCalls#refusals}: secrets inside URLs, hosts refused without DNS, secrets bound elsewhere),
+   * commands it will not run ({@link Commands#refusals}) and nginx traffic it cannot apply ({@link
+   * NginxTraffic#refusals}). Each check is the one the run-time code applies. Never throws for a bad
+   * plan; no refusal holds a secret value.
+   */
   @Override
   public Admission admit(AdmitRequest request) {
-    return new Admission(List.of(), false);
+    List<String> refusals = new ArrayList<>();
+    try {
+      PlanReader.Rules rules = request.rules() == null ? PlanReader.Rules.NEWEST : request.rules();
+      Plan plan = PlanReader.fromTree(request.plan(), rules);
+      refusals.addAll(secrets.refusals(plan));
+      refusals.addAll(HttpCalls.refusals(plan, hostPolicy, secrets));
+      refusals.addAll(commands.refusals(plan));
+      refusals.addAll(nginxTraffic.refusals(plan));
+    } catch (PlanException e) {
+      e.problems().forEach(p -> refusals.add(p.toString()));
+    } catch (RuntimeException e) {
+      // A bug of ours must not let a plan through unchecked, nor fail the workflow task.
+      refusals.add("the worker could not check the plan: " + e.getClass().getSimpleName() + ": "
+          + HttpCalls.firstLine(e.getMessage()));
+    }
+    List<String> redacted = refusals.stream().distinct().map(secrets::redact).toList();
+    return new Admission(redacted, approverKeys.signaturesRequired());
   }
 
   /** Verifies against the worker's approver keyring, read again for each call: see {@link ApproverKeys#verify}. */
@@ -244,8 +309,8 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   }
 
   /**
-   * The worker's approver keyring and its {@code CUTOVER_REQUIRE_SIGNED_SIGNALS} setting: {@code
-   * admit} reports {@code approverKeys().signaturesRequired()} as {@code Admission.signaturesRequired}.
+   * The worker's approver keyring and its {@code CUTOVER_REQUIRE_SIGNED_SIGNALS} setting, which
+   * {@link #admit} reports as {@code Admission.signaturesRequired}.
    */
   public ApproverKeys approverKeys() {
     return approverKeys;

@@ -7,17 +7,25 @@ import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.HttpCall;
 import dev.cutover.plan.PlanSyntax;
+import dev.cutover.plan.Plan;
+import dev.cutover.plan.SecretReferences;
 import dev.cutover.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -68,6 +76,121 @@ final class HttpCalls {
   record Prepared(Request request, String description) {}
 
   /**
+   * The {@code ${env:...}} names a request carries (its tag), and whether its body holds one: what
+   * {@link #destinations} checks against the hosts each may go to, on the connection itself.
+   */
+  record Carried(Set<String> names, boolean inBody) {
+    static final Carried NONE = new Carried(Set.of(), false);
+
+    Carried {
+      names = Set.copyOf(names);
+    }
+
+    static Carried of(boolean inBody, String... written) {
+      Set<String> names = new LinkedHashSet<>();
+      for (String w : written) {
+        names.addAll(SecretReferences.names(w));
+      }
+      return new Carried(names, inBody);
+    }
+  }
+
+  /**
+   * {@code written} (a URL as the plan or the worker's operator wrote it) resolved; a reference
+   * inside it, rather than the whole of it, is refused: a secret never goes into a URL.
+   *
+   * @throws ApplicationFailure {@code InvalidRequest} (non-retryable), prefixed with {@code what}
+   */
+  static String resolveUrl(Secrets secrets, String written, String what) {
+    String why = SecretReferences.inUrl(written);
+    if (why != null) {
+      throw invalid(what + ": " + why);
+    }
+    return secrets.resolve(written);
+  }
+
+  /**
+   * Every HTTP request of {@code plan} this worker would refuse, judged at start and without DNS,
+   * each at its plan path: a reference inside a URL, a host {@code policy} refuses as written (an
+   * IP literal in a forbidden range in any spelling, a name not in a set list), and a secret bound
+   * to hosts ({@link Secrets}) that the request would send elsewhere. What only DNS or the
+   * connection can tell is left to the run-time checks, which apply the same rules.
+   */
+  static List<String> refusals(Plan plan, HostPolicy policy, Secrets secrets) {
+    List<String> out = new ArrayList<>();
+    plan.connections().forEach((name, c) -> {
+      if (c.kind() != Connection.Kind.POSTGRES) { // a database's host is the SQL source's to judge
+        String path = "connections." + name + "." + c.kind().name().toLowerCase(java.util.Locale.ROOT);
+        url(out, path, c.url(), policy);
+        List<String> written = new ArrayList<>(c.headers().values());
+        written.add(c.url());
+        bound(out, path, Carried.of(false, written.toArray(String[]::new)), PlanSites.host(c.url()), secrets);
+      }
+    });
+    for (PlanSites.Request r : PlanSites.requests(plan)) {
+      HttpCall call = r.call();
+      if (call.connection().isEmpty()) {
+        url(out, r.path(), call.target(), policy);
+      } else {
+        String inUrl = SecretReferences.inUrl(call.target());
+        if (inUrl != null) {
+          out.add(r.path() + ": " + inUrl);
+        }
+      }
+      List<String> written = new ArrayList<>(call.headers().values());
+      written.add(call.target());
+      written.add(call.body() == null ? "" : call.body());
+      bound(out, r.path(), Carried.of(false, written.toArray(String[]::new)), PlanSites.host(r), secrets);
+    }
+    if (plan.notifications() != null) {
+      String webhook = plan.notifications().webhook();
+      url(out, "notify.webhook", webhook, policy);
+      bound(out, "notify.webhook", Carried.of(false, webhook), PlanSites.host(webhook), secrets);
+    }
+    return out;
+  }
+
+  private static void url(List<String> out, String path, String url, HostPolicy policy) {
+    String inUrl = SecretReferences.inUrl(url);
+    if (inUrl != null) {
+      out.add(path + ": " + inUrl);
+    }
+    String host = PlanSites.host(url);
+    String why = host == null ? null : policy.refusalWithoutDns(host);
+    if (why != null) {
+      out.add(path + ": " + why);
+    }
+  }
+
+  private static void bound(List<String> out, String path, Carried carried, String host, Secrets secrets) {
+    String why = host == null ? null : secrets.destinationRefusal(carried.names(), host, null);
+    if (why != null) {
+      out.add(path + ": " + why);
+    }
+  }
+
+  /**
+   * A network interceptor: before a request is written to its connection, each secret it carries
+   * ({@link Carried}) must be allowed to go to that host and address ({@link
+   * Secrets#destinationRefusal}); else it fails with {@link HostPolicy.Refused} and nothing is sent.
+   */
+  static Interceptor destinations(Secrets secrets) {
+    return chain -> {
+      Request r = chain.request();
+      Carried carried = r.tag(Carried.class);
+      if (carried != null && !carried.names().isEmpty()) {
+        InetAddress address = chain.connection() == null ? null
+            : chain.connection().route().socketAddress().getAddress();
+        String why = secrets.destinationRefusal(carried.names(), r.url().host(), address);
+        if (why != null) {
+          throw new HostPolicy.Refused(why);
+        }
+      }
+      return chain.proceed(r);
+    };
+  }
+
+  /**
    * Builds the request: the target against {@code connection}'s base URL when relative, the
    * connection's headers then the call's (the call's win), the body, and {@code Idempotency-Key}
    * when {@code idempotencyKey} is non-null.
@@ -77,6 +200,11 @@ final class HttpCalls {
    */
   Prepared prepare(HttpCall call, Connection connection, Vars vars, String idempotencyKey) {
     String description = call.method() + " " + Placeholders.fill(call.target(), vars.target(), null);
+    // A secret never goes into a URL, whatever rules the plan was read by (its reader may predate them).
+    String inUrl = SecretReferences.inUrl(call.target());
+    if (inUrl != null) {
+      throw invalid(description + ": " + inUrl);
+    }
     String url;
     Headers.Builder headers = new Headers.Builder();
     if (call.connection().isPresent()) {
@@ -88,7 +216,7 @@ final class HttpCalls {
         throw invalid(description + ": connection \"" + name + "\" is "
             + connection.kind().name().toLowerCase() + ", not http");
       }
-      String base = secrets.resolve(connection.url());
+      String base = resolveUrl(secrets, connection.url(), description + ": connections." + name);
       while (base.endsWith("/")) {
         base = base.substring(0, base.length() - 1);
       }
@@ -129,8 +257,15 @@ final class HttpCalls {
     } else if (call.method().equals("POST") || call.method().equals("PUT") || call.method().equals("PATCH")) {
       requestBody = RequestBody.create(new byte[0], null);
     }
+    List<String> written = new ArrayList<>(List.of(call.target(), call.body() == null ? "" : call.body()));
+    written.addAll(call.headers().values());
+    if (connection != null && call.connection().isPresent()) {
+      written.add(connection.url());
+      written.addAll(connection.headers().values());
+    }
+    Carried carried = Carried.of(!SecretReferences.names(call.body()).isEmpty(), written.toArray(String[]::new));
     Request request = new Request.Builder().url(httpUrl).headers(headers.build())
-        .method(call.method(), requestBody).build();
+        .method(call.method(), requestBody).tag(Carried.class, carried).build();
     return new Prepared(request, description);
   }
 
@@ -189,11 +324,11 @@ final class HttpCalls {
    * HostPolicy} like the first. A 303 (and a 301 or 302 of a method other than GET or HEAD) is
    * followed with a GET without body, as browsers and OkHttp do; 307 and 308 keep the method and
    * body. A hop to another origin drops {@code Authorization}, {@code Cookie} and every header
-   * carrying a value resolved from {@code ${env:...}}, so a credential meant for one host is never
-   * sent to another.
+   * carrying a value resolved from {@code ${env:...}}, and is not followed when it would resend a
+   * body holding one, so a credential meant for one host is never sent to another.
    *
    * @throws RedirectRefused a redirect that cannot be followed (too many, a downgrade to http, a
-   *     Location that is not an http(s) URL)
+   *     Location that is not an http(s) URL, a secret-bearing body to another origin)
    * @throws HostPolicy.Refused a host the policy does not allow (possibly as the cause or a
    *     suppressed exception: see {@link HostPolicy#refusedIn})
    */
@@ -262,6 +397,13 @@ final class HttpCalls {
     boolean sameOrigin = to.scheme().equals(from.url().scheme()) && to.host().equals(from.url().host())
         && to.port() == from.url().port();
     if (!sameOrigin) {
+      Carried carried = from.tag(Carried.class);
+      if (keepsMethod && from.body() != null && carried != null && carried.inBody()) {
+        throw new RedirectRefused("redirect " + status + " to another origin would send the body, which holds an"
+            + " ${env:...} value, there too; not followed");
+      }
+      // What still goes: no credential header and no body holding a secret.
+      next.tag(Carried.class, Carried.NONE);
       for (String name : from.headers().names()) {
         boolean credential = name.equalsIgnoreCase("Authorization") || name.equalsIgnoreCase("Cookie")
             || name.equalsIgnoreCase("Proxy-Authorization");

@@ -1,6 +1,7 @@
 package dev.cutover.activities;
 
 import dev.cutover.plan.PlanSyntax;
+import dev.cutover.plan.Plan;
 import dev.cutover.plan.Traffic;
 import dev.cutover.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
@@ -27,6 +28,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies a stage's percent by rewriting an nginx {@code split_clients} file and reloading nginx.
@@ -40,7 +43,10 @@ import java.util.regex.Pattern;
  *       flushed to disk and renamed over the file, so nginx never reads half a file.
  *   <li>{@code <nginx> -t [-c config]} checks the whole configuration. If nginx rejects it, the
  *       previous file is put back (or the new one removed, if there was none) and the step fails
- *       non-retryably ({@code ClientError}) with nginx's own message, bounded and redacted.
+ *       non-retryably ({@code ClientError}) with nginx's own words, bounded and redacted: its
+ *       error lines only, each quoted token cut to {@value #QUOTED_CHARS} characters, so that what
+ *       reaches history cannot carry a configuration file's content. The whole output goes to the
+ *       worker's log.
  *   <li>{@code <nginx> -s reload [-c config]} signals the running master. If that fails (nginx
  *       is not running, the pid file is stale) the file, which passed {@code nginx -t}, stays and
  *       the step fails retryably ({@code Unavailable}); the next attempt writes the same file and
@@ -50,29 +56,44 @@ import java.util.regex.Pattern;
  *       asynchronous in nginx: old worker processes finish the requests they hold with the old
  *       split, new connections get the new one within moments.
  * </ol>
- * The nginx binary is {@code CUTOVER_NGINX_BIN} (default {@code nginx}, found through the
- * worker's PATH), run with the worker's environment, each call bounded by {@value
- * #NGINX_SECONDS} seconds. Writing the same percent twice has the effect of writing it once.
+ * {@code config} is the worker's {@value #CONFIG} (unset: nginx's own default), never the plan's: a
+ * plan read by older rules may still name one, and it is used only when it is the same file, else
+ * refused ({@code InvalidRequest}) without running nginx. The nginx binary is {@value #BIN} (default
+ * {@code nginx}, found through the worker's PATH), run with the minimal environment commands get,
+ * each call bounded by {@value #NGINX_SECONDS} seconds. Writing the same percent twice has the
+ * effect of writing it once.
  *
  * <p>Thread-safe: writes to one file are serialised within the worker.
  */
 final class NginxTraffic {
   static final String DIRS = "CUTOVER_NGINX_DIRS";
   static final String BIN = "CUTOVER_NGINX_BIN";
+  static final String CONFIG = "CUTOVER_NGINX_CONFIG";
+  /** How much of one quoted token of nginx's message (a directive, a file's text) reaches a failure. */
+  static final int QUOTED_CHARS = 40;
   static final long NGINX_SECONDS = 15;
   /** How much of nginx's own message reaches a failure. */
   static final int MESSAGE_CHARS = 600;
   private static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
+  private static final Logger LOG = LoggerFactory.getLogger(NginxTraffic.class);
+
   private final List<Path> dirs;
   private final String nginx;
+  /** The worker's nginx configuration file, or null for nginx's default. */
+  private final String config;
   private final Map<String, String> environment;
   private final Secrets secrets;
   private final Map<Path, Object> locks = new ConcurrentHashMap<>();
 
   NginxTraffic(Map<String, String> environment, Secrets secrets) {
-    this.environment = Map.copyOf(environment);
+    this.environment = Commands.minimalEnvironment(environment, null);
     this.secrets = Objects.requireNonNull(secrets, "secrets");
+    String c = environment.get(CONFIG);
+    this.config = c == null || c.isBlank() ? null : c.strip();
+    if (config != null && !config.startsWith("/")) {
+      throw new IllegalArgumentException(CONFIG + ": \"" + config + "\" is not an absolute path");
+    }
     String listed = environment.get(DIRS);
     if (listed == null || listed.isBlank()) {
       this.dirs = null;
@@ -94,6 +115,10 @@ final class NginxTraffic {
       throw HttpCalls.invalid("percent " + percent + " is outside 0-100");
     }
     validate(n);
+    if (n.config() != null && !n.config().equals(config)) {
+      // The plan may not point nginx at a file: nginx -t would quote it into history.
+      throw HttpCalls.invalid(configRefusal());
+    }
     Path file = allowedFile(n.file());
     synchronized (locks.computeIfAbsent(file, f -> new Object())) {
       byte[] previous = read(file);
@@ -313,14 +338,52 @@ final class NginxTraffic {
     }
   }
 
-  /** Runs nginx with {@code args} (and {@code -c config}); null when it cannot start. */
+  private String configRefusal() {
+    return "nginx's configuration file is the worker's to choose, not the plan's: remove traffic.nginx.config from"
+        + " the plan" + (config == null ? " and set " + CONFIG + " on the worker" : " (this worker's is " + CONFIG + ")");
+  }
+
+  /**
+   * Every reason {@code plan}'s nginx traffic cannot run here, at its path: nginx traffic off, the
+   * file outside {@value #DIRS}, a configuration file chosen by the plan. The admission check's part.
+   */
+  List<String> refusals(Plan plan) {
+    if (plan.traffic() == null || plan.traffic().nginx() == null) {
+      return List.of();
+    }
+    Traffic.Nginx n = plan.traffic().nginx();
+    List<String> out = new ArrayList<>();
+    if (dirs == null || dirs.isEmpty()) {
+      out.add("traffic.nginx: nginx traffic is off on this worker: set " + DIRS
+          + " to the directories it may write split files in (colon-separated)");
+    } else {
+      try {
+        allowedFile(n.file());
+      } catch (ApplicationFailure e) {
+        out.add("traffic.nginx.file: " + e.getOriginalMessage());
+      }
+    }
+    if (n.config() != null && !n.config().equals(config)) {
+      out.add("traffic.nginx.config: " + configRefusal());
+    }
+    return out;
+  }
+
+  /** What the worker logs at start about nginx traffic. */
+  String setting() {
+    return (dirs == null || dirs.isEmpty() ? DIRS + " unset: nginx traffic is off"
+        : DIRS + "=" + String.join(":", dirs.stream().map(Path::toString).toList()))
+        + "; " + (config == null ? CONFIG + " unset: nginx's default configuration" : CONFIG + "=" + config);
+  }
+
+  /** Runs nginx with {@code args} (and {@code -c} the worker's configuration); null when it cannot start. */
   private ProcessRunner.Result nginx(Traffic.Nginx n, String... args) {
     List<String> argv = new ArrayList<>();
     argv.add(nginx);
     argv.addAll(List.of(args));
-    if (n.config() != null) {
+    if (config != null) {
       argv.add("-c");
-      argv.add(n.config());
+      argv.add(config);
     }
     try {
       return ProcessRunner.run(argv, environment, null, Duration.ofSeconds(NGINX_SECONDS), 16 * 1024);
@@ -332,20 +395,41 @@ final class NginxTraffic {
     }
   }
 
-  /** nginx's own words: its [emerg]/[error] lines first, bounded, redacted. */
+  /**
+   * nginx's own words for history: its [emerg]/[alert]/[error] lines only (at most three), each
+   * quoted token cut to {@value #QUOTED_CHARS} characters, redacted, at most {@value
+   * #MESSAGE_CHARS} characters. nginx quotes the text it could not parse, which may be a line of
+   * any file the configuration includes; the whole output goes to the worker's log instead.
+   */
   private String message(ProcessRunner.Result r) {
+    LOG.warn("nginx exited {}{}: {}", r.exitCode(), r.timedOut() ? " (timed out)" : "", secrets.redact(r.output()));
     List<String> lines = new ArrayList<>();
     for (String l : r.output().split("\n")) {
-      String s = l.strip();
-      if (!s.isEmpty() && (s.contains("[emerg]") || s.contains("[error]") || s.contains("[alert]") || s.contains("failed"))) {
-        lines.add(s);
+      String s = l.replaceAll("\\p{Cntrl}", " ").strip();
+      if (!s.isEmpty() && lines.size() < 3 && (s.contains("[emerg]") || s.contains("[error]") || s.contains("[alert]"))) {
+        lines.add(quotedCut(s));
       }
     }
     // Redacted before it is cut, so a secret cut in half cannot slip through.
-    String text = secrets.redact(lines.isEmpty() ? r.tail(5, 4 * MESSAGE_CHARS) : String.join(" | ", lines));
+    String text = secrets.redact(String.join(" | ", lines));
     if (text.length() > MESSAGE_CHARS) {
       text = text.substring(0, MESSAGE_CHARS) + "...";
     }
-    return text.isEmpty() ? "(no output; exit " + r.exitCode() + ")" : text;
+    return text.isEmpty() ? "(no error line; exit " + r.exitCode() + "; its output is in the worker's log)" : text;
+  }
+
+  private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
+
+  /** {@code line} with every "quoted" token longer than {@value #QUOTED_CHARS} characters cut. */
+  static String quotedCut(String line) {
+    Matcher m = QUOTED.matcher(line);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String q = m.group(1);
+      String kept = q.length() <= QUOTED_CHARS ? q : q.substring(0, QUOTED_CHARS) + "...";
+      m.appendReplacement(out, Matcher.quoteReplacement("\"" + kept + "\""));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 }

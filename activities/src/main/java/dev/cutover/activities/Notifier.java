@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends a message to people: {@code POST {"text": ...}} (Slack-compatible) to the resolved webhook,
- * within {@link #TIMEOUT}. Every message is also logged. Best effort by design: a webhook that is
- * unset, down, slow, refusing or on a host the worker's {@link HostPolicy} refuses is logged
+ * within {@link #TIMEOUT}. The webhook is a URL written without references or as exactly one
+ * {@code ${env:NAME}} (its whole URL is the secret), and goes through the worker's {@link
+ * HostPolicy} like every request. Every message is also logged. Best effort by design: a webhook
+ * that is unset, not allowed, down, slow, refusing or on a host the policy refuses is logged
  * (redacted) and never throws, because a notification must never stall or fail a cutover, least
  * of all a rollback.
  *
@@ -44,13 +46,14 @@ final class Notifier {
       return false;
     }
     try {
-      HttpUrl url = HttpUrl.parse(secrets.resolve(request.webhook()));
+      HttpUrl url = HttpUrl.parse(HttpCalls.resolveUrl(secrets, request.webhook(), "the webhook"));
       if (url == null) {
         LOG.warn("notify {}: the webhook is not an http(s) URL once filled in", request.workflowId());
         return false;
       }
       byte[] body = HttpCalls.JSON.writeValueAsString(Map.of("text", text)).getBytes(StandardCharsets.UTF_8);
-      Request post = new Request.Builder().url(url).post(RequestBody.create(body, JSON)).build();
+      Request post = new Request.Builder().url(url).post(RequestBody.create(body, JSON))
+          .tag(HttpCalls.Carried.class, HttpCalls.Carried.of(false, request.webhook())).build();
       HttpCalls.Answer answer = http.send(post, timeout);
       if (!answer.ok()) {
         LOG.warn("notify {}: the webhook answered {}: {}", request.workflowId(), answer.status(),

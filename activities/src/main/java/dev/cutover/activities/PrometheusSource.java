@@ -80,7 +80,7 @@ final class PrometheusSource implements MetricSource {
     String where = "prometheus " + connection.name();
     Request request;
     try {
-      HttpUrl base = HttpUrl.parse(secrets.resolve(connection.url()));
+      HttpUrl base = HttpUrl.parse(HttpCalls.resolveUrl(secrets, connection.url(), where));
       if (base == null) {
         return Reading.error(name, where + ": not an http(s) URL once filled in");
       }
@@ -94,7 +94,10 @@ final class PrometheusSource implements MetricSource {
           // Prometheus stops evaluating at its own timeout, so a slow query does not outlive us.
           .addQueryParameter("timeout", Math.max(1, timeout.toSeconds()) + "s")
           .build();
-      request = new Request.Builder().url(url).headers(headers.build()).get().build();
+      List<String> written = new ArrayList<>(connection.headers().values());
+      written.add(connection.url());
+      request = new Request.Builder().url(url).headers(headers.build()).get()
+          .tag(HttpCalls.Carried.class, HttpCalls.Carried.of(false, written.toArray(String[]::new))).build();
     } catch (ApplicationFailure e) {
       return Reading.error(name, secrets.redact(e.getOriginalMessage()));
     } catch (IllegalArgumentException e) {

@@ -3,6 +3,7 @@ package dev.cutover.activities;
 import static dev.cutover.activities.Fixtures.failure;
 import static dev.cutover.activities.Fixtures.tree;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cutover.engine.Step;
 import dev.cutover.workflows.EffectRequest;
@@ -17,14 +18,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Command actions run through the activity, with small scripts written by each test. */
 class CommandsTest {
   private static final String SYNC_TOKEN = "sync-t0ken-4f9a2c";
   private static final String DB_PASSWORD = "db-pa55word-e7d1";
+  private static final String AWS_KEY = "aws-s3cret-key-0b7e";
 
   @TempDir
   Path dir;
@@ -43,6 +50,9 @@ class CommandsTest {
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.put("SYNC_TOKEN", SYNC_TOKEN);
     env.put("REPLICA_DB_PASSWORD", DB_PASSWORD);
+    env.put("AWS_SECRET_ACCESS_KEY", AWS_KEY);
+    env.put("FLAG_TOKEN", "flag-t0ken-bound-9d2");
+    env.put(Secrets.ALLOWED, "SYNC_TOKEN,REPLICA_DB_PASSWORD,FLAG_TOKEN@flags.internal");
     if (allowed != null) {
       env.put(Commands.ALLOWED, allowed);
     }
@@ -74,7 +84,7 @@ class CommandsTest {
           echo "stage=$CUTOVER_STAGE"; ls -A; for a in "$@"; do echo "arg=$a"; done; } > %s
         echo "synced 1200 rows with token $1"
         """.formatted(out));
-    activities(sync.toString());
+    activities(sync + " *");
 
     String done = activities.apply(action("cutover-bg/final-sync/actions/1", """
         command: [%s, "${env:SYNC_TOKEN}", "$(touch %s/pwned); *", "${stage}"]
@@ -124,7 +134,7 @@ class CommandsTest {
 
   @Test
   void aBareNameIsFoundThroughTheWorkersPath() {
-    activities("printf");
+    activities("printf *");
 
     String done = activities.apply(action("k", "command: [printf, '%s-%s', a, b]"));
 
@@ -185,7 +195,8 @@ class CommandsTest {
         """);
     activities(sync.toString());
 
-    String done = activities.apply(action("k", "command: [" + sync + "]"));
+    String done = activities.apply(action("k",
+        "command: [" + sync + "]\nenv: { REPLICA_DB_PASSWORD: \"${env:REPLICA_DB_PASSWORD}\" }"));
 
     assertThat(done).doesNotContain(DB_PASSWORD)
         .endsWith("; output: ..." + "x".repeat(300 - " | password is *** | done".length()) + " | password is *** | done");
@@ -212,7 +223,7 @@ class CommandsTest {
   void undoAndRollbackActionsRunCommandsTooButStageNeedsAStage() throws Exception {
     Path log = dir.resolve("log.txt");
     Path undo = script("undo", "echo \"$1 $CUTOVER_IDEMPOTENCY_KEY stage=${CUTOVER_STAGE-none}\" >> " + log + "\n");
-    activities(undo.toString());
+    activities(undo + " *");
 
     activities.apply(request(Step.Kind.UNDO_ACTION, "final-sync", "cutover-bg/rollback-0/final-sync/actions/1/undo",
         "command: [" + undo + ", \"undo-${stage}\"]"));
@@ -225,5 +236,119 @@ class CommandsTest {
         "undo-final-sync cutover-bg/rollback-0/final-sync/actions/1/undo stage=final-sync",
         "page cutover-bg/rollback-0/actions/0 stage=none");
     assertThat(f.getOriginalMessage()).isEqualTo("command " + undo + " ${stage}: uses ${stage}, but this step belongs to no stage");
+  }
+
+  @Test
+  void theProgramGetsAMinimalEnvironmentAndOnlyTheSecretsItsActionNames() throws Exception {
+    Path out = dir.resolve("env.txt");
+    // The shell adds PWD, SHLVL and _ of its own; everything else came from the worker.
+    Path sync = script("final-sync", "env | grep -v -E '^(PWD|SHLVL|_|OLDPWD)=' | sort > " + out + "\n");
+    Map<String, String> worker = new HashMap<>();
+    worker.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+    worker.put("LANG", "C.UTF-8");
+    worker.put("TZ", "UTC");
+    worker.put("SYNC_TOKEN", SYNC_TOKEN);
+    worker.put("REPLICA_DB_PASSWORD", DB_PASSWORD);
+    worker.put("AWS_SECRET_ACCESS_KEY", AWS_KEY);
+    worker.put("CUTOVER_TEST_PG_PASSWORD", "never-for-a-program");
+    worker.put(Secrets.ALLOWED, "SYNC_TOKEN,REPLICA_DB_PASSWORD");
+    worker.put(Commands.ALLOWED, sync.toString());
+    activities = new CutoverActivitiesImpl(worker, Duration.ofSeconds(5));
+
+    activities.apply(action("cutover-bg/final-sync/actions/1",
+        "command: [" + sync + "]\nenv: { PGPASSWORD: \"${env:REPLICA_DB_PASSWORD}\" }"));
+
+    List<String> seen = Files.readAllLines(out);
+    String home = seen.stream().filter(l -> l.startsWith("HOME=")).findFirst().orElseThrow().substring(5);
+    assertThat(seen).containsExactly(
+        "CUTOVER_IDEMPOTENCY_KEY=cutover-bg/final-sync/actions/1", "CUTOVER_STAGE=final-sync",
+        "CUTOVER_WORKFLOW_ID=cutover-bg", "HOME=" + home, "LANG=C.UTF-8", "PATH=/usr/local/bin:/usr/bin:/bin",
+        "PGPASSWORD=" + DB_PASSWORD, "TZ=UTC");
+    assertThat(home).startsWith(System.getProperty("java.io.tmpdir").replaceAll("/$", "") + "/cutover-command-");
+  }
+
+  @Test
+  void aSecretTheWorkerDoesNotAllowOrBindsToHostsIsNeverHandedToAProgram() throws Exception {
+    Path marker = dir.resolve("ran");
+    Path sync = script("final-sync", "touch " + marker + "\n");
+    activities(sync + " *");
+
+    ApplicationFailure notAllowed = failure(() -> activities.apply(action("k",
+        "command: [" + sync + "]\nenv: { KEY: \"${env:AWS_SECRET_ACCESS_KEY}\" }")));
+    ApplicationFailure inArgument = failure(() -> activities.apply(action("k",
+        "command: [" + sync + ", \"${env:AWS_SECRET_ACCESS_KEY}\"]")));
+    ApplicationFailure bound = failure(() -> activities.apply(action("k",
+        "command: [" + sync + "]\nenv: { TOKEN: \"${env:FLAG_TOKEN}\" }")));
+
+    assertThat(notAllowed.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(notAllowed.getOriginalMessage()).isEqualTo("${env:AWS_SECRET_ACCESS_KEY} is not allowed:"
+        + " CUTOVER_ALLOWED_SECRETS does not list AWS_SECRET_ACCESS_KEY");
+    assertThat(inArgument.getOriginalMessage()).isEqualTo(notAllowed.getOriginalMessage());
+    assertThat(bound.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(bound.getOriginalMessage()).isEqualTo("command " + sync + ": ${env:FLAG_TOKEN} is bound to hosts in"
+        + " CUTOVER_ALLOWED_SECRETS; a program could send it anywhere, so it is never handed to one");
+    assertThat(marker).doesNotExist();
+  }
+
+  static Stream<Arguments> pinnedArguments() {
+    String systemctl = "/usr/bin/systemctl restart ops-view";
+    return Stream.of(
+        Arguments.of(systemctl, List.of("/usr/bin/systemctl", "restart", "ops-view"), true),
+        Arguments.of(systemctl, List.of("/usr/bin/systemctl", "restart", "ops-view", "--now"), false),
+        Arguments.of(systemctl, List.of("/usr/bin/systemctl", "restart"), false),
+        Arguments.of(systemctl, List.of("/usr/bin/systemctl", "stop", "ops-view"), false),
+        Arguments.of(systemctl, List.of("/usr/bin/systemctl", "restart", "ops-view;", "poweroff"), false),
+        Arguments.of(systemctl, List.of("/usr/bin/systemctl"), false),
+        Arguments.of(systemctl, List.of("systemctl", "restart", "ops-view"), false),
+        Arguments.of("/opt/bin/sync --to *", List.of("/opt/bin/sync", "--to"), true),
+        Arguments.of("/opt/bin/sync --to *", List.of("/opt/bin/sync", "--to", "green", "--fast"), true),
+        Arguments.of("/opt/bin/sync --to *", List.of("/opt/bin/sync", "--from", "green"), false),
+        Arguments.of("/opt/bin/sync", List.of("/opt/bin/sync"), true),
+        Arguments.of("/opt/bin/sync", List.of("/opt/bin/sync", "--anything"), false),
+        Arguments.of("/opt/bin/sync '*'", List.of("/opt/bin/sync", "*"), true),
+        Arguments.of("/opt/bin/sync '*'", List.of("/opt/bin/sync", "x"), false),
+        Arguments.of("/opt/bin/sync 'a b' ''", List.of("/opt/bin/sync", "a b", ""), true),
+        Arguments.of("/opt/bin/sync 'a,b' c", List.of("/opt/bin/sync", "a,b", "c"), true),
+        Arguments.of("/opt/bin/sync --stage ${stage}", List.of("/opt/bin/sync", "--stage", "${stage}"), true),
+        Arguments.of("/opt/bin/sync --stage ${stage}", List.of("/opt/bin/sync", "--stage", "canary"), false));
+  }
+
+  @ParameterizedTest(name = "[{0}] {1}: {2}")
+  @MethodSource("pinnedArguments")
+  void anEntryWithArgumentsAllowsExactlyThoseAndATrailingStarAllowsMore(String entry, List<String> argv, boolean ok) {
+    Commands commands = new Commands(Map.of(Commands.ALLOWED, "/opt/other, " + entry), new Secrets(Map.of()));
+
+    String why = commands.refusal(argv);
+
+    if (ok) {
+      assertThat(why).isNull();
+    } else {
+      assertThat(why).isNotNull();
+    }
+  }
+
+  @Test
+  void argumentsNotAllowedAreRefusedNamingWhatTheEntriesAllow() throws Exception {
+    Path marker = dir.resolve("ran");
+    Path psql = script("psql", "touch " + marker + "\n");
+    activities(psql + " -X -f /opt/cutover/sql/final-check.sql, " + psql + " --version");
+
+    ApplicationFailure f = failure(() -> activities.apply(action("k", "command: [" + psql + ", -c, '\\! id']")));
+
+    assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(f.isNonRetryable()).isTrue();
+    assertThat(f.getOriginalMessage()).isEqualTo("command " + psql + " -c \\! id: these arguments are not allowed;"
+        + " CUTOVER_ALLOWED_COMMANDS allows " + psql + " only as: " + psql + " -X -f /opt/cutover/sql/final-check.sql, "
+        + psql + " --version (an entry ending in * allows further arguments)");
+    assertThat(marker).doesNotExist();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"/opt/bin/sync 'unclosed", "/opt/bin/sync * --more", "./relative/sync *", "*",
+      "/opt/bin/sync *, rel/x"})
+  void aMalformedListStopsTheWorkerNamingTheSetting(String list) {
+    assertThatThrownBy(() -> CutoverActivitiesImpl.validate(Map.of(Commands.ALLOWED, list)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("CUTOVER_ALLOWED_COMMANDS: ");
   }
 }

@@ -104,7 +104,7 @@ class CompareSourceTest {
     @BeforeEach
     void newSource() {
       Assumptions.assumeTrue(pg != null, Fixtures.NO_POSTGRES);
-      sql = new SqlSource(new Secrets(Map.of("PG_USER", gate.user(), "PG_PASSWORD", gate.password())),
+      sql = new SqlSource(new Secrets(Fixtures.env("PG_USER", gate.user(), "PG_PASSWORD", gate.password())),
           HostPolicy.fromEnvironment(Fixtures.env()));
       source = new CompareSource(sql, null);
     }

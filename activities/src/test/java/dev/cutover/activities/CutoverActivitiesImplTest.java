@@ -38,7 +38,8 @@ class CutoverActivitiesImplTest {
       }
     });
     server.start();
-    activities = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofSeconds(10));
+    // DB_PASSWORD is allowed but not set.
+    activities = new CutoverActivitiesImpl(Fixtures.env(Secrets.ALLOWED, "DB_PASSWORD"), Duration.ofSeconds(10));
     connections = Map.of(
         "app", tree("http: " + server.url("/") + "\n"),
         "db", tree("postgres: jdbc:postgresql://127.0.0.1:1/x\nuser: u\npassword: ${env:DB_PASSWORD}\n"));

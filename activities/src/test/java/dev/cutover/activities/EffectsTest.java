@@ -353,8 +353,8 @@ class EffectsTest {
     }
 
     @Test
-    void aTokenInTheUrlIsNeverInTheFailureEvenEncoded() {
-      Map<String, JsonNode> conns = Map.of("flags", tree("http: " + base() + "t/${env:URL_TOKEN}\n"));
+    void aUrlThatIsASecretIsNeverInTheFailureNorIsItsPath() {
+      Map<String, JsonNode> conns = Map.of("flags", tree("http: ${env:FLAGS_URL}\n"));
       EffectRequest request = new EffectRequest("cutover-demo", "k", "canary",
           new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"), TRAFFIC, null, null, conns);
       server.setDispatcher(new Dispatcher() {
@@ -364,17 +364,51 @@ class EffectsTest {
         }
       });
       try (CutoverActivitiesImpl withUrlToken = new CutoverActivitiesImpl(
-          Fixtures.env("URL_TOKEN", "tok en"), Duration.ofSeconds(1))) {
+          Fixtures.env("FLAGS_URL", base() + "t/tok3n-s3cr3t"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> withUrlToken.apply(request));
 
         assertThat(f.getOriginalMessage()).isEqualTo(
-            "PUT flags:/api/flags/v2-rollout answered 404: no such path /t/***/api/flags/v2-rollout");
+            "PUT flags:/api/flags/v2-rollout answered 404: no such path ***/api/flags/v2-rollout");
+      }
+    }
+
+    @Test
+    void aSecretInsideAUrlIsRefusedForEveryCutoverAndNothingIsSent() {
+      Map<String, JsonNode> conns = Map.of("flags", tree("http: " + base() + "t/${env:URL_TOKEN}\n"));
+      EffectRequest request = new EffectRequest("cutover-demo", "k", "canary",
+          new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"), TRAFFIC, null, null, conns);
+      try (CutoverActivitiesImpl withUrlToken = new CutoverActivitiesImpl(
+          Fixtures.env("URL_TOKEN", "tok3n-s3cr3t"), Duration.ofSeconds(1))) {
+        ApplicationFailure f = failure(() -> withUrlToken.apply(request));
+
+        assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
+        assertThat(f.isNonRetryable()).isTrue();
+        assertThat(f.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout: connections.flags:"
+            + " ${env:URL_TOKEN} is inside a URL: a secret never goes into a URL (servers and proxies log URLs, and"
+            + " the plan would choose where it goes); send it in a header or the body, or let the worker's operator"
+            + " set the whole URL as one ${env:NAME}");
+        assertThat(server.getRequestCount()).isZero();
+      }
+    }
+
+    @Test
+    void aVariableTheWorkerDoesNotAllowIsAnInvalidRequestNamingItAndTheSettingAndSendsNothing() {
+      try (CutoverActivitiesImpl notAllowed = new CutoverActivitiesImpl(
+          Fixtures.env("FLAG_TOKEN", TOKEN, Secrets.ALLOWED, "OTHER_TOKEN"), Duration.ofSeconds(1))) {
+        ApplicationFailure f = failure(() -> notAllowed.apply(traffic(base(), 10, TRAFFIC)));
+
+        assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
+        assertThat(f.isNonRetryable()).isTrue();
+        assertThat(f.getOriginalMessage())
+            .isEqualTo("${env:FLAG_TOKEN} is not allowed: CUTOVER_ALLOWED_SECRETS does not list FLAG_TOKEN");
+        assertThat(server.getRequestCount()).isZero();
       }
     }
 
     @Test
     void anUnsetVariableIsAnInvalidRequestNamingItAndSendsNothing() {
-      try (CutoverActivitiesImpl noToken = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofSeconds(1))) {
+      try (CutoverActivitiesImpl noToken = new CutoverActivitiesImpl(Fixtures.env(Secrets.ALLOWED, "FLAG_TOKEN"),
+          Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> noToken.apply(traffic(base(), 10, TRAFFIC)));
 
         assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);

@@ -29,7 +29,8 @@ final class Fixtures {
 
   /**
    * A worker environment of {@code name, value} pairs that also allows loopback hosts through
-   * {@code CUTOVER_ALLOWED_HOSTS}, as the demo and the end-to-end workers do.
+   * {@code CUTOVER_ALLOWED_HOSTS}, as the demo and the end-to-end workers do, and allows plans to
+   * reference the variables given (unless the pairs set {@code CUTOVER_ALLOWED_SECRETS} themselves).
    */
   static Map<String, String> env(String... pairs) {
     Map<String, String> env = new HashMap<>();
@@ -37,6 +38,8 @@ final class Fixtures {
       env.put(pairs[i], pairs[i + 1]);
     }
     env.putIfAbsent(HostPolicy.VARIABLE, LOOPBACK);
+    env.putIfAbsent(Secrets.ALLOWED, String.join(",", env.keySet().stream()
+        .filter(k -> !k.startsWith("CUTOVER_") && !k.startsWith("TEMPORAL_")).sorted().toList()));
     return Map.copyOf(env);
   }
 

@@ -64,7 +64,7 @@ class HostPolicyTest {
         Arguments.of("0.0.0.0", "0.0.0.0", "host 0.0.0.0 is the unspecified address (it reaches this machine)" + ALLOW),
         Arguments.of("::", "::", "host 0:0:0:0:0:0:0:0 is the unspecified address (it reaches this machine)" + ALLOW),
         // IPv4-compatible IPv6 carrying a loopback address; an IPv4-mapped one parses as IPv4 itself.
-        Arguments.of("::127.0.0.1", "::127.0.0.1", "host 0:0:0:0:0:0:7f00:1 is loopback" + ALLOW),
+        Arguments.of("::127.0.0.1", "::127.0.0.1", "host 0:0:0:0:0:0:7f00:1 carries 127.0.0.1, which is loopback" + ALLOW),
         Arguments.of("::ffff:127.0.0.1", "::ffff:127.0.0.1", "host 127.0.0.1 is loopback" + ALLOW),
         // After DNS: a name is judged by what it resolved to, and the message says both.
         Arguments.of("localhost", "127.0.0.1", "host localhost (127.0.0.1) is loopback" + ALLOW),
@@ -153,19 +153,19 @@ class HostPolicyTest {
 
     @Test
     void aCheckOnALoopbackHostIsAnErrorSayingHowToAllowIt() {
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of("APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5))) {
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5))) {
         assertThat(health(activities, target.baseUrl()))
             .isEqualTo(Reading.error("probe", "GET app:/health: host 127.0.0.1 is loopback" + ALLOW));
       }
       try (CutoverActivitiesImpl allowed = new CutoverActivitiesImpl(
-          Map.of("APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(5))) {
+          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(5))) {
         assertThat(health(allowed, target.baseUrl())).isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
       }
     }
 
     @Test
     void aLoopbackNameIsRefusedOnTheAddressItResolvesTo() {
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of("APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5))) {
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5))) {
         assertThat(health(activities, "http://localhost:" + target.port()))
             .isEqualTo(Reading.error("probe", "GET app:/health: host localhost (127.0.0.1) is loopback" + ALLOW));
       }
@@ -188,12 +188,12 @@ class HostPolicyTest {
     void noSpellingOfLoopbackGetsThrough(String host, String refusal) {
       String base = "http://" + host + ":" + target.port();
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of("APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "10.0.0.0/8"), Duration.ofSeconds(5))) {
+          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "10.0.0.0/8"), Duration.ofSeconds(5))) {
         assertThat(health(activities, base)).isEqualTo(Reading.error("probe", "GET app:/health: " + refusal));
       }
       // The same URL reaches the target once loopback is allowed: the refusal above was the policy's.
       try (CutoverActivitiesImpl allowed = new CutoverActivitiesImpl(
-          Map.of("APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.0/8,0.0.0.0,localhost"), Duration.ofSeconds(5))) {
+          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.0/8,0.0.0.0,localhost"), Duration.ofSeconds(5))) {
         assertThat(health(allowed, base)).isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
       }
     }
@@ -204,7 +204,7 @@ class HostPolicyTest {
         case "metadata.test" -> List.of(address("metadata.test", 169, 254, 169, 254));
         default -> throw new UnknownHostException(host);
       };
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of("APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5),
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5),
           new OkHttpClient.Builder().dns(fake).build())) {
         long start = System.nanoTime();
 
@@ -222,7 +222,7 @@ class HostPolicyTest {
       // Rebinding-style answer: the metadata address first, then the real (allowed) one.
       Dns fake = host -> List.of(address(host, 169, 254, 169, 254), address(host, 127, 0, 0, 1));
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of("APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(3),
+          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(3),
           new OkHttpClient.Builder().dns(fake).build())) {
         assertThat(health(activities, "http://app.test:" + target.port()))
             .isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
@@ -232,7 +232,7 @@ class HostPolicyTest {
     @Test
     void withAListAnUnlistedHostIsRefusedBeforeAnyConnection() {
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of("APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(5))) {
+          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(5))) {
         long start = System.nanoTime();
 
         // 192.0.2.0/24 is TEST-NET-1: nothing answers there, so a real attempt would time out.
@@ -256,7 +256,7 @@ class HostPolicyTest {
 
     @Test
     void anEffectOnALoopbackHostIsANonRetryableInvalidRequestAndChangesNothing() {
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of("FLAG_TOKEN", "flag-token-7c1"), Duration.ofSeconds(5))) {
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "FLAG_TOKEN", "FLAG_TOKEN", "flag-token-7c1"), Duration.ofSeconds(5))) {
         EffectRequest request = new EffectRequest("cutover-demo", "cutover-demo/stage-0/traffic", "canary",
             new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "stage-0/traffic"), tree("""
                 set: { http: "PUT flags:/api/flags/v2-rollout", body: '{"value": ${percent}}' }
@@ -295,7 +295,8 @@ class HostPolicyTest {
       Logger logger = (Logger) LoggerFactory.getLogger(Notifier.class);
       logger.addAppender(log);
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of("SLACK_WEBHOOK", target.baseUrl() + "/api/actions/webhook"), Duration.ofSeconds(5))) {
+          Map.of(Secrets.ALLOWED, "SLACK_WEBHOOK", "SLACK_WEBHOOK", target.baseUrl() + "/api/actions/webhook"),
+          Duration.ofSeconds(5))) {
         activities.notifyPeople(new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "PAGE", "ROLLBACK FAILING"));
       } finally {
         logger.detachAppender(log);

@@ -65,6 +65,7 @@ class NginxTrafficRulesTest {
       env.put(NginxTraffic.DIRS, dirs);
     }
     env.put(NginxTraffic.BIN, nginxBin.toString());
+    env.put(NginxTraffic.CONFIG, "/etc/nginx/nginx.conf");
     return new NginxTraffic(env, secrets);
   }
 
@@ -155,7 +156,7 @@ class NginxTrafficRulesTest {
 
   @Test
   void whenNginxRejectsTheFirstFileTheNewFileIsRemovedAndNginxsMessageIsRedactedAndBounded() throws IOException {
-    Secrets secrets = new Secrets(Map.of("TOKEN", TOKEN));
+    Secrets secrets = new Secrets(Map.of("TOKEN", TOKEN, Secrets.ALLOWED, "TOKEN"));
     secrets.resolve("${env:TOKEN}"); // handed out earlier, so redacted from now on
     String nginxSays = "nginx: [emerg] unknown directive \"" + TOKEN + "\" in split.conf:3 " + "x".repeat(2_000);
     Path file = allowed.resolve("split.conf");
@@ -195,6 +196,56 @@ class NginxTrafficRulesTest {
   }
 
   @Test
+  void aConfigurationFileThePlanChoosesIsRefusedWithoutRunningNginx() throws IOException {
+    Path file = allowed.resolve("split.conf");
+    Traffic.Nginx n = new Traffic.Nginx(file.toString(), "$cutover_upstream", "$remote_addr", "green", "blue",
+        "/etc/shadow");
+
+    ApplicationFailure f = failure(() -> traffic(fakeNginx(1, "nginx: [emerg] unknown directive \"root:$6$salt$hash:19000:0:99999:7:::\"", 0),
+        allowed.toString(), new Secrets(Map.of())).apply(n, 10));
+
+    assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(f.isNonRetryable()).isTrue();
+    assertThat(f.getOriginalMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
+        + " plan's: remove traffic.nginx.config from the plan (this worker's is CUTOVER_NGINX_CONFIG)");
+    assertThat(log).doesNotExist();
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
+  void withoutAConfigurationInThePlanNginxIsRunWithTheWorkersAndWithoutOneOnTheWorkerWithNginxsDefault()
+      throws IOException {
+    Path file = allowed.resolve("split.conf");
+    Traffic.Nginx n = new Traffic.Nginx(file.toString(), "$cutover_upstream", "$remote_addr", "green", "blue", null);
+
+    traffic(fakeNginx(0, "ok", 0), allowed.toString(), new Secrets(Map.of())).apply(n, 10);
+    Map<String, String> noConfig = Map.of(NginxTraffic.DIRS, allowed.toString(),
+        NginxTraffic.BIN, dir.resolve("fake-nginx").toString());
+    new NginxTraffic(noConfig, new Secrets(noConfig)).apply(n, 20);
+
+    assertThat(Files.readAllLines(log)).containsExactly("-t -c /etc/nginx/nginx.conf",
+        "-s reload -c /etc/nginx/nginx.conf", "-t", "-s reload");
+    ApplicationFailure f = failure(() -> new NginxTraffic(noConfig, new Secrets(noConfig)).apply(split(file), 30));
+    assertThat(f.getOriginalMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
+        + " plan's: remove traffic.nginx.config from the plan and set CUTOVER_NGINX_CONFIG on the worker");
+  }
+
+  @Test
+  void nginxsErrorLinesReachHistoryWithEachQuotedTokenCutAndNothingElse() throws IOException {
+    String passwd = "root:x:0:0:root:/root:/bin/bash daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin";
+    String says = "some banner the binary prints\nnginx: [emerg] unknown directive \"" + passwd
+        + "\" in /etc/nginx/conf.d/x.conf:1\nnginx: configuration file /etc/nginx/nginx.conf test failed";
+    Path file = allowed.resolve("split.conf");
+
+    ApplicationFailure f = failure(() -> traffic(fakeNginx(1, says, 0), allowed.toString(), new Secrets(Map.of()))
+        .apply(split(file), 10));
+
+    assertThat(f.getOriginalMessage()).isEqualTo("nginx -t rejected the configuration with " + file + " at 10%;"
+        + " kept the previous file: nginx: [emerg] unknown directive \"" + passwd.substring(0, NginxTraffic.QUOTED_CHARS)
+        + "...\" in /etc/nginx/conf.d/x.conf:1");
+  }
+
+  @Test
   void aKeyThatCouldBreakOutOfTheBlockIsRefusedBeforeAnythingIsWritten() throws IOException {
     Path file = allowed.resolve("split.conf");
     Traffic.Nginx n = new Traffic.Nginx(file.toString(), "$cutover_upstream", "$x\"; } server { listen 80; #", "green", "blue", null);
@@ -210,7 +261,8 @@ class NginxTrafficRulesTest {
   void aMissingNginxBinaryIsNamedAndThePreviousFileKept() throws IOException {
     Path file = allowed.resolve("split.conf");
     Files.writeString(file, "# before\n");
-    Map<String, String> env = Map.of(NginxTraffic.DIRS, allowed.toString(), NginxTraffic.BIN, dir.resolve("no-nginx").toString());
+    Map<String, String> env = Map.of(NginxTraffic.DIRS, allowed.toString(), NginxTraffic.BIN, dir.resolve("no-nginx").toString(),
+        NginxTraffic.CONFIG, "/etc/nginx/nginx.conf");
 
     ApplicationFailure f = failure(() -> new NginxTraffic(env, new Secrets(env)).apply(split(file), 10));
 

@@ -38,8 +38,7 @@ class NginxTrafficTest {
           key: "%s"
           new: green
           old: blue
-          config: %s
-        """.formatted(nginx.splitFile, key, nginx.config);
+        """.formatted(nginx.splitFile, key);
   }
 
   static EffectRequest traffic(JsonNode traffic, int percent, String key) {
@@ -53,6 +52,7 @@ class NginxTrafficTest {
         new dev.cutover.plan.Traffic.Nginx("/x.conf", "$cutover_upstream", "$request_id", "green", "blue", null), 0));
     activities = new CutoverActivitiesImpl(Map.of(
         NginxTraffic.DIRS, nginx.splitDir.toString(),
+        NginxTraffic.CONFIG, nginx.config.toString(),
         NginxTraffic.BIN, NginxServer.bin()), Duration.ofSeconds(5));
   }
 

@@ -93,7 +93,8 @@ class NotifierTest {
     activities.notifyPeople(new NotifyRequest("cutover-x", "${env:NO_SUCH_HOOK}", "warn", "hello"));
 
     assertThat(server.getRequestCount()).isZero();
-    assertThat(logged()).contains("notify cutover-x: environment variable NO_SUCH_HOOK is not set on the worker");
+    assertThat(logged()).contains("notify cutover-x: ${env:NO_SUCH_HOOK} is not allowed: CUTOVER_ALLOWED_SECRETS"
+        + " does not list NO_SUCH_HOOK");
   }
 
   @Test

@@ -104,7 +104,7 @@ class RedirectsTest {
   void aRedirectToALoopbackAddressIsRefusedThoughTheFirstHostWasAllowed() throws IOException {
     // Only the name "localhost" is allowed: the redirect to 127.0.0.1 (the other server) is not.
     try (CutoverActivitiesImpl byName = new CutoverActivitiesImpl(
-        Map.of("APP_TOKEN", "app-token-redirect-1", "CUTOVER_ALLOWED_HOSTS", "localhost"), Duration.ofSeconds(5))) {
+        Map.of("APP_TOKEN", "app-token-redirect-1", "CUTOVER_ALLOWED_HOSTS", "localhost", Secrets.ALLOWED, "APP_TOKEN"), Duration.ofSeconds(5))) {
       server.enqueue(redirect(302, otherBase() + "/health"));
       other.enqueue(new MockResponse().setBody(HEALTHY));
 

@@ -79,8 +79,9 @@ class SqlSourceTest {
   void newSource() {
     // Skipped per test rather than per class, so the report counts what did not run.
     Assumptions.assumeTrue(pg != null, Fixtures.NO_POSTGRES);
-    source = new SqlSource(new Secrets(Map.of("PG_USER", gate.user(), "PG_PASSWORD", gate.password(),
-        "WRONG_PASSWORD", "not-the-password-7f3a9c")), HostPolicy.fromEnvironment(Fixtures.env()));
+    source = new SqlSource(new Secrets(Fixtures.env("PG_USER", gate.user(), "PG_PASSWORD", gate.password(),
+        "WRONG_PASSWORD", "not-the-password-7f3a9c", Secrets.ALLOWED, "PG_*,WRONG_PASSWORD,NO_SUCH_PASSWORD")),
+        HostPolicy.fromEnvironment(Fixtures.env()));
   }
 
   @AfterEach

@@ -2,6 +2,7 @@ package dev.cutover.plan;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -44,14 +45,22 @@ public sealed interface Action permits Action.Http, Action.Wait, Action.Command 
   }
 
   /**
-   * A program run by the worker without a shell: {@code argv[0]} must be allowed by name in the
-   * worker's {@code CUTOVER_ALLOWED_COMMANDS}; it must exit with {@code exitCode} within
-   * {@code timeout}. Its output is captured, bounded, and kept out of history but for a tail.
+   * A program run by the worker without a shell: {@code argv} must be allowed by the worker's
+   * {@code CUTOVER_ALLOWED_COMMANDS}; it must exit with {@code exitCode} within {@code timeout}.
+   * Its output is captured, bounded, and kept out of history but for a tail. {@code env} names
+   * the variables it gets beyond the worker's minimal set, each one {@code ${env:NAME}} reference.
    */
-  record Command(List<String> argv, Duration timeout, int exitCode, Action undo, boolean irreversible) implements Action {
+  record Command(List<String> argv, Map<String, String> env, Duration timeout, int exitCode, Action undo,
+      boolean irreversible) implements Action {
     public Command {
       argv = List.copyOf(argv);
+      env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env == null ? Map.of() : env));
       Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** A command without {@code env}. */
+    public Command(List<String> argv, Duration timeout, int exitCode, Action undo, boolean irreversible) {
+      this(argv, Map.of(), timeout, exitCode, undo, irreversible);
     }
   }
 }

@@ -210,6 +210,10 @@ public final class PlanJson {
       n = F.objectNode();
       ArrayNode argv = n.putArray("command");
       c.argv().forEach(argv::add);
+      if (!c.env().isEmpty()) {
+        ObjectNode env = n.putObject("env");
+        c.env().forEach(env::put);
+      }
       n.put("timeout", Durations.format(c.timeout())).put("exitCode", c.exitCode());
     } else {
       Action.Wait w = (Action.Wait) action;

@@ -121,6 +121,10 @@ public final class PlanReader {
     r.undoOptional = rules == Rules.FIRST_RELEASE;
     r.hardened = rules.compareTo(Rules.HARDENED) >= 0;
     Plan plan = r.bounded(root);
+    if (r.hardened && root != null) {
+      // No secret in a URL or a command argument, no nginx config path: the worker's to choose.
+      OperatorOwned.problems(root).forEach(p -> r.problem(p.path(), p.message()));
+    }
     r.throwIfProblems();
     return plan;
   }
@@ -836,7 +840,8 @@ public final class PlanReader {
       return null;
     }
     HttpCall c = call.get();
-    if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")) {
+    if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")
+        && !SecretReferences.isWhole(c.target())) { // a whole URL from the worker (a deploy hook)
       problem(o.path(key), "\"" + c.target() + "\" is neither an http(s) URL nor connection:/path");
     } else if (hardened && c.connection().isEmpty() && PlanSyntax.httpUrlProblem(c.target()) != null) {
       // Not quoted: a URL may carry a credential, and a problem can end up in workflow history.
@@ -1083,7 +1088,8 @@ public final class PlanReader {
       return a;
     }
     List<String> fields = new ArrayList<>(kind.equals("http")
-        ? List.of("http", "headers", "body", "expect", "followRedirects") : List.of("command", "timeout", "exitCode"));
+        ? List.of("http", "headers", "body", "expect", "followRedirects")
+        : List.of("command", "env", "timeout", "exitCode"));
     // GET and HEAD change nothing (a smoke test), so they have nothing to undo.
     if (undoable && kind.equals("http") && o.text("http") != null && o.text("http").matches("^\\s*(GET|HEAD)\\s.*")) {
       undoable = false;
@@ -1152,7 +1158,8 @@ public final class PlanReader {
       problem(o.path("timeout"), "must be between 1s and 1h");
     }
     Integer exit = o.integer("exitCode");
-    return argv.isEmpty() ? null : new Action.Command(argv, timeout, exit == null ? 0 : exit, undo, irreversible);
+    Map<String, String> env = CommandEnv.read(o.map("env"), o.path("env"), this::problem);
+    return argv.isEmpty() ? null : new Action.Command(argv, env, timeout, exit == null ? 0 : exit, undo, irreversible);
   }
 
   private Action waitAction(Obj w) {

@@ -61,8 +61,10 @@ final class DemoCommand implements Callable<Integer> {
       temporal.registerSearchAttribute("CutoverPercent", IndexedValueType.INDEXED_VALUE_TYPE_INT);
       Map<String, String> env = new HashMap<>(System.getenv());
       env.put("DEMO_TARGET_URL", target.baseUrl());
-      // The demo service listens on loopback, which workers refuse unless allowed.
+      // The demo service listens on loopback, which workers refuse unless allowed, and the plan
+      // finds it through ${env:DEMO_TARGET_URL}, which a worker resolves only when allowed.
       env.put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1");
+      env.put("CUTOVER_ALLOWED_SECRETS", "DEMO_TARGET_URL");
       WorkflowClient client = temporal.getWorkflowClient();
       try (CutoverWorker worker = CutoverWorker.start(new WorkerConfig("in-process", "default", "cutover", null, env), client)) {
         say("demo service at " + target.baseUrl() + " (flag v2-rollout, /health, /stats, /metrics)");

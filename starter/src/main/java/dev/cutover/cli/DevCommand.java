@@ -43,11 +43,17 @@ final class DevCommand implements Callable<Integer> {
       cmd.add("--search-attribute");
       cmd.add(sa);
     }
-    Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "cutover-dev-server-stop"));
     String address = "127.0.0.1:" + port;
     Map<String, String> env = new HashMap<>(System.getenv());
     env.put("TEMPORAL_ADDRESS", address);
+    WorkerConfig config;
+    try {
+      config = WorkerConfig.fromEnvironment(env); // a bad setting stops here, before any server starts
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+    }
+    Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "cutover-dev-server-stop"));
     CutoverWorker worker = null;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (worker == null) {
@@ -56,7 +62,7 @@ final class DevCommand implements Callable<Integer> {
             + (port == 7233 ? " (is another Temporal server already on port 7233? try --port)" : ""));
       }
       try {
-        worker = CutoverWorker.start(WorkerConfig.fromEnvironment(env));
+        worker = CutoverWorker.start(config);
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
           throw new CliException(ExitCodes.FAILURE, "the dev server did not come up within 60s: "

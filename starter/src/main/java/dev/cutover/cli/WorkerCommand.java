@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", description = "Run a cutover worker (configuration from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CUTOVER_TASK_QUEUE, CUTOVER_HEALTH_PORT).")
+@Command(name = "worker", description = "Run a cutover worker (configuration from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CUTOVER_TASK_QUEUE, CUTOVER_HEALTH_PORT; what plans may use from CUTOVER_ALLOWED_SECRETS, CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_COMMANDS, CUTOVER_NGINX_DIRS, CUTOVER_NGINX_CONFIG).")
 final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--address", description = "overrides TEMPORAL_ADDRESS")
   String address;

@@ -97,6 +97,50 @@ class ComposeSetupTest {
         .isEqualTo("service_completed_successfully");
   }
 
+  /** {@code value} with compose's {@code ${VAR:-default}} interpolated from an empty environment. */
+  static String interpolated(String value) {
+    return value.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1");
+  }
+
+  @Test
+  void temporalAndItsUiArePublishedOnLoopbackOnlyByDefault() {
+    List<String> published = new java.util.ArrayList<>();
+    COMPOSE.path("services").fields().forEachRemaining(s -> s.getValue().path("ports").forEach(p -> {
+      published.add(s.getKey() + " " + interpolated(p.asText()));
+    }));
+    assertThat(published).containsExactlyInAnyOrder("temporal 127.0.0.1:7233:7233", "temporal-ui 127.0.0.1:8080:8080");
+  }
+
+  @Test
+  void theWorkerShipsAnExplicitAllowListWhichTheWorkerAcceptsWithoutWarnings() throws IOException {
+    JsonNode worker = COMPOSE.path("services").path("cutover-worker");
+    List<String> envFiles = new java.util.ArrayList<>();
+    worker.path("env_file").forEach(f -> envFiles.add(f.path("path").asText() + " " + f.path("required").asText()));
+    // The settings first, so that the operator's own worker.env (secret values) may override them.
+    assertThat(envFiles).containsExactly("./deploy/worker-settings.env true", "./worker.env false");
+
+    Map<String, String> settings = new HashMap<>();
+    for (String line : Files.readAllLines(ROOT.resolve("deploy/worker-settings.env"))) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        String[] kv = line.split("=", 2);
+        settings.put(kv[0], kv[1]);
+      }
+    }
+    // Only settings: no secret value is ever committed.
+    assertThat(settings.keySet()).allMatch(k -> k.startsWith("CUTOVER_ALLOWED_") || k.startsWith("CUTOVER_NGINX_"));
+    assertThat(settings).containsKeys("CUTOVER_ALLOWED_HOSTS", "CUTOVER_ALLOWED_SECRETS");
+
+    Map<String, String> env = new HashMap<>(settings);
+    worker.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    WorkerConfig.fromEnvironment(env); // a malformed list would throw, naming it
+    try (dev.cutover.activities.CutoverActivitiesImpl activities = new dev.cutover.activities.CutoverActivitiesImpl(
+        env, java.time.Duration.ofSeconds(5))) {
+      assertThat(activities.warnings()).isEmpty();
+      assertThat(activities.settings()).contains("CUTOVER_ALLOWED_HOSTS: only hooks.slack.com",
+          "CUTOVER_ALLOWED_SECRETS: SLACK_WEBHOOK@hooks.slack.com");
+    }
+  }
+
   @Test
   void theDockerfileBuildsTheSameJarTheLauncherRunsAndStartsTheWorker() throws IOException {
     String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));

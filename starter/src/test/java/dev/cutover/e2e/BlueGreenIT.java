@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * talks to: blue and green services behind a real nginx that the worker rewrites and reloads, the
  * demo target's action API as the two sites' maintenance switches (it records each call and
  * honours Idempotency-Key), a final-sync script and a smoke-test script that the worker runs
- * because CUTOVER_ALLOWED_COMMANDS names them, and green's sync-validation endpoint that a
+ * because CUTOVER_ALLOWED_COMMANDS names them with their arguments, and green's sync-validation endpoint that a
  * {@code wait} action polls. The final sync cannot be undone, so its stage starts only after an
  * approval; then traffic moves 10% -> 50% -> 100%, and the green share is measured with real
  * requests through nginx at each stage.
@@ -58,7 +58,6 @@ class BlueGreenIT {
             key: "$request_id"
             new: green
             old: blue
-            config: %3$s
         prerequisites: [green_health]
         stages:
           - name: go-no-go
@@ -156,7 +155,10 @@ class BlueGreenIT {
              "GREEN_URL", "http://127.0.0.1:" + green.getAddress().getPort(),
              "CUTOVER_NGINX_DIRS", nginx.splitDir.toString(),
              "CUTOVER_NGINX_BIN", NginxFront.bin(),
-             "CUTOVER_ALLOWED_COMMANDS", sync + "," + smoke), dir)) {
+             "CUTOVER_NGINX_CONFIG", nginx.config.toString(),
+             // Each script with exactly the arguments the plan gives it, and no other.
+             "CUTOVER_ALLOWED_COMMANDS", sync + " --to green, " + smoke + " --stage ${stage}, " + smoke + " --cleanup"),
+         dir)) {
       Cutover cutover = new Cutover(address, id);
       long started = System.nanoTime();
       Path planFile = Plans.write(dir, name, plan(name, nginx, sync, smoke));

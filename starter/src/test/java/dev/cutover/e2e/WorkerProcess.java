@@ -25,8 +25,11 @@ final class WorkerProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-jar", Services.cutoverJar().toString(), "worker", "--address", address, "--task-queue", taskQueue));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    // Test targets listen on loopback, which workers refuse unless allowed.
+    // Test targets listen on loopback, which workers refuse unless allowed; the variables a test
+    // hands the worker are the ones its plans may reference (the test JVM's own are not).
     pb.environment().put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1,localhost");
+    pb.environment().put("CUTOVER_ALLOWED_SECRETS", String.join(",", env.keySet().stream()
+        .filter(k -> !k.startsWith("CUTOVER_") && !k.startsWith("TEMPORAL_")).sorted().toList()));
     pb.environment().putAll(env);
     pb.environment().put("CUTOVER_LOG_LEVEL", "INFO");
     WorkerProcess w = new WorkerProcess(pb.start(), log);

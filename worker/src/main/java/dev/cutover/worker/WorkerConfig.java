@@ -1,5 +1,6 @@
 package dev.cutover.worker;
 
+import dev.cutover.activities.CutoverActivitiesImpl;
 import java.util.Map;
 import java.util.Objects;
 
@@ -7,7 +8,9 @@ import java.util.Objects;
  * The worker's configuration, read once from the environment: {@code TEMPORAL_ADDRESS} (default
  * {@code localhost:7233}), {@code TEMPORAL_NAMESPACE} ({@code default}), {@code CUTOVER_TASK_QUEUE}
  * ({@code cutover}) and {@code CUTOVER_HEALTH_PORT} (unset: no health endpoint). The whole
- * environment is kept for the activities, which resolve {@code ${env:NAME}} references from it.
+ * environment is kept for the activities, which read what plans may use from it ({@code
+ * CUTOVER_ALLOWED_SECRETS}, {@code CUTOVER_ALLOWED_HOSTS}, {@code CUTOVER_ALLOWED_COMMANDS}, {@code
+ * CUTOVER_NGINX_*}) and resolve the allowed {@code ${env:NAME}} references from it.
  */
 public record WorkerConfig(String address, String namespace, String taskQueue, Integer healthPort,
     Map<String, String> environment) {
@@ -36,6 +39,7 @@ public record WorkerConfig(String address, String namespace, String taskQueue, I
         throw new IllegalArgumentException("CUTOVER_HEALTH_PORT=" + hp + " is not a port number");
       }
     }
+    CutoverActivitiesImpl.validate(env);
     return new WorkerConfig(orDefault(env, "TEMPORAL_ADDRESS", DEFAULT_ADDRESS),
         orDefault(env, "TEMPORAL_NAMESPACE", DEFAULT_NAMESPACE),
         orDefault(env, "CUTOVER_TASK_QUEUE", DEFAULT_TASK_QUEUE), health, env);
