@@ -328,8 +328,8 @@ class SqlConnectionTest {
 
   private SqlSource source(String allowedHosts) {
     String password = gate == null ? "not-used" : gate.password();
-    Map<String, String> env = allowedHosts.isEmpty() ? Map.of("PG_PASSWORD", password)
-        : Map.of("PG_PASSWORD", password, HostPolicy.VARIABLE, allowedHosts);
+    Map<String, String> env = allowedHosts.isEmpty() ? Map.of("PG_PASSWORD", password, Secrets.ALLOWED, "PG_PASSWORD")
+        : Map.of("PG_PASSWORD", password, Secrets.ALLOWED, "PG_PASSWORD", HostPolicy.VARIABLE, allowedHosts);
     SqlSource source = new SqlSource(new Secrets(env), HostPolicy.fromEnvironment(env));
     sources.add(source);
     return source;

@@ -843,7 +843,8 @@ public final class PlanReader {
     if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")
         && !SecretReferences.isWhole(c.target())) { // a whole URL from the worker (a deploy hook)
       problem(o.path(key), "\"" + c.target() + "\" is neither an http(s) URL nor connection:/path");
-    } else if (hardened && c.connection().isEmpty() && PlanSyntax.httpUrlProblem(c.target()) != null) {
+    } else if (hardened && c.connection().isEmpty() && !SecretReferences.isWhole(c.target())
+        && PlanSyntax.httpUrlProblem(c.target()) != null) {
       // Not quoted: a URL may carry a credential, and a problem can end up in workflow history.
       problem(o.path(key), PlanSyntax.httpUrlProblem(c.target()));
     }
