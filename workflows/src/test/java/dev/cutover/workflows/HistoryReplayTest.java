@@ -28,6 +28,16 @@ class HistoryReplayTest {
     }
   }
 
+  /**
+   * Loads the plan reader and engine before replaying: on a loaded machine their first class
+   * loading inside a workflow thread can exceed the SDK's 1 s deadlock detector.
+   */
+  @org.junit.jupiter.api.BeforeAll
+  static void warmUp() {
+    new dev.cutover.engine.Engine(dev.cutover.plan.PlanReader.fromTree(dev.cutover.plan.PlanReader.parseTree(PLAN),
+        dev.cutover.plan.PlanReader.Rules.HARDENED)).start("carol", 0);
+  }
+
   @Test
   void thereIsAtLeastOneSavedHistory() throws IOException {
     assertThat(histories()).isNotEmpty();

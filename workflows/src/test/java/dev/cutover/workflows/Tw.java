@@ -30,7 +30,7 @@ final class Tw implements AutoCloseable {
     env.registerSearchAttribute("CutoverState", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     env.registerSearchAttribute("CutoverPercent", IndexedValueType.INDEXED_VALUE_TYPE_INT);
     Worker worker = env.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    CutoverWorkflowImpl.register(worker, env.getWorkflowClient().getWorkflowServiceStubs());
     worker.registerActivitiesImplementations(world);
     client = env.getWorkflowClient();
     env.start();
