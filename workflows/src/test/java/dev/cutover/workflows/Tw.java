@@ -18,11 +18,18 @@ import java.time.Duration;
 /** A time-skipping test environment with the cutover worker and a fake world registered. */
 final class Tw implements AutoCloseable {
   static final String QUEUE = "cutover";
+  /** Another task queue, served by workflows of someone else's (see {@link #Tw(FakeWorld, Class[])}). */
+  static final String ELSEWHERE = "elsewhere";
   final TestWorkflowEnvironment env;
   final WorkflowClient client;
   final FakeWorld world;
 
   Tw(FakeWorld world) {
+    this(world, new Class<?>[0]);
+  }
+
+  /** As {@link #Tw(FakeWorld)}, with {@code elsewhere} served on the task queue {@link #ELSEWHERE}. */
+  Tw(FakeWorld world, Class<?>... elsewhere) {
     this.world = world;
     env = TestWorkflowEnvironment.newInstance();
     env.registerSearchAttribute("CutoverPlan", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
@@ -32,6 +39,9 @@ final class Tw implements AutoCloseable {
     Worker worker = env.newWorker(QUEUE);
     CutoverWorkflowImpl.register(worker, env.getWorkflowClient().getWorkflowServiceStubs());
     worker.registerActivitiesImplementations(world);
+    if (elsewhere.length > 0) {
+      env.newWorker(ELSEWHERE).registerWorkflowImplementationTypes(elsewhere);
+    }
     client = env.getWorkflowClient();
     env.start();
   }
