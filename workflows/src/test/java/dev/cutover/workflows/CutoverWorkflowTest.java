@@ -194,6 +194,7 @@ class CutoverWorkflowTest {
         .replace("approval: true }", "}")
         .replace("{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
     FakeWorld world = healthy();
+    world.signaturesRequired = true;
     try (Tw tw = new Tw(world)) {
       CutoverWorkflow wf = tw.start(Tw.plan(longPlan), "carol");
       assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
@@ -212,6 +213,14 @@ class CutoverWorkflowTest {
       assertThat(runLengths.size()).as("runs (continue-as-new happened)").isGreaterThan(3);
       assertThat(runLengths).allMatch(n -> n <= 2_000);
       System.out.println("runs: " + runLengths.size() + ", events per run: " + runLengths);
+      // Each continued run carries what admission said and the rules the plan was read by, in a small input.
+      List<com.fasterxml.jackson.databind.JsonNode> inputs = runInputs(tw, stub.getExecution());
+      assertThat(world.admitted).hasSize(1);
+      assertThat(inputs.subList(1, inputs.size())).allSatisfy(in -> {
+        assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
+        assertThat(in.path("planRules").asText()).isEqualTo("HARDENED");
+        assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
+      });
     }
   }
 
