@@ -54,9 +54,9 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Continue as new once history holds this many bytes (Temporal warns at 10 MB and stops a run at 50 MB). */
   static final long HISTORY_BYTES_LIMIT = 2L * 1024 * 1024;
   /**
-   * Past these, continuing as new no longer waits for notifications in flight (only for a measurement
-   * or an effect, whose results the state needs): a flood of accepted signals, each notifying
-   * someone, would otherwise keep it from ever being quiet enough.
+   * Past these, continuing as new waits only for an effect in flight, not for measurements (the
+   * continued run asks for them again) or notifications (best effort): under load or a flood of
+   * signals, one of those is nearly always in flight.
    */
   static final int HISTORY_LIMIT_OVERDUE = HISTORY_LIMIT + 100;
   static final long HISTORY_BYTES_OVERDUE = HISTORY_BYTES_LIMIT + 1024 * 1024;
@@ -71,10 +71,22 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Version 1 (issue 9): signals are held to {@link SignalLimits} before the engine reads them. */
   static final String BOUNDED_SIGNALS = "bounded-signals";
   /**
-   * Version 1 (issue 9): continue as new on history bytes too, stop waiting for notifications when
-   * overdue, and drain update handlers without the deadlock of an update arriving during the drain.
+   * Version 1 (issue 9): continue as new on history bytes too; once overdue, continue with
+   * measurements and notifications in flight (a continued run asks again for the measurements its
+   * state has in flight); and drain update handlers without the deadlock of an update arriving
+   * during the drain.
    */
   static final String CONTINUE_AS_NEW_ON_SIZE = "continue-as-new-on-size";
+  /**
+   * Version 1 (issue 9): search attributes are upserted once per workflow task, not after every
+   * event; and at most {@link #NOTIFY_IN_FLIGHT_MAX} notifications are in flight, the rest held and
+   * sent as one. A flood of accepted signals (pause, resume, pause...) otherwise adds two or three
+   * events of ours for each signal.
+   */
+  static final String COALESCED_COMMANDS = "coalesced-commands";
+  static final int NOTIFY_IN_FLIGHT_MAX = 4;
+  /** The most texts one combined notification quotes. */
+  static final int NOTIFY_COMBINED_MAX = 5;
   /**
    * A payload the data converter cannot read at all (not JSON, another encoding) fails the workflow
    * instead of its workflow task, which Temporal would retry forever. Any JSON is read: the
@@ -103,6 +115,8 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
    */
   private boolean signaturesRequired;
   private boolean checkedInput;
+  private boolean coalesced;
+  private final List<Command.Notify> heldNotes = new ArrayList<>();
   /** Versions asked once each (getVersion yields to other handlers: asking again would reorder commands). */
   private Integer boundedSignals;
   private Integer canOnSize;
@@ -195,11 +209,15 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   @Override
   public Status run(CutoverInput ignored) {
     checkedInput = Workflow.getVersion(CHECKED_INPUT, Workflow.DEFAULT_VERSION, 1) >= 1;
+    coalesced = checkedInput && Workflow.getVersion(COALESCED_COMMANDS, Workflow.DEFAULT_VERSION, 1) >= 1;
     if (!checkedInput) {
       readLegacyInput();
       runLegacyStart();
     } else if (begin()) {
       log.info("continuing {} as new in state {}", plan.workflowId(), state.displayState());
+      if (canOnSize()) {
+        remeasure();
+      }
       carryOut(engine.on(state, new Event.Tick(now())));
     } else {
       Map<String, Object> memo = new java.util.LinkedHashMap<>();
@@ -353,14 +371,21 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private Status loop() {
     while (true) {
       processArrivals();
-      if (state.phase().terminal() && nothingInFlight()) {
+      if (coalesced) {
+        sendHeldNotes();
+      }
+      if (state.phase().terminal() && nothingInFlight() && heldNotes.isEmpty()) {
         break;
       }
       if (canOnSize()) {
         if (continueAsNewDue() && quietEnoughToContinue() && inbox.isEmpty()) {
+          beforeBlocking();
           // An update arriving now puts its request in the inbox: handled on the next pass, then we drain again.
           Workflow.await(() -> Workflow.isEveryHandlerFinished() || !inbox.isEmpty());
           if (inbox.isEmpty()) {
+            if (!heldNotes.isEmpty()) {
+              log.warn("continuing as new with {} notifications held back by a flood; they are dropped", heldNotes.size());
+            }
             Workflow.continueAsNew(checkedInput
                 ? CutoverInput.continued(planJson, startedBy, state, planRules, signaturesRequired)
                 : new CutoverInput(planJson, startedBy, state, planRules));
@@ -376,6 +401,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       }
       long wake = engine.nextWakeAt(state);
       long wait = wake == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, wake - now());
+      beforeBlocking();
       boolean arrived;
       if (wait == Long.MAX_VALUE) {
         Workflow.await(() -> !inbox.isEmpty() || anyCompleted());
@@ -387,8 +413,60 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         carryOut(engine.on(state, new Event.Tick(now())));
       }
     }
+    beforeBlocking();
     Workflow.await(Workflow::isEveryHandlerFinished);
     return Status.of(engine, state, now());
+  }
+
+  /** What is coalesced per workflow task goes out before the workflow waits (and so before its task ends). */
+  private void beforeBlocking() {
+    if (coalesced) {
+      upsertSearchAttributes();
+    }
+  }
+
+  private long notificationsInFlight() {
+    return notifying.stream().filter(p -> !p.isCompleted()).count();
+  }
+
+  private void notifyPeople(Command.Notify n) {
+    notifying.add(Async.procedure(notifyActivities::notifyPeople,
+        new NotifyRequest(Workflow.getInfo().getWorkflowId(), fragments.webhook(), n.level().name(), n.text())));
+  }
+
+  /** Held notifications, once a slot is free: one message, at the most urgent level among them. */
+  private void sendHeldNotes() {
+    if (heldNotes.isEmpty() || notificationsInFlight() >= NOTIFY_IN_FLIGHT_MAX) {
+      return;
+    }
+    Command.Notify.Level level = heldNotes.stream().map(Command.Notify::level).max(Enum::compareTo).orElseThrow();
+    StringBuilder text = new StringBuilder("[" + plan.name() + "] " + heldNotes.size() + " notifications in a burst:");
+    heldNotes.stream().limit(NOTIFY_COMBINED_MAX).forEach(n -> text.append("\n").append(n.text()));
+    if (heldNotes.size() > NOTIFY_COMBINED_MAX) {
+      text.append("\n... and ").append(heldNotes.size() - NOTIFY_COMBINED_MAX).append(" more (see cutover status)");
+    }
+    heldNotes.clear();
+    notifyPeople(new Command.Notify(level, text.toString()));
+  }
+
+  /**
+   * Asks again for the measurements the previous run had in flight when it continued as new (a
+   * measurement is a read: asking twice is harmless), under the same sequence numbers, so the
+   * engine gets the readings it waits for. Continuing as new need not wait for measurements.
+   */
+  private void remeasure() {
+    Map<Long, List<String>> bySeq = new java.util.TreeMap<>();
+    for (dev.cutover.engine.RuleState r : state.rules().values()) {
+      if (r.inFlight() != null) {
+        List<String> checks = bySeq.computeIfAbsent(r.inFlight(), k -> new ArrayList<>());
+        if (!checks.contains(r.check())) {
+          checks.add(r.check());
+        }
+      }
+    }
+    String workflowId = Workflow.getInfo().getWorkflowId();
+    bySeq.forEach((seq, checks) -> measuring.add(new InFlight<>(seq,
+        Async.function(measureStub(checks)::measure, fragments.measure(workflowId, checks)), checks)));
   }
 
   /** Feeds every signal and every finished activity into the engine. */
@@ -465,11 +543,16 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         effect = new InFlight<>(a.seq(), Async.function(effectStub(action)::apply, req), List.of());
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());
-        notifying.add(Async.procedure(notifyActivities::notifyPeople,
-            new NotifyRequest(workflowId, fragments.webhook(), n.level().name(), n.text())));
+        if (coalesced && (notificationsInFlight() >= NOTIFY_IN_FLIGHT_MAX || !heldNotes.isEmpty())) {
+          heldNotes.add(n);
+        } else {
+          notifyPeople(n);
+        }
       }
     }
-    upsertSearchAttributes();
+    if (!coalesced) {
+      upsertSearchAttributes();
+    }
   }
 
   private void upsertSearchAttributes() {
@@ -526,8 +609,10 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   /**
-   * Nothing in flight; or, once overdue, no measurement or effect in flight (their results are
-   * state): notifications are best effort, and a flood of signals would keep them coming.
+   * Nothing in flight; or, once overdue, no effect in flight (its result is state, and an effect is
+   * not asked twice). Measurements in flight are asked again by the continued run ({@link
+   * #remeasure}); notifications are best effort. Under load a short watch always has one in
+   * flight, and a flood of signals keeps notifications coming: neither may hold continue-as-new back.
    */
   private boolean quietEnoughToContinue() {
     if (nothingInFlight()) {
@@ -535,7 +620,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     WorkflowInfo info = Workflow.getInfo();
     boolean overdue = info.getHistoryLength() > HISTORY_LIMIT_OVERDUE || info.getHistorySize() > HISTORY_BYTES_OVERDUE;
-    return overdue && effect == null && measuring.isEmpty();
+    return overdue && effect == null;
   }
 
   private boolean boundedSignals() {
