@@ -61,6 +61,14 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   static final int HISTORY_LIMIT_OVERDUE = HISTORY_LIMIT + 100;
   static final long HISTORY_BYTES_OVERDUE = HISTORY_BYTES_LIMIT + 1024 * 1024;
   /**
+   * Version 1 (after the first release): a new cutover records what it is and who started it as
+   * its memo, so the Temporal UI shows it without a worker answering a query. Cutovers started
+   * before keep the original path (no memo) for their whole life.
+   */
+  static final String MEMO_AT_START = "memo-at-start";
+  /** Version 1: plans are read by {@link PlanReader.Rules#CURRENT} (stage actions declare undo). */
+  static final String UNDO_REQUIRED = "undo-required";
+  /**
    * Version 1 (issue 9): the input is checked before anything reads it (a new cutover's is exactly
    * {@code {plan, startedBy}}; state, plan rules and admission are honoured only on a run that
    * continue-as-new made from a cutover, verified with the service); the workflow id must be {@code
@@ -94,14 +102,6 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
    */
   public static final WorkflowImplementationOptions OPTIONS = WorkflowImplementationOptions.newBuilder()
       .setFailWorkflowExceptionTypes(DataConverterException.class).build();
-  /**
-   * Version 1 (after the first release): a new cutover records what it is and who started it as
-   * its memo, so the Temporal UI shows it without a worker answering a query. Cutovers started
-   * before keep the original path (no memo) for their whole life.
-   */
-  static final String MEMO_AT_START = "memo-at-start";
-  /** Version 1: plans are read by {@link PlanReader.Rules#CURRENT} (stage actions declare undo). */
-  static final String UNDO_REQUIRED = "undo-required";
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
 
   private final CutoverInput input;
