@@ -119,12 +119,12 @@ final class EventsBench {
       WorkflowClient client = env.getWorkflowClient();
       FakeWorld world = new FakeWorld(client);
       Worker worker = env.newWorker(QUEUE);
-      worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+      CutoverWorkflowImpl.register(worker, env.getWorkflowClient().getWorkflowServiceStubs());
       worker.registerActivitiesImplementations(world);
       env.start();
       Bench.progress("%s: test environment up in %.1f s", name, (System.nanoTime() - t0) / 1e9);
       Server server = Server.of(client);
-      String id = "bench-" + name;
+      String id = "cutover-bench-" + name;
       long start = System.nanoTime();
       WorkflowStub stub = server.start(id, QUEUE, PlanReader.parseTree(yaml), "carol");
       String firstRun = stub.getExecution().getRunId();

@@ -97,7 +97,7 @@ final class LiveBench {
     List<String> failures = new ArrayList<>();
     try (DemoTarget target = DemoTarget.start(0)) {
       for (int i = 0; i < cutovers; i++) {
-        String id = "bench-" + run + "-latency-" + i;
+        String id = "cutover-bench-" + run + "-latency-" + i;
         String flag = "bench-" + run + "-latency-" + i;
         try {
           WorkflowStub stub = server.start(id, taskQueue, PlanReader.parseTree(latencyPlan(target.baseUrl(), flag)), STARTER);
@@ -245,7 +245,7 @@ final class LiveBench {
     List<BreachSample> samples = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < cycles; i++) {
-      String id = "bench-" + run + "-breach-" + i;
+      String id = "cutover-bench-" + run + "-breach-" + i;
       // A fresh demo target per cycle: its error rate is a 10 s sliding window, and the next cycle
       // must not start inside the last one's errors.
       try (DemoTarget target = DemoTarget.start(0)) {

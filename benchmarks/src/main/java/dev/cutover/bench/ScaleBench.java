@@ -85,7 +85,7 @@ final class ScaleBench {
     List<String> ids = new ArrayList<>();
     boolean cleaned = false;
     for (int i = 0; i < n; i++) {
-      ids.add(prefix + i);
+      ids.add("cutover-" + prefix + i);
     }
     try (DemoTarget target = DemoTarget.start(0);
          Server server = Server.connect(address);

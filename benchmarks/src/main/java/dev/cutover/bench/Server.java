@@ -55,11 +55,21 @@ final class Server implements AutoCloseable {
     return new Server(client.getWorkflowServiceStubs(), client, false);
   }
 
+  /**
+   * Starts a cutover of {@code plan} as {@code workflowId}, which must be {@code cutover-<name>}. A
+   * cutover's workflow id is its plan's, and a benchmark starts many cutovers of one plan, so the
+   * plan is renamed {@code <name>}.
+   */
   WorkflowStub start(String workflowId, String taskQueue, JsonNode plan, String startedBy) {
+    if (!workflowId.startsWith("cutover-")) {
+      throw new IllegalArgumentException("a cutover's workflow id is cutover-<plan name>, not " + workflowId);
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode named = (com.fasterxml.jackson.databind.node.ObjectNode) plan.deepCopy();
+    named.put("name", workflowId.substring("cutover-".length()));
     WorkflowStub stub = client.newUntypedWorkflowStub("CutoverWorkflow",
         WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(taskQueue).build());
     started.add(workflowId);
-    stub.start(CutoverInput.start(plan, startedBy));
+    stub.start(CutoverInput.start(named, startedBy));
     return stub;
   }
 

@@ -143,6 +143,17 @@ public final class Engine {
   }
 
   /**
+   * Records a signal the workflow refused to hand over (a field too long, or holding control
+   * characters) as a rejected decision with {@code why}; nothing else changes, not even the time of
+   * the last event, so nothing that has come due is skipped.
+   */
+  public Transition refuse(CutoverState state, long at, String by, String action, String why) {
+    W w = W.of(state);
+    decide(w, at, by, action, false, "rejected: " + why);
+    return w.transition();
+  }
+
+  /**
    * The earliest time after the last event at which something comes due (a measurement, a soak, a
    * deadline, a window), or MAX_VALUE when only a signal can move the cutover on. Times at or
    * before the last event have already been acted on, or wait for something else (a measurement in

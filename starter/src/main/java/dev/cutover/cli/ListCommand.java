@@ -46,8 +46,9 @@ final class ListCommand implements Callable<Integer> {
     }
     System.out.printf("%-36s %-22s %-14s %7s  %s%n", "ID", "STATE", "STAGE", "PERCENT", "STARTED");
     for (Map<String, Object> r : rows) {
-      System.out.printf("%-36s %-22s %-14s %7s  %s%n", r.get("workflowId"), r.get("state"), r.get("stage"),
-          r.get("percent"), r.get("started"));
+      // Ids and search attributes are whatever a starter chose: shown with control characters escaped.
+      System.out.printf("%-36s %-22s %-14s %7s  %s%n", StatusText.v(r.get("workflowId")), StatusText.v(r.get("state")),
+          StatusText.v(r.get("stage")), StatusText.v(r.get("percent")), r.get("started"));
     }
     return ExitCodes.OK;
   }

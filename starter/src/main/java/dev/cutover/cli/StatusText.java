@@ -3,12 +3,17 @@ package dev.cutover.cli;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Status;
 import dev.cutover.plan.Durations;
+import dev.cutover.workflows.UntrustedText;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
-/** A status as an operator reads it in a terminal. */
+/**
+ * A status as an operator reads it in a terminal. Every string in it came from a plan or a signal,
+ * which anyone who may start or signal the namespace writes, so each is shown through {@link #v}:
+ * a control character appears as an escape, never as a new line or a hidden one.
+ */
 final class StatusText {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MMM d HH:mm:ss").withZone(ZoneId.systemDefault());
 
@@ -18,14 +23,19 @@ final class StatusText {
     return millis == null ? "-" : TIME.format(Instant.ofEpochMilli(millis));
   }
 
+  /** Untrusted text made visible (control characters escaped). */
+  static String v(Object o) {
+    return o == null ? null : UntrustedText.visible(o.toString());
+  }
+
   static String render(Status s) {
     StringBuilder b = new StringBuilder();
-    b.append(s.workflowId()).append("  ").append(s.state())
-        .append("  (attempt ").append(s.attempt()).append(", started by ").append(s.startedBy())
+    b.append(v(s.workflowId())).append("  ").append(s.state())
+        .append("  (attempt ").append(s.attempt()).append(", started by ").append(v(s.startedBy()))
         .append(" ").append(time(s.startedAt())).append(")\n");
     if (s.stage() != null) {
       Status.StageView st = s.stage();
-      b.append("stage ").append(st.index() + 1).append("/").append(st.count()).append(" ").append(st.name());
+      b.append("stage ").append(st.index() + 1).append("/").append(st.count()).append(" ").append(v(st.name()));
       if (st.percent() != null) {
         b.append(": ").append(st.percent()).append("% of traffic");
       }
@@ -36,7 +46,7 @@ final class StatusText {
     b.append("traffic: ").append(s.percent() == null ? "untouched" : s.percent() + "%");
     if (!s.flags().isEmpty()) {
       b.append("; flags: ");
-      s.flags().forEach((k, v) -> b.append(k).append('=').append(v).append(' '));
+      s.flags().forEach((k, val) -> b.append(v(k)).append('=').append(v(val)).append(' '));
     }
     b.append('\n');
     if (s.soak() != null) {
@@ -48,9 +58,9 @@ final class StatusText {
     }
     if (s.step() != null) {
       b.append("step ").append(s.step().index() + 1).append("/").append(s.step().count()).append(": ")
-          .append(s.step().description());
+          .append(v(s.step().description()));
       if (s.step().error() != null) {
-        b.append("\n  failing (attempt ").append(s.step().attempt()).append("): ").append(s.step().error());
+        b.append("\n  failing (attempt ").append(s.step().attempt()).append("): ").append(v(s.step().error()));
         if (s.step().retryAt() != null) {
           b.append("; next try ").append(time(s.step().retryAt()));
         }
@@ -61,44 +71,44 @@ final class StatusText {
       Status.ApprovalView a = s.pendingApproval();
       b.append("approval: ");
       if (a.approvedBy() != null) {
-        b.append("stage ").append(a.stage()).append(" approved by ").append(a.approvedBy())
+        b.append("stage ").append(v(a.stage())).append(" approved by ").append(v(a.approvedBy()))
             .append(a.soakMet() ? "" : " (acts when the soak is met)");
       } else {
         b.append(a.soakMet() ? "WAITING for " : "needed later from ")
-            .append(a.approvers().isEmpty() ? "anyone" : String.join(" or ", a.approvers()))
-            .append(a.notBy() != null ? " (not " + a.notBy() + ")" : "")
-            .append(": cutover approve ").append(s.plan()).append(" --stage ").append(a.stage()).append(" --by NAME");
+            .append(a.approvers().isEmpty() ? "anyone" : v(String.join(" or ", a.approvers())))
+            .append(a.notBy() != null ? " (not " + v(a.notBy()) + ")" : "")
+            .append(": cutover approve ").append(v(s.plan())).append(" --stage ").append(v(a.stage())).append(" --by NAME");
       }
       b.append('\n');
     }
     if (!s.rules().isEmpty()) {
       b.append("rules:\n");
       for (Status.RuleView r : s.rules()) {
-        b.append(String.format("  %-22s %-16s %-8s %-10s %-18s %s%s%n", r.id(), r.check(),
+        b.append(String.format("  %-22s %-16s %-8s %-10s %-18s %s%s%n", v(r.id()), v(r.check()),
             r.outcome() == null ? "pending" : r.outcome(), r.value() == null ? "-" : dev.cutover.engine.Judge.format(r.value()),
-            r.pass() + " [" + r.severity() + "]",
+            v(r.pass()) + " [" + r.severity() + "]",
             r.breachedSince() != null ? "BREACHED since " + time(r.breachedSince()) + "; " : "",
-            r.inconclusive() ? "INCONCLUSIVE; " + nullToEmpty(r.reason()) : nullToEmpty(r.reason())));
+            r.inconclusive() ? "INCONCLUSIVE; " + nullToEmpty(v(r.reason())) : nullToEmpty(v(r.reason()))));
       }
     }
     if (!s.holds().isEmpty()) {
-      b.append("holds (release with: cutover resume ").append(s.plan()).append(" --by NAME):\n");
+      b.append("holds (release with: cutover resume ").append(v(s.plan())).append(" --by NAME):\n");
       for (CutoverState.Hold h : s.holds()) {
-        b.append("  ").append(h.kind().name().toLowerCase()).append(' ').append(h.subject()).append(" by ").append(h.by())
-            .append(h.reason() == null ? "" : ": " + h.reason()).append('\n');
+        b.append("  ").append(h.kind().name().toLowerCase()).append(' ').append(v(h.subject())).append(" by ").append(v(h.by()))
+            .append(h.reason() == null ? "" : ": " + v(h.reason())).append('\n');
       }
     }
     if (s.rollback() != null) {
       CutoverState.RollbackInfo r = s.rollback();
-      b.append("last rollback: ").append(time(r.startedAt())).append(" by ").append(r.by()).append(": ").append(r.reason());
+      b.append("last rollback: ").append(time(r.startedAt())).append(" by ").append(v(r.by())).append(": ").append(v(r.reason()));
       if (r.completedAt() != null) {
         b.append(" (done ").append(time(r.completedAt())).append(")");
       }
       if (r.failures() > 0) {
-        b.append(" (").append(r.failures()).append(" failed attempts; last: ").append(r.lastError()).append(")");
+        b.append(" (").append(r.failures()).append(" failed attempts; last: ").append(v(r.lastError())).append(")");
       }
       if (r.note() != null) {
-        b.append(" [").append(r.note()).append("]");
+        b.append(" [").append(v(r.note())).append("]");
       }
       b.append('\n');
     }
@@ -106,8 +116,8 @@ final class StatusText {
     if (!ds.isEmpty()) {
       b.append("recent decisions:\n");
       for (CutoverState.Decision d : ds.subList(Math.max(0, ds.size() - 8), ds.size())) {
-        b.append("  ").append(time(d.at())).append("  ").append(String.format("%-10s", d.by()))
-            .append(d.accepted() ? "" : "REJECTED ").append(d.text()).append('\n');
+        b.append("  ").append(time(d.at())).append("  ").append(String.format("%-10s", v(d.by())))
+            .append(d.accepted() ? "" : "REJECTED ").append(v(d.text())).append('\n');
       }
     }
     return b.toString();

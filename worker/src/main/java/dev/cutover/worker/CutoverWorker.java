@@ -58,7 +58,7 @@ public final class CutoverWorker implements AutoCloseable {
   private WorkerFactory newFactory() {
     WorkerFactory f = WorkerFactory.newInstance(client);
     Worker worker = f.newWorker(config.taskQueue());
-    worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+    CutoverWorkflowImpl.register(worker, client.getWorkflowServiceStubs());
     worker.registerActivitiesImplementations(activities);
     return f;
   }

@@ -4,6 +4,7 @@ import dev.cutover.engine.Status;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -15,7 +16,12 @@ import io.temporal.workflow.WorkflowMethod;
  */
 @WorkflowInterface
 public interface CutoverWorkflow {
-  /** Runs the cutover to COMPLETED or ABANDONED; fails at once, non-retryably, on an invalid plan. */
+  /**
+   * Runs the cutover to COMPLETED or ABANDONED. Fails at once, non-retryably, before any effect, on
+   * an invalid input ({@link FailureTypes#INVALID_INPUT}: anything but {@code {plan, startedBy}}
+   * for a new cutover, or a workflow id other than {@code cutover-<plan name>}), an invalid plan
+   * ({@link FailureTypes#INVALID_PLAN}) or a plan the worker refuses ({@link FailureTypes#PLAN_REFUSED}).
+   */
   @WorkflowMethod
   Status run(CutoverInput input);
 
@@ -46,6 +52,13 @@ public interface CutoverWorkflow {
   /** Any of the signals above, answered with the decision it produced. */
   @UpdateMethod
   OperationResult operate(Operation operation);
+
+  /**
+   * Refuses, before it enters history, an operation that names no known signal or whose fields
+   * are past {@link SignalLimits} (rather than cleaning them, as for a signal).
+   */
+  @UpdateValidatorMethod(updateName = "operate")
+  void validateOperate(Operation operation);
 
   @QueryMethod
   Status status();

@@ -16,11 +16,16 @@ import dev.cutover.plan.Problem;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
+import io.temporal.common.converter.DataConverterException;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkflowImplementationOptions;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInfo;
 import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -34,14 +39,27 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
 /**
- * The deterministic shell around {@link Engine}: it turns signals, timers and activity results
- * into events, carries the engine's commands out as activities, keeps the search attributes
- * current, and continues as new before history grows past {@link #HISTORY_LIMIT} events. It makes
- * no decision of its own.
+ * The deterministic shell around {@link Engine}: it checks its input, has the worker admit a new
+ * plan, turns signals (held to {@link SignalLimits}), timers and activity results into events,
+ * carries the engine's commands out as activities, keeps the search attributes current, and
+ * continues as new before history grows past {@link #HISTORY_LIMIT} events or {@link
+ * #HISTORY_BYTES_LIMIT} bytes. It makes no decision of its own.
+ *
+ * <p>Register it with {@link #register}, which sets {@link #OPTIONS} and the {@link RunLineage}
+ * activity it needs.
  */
 public final class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Continue as new well before the 2,000-event bar of DESIGN.md §7. */
   static final int HISTORY_LIMIT = 1_500;
+  /** Continue as new once history holds this many bytes (Temporal warns at 10 MB and stops a run at 50 MB). */
+  static final long HISTORY_BYTES_LIMIT = 2L * 1024 * 1024;
+  /**
+   * Past these, continuing as new waits only for an effect in flight, not for measurements (the
+   * continued run asks for them again) or notifications (best effort): under load or a flood of
+   * signals, one of those is nearly always in flight.
+   */
+  static final int HISTORY_LIMIT_OVERDUE = HISTORY_LIMIT + 100;
+  static final long HISTORY_BYTES_OVERDUE = HISTORY_BYTES_LIMIT + 1024 * 1024;
   /**
    * Version 1 (after the first release): a new cutover records what it is and who started it as
    * its memo, so the Temporal UI shows it without a worker answering a query. Cutovers started
@@ -50,11 +68,58 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   static final String MEMO_AT_START = "memo-at-start";
   /** Version 1: plans are read by {@link PlanReader.Rules#CURRENT} (stage actions declare undo). */
   static final String UNDO_REQUIRED = "undo-required";
+  /**
+   * Version 1 (issue 9): the input is checked before anything reads it (a new cutover's is exactly
+   * {@code {plan, startedBy}}; state, plan rules and admission are honoured only on a run that
+   * continue-as-new made from a cutover, verified with the service); the workflow id must be {@code
+   * cutover-<plan name>}; new plans are read by {@link PlanReader.Rules#HARDENED} and admitted by
+   * the worker before anything runs. Every failure is at once and non-retryable.
+   */
+  static final String CHECKED_INPUT = "checked-input";
+  /** Version 1 (issue 9): signals are held to {@link SignalLimits} before the engine reads them. */
+  static final String BOUNDED_SIGNALS = "bounded-signals";
+  /**
+   * Version 1 (issue 9): continue as new on history bytes too; once overdue, continue with
+   * measurements and notifications in flight (a continued run asks again for the measurements its
+   * state has in flight); and drain update handlers without the deadlock of an update arriving
+   * during the drain.
+   */
+  static final String CONTINUE_AS_NEW_ON_SIZE = "continue-as-new-on-size";
+  /**
+   * Version 1 (issue 9): search attributes are upserted once per workflow task, not after every
+   * event; and at most {@link #NOTIFY_IN_FLIGHT_MAX} notifications are in flight, the rest held and
+   * sent as one. A flood of accepted signals (pause, resume, pause...) otherwise adds two or three
+   * events of ours for each signal.
+   */
+  static final String COALESCED_COMMANDS = "coalesced-commands";
+  static final int NOTIFY_IN_FLIGHT_MAX = 4;
+  /** The most texts one combined notification quotes. */
+  static final int NOTIFY_COMBINED_MAX = 5;
+  /**
+   * A payload the data converter cannot read at all (not JSON, another encoding) fails the workflow
+   * instead of its workflow task, which Temporal would retry forever. Any JSON is read: the
+   * workflow checks it itself ({@link CutoverInput}).
+   */
+  public static final WorkflowImplementationOptions OPTIONS = WorkflowImplementationOptions.newBuilder()
+      .setFailWorkflowExceptionTypes(DataConverterException.class).build();
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
 
-  private final JsonNode planJson;
-  private final String startedBy;
+  private final CutoverInput input;
+  private JsonNode planJson;
+  private String startedBy;
   private PlanReader.Rules planRules;
+  /**
+   * Whether this worker requires approvals and other promoting signals to be signed: what admission
+   * answered on the cutover's first run, carried across continue-as-new. Not yet handed to the
+   * engine; see {@link #signaturesRequired()}.
+   */
+  private boolean signaturesRequired;
+  private boolean checkedInput;
+  private boolean coalesced;
+  private final List<Command.Notify> heldNotes = new ArrayList<>();
+  /** Versions asked once each (getVersion yields to other handlers: asking again would reorder commands). */
+  private Integer boundedSignals;
+  private Integer canOnSize;
   private Plan plan;
   private List<Problem> planProblems;
   private Engine engine;
@@ -71,16 +136,14 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private final List<Promise<Void>> notifying = new ArrayList<>();
   private String lastSearchAttributes = "";
 
-  private record Pending(Signal signal, String requestId) {}
+  private record Pending(String name, SignalPayload payload, String requestId) {}
 
   private record InFlight<T>(long seq, Promise<T> promise, List<String> checks) {}
 
   @WorkflowInit
   public CutoverWorkflowImpl(CutoverInput input) {
-    this.planJson = input.plan();
-    this.startedBy = input.startedBy();
-    this.planRules = input.planRules();
-    this.state = input.state();
+    // Nothing is read here: a constructor that throws fails the workflow task, not the workflow.
+    this.input = input == null ? new CutoverInput(null) : input;
     this.activityRetry = RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
         .setBackoffCoefficient(2).setMaximumAttempts(3)
         .setDoNotRetry(FailureTypes.NOT_RETRIED_BY_ACTIVITY.toArray(String[]::new)).build();
@@ -92,6 +155,34 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     this.notifyActivities = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(20)).setRetryOptions(RetryOptions.newBuilder()
             .setMaximumAttempts(3).build()).build());
+  }
+
+  /**
+   * Registers the workflow on a worker the way every worker must: with {@link #OPTIONS}, and with
+   * the {@link RunLineage} activity a continued run verifies itself by, on {@code service}.
+   */
+  public static void register(Worker worker, WorkflowServiceStubs service) {
+    worker.registerWorkflowImplementationTypes(OPTIONS, CutoverWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new RunLineageImpl(service));
+  }
+
+  /**
+   * Whether the worker's admission said this cutover's promoting signals must be signed (false for
+   * cutovers started before admission). Meant for the engine, which does not take it yet.
+   */
+  boolean signaturesRequired() {
+    return signaturesRequired;
+  }
+
+  /**
+   * The released path (before {@link #CHECKED_INPUT}), for cutovers that started on it: reads the
+   * input as the data converter used to.
+   */
+  private void readLegacyInput() {
+    this.planJson = input.plan();
+    this.startedBy = input.startedBy();
+    this.planRules = input.planRules();
+    this.state = input.state();
   }
 
   /**
@@ -116,7 +207,32 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   @Override
-  public Status run(CutoverInput input) {
+  public Status run(CutoverInput ignored) {
+    checkedInput = Workflow.getVersion(CHECKED_INPUT, Workflow.DEFAULT_VERSION, 1) >= 1;
+    coalesced = checkedInput && Workflow.getVersion(COALESCED_COMMANDS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (!checkedInput) {
+      readLegacyInput();
+      runLegacyStart();
+    } else if (begin()) {
+      log.info("continuing {} as new in state {}", plan.workflowId(), state.displayState());
+      if (canOnSize()) {
+        remeasure();
+      }
+      carryOut(engine.on(state, new Event.Tick(now())));
+    } else {
+      Map<String, Object> memo = new java.util.LinkedHashMap<>();
+      memo.put("plan", plan.name());
+      memo.put("description", plan.description() == null ? "" : plan.description());
+      memo.put("startedBy", startedBy);
+      memo.put("stages", plan.stages().stream().map(st -> st.name()).toList());
+      Workflow.upsertMemo(memo);
+      carryOut(engine.start(startedBy, now()));
+    }
+    return loop();
+  }
+
+  /** How the released code started (and continued) a cutover; kept for the cutovers that started on it. */
+  private void runLegacyStart() {
     readPlan();
     if (plan == null) {
       throw ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + planProblems.stream()
@@ -140,12 +256,143 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       log.info("continuing {} as new in state {}", plan.workflowId(), state.displayState());
       carryOut(engine.on(state, new Event.Tick(now())));
     }
+  }
+
+  /**
+   * Checks the input and gets the cutover ready to run, failing the workflow at once and
+   * non-retryably on anything wrong, before any effect: a continued run is verified with the
+   * service and takes what it carries; a new cutover is exactly {@code {plan, startedBy}}, runs
+   * under its own id, reads its plan by the newest rules and is admitted by the worker.
+   *
+   * @return whether this run continues a cutover
+   */
+  private boolean begin() {
+    WorkflowInfo info = Workflow.getInfo();
+    JsonNode raw = input.json();
+    boolean continued = InputCheck.carriesState(raw) && info.getContinuedExecutionRunId().isPresent();
+    InputCheck.Checked in;
+    if (continued) {
+      verifyLineage(info);
+      in = InputCheck.checkContinued(raw);
+    } else {
+      in = InputCheck.checkNew(raw);
+      if (info.getCronSchedule() != null && !info.getCronSchedule().isBlank()) {
+        throw invalidInput("a cutover cannot run on a cron schedule (started with "
+            + UntrustedText.quoted(info.getCronSchedule(), 40) + "): start it once, without one");
+      }
+    }
+    planJson = in.plan();
+    startedBy = in.startedBy();
+    state = in.state();
+    planRules = continued ? in.planRules() : PlanReader.Rules.HARDENED;
+    signaturesRequired = in.signaturesRequired();
+    readCheckedPlan();
+    if (!continued) {
+      if (!info.getWorkflowId().equals(plan.workflowId())) {
+        throw invalidInput("the workflow id must be " + plan.workflowId() + " (cutover-<plan name>), not "
+            + UntrustedText.quoted(info.getWorkflowId(), 80) + ": one cutover per plan, so that two never drive"
+            + " one switch");
+      }
+      signaturesRequired = admit(info.getWorkflowId()).signaturesRequired();
+    }
+    planProblems = List.of();
+    return continued;
+  }
+
+  private static ApplicationFailure invalidInput(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_INPUT);
+  }
+
+  /** Only a run that continue-as-new made from a cutover on this task queue may carry a state. */
+  private void verifyLineage(WorkflowInfo info) {
+    String previous = info.getContinuedExecutionRunId().orElseThrow();
+    RunLineage lineage = Workflow.newActivityStub(RunLineage.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(15))
+        .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(2)
+            .setMaximumInterval(Duration.ofMinutes(1)).setDoNotRetry("LineageForbidden").build()).build());
+    RunLineage.PreviousRun run = lineage.describe(new RunLineage.PreviousRunRequest(info.getWorkflowId(), previous));
+    if (!run.continuedAsNewFrom(info.getWorkflowType(), info.getTaskQueue())) {
+      throw invalidInput("state, planRules and signaturesRequired are carried only by continue-as-new from a"
+          + " cutover; this run follows run " + previous + ", " + described(run) + "; " + InputCheck.SHAPE);
+    }
+  }
+
+  private static String described(RunLineage.PreviousRun run) {
+    if (RunLineage.PreviousRun.NOT_FOUND.equals(run.status())) {
+      return "which the service no longer has (past the namespace's retention?), so what it carried cannot be trusted";
+    }
+    return "a " + UntrustedText.quoted(run.workflowType(), 60) + " run on task queue "
+        + UntrustedText.quoted(run.taskQueue(), 60) + " that ended " + run.status();
+  }
+
+  /**
+   * Reads the plan by {@link #planRules}. Anything the reader throws fails the workflow with the
+   * plan's problems: never the workflow task, which would be retried forever.
+   */
+  private void readCheckedPlan() {
+    try {
+      plan = PlanReader.fromTree(planJson, planRules);
+      engine = new Engine(plan);
+      fragments = new PlanFragments(plan, planJson);
+    } catch (PlanException e) {
+      throw ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + e.problems().stream()
+          .map(p -> "  " + p).collect(Collectors.joining("\n")), FailureTypes.INVALID_PLAN);
+    } catch (RuntimeException e) {
+      throw ApplicationFailure.newNonRetryableFailure("invalid plan: it could not be read ("
+          + e.getClass().getSimpleName() + ": " + UntrustedText.quoted(String.valueOf(e.getMessage()), 200) + ")",
+          FailureTypes.INVALID_PLAN);
+    }
+  }
+
+  /**
+   * Holds a new plan against the worker's configuration before anything runs. A worker that does
+   * not answer is asked again a few times; a refusal is final and lists every reason.
+   */
+  private Admission admit(String workflowId) {
+    CutoverActivities admission = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(30)).setScheduleToCloseTimeout(Duration.ofMinutes(2))
+        .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(2)
+            .setMaximumAttempts(5).build()).build());
+    Admission a;
+    try {
+      a = admission.admit(new AdmitRequest(workflowId, planJson, planRules));
+    } catch (ActivityFailure e) {
+      throw ApplicationFailure.newNonRetryableFailure("the worker did not answer the admission check ("
+          + rootMessage(e) + "); nothing was changed: start the cutover again", FailureTypes.ADMISSION_UNAVAILABLE);
+    }
+    if (!a.admitted()) {
+      throw ApplicationFailure.newNonRetryableFailure("plan refused by the worker's configuration; nothing was"
+          + " changed:\n" + a.refusals().stream().map(r -> "  " + r).collect(Collectors.joining("\n")),
+          FailureTypes.PLAN_REFUSED);
+    }
+    return a;
+  }
+
+  private Status loop() {
     while (true) {
       processArrivals();
-      if (state.phase().terminal() && nothingInFlight()) {
+      if (coalesced) {
+        sendHeldNotes();
+      }
+      if (state.phase().terminal() && nothingInFlight() && heldNotes.isEmpty()) {
         break;
       }
-      if (continueAsNewDue() && nothingInFlight() && inbox.isEmpty()) {
+      if (canOnSize()) {
+        if (continueAsNewDue() && quietEnoughToContinue() && inbox.isEmpty()) {
+          beforeBlocking();
+          // An update arriving now puts its request in the inbox: handled on the next pass, then we drain again.
+          Workflow.await(() -> Workflow.isEveryHandlerFinished() || !inbox.isEmpty());
+          if (inbox.isEmpty()) {
+            if (!heldNotes.isEmpty()) {
+              log.warn("continuing as new with {} notifications held back by a flood; they are dropped", heldNotes.size());
+            }
+            Workflow.continueAsNew(checkedInput
+                ? CutoverInput.continued(planJson, startedBy, state, planRules, signaturesRequired)
+                : new CutoverInput(planJson, startedBy, state, planRules));
+          }
+          continue;
+        }
+      } else if (continueAsNewDue() && nothingInFlight() && inbox.isEmpty()) {
         Workflow.await(Workflow::isEveryHandlerFinished);
         if (inbox.isEmpty()) {
           Workflow.continueAsNew(new CutoverInput(planJson, startedBy, state, planRules));
@@ -154,6 +401,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       }
       long wake = engine.nextWakeAt(state);
       long wait = wake == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, wake - now());
+      beforeBlocking();
       boolean arrived;
       if (wait == Long.MAX_VALUE) {
         Workflow.await(() -> !inbox.isEmpty() || anyCompleted());
@@ -165,15 +413,77 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         carryOut(engine.on(state, new Event.Tick(now())));
       }
     }
+    beforeBlocking();
     Workflow.await(Workflow::isEveryHandlerFinished);
     return Status.of(engine, state, now());
+  }
+
+  /** What is coalesced per workflow task goes out before the workflow waits (and so before its task ends). */
+  private void beforeBlocking() {
+    if (coalesced) {
+      upsertSearchAttributes();
+    }
+  }
+
+  private long notificationsInFlight() {
+    return notifying.stream().filter(p -> !p.isCompleted()).count();
+  }
+
+  private void notifyPeople(Command.Notify n) {
+    notifying.add(Async.procedure(notifyActivities::notifyPeople,
+        new NotifyRequest(Workflow.getInfo().getWorkflowId(), fragments.webhook(), n.level().name(), n.text())));
+  }
+
+  /** Held notifications, once a slot is free: one message, at the most urgent level among them. */
+  private void sendHeldNotes() {
+    if (heldNotes.isEmpty() || notificationsInFlight() >= NOTIFY_IN_FLIGHT_MAX) {
+      return;
+    }
+    Command.Notify.Level level = heldNotes.stream().map(Command.Notify::level).max(Enum::compareTo).orElseThrow();
+    StringBuilder text = new StringBuilder("[" + plan.name() + "] " + heldNotes.size() + " notifications in a burst:");
+    heldNotes.stream().limit(NOTIFY_COMBINED_MAX).forEach(n -> text.append("\n").append(n.text()));
+    if (heldNotes.size() > NOTIFY_COMBINED_MAX) {
+      text.append("\n... and ").append(heldNotes.size() - NOTIFY_COMBINED_MAX).append(" more (see cutover status)");
+    }
+    heldNotes.clear();
+    notifyPeople(new Command.Notify(level, text.toString()));
+  }
+
+  /**
+   * Asks again for the measurements the previous run had in flight when it continued as new (a
+   * measurement is a read: asking twice is harmless), under the same sequence numbers, so the
+   * engine gets the readings it waits for. Continuing as new need not wait for measurements.
+   */
+  private void remeasure() {
+    Map<Long, List<String>> bySeq = new java.util.TreeMap<>();
+    for (dev.cutover.engine.RuleState r : state.rules().values()) {
+      if (r.inFlight() != null) {
+        List<String> checks = bySeq.computeIfAbsent(r.inFlight(), k -> new ArrayList<>());
+        if (!checks.contains(r.check())) {
+          checks.add(r.check());
+        }
+      }
+    }
+    String workflowId = Workflow.getInfo().getWorkflowId();
+    bySeq.forEach((seq, checks) -> measuring.add(new InFlight<>(seq,
+        Async.function(measureStub(checks)::measure, fragments.measure(workflowId, checks)), checks)));
   }
 
   /** Feeds every signal and every finished activity into the engine. */
   private void processArrivals() {
     while (!inbox.isEmpty()) {
       Pending p = inbox.poll();
-      carryOut(engine.on(state, new Event.SignalReceived(now(), p.signal())));
+      if (boundedSignals()) {
+        SignalLimits.Checked c = SignalLimits.check(p.payload());
+        if (c.refusal() != null) {
+          carryOut(engine.refuse(state, now(), c.by(), p.name(), c.refusal()));
+        } else {
+          carryOut(engine.on(state, new Event.SignalReceived(now(), signal(p.name(), c.payload()))));
+        }
+      } else {
+        SignalPayload s = p.payload() == null ? new SignalPayload(null, null, null, null, null, null) : p.payload();
+        carryOut(engine.on(state, new Event.SignalReceived(now(), signal(p.name(), s))));
+      }
       if (p.requestId() != null) {
         CutoverState.Decision d = state.decisions().get(state.decisions().size() - 1);
         answered.put(p.requestId(), new OperationResult(d.accepted(), d.text(), state.displayState().name()));
@@ -233,11 +543,16 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         effect = new InFlight<>(a.seq(), Async.function(effectStub(action)::apply, req), List.of());
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());
-        notifying.add(Async.procedure(notifyActivities::notifyPeople,
-            new NotifyRequest(workflowId, fragments.webhook(), n.level().name(), n.text())));
+        if (coalesced && (notificationsInFlight() >= NOTIFY_IN_FLIGHT_MAX || !heldNotes.isEmpty())) {
+          heldNotes.add(n);
+        } else {
+          notifyPeople(n);
+        }
       }
     }
-    upsertSearchAttributes();
+    if (!coalesced) {
+      upsertSearchAttributes();
+    }
   }
 
   private void upsertSearchAttributes() {
@@ -288,7 +603,38 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   private boolean continueAsNewDue() {
-    return Workflow.getInfo().getHistoryLength() > HISTORY_LIMIT || Workflow.getInfo().isContinueAsNewSuggested();
+    WorkflowInfo info = Workflow.getInfo();
+    return info.getHistoryLength() > HISTORY_LIMIT || info.isContinueAsNewSuggested()
+        || (canOnSize() && info.getHistorySize() > HISTORY_BYTES_LIMIT);
+  }
+
+  /**
+   * Nothing in flight; or, once overdue, no effect in flight (its result is state, and an effect is
+   * not asked twice). Measurements in flight are asked again by the continued run ({@link
+   * #remeasure}); notifications are best effort. Under load a short watch always has one in
+   * flight, and a flood of signals keeps notifications coming: neither may hold continue-as-new back.
+   */
+  private boolean quietEnoughToContinue() {
+    if (nothingInFlight()) {
+      return true;
+    }
+    WorkflowInfo info = Workflow.getInfo();
+    boolean overdue = info.getHistoryLength() > HISTORY_LIMIT_OVERDUE || info.getHistorySize() > HISTORY_BYTES_OVERDUE;
+    return overdue && effect == null;
+  }
+
+  private boolean boundedSignals() {
+    if (boundedSignals == null) {
+      boundedSignals = Workflow.getVersion(BOUNDED_SIGNALS, Workflow.DEFAULT_VERSION, 1);
+    }
+    return boundedSignals >= 1;
+  }
+
+  private boolean canOnSize() {
+    if (canOnSize == null) {
+      canOnSize = Workflow.getVersion(CONTINUE_AS_NEW_ON_SIZE, Workflow.DEFAULT_VERSION, 1);
+    }
+    return canOnSize >= 1;
   }
 
   private static long now() {
@@ -298,8 +644,11 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   // ------------------------------------------------------------------ signals, update, query
 
   private void receive(String name, SignalPayload p, String requestId) {
-    SignalPayload s = p == null ? new SignalPayload(null, null, null, null, null, null) : p;
-    inbox.add(new Pending(new Signal(name, s.by(), s.reason(), s.stage(), s.check(), s.comment()), requestId));
+    inbox.add(new Pending(name, p, requestId));
+  }
+
+  private static Signal signal(String name, SignalPayload s) {
+    return new Signal(name, s.by(), s.reason(), s.stage(), s.check(), s.comment());
   }
 
   @Override
@@ -340,6 +689,11 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   @Override
   public void abandon(SignalPayload p) {
     receive("abandon", p, null);
+  }
+
+  @Override
+  public void validateOperate(Operation op) {
+    SignalLimits.validate(op);
   }
 
   @Override

@@ -2,7 +2,10 @@ package dev.cutover.workflows;
 
 import java.util.List;
 
-/** The {@code ApplicationFailure} types activities fail with, and which of them retrying cannot fix. */
+/**
+ * The {@code ApplicationFailure} types activities fail with, and which of them retrying cannot fix;
+ * and the types a cutover workflow itself fails with, all non-retryable, before it changes anything.
+ */
 public final class FailureTypes {
   /** The target answered 4xx (other than 408 and 429): the request itself is wrong. */
   public static final String CLIENT_ERROR = "ClientError";
@@ -20,6 +23,15 @@ public final class FailureTypes {
 
   /** Failure types that hold the cutover for a person instead of being retried with backoff. */
   public static final List<String> HOLD = List.of(CLIENT_ERROR, EXPECTATION_FAILED, INVALID_REQUEST, READ_BACK_MISMATCH);
+
+  /** The workflow's input is not a new cutover's {@code {plan, startedBy}}, or its id is not {@code cutover-<plan>}. */
+  public static final String INVALID_INPUT = "InvalidInput";
+  /** The plan does not read by the rules the cutover reads it by; every problem is listed. */
+  public static final String INVALID_PLAN = "InvalidPlan";
+  /** The worker's configuration refuses the plan (secrets, hosts, commands it does not allow); every refusal is listed. */
+  public static final String PLAN_REFUSED = "PlanRefused";
+  /** The worker did not answer the admission check, after retries; nothing was changed. */
+  public static final String ADMISSION_UNAVAILABLE = "AdmissionUnavailable";
 
   private FailureTypes() {}
 }

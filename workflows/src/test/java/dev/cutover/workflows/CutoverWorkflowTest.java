@@ -194,6 +194,7 @@ class CutoverWorkflowTest {
         .replace("approval: true }", "}")
         .replace("{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
     FakeWorld world = healthy();
+    world.signaturesRequired = true;
     try (Tw tw = new Tw(world)) {
       CutoverWorkflow wf = tw.start(Tw.plan(longPlan), "carol");
       assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
@@ -212,25 +213,98 @@ class CutoverWorkflowTest {
       assertThat(runLengths.size()).as("runs (continue-as-new happened)").isGreaterThan(3);
       assertThat(runLengths).allMatch(n -> n <= 2_000);
       System.out.println("runs: " + runLengths.size() + ", events per run: " + runLengths);
+      // Each continued run carries what admission said and the rules the plan was read by, in a small input.
+      List<com.fasterxml.jackson.databind.JsonNode> inputs = runInputs(tw, stub.getExecution());
+      assertThat(world.admitted).hasSize(1);
+      assertThat(inputs.subList(1, inputs.size())).allSatisfy(in -> {
+        assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
+        assertThat(in.path("planRules").asText()).isEqualTo("HARDENED");
+        assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
+      });
     }
   }
 
+  /**
+   * The released code, until {@link #upgraded}: then the current code, which replays what the
+   * released code recorded (the worker keeps no workflow cache) and takes over, as a worker upgraded
+   * under a running cutover does.
+   */
+  public static final class Upgradable implements CutoverWorkflow {
+    static volatile boolean upgraded;
+    private final CutoverWorkflow code;
+
+    @io.temporal.workflow.WorkflowInit
+    public Upgradable(CutoverInput input) {
+      code = upgraded ? new CutoverWorkflowImpl(input) : new ReleasedV1Workflow(input);
+    }
+
+    @Override public Status run(CutoverInput input) { return code.run(input); }
+    @Override public void approve(SignalPayload p) { code.approve(p); }
+    @Override public void abort(SignalPayload p) { code.abort(p); }
+    @Override public void pause(SignalPayload p) { code.pause(p); }
+    @Override public void resume(SignalPayload p) { code.resume(p); }
+    @Override public void promote(SignalPayload p) { code.promote(p); }
+    @Override public void acknowledge(SignalPayload p) { code.acknowledge(p); }
+    @Override public void retry(SignalPayload p) { code.retry(p); }
+    @Override public void abandon(SignalPayload p) { code.abandon(p); }
+    @Override public OperationResult operate(Operation op) { return code.operate(op); }
+    @Override public void validateOperate(Operation op) { code.validateOperate(op); }
+    @Override public Status status() { return code.status(); }
+  }
+
   @Test
-  void aPlanReadByTheFirstReleaseRulesKeepsThemAcrossContinueAsNew() {
+  void aCutoverStartedOnTheFirstReleaseKeepsItsLooserPlanRulesWhenTheNewCodeContinuesIt() {
     // A stage action without undo: valid under the first release's rules, invalid under today's.
     String oldStyle = PLAN.replace("{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate] }",
         "{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate], actions: [{ http: \"POST flags:/announce\" }] }")
         .replace("approval: true }", "}").replace("{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
     FakeWorld world = healthy();
-    try (Tw tw = new Tw(world)) {
+    Upgradable.upgraded = false;
+    try (Tw tw = new Tw(world, Upgradable.class)) {
       String id = "cutover-shop";
       CutoverWorkflow wf = tw.client.newWorkflowStub(CutoverWorkflow.class,
           io.temporal.client.WorkflowOptions.newBuilder().setTaskQueue(Tw.QUEUE).setWorkflowId(id).build());
-      io.temporal.client.WorkflowClient.start(wf::run,
-          new CutoverInput(Tw.plan(oldStyle), "carol", null, dev.cutover.plan.PlanReader.Rules.FIRST_RELEASE));
+      io.temporal.client.WorkflowClient.start(wf::run, new CutoverInput(Tw.plan(oldStyle), "carol", null, null));
+      // The released code runs the first hours, continuing the cutover as new once; then the worker is upgraded.
+      tw.sleep(Duration.ofHours(5));
+      assertThat(tw.status(wf).state()).isEqualTo("SOAKING");
+      Upgradable.upgraded = true;
       Status end = tw.result(tw.client.newWorkflowStub(CutoverWorkflow.class, id));
       assertThat(end.state()).isEqualTo("COMPLETED");
       assertThat(world.keys).contains("cutover-shop/full/actions/0");
+      List<com.fasterxml.jackson.databind.JsonNode> inputs = runInputs(tw, lastRun(tw, id));
+      assertThat(inputs.size()).as("runs").isGreaterThan(3);
+      // The first release carried no rules; the current code carries the rules the released code read the plan
+      // by, and no admission (the cutover never had one).
+      List<String> carried = inputs.stream().skip(1).map(i -> i.path("planRules").isNull() ? "null" : i.path("planRules").asText()).toList();
+      int byReleased = carried.indexOf("FIRST_RELEASE");
+      assertThat(byReleased).as("runs continued by the released code, then by the new: " + carried).isPositive();
+      assertThat(carried.subList(0, byReleased)).containsOnly("null");
+      assertThat(carried.subList(byReleased, carried.size())).containsOnly("FIRST_RELEASE");
+      assertThat(inputs.get(inputs.size() - 1).path("signaturesRequired").asBoolean(true)).isFalse();
+    } finally {
+      Upgradable.upgraded = false;
     }
+  }
+
+  static WorkflowExecution lastRun(Tw tw, String workflowId) {
+    return tw.client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+        io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build())
+        .getWorkflowExecutionInfo().getExecution();
+  }
+
+  /** The input of every run of a cutover, first run first. */
+  static List<com.fasterxml.jackson.databind.JsonNode> runInputs(Tw tw, WorkflowExecution last) {
+    List<com.fasterxml.jackson.databind.JsonNode> inputs = new ArrayList<>();
+    WorkflowExecution exec = last;
+    while (exec != null) {
+      var first = tw.client.fetchHistory(exec.getWorkflowId(), exec.getRunId()).getHistory().getEvents(0)
+          .getWorkflowExecutionStartedEventAttributes();
+      inputs.add(0, dev.cutover.plan.PlanReader.parseTree(first.getInput().getPayloads(0).getData().toStringUtf8()));
+      String runId = first.getContinuedExecutionRunId();
+      exec = runId.isEmpty() ? null : WorkflowExecution.newBuilder().setWorkflowId(exec.getWorkflowId()).setRunId(runId).build();
+    }
+    return inputs;
   }
 }

@@ -22,6 +22,10 @@ final class FakeWorld implements CutoverActivities {
   final List<String> notes = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger measureCalls = new AtomicInteger();
   final AtomicInteger failNextEffects = new AtomicInteger();
+  final List<AdmitRequest> admitted = Collections.synchronizedList(new ArrayList<>());
+  final List<String> refusals = Collections.synchronizedList(new ArrayList<>());
+  final AtomicInteger failNextAdmissions = new AtomicInteger();
+  volatile boolean signaturesRequired;
 
   FakeWorld value(String check, double v) {
     readings.put(check, Reading.value(check, v, null));
@@ -30,6 +34,12 @@ final class FakeWorld implements CutoverActivities {
 
   FakeWorld ok(String check) {
     readings.put(check, Reading.expectations(check, null, List.of(), "HTTP 200"));
+    return this;
+  }
+
+  /** The worker's admission refuses every plan, giving these reasons. */
+  FakeWorld refuse(String... reasons) {
+    refusals.addAll(List.of(reasons));
     return this;
   }
 
@@ -63,7 +73,11 @@ final class FakeWorld implements CutoverActivities {
 
   @Override
   public Admission admit(AdmitRequest request) {
-    return new Admission(List.of(), false);
+    if (failNextAdmissions.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalStateException("keyring file unreadable");
+    }
+    admitted.add(request);
+    return new Admission(List.copyOf(refusals), signaturesRequired);
   }
 
   @Override

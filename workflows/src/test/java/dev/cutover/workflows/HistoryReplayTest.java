@@ -28,6 +28,16 @@ class HistoryReplayTest {
     }
   }
 
+  /**
+   * Loads the plan reader and engine before replaying: on a loaded machine their first class
+   * loading inside a workflow thread can exceed the SDK's 1 s deadlock detector.
+   */
+  @org.junit.jupiter.api.BeforeAll
+  static void warmUp() {
+    new dev.cutover.engine.Engine(dev.cutover.plan.PlanReader.fromTree(dev.cutover.plan.PlanReader.parseTree(PLAN),
+        dev.cutover.plan.PlanReader.Rules.HARDENED)).start("carol", 0);
+  }
+
   @Test
   void thereIsAtLeastOneSavedHistory() throws IOException {
     assertThat(histories()).isNotEmpty();
@@ -36,7 +46,9 @@ class HistoryReplayTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("histories")
   void theCurrentWorkflowReplaysEverySavedHistory(Path file) throws Exception {
-    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(Files.readString(file)), CutoverWorkflowImpl.class);
+    // Under its own workflow id: a cutover checks that its id is cutover-<plan name>.
+    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(Files.readString(file), "cutover-replayed"),
+        CutoverWorkflowImpl.class);
   }
 
   static final String PLAN = """
@@ -68,7 +80,8 @@ class HistoryReplayTest {
 
   /**
    * Records the history above: start, pause and resume, a rejected and an accepted approval, a
-   * breach, rollback, retry, and completion. Run when a new workflow shape is released:
+   * breach, rollback, retry, and completion; from v3 also a signal refused for a control character
+   * and one whose reason is cut. Run when a new workflow shape is released:
    * {@code mvn -pl workflows test -Dtest=HistoryReplayTest -Dcutover.recordHistories=v1}.
    */
   @Test
@@ -82,6 +95,9 @@ class HistoryReplayTest {
       tw.sleep(Duration.ofMinutes(10));
       wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null, null)));
       wf.approve(new SignalPayload("canary", "mallory", null, null, null, null));
+      wf.approve(new SignalPayload("canary", "alice\n", null, null, null, null));
+      wf.pause(new SignalPayload(null, "bob", null, "lunch\n" + "x".repeat(2_000), null, null));
+      wf.resume(new SignalPayload(null, "bob", null, null, null, null));
       tw.sleep(Duration.ofMinutes(70));
       wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null, null)));
       tw.sleep(Duration.ofMinutes(30));

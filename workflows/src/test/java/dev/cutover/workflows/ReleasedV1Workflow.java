@@ -101,6 +101,10 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
             .setMaximumAttempts(3).build()).build());
   }
 
+  /** The first release had no validator: every operation entered history. */
+  @Override
+  public void validateOperate(Operation operation) {}
+
   @Override
   public Status run(CutoverInput input) {
     if (plan == null) {

@@ -65,7 +65,11 @@ class VersionUpgradeTest {
 
   WorkerFactory worker(Class<? extends CutoverWorkflow> impl) {
     WorkerFactory f = WorkerFactory.newInstance(client);
-    f.newWorker(queue).registerWorkflowImplementationTypes(impl);
+    if (impl == CutoverWorkflowImpl.class) {
+      CutoverWorkflowImpl.register(f.newWorker(queue), client.getWorkflowServiceStubs());
+    } else {
+      f.newWorker(queue).registerWorkflowImplementationTypes(impl);
+    }
     f.getWorker(queue).registerActivitiesImplementations(world);
     f.start();
     return f;
