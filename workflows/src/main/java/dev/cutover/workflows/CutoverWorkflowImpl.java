@@ -14,6 +14,7 @@ import dev.cutover.plan.PlanException;
 import dev.cutover.plan.PlanReader;
 import dev.cutover.plan.Problem;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.common.converter.DataConverterException;
@@ -110,8 +111,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private PlanReader.Rules planRules;
   /**
    * Whether this worker requires approvals and other promoting signals to be signed: what admission
-   * answered on the cutover's first run, carried across continue-as-new. Not yet handed to the
-   * engine; see {@link #signaturesRequired()}.
+   * answered on the cutover's first run, carried across continue-as-new, and handed to the engine.
    */
   private boolean signaturesRequired;
   private boolean checkedInput;
@@ -127,6 +127,8 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private final RetryOptions activityRetry;
   private final CutoverActivities effectActivities;
   private final CutoverActivities notifyActivities;
+  /** A local activity: the keyring is on this worker, and the answer is needed before the signal is judged. */
+  private final CutoverActivities signatureStub;
 
   private CutoverState state;
   private final Deque<Pending> inbox = new ArrayDeque<>();
@@ -155,6 +157,9 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     this.notifyActivities = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(20)).setRetryOptions(RetryOptions.newBuilder()
             .setMaximumAttempts(3).build()).build());
+    this.signatureStub = Workflow.newLocalActivityStub(CutoverActivities.class, LocalActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(5))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build()).build());
   }
 
   /**
@@ -196,7 +201,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     try {
       plan = PlanReader.fromTree(Objects.requireNonNull(planJson, "input.plan"), planRules);
-      engine = new Engine(plan);
+      engine = new Engine(plan, engineOptions());
       fragments = new PlanFragments(plan, planJson);
       planProblems = List.of();
     } catch (PlanException e) {
@@ -294,6 +299,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
             + " one switch");
       }
       signaturesRequired = admit(info.getWorkflowId()).signaturesRequired();
+      engine = new Engine(plan, engineOptions());
     }
     planProblems = List.of();
     return continued;
@@ -332,7 +338,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private void readCheckedPlan() {
     try {
       plan = PlanReader.fromTree(planJson, planRules);
-      engine = new Engine(plan);
+      engine = new Engine(plan, engineOptions());
       fragments = new PlanFragments(plan, planJson);
     } catch (PlanException e) {
       throw ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + e.problems().stream()
@@ -478,7 +484,8 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         if (c.refusal() != null) {
           carryOut(engine.refuse(state, now(), c.by(), p.name(), c.refusal()));
         } else {
-          carryOut(engine.on(state, new Event.SignalReceived(now(), signal(p.name(), c.payload()))));
+          Signal signal = signal(p.name(), c.payload()).withSignature(signature(p.name(), p.payload()));
+          carryOut(engine.on(state, new Event.SignalReceived(now(), signal)));
         }
       } else {
         SignalPayload s = p.payload() == null ? new SignalPayload(null, null, null, null, null, null) : p.payload();
@@ -501,6 +508,31 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       carryOut(engine.on(state, effectDone(done)));
     }
     notifying.removeIf(Promise::isCompleted);
+  }
+
+  /**
+   * What the worker's approver keyring says of a signed promoting signal, checked over the payload
+   * exactly as it arrived (what was signed). Only cutovers read by the {@code HARDENED} rules ask:
+   * the ones started before signed signals existed never call the activity, so their histories
+   * replay unchanged. A worker that cannot answer makes the signature invalid, never valid.
+   */
+  private Signal.Signature signature(String name, SignalPayload raw) {
+    if (planRules != PlanReader.Rules.HARDENED || !SignedSignals.needsVerification(name, raw)) {
+      return Signal.Signature.UNSIGNED;
+    }
+    String workflowId = Workflow.getInfo().getWorkflowId();
+    SignatureVerdict verdict;
+    try {
+      verdict = signatureStub.verifySignature(new SignatureRequest(workflowId, name, raw));
+    } catch (ActivityFailure e) {
+      verdict = new SignatureVerdict(false, "the worker could not check the signature");
+    }
+    return SignedSignals.toSignature(workflowId, name, raw, verdict);
+  }
+
+  /** Old cutovers keep exact name comparison; new ones normalise names and honour the worker's signing rule. */
+  private Engine.Options engineOptions() {
+    return planRules == PlanReader.Rules.HARDENED ? Engine.Options.of(signaturesRequired) : Engine.Options.LEGACY;
   }
 
   private List<Reading> readings(InFlight<List<Reading>> m) {
