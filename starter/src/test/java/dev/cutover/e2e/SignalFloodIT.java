@@ -139,7 +139,11 @@ class SignalFloodIT {
       String runId = info.getExecution().getRunId();
       while (!runId.isEmpty()) {
         List<HistoryEvent> events = cutover.client.fetchHistory(id, runId).getEvents();
-        assertThat(events).filteredOn(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+        List<HistoryEvent> failed = events.stream()
+            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED).toList();
+        assertThat(failed).as(() -> "workflow tasks failed:\n" + String.join("\n", failed.stream()
+                .map(e -> e.getWorkflowTaskFailedEventAttributes().getCause().name() + ": "
+                    + e.getWorkflowTaskFailedEventAttributes().getFailure().getMessage()).toList()))
             .extracting(e -> e.getWorkflowTaskFailedEventAttributes().getCause().name())
             .allMatch(c -> c.equals("WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND")
                 || c.equals("WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND"));
