@@ -94,7 +94,7 @@ class EngineTest {
     h.until(State.ROLLED_BACK, min(30));
     assertThat(h.trafficHistory()).containsExactly(10, 0);
     assertThat(h.state.percent()).isZero();
-    assertThat(h.state.incidents()).anyMatch(i -> i.kind().equals("rollback") && i.text().contains("errors"));
+    assertThat(h.state.journal().incidents()).anyMatch(i -> i.kind().equals("rollback") && i.text().contains("errors"));
     assertThat(h.notified("ROLLING BACK") || h.notified("Rolling back")).isTrue();
 
     h.value("errors", 0.01);
@@ -203,7 +203,7 @@ class EngineTest {
     h.signal(Signal.acknowledge("errors", "bob", null));
     assertThat(h.lastDecision().accepted()).isFalse();
     assertThat(h.lastDecision().text()).contains("no high-severity breach");
-    assertThat(h.state.acknowledged()).isEmpty();
+    assertThat(h.state.progress().acknowledged()).isEmpty();
   }
 
   @Test
@@ -372,7 +372,7 @@ class EngineTest {
         """;
     Harness h = healthy(yaml).start();
     h.until(State.WAITING_WINDOW, min(30));
-    assertThat(h.state.waitUntil()).isEqualTo(java.time.Instant.parse("2023-11-15T09:00:00Z").toEpochMilli());
+    assertThat(h.state.position().waitUntil()).isEqualTo(java.time.Instant.parse("2023-11-15T09:00:00Z").toEpochMilli());
     h.value("errors", 0.2).advance(min(1));
     assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
@@ -459,7 +459,7 @@ class EngineTest {
     Harness h = healthy(FLAG_STAGES).start();
     h.advance(Duration.ofHours(25));
     h.sources.put("latency", t -> Reading.value("latency",
-        h.state.flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
+        h.state.applied().flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
     h.advance(min(1));
     h.value("latency", 10);
     h.signal(Signal.of("resume", "alice", null));
@@ -500,17 +500,17 @@ class EngineTest {
     assertThat(h.state.stage()).isEqualTo(1);
     // The write path is what is slow: latency follows the flag, as the real system would.
     h.sources.put("latency", t -> Reading.value("latency",
-        h.state.flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
+        h.state.applied().flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
     h.advance(min(1));
     assertThat(h.state.stage()).isZero();
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
-    assertThat(h.state.flags()).containsEntry("OPS_VIEW_DB_READ", BooleanNode.TRUE)
+    assertThat(h.state.applied().flags()).containsEntry("OPS_VIEW_DB_READ", BooleanNode.TRUE)
         .containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.FALSE);
     h.value("latency", 10);
     h.signal(Signal.of("resume", "alice", "index added"));
     h.advance(Duration.ofHours(24).plusMinutes(1));
     assertThat(h.state.stage()).isEqualTo(1);
-    assertThat(h.state.flags()).containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.TRUE);
+    assertThat(h.state.applied().flags()).containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.TRUE);
   }
 
   static final String DRAINING = HEADER + """
@@ -608,10 +608,10 @@ class EngineTest {
   void aRetryableApplyFailureIsRetriedWithBackoffAndShownInStatus() {
     Harness h = healthy(TWO_STAGES).effects(false, false).start();
     assertThat(h.state.phase()).isEqualTo(State.APPLYING);
-    assertThat(h.state.stepError()).contains("HTTP 503");
-    assertThat(h.state.retryAt() - h.now).isEqualTo(5_000);
+    assertThat(h.state.cursor().error()).contains("HTTP 503");
+    assertThat(h.state.cursor().retryAt() - h.now).isEqualTo(5_000);
     h.advance(Duration.ofSeconds(5));
-    assertThat(h.state.retryAt() - h.now).isEqualTo(10_000);
+    assertThat(h.state.cursor().retryAt() - h.now).isEqualTo(10_000);
     h.advance(Duration.ofSeconds(10));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     assertThat(h.trafficHistory()).containsExactly(10);
@@ -620,7 +620,7 @@ class EngineTest {
   @Test
   void aNonRetryableApplyFailureHoldsUntilResume() {
     Harness h = healthy(TWO_STAGES).effects(false);
-    h.failRetryable = false;
+    h.failureType = EffectFailure.READ_BACK_MISMATCH;
     h.failDetail = "read back 0, expected 10";
     h.start();
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
@@ -689,7 +689,7 @@ class EngineTest {
         """).value("in_flight", 3).start();
     h.advance(min(10));
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
-    assertThat(h.state.stepError()).contains("did not pass within 10m");
+    assertThat(h.state.cursor().error()).contains("did not pass within 10m");
     h.value("in_flight", 0);
     h.signal(Signal.of("resume", "alice", null));
     h.advance(min(1));
@@ -767,13 +767,13 @@ class EngineTest {
     assertThat(h.applied).extracting(st -> st.kind() + " " + st.stage() + ":" + st.index() + " " + st.percent())
         .containsExactly("ACTION 0:0 null", "ACTION 0:1 null", "TRAFFIC 1:-1 10", "TRAFFIC 1:-1 0",
             "UNDO_ACTION 0:1 null", "UNDO_ACTION 0:0 null");
-    assertThat(h.state.actionsDone()).isEmpty();
+    assertThat(h.state.applied().actionsDone()).isEmpty();
   }
 
   @Test
   void anActionThatNeverRanIsNotUndone() {
     Harness h = healthy(UNDOABLE).effects(true, false);
-    h.failRetryable = false;
+    h.failureType = EffectFailure.CLIENT_ERROR;
     h.start();
     assertThat(h.state.displayState()).isEqualTo(State.HELD); // the second action failed
     h.signal(Signal.of("abort", "alice", null));

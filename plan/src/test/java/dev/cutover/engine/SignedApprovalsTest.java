@@ -180,13 +180,13 @@ class SignedApprovalsTest {
     h.signal(Signal.of("pause", "bob", "again"));
     assertRefused(h, resume, "rejected: resume by alice repeats a signature already used (a signature is good for one"
         + " signal; sign again)");
-    assertThat(h.state.signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-1");
+    assertThat(h.state.journal().signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-1");
     h.signal(Signal.of("resume", "alice", null).withSignature(verified("alice", "fingerprint-2", h.now)));
     assertThat(h.lastDecision().accepted()).isTrue();
     // Forgotten once they could no longer verify anyway; the memory stays small.
     h.advance(Engine.SIGNATURE_MEMORY.plusMinutes(1));
     h.signal(Signal.of("promote", "alice", null).withSignature(verified("alice", "fingerprint-3", h.now)));
-    assertThat(h.state.signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-3");
+    assertThat(h.state.journal().signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-3");
   }
 
   @Test
@@ -206,7 +206,7 @@ class SignedApprovalsTest {
     Harness h = awaitingApproval("approvals: { fourEyes: true }\n", Engine.Options.DEFAULT, "carol");
     h.approve("canary", "alice");
     assertThat(h.state.decisions()).anyMatch(d -> d.accepted() && d.text().equals("approved stage canary"));
-    assertThat(h.state.signaturesUsed()).isEmpty();
+    assertThat(h.state.journal().signaturesUsed()).isEmpty();
   }
 
   private static String shown(String s) {
