@@ -83,10 +83,6 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
     return progress.soak();
   }
 
-  public Approval approval() {
-    return progress.approval();
-  }
-
   public List<Decision> decisions() {
     return journal.decisions();
   }

@@ -5,7 +5,6 @@ import static dev.cutover.engine.Engine.ENGINE;
 import dev.cutover.engine.CutoverState.Hold;
 import dev.cutover.engine.CutoverState.RollbackInfo;
 import dev.cutover.engine.CutoverState.Soak;
-import dev.cutover.plan.Plan;
 import dev.cutover.plan.Rollback;
 import dev.cutover.plan.Rule;
 import dev.cutover.plan.Stage;
@@ -15,13 +14,10 @@ import java.util.List;
  * Rollback: of everything applied, or of the current stage only ({@code rollback: stage}), and
  * what follows when its steps are done.
  */
-final class Rollbacks {
-  private final Engine engine;
-  private final Plan plan;
+final class Rollbacks extends Part {
 
   Rollbacks(Engine engine) {
-    this.engine = engine;
-    this.plan = engine.plan();
+    super(engine);
   }
 
   /** Starts rolling back (only while a stage is active): from now on only the undo steps run. */

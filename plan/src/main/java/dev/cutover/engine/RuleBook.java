@@ -8,7 +8,6 @@ import dev.cutover.plan.Action;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Comparison;
 import dev.cutover.plan.Durations;
-import dev.cutover.plan.Plan;
 import dev.cutover.plan.Rule;
 import dev.cutover.plan.Stage;
 import java.time.Duration;
@@ -19,16 +18,12 @@ import java.util.List;
  * The rules: which are active, when each is measured, how its readings are judged, and what its
  * breaches and inconclusive runs lead to (a notification, a hold, or a rollback).
  */
-final class RuleBook {
-  /** At most this many consecutive ERROR/NO_DATA outcomes are kept beyond what a breach needs. */
+final class RuleBook extends Part {
+  /** A rule keeps room for at most this many ERROR/NO_DATA outcomes besides the evidence a breach needs. */
   private static final int MAX_ERROR_LIMIT_KEPT = 50;
 
-  private final Engine engine;
-  private final Plan plan;
-
   RuleBook(Engine engine) {
-    this.engine = engine;
-    this.plan = engine.plan();
+    super(engine);
   }
 
   // ------------------------------------------------------------------ which rules are active

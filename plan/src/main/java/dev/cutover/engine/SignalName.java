@@ -1,35 +1,34 @@
 package dev.cutover.engine;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The signals an operator can send (PLAN.md §3), by the names they arrive under ({@link #wire}):
+ * The signals an operator can send (PLAN.md §3), each under its name in lower case ({@link #wire}):
  * the workflow's signal and update names, the CLI's subcommands and {@link Signal#name}. A name not
  * listed here is rejected, with this list.
  */
 public enum SignalName {
-  APPROVE("approve", true),
-  ABORT("abort", false),
-  PAUSE("pause", false),
-  RESUME("resume", true),
-  PROMOTE("promote", true),
-  ACKNOWLEDGE("acknowledge", true),
-  RETRY("retry", true),
-  ABANDON("abandon", false);
+  APPROVE(true),
+  ABORT(false),
+  PAUSE(false),
+  RESUME(true),
+  PROMOTE(true),
+  ACKNOWLEDGE(true),
+  RETRY(true),
+  ABANDON(false);
 
-  private final String wire;
   private final boolean promoting;
 
-  SignalName(String wire, boolean promoting) {
-    this.wire = wire;
+  SignalName(boolean promoting) {
     this.promoting = promoting;
   }
 
-  /** The name the signal arrives under. */
+  /** The name the signal arrives under, e.g. {@code approve}. */
   public String wire() {
-    return wire;
+    return name().toLowerCase(Locale.ROOT);
   }
 
   /**
@@ -44,7 +43,7 @@ public enum SignalName {
 
   /** The signal named {@code wire} exactly; empty for any other name. */
   public static Optional<SignalName> of(String wire) {
-    return Arrays.stream(values()).filter(n -> n.wire.equals(wire)).findFirst();
+    return Arrays.stream(values()).filter(n -> n.wire().equals(wire)).findFirst();
   }
 
   /** Every name, in this order, as a rejection lists them. */

@@ -4,7 +4,6 @@ import dev.cutover.engine.CutoverState.Approval;
 import dev.cutover.engine.CutoverState.Hold;
 import dev.cutover.plan.Approvals;
 import dev.cutover.plan.Names;
-import dev.cutover.plan.Plan;
 import dev.cutover.plan.Rule;
 import dev.cutover.plan.Stage;
 import java.util.List;
@@ -15,14 +14,11 @@ import java.util.Optional;
  * CutoverState.Decision}, accepted or rejected with the reason; a rejected signal changes nothing
  * else. Who may send a promoting signal is decided first ({@link Signatures}).
  */
-final class Signals {
-  private final Engine engine;
-  private final Plan plan;
+final class Signals extends Part {
   private final Signatures signatures;
 
   Signals(Engine engine, Signatures signatures) {
-    this.engine = engine;
-    this.plan = engine.plan();
+    super(engine);
     this.signatures = signatures;
   }
 

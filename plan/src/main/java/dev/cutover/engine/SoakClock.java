@@ -5,7 +5,6 @@ import static dev.cutover.engine.Engine.ENGINE;
 import dev.cutover.engine.CutoverState.Soak;
 import dev.cutover.engine.RuleState.Role;
 import dev.cutover.plan.Durations;
-import dev.cutover.plan.Plan;
 import dev.cutover.plan.Stage;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,13 +13,10 @@ import java.util.List;
  * A stage after it is applied: the soak clock (see {@link Engine} for how it runs), a promote that
  * ends it early on fresh passing gates, and the approval a stage may need before the next starts.
  */
-final class SoakClock {
-  private final Engine engine;
-  private final Plan plan;
+final class SoakClock extends Part {
 
   SoakClock(Engine engine) {
-    this.engine = engine;
-    this.plan = engine.plan();
+    super(engine);
   }
 
   /** The current stage is applied: its gates start and its soak clock is at zero. */

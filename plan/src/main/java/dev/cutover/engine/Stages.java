@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import dev.cutover.engine.CutoverState.Progress;
 import dev.cutover.engine.RuleState.Role;
 import dev.cutover.plan.Action;
-import dev.cutover.plan.Plan;
 import dev.cutover.plan.Stage;
 import dev.cutover.plan.Window;
 import java.time.Instant;
@@ -21,13 +20,10 @@ import java.util.Optional;
  * The stages, forward and back: starting (over), the prerequisites, moving to the next stage once
  * its window and approval allow, and the steps that apply a stage or undo what was applied.
  */
-final class Stages {
-  private final Engine engine;
-  private final Plan plan;
+final class Stages extends Part {
 
   Stages(Engine engine) {
-    this.engine = engine;
-    this.plan = engine.plan();
+    super(engine);
   }
 
   /** Starts (over) from the prerequisites: nothing entered, nothing held, nothing approved. */

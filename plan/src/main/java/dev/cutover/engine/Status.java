@@ -68,7 +68,7 @@ public record Status(String plan, String workflowId, String state, String phase,
                 + (sk.runningSince() == null && remaining > 0 ? " (clock stopped)" : ""));
       }
       if (st.approval() && (phase == State.SOAKING || phase == State.AWAITING_APPROVAL || phase == State.APPLYING)) {
-        approval = approvalView(plan, s, st, s.approval() == null ? null : s.approval().by(),
+        approval = approvalView(plan, s, st, s.progress().approval() == null ? null : s.progress().approval().by(),
             phase == State.AWAITING_APPROVAL);
       }
     }

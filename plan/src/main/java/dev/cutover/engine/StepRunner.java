@@ -6,7 +6,6 @@ import dev.cutover.engine.CutoverState.Hold;
 import dev.cutover.engine.CutoverState.InFlightEffect;
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Durations;
-import dev.cutover.plan.Plan;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -14,18 +13,15 @@ import java.util.Optional;
  * Carries out the step cursor, forward (APPLYING) or backward (ROLLING_BACK): one effect at a time
  * through the worker, waits and drains through measurements, failures held or retried with backoff.
  */
-final class StepRunner {
+final class StepRunner extends Part {
   private static final long FIRST_BACKOFF_MS = 5_000;
   private static final long MAX_BACKOFF_MS = 300_000;
   /** A failing rollback step pages on its first failure and then on every this many. */
   private static final int PAGE_EVERY_FAILURES = 10;
 
-  private final Engine engine;
-  private final Plan plan;
 
   StepRunner(Engine engine) {
-    this.engine = engine;
-    this.plan = engine.plan();
+    super(engine);
   }
 
   /** Moves the steps on; true when the phase changed or a step ended (so the loop looks again). */

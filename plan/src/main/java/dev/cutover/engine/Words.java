@@ -5,19 +5,15 @@ import dev.cutover.plan.Action;
 import dev.cutover.plan.Approvals;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.Notify;
-import dev.cutover.plan.Plan;
 import dev.cutover.plan.Stage;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The words operators read: stages, steps and holds described, and the periodic status line. */
-final class Words {
-  private final Engine engine;
-  private final Plan plan;
+final class Words extends Part {
 
   Words(Engine engine) {
-    this.engine = engine;
-    this.plan = engine.plan();
+    super(engine);
   }
 
   /** When the first status line of a stage begun {@code now} is due; null when the plan asks for none. */

@@ -95,7 +95,7 @@ class EngineTest {
     assertThat(h.trafficHistory()).containsExactly(10, 0);
     assertThat(h.state.percent()).isZero();
     assertThat(h.state.journal().incidents()).anyMatch(i -> i.kind().equals("rollback") && i.text().contains("errors"));
-    assertThat(h.notified("ROLLING BACK") || h.notified("Rolling back")).isTrue();
+    assertThat(h.notified("Rolling back: check errors (watch[0]) breached")).isTrue();
 
     h.value("errors", 0.01);
     h.signal(Signal.of("retry", "alice", "fixed the bug"));
@@ -156,7 +156,9 @@ class EngineTest {
     h.value("errors", 0.2).advance(min(1)).value("errors", 0.01).advance(min(1));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.value("errors", 0.2).advance(min(1)); // third failure among the last five
-    assertThat(h.state.phase()).isIn(State.ROLLED_BACK, State.ROLLING_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(min(6).toMillis());
   }
 
   @Test
@@ -174,8 +176,10 @@ class EngineTest {
     h.advance(min(59));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.advance(min(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
-    assertThat(h.state.rollback().reason()).contains("grace");
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(min(65).toMillis());
+    assertThat(h.state.rollback().reason()).isEqualTo("check latency stayed breached for its grace of 1h without acknowledgement");
   }
 
   @Test
@@ -193,8 +197,10 @@ class EngineTest {
     h.advance(Duration.ofHours(2));
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
     h.advance(Duration.ofHours(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
-    assertThat(h.state.rollback().reason()).contains("escalateAfter");
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(Duration.ofHours(3).plusMinutes(5).toMillis());
+    assertThat(h.state.rollback().reason()).isEqualTo("check latency stayed breached past escalateAfter 3h");
   }
 
   @Test
@@ -222,7 +228,9 @@ class EngineTest {
     h.advance(Duration.ofHours(5).plusMinutes(59));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.advance(min(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(Duration.ofHours(7).toMillis());
   }
 
   @Test
@@ -313,7 +321,7 @@ class EngineTest {
     Harness h = healthy(yaml).start();
     h.approve("canary", "alice");
     h.value("latency", 45).advance(min(10));
-    assertThat(h.state.approval()).isNull();
+    assertThat(h.state.progress().approval()).isNull();
     assertThat(h.state.decisions()).anyMatch(d -> d.action().equals("approval-voided"));
     h.value("latency", 10);
     h.until(State.AWAITING_APPROVAL, Duration.ofHours(2));
@@ -342,7 +350,7 @@ class EngineTest {
       assertThat(h.lastDecision().accepted()).as(c.toString()).isFalse();
       assertThat(h.lastDecision().text()).as(c.toString()).contains(c.reason());
       assertThat(h.state.phase()).isEqualTo(State.AWAITING_APPROVAL);
-      assertThat(h.state.approval()).isNull();
+      assertThat(h.state.progress().approval()).isNull();
       assertThat(h.state.rules()).isEqualTo(before.rules());
     }
     assertThat(h.trafficHistory()).containsExactly(10);
@@ -374,7 +382,7 @@ class EngineTest {
     h.until(State.WAITING_WINDOW, min(30));
     assertThat(h.state.position().waitUntil()).isEqualTo(java.time.Instant.parse("2023-11-15T09:00:00Z").toEpochMilli());
     h.value("errors", 0.2).advance(min(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
   }
 
@@ -400,7 +408,8 @@ class EngineTest {
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
     int before = h.measurements;
     h.advance(Duration.ofHours(3));
-    assertThat(h.measurements).isGreaterThan(before); // checks go on while held
+    // Checks go on while held: the one-minute watch, with the ten-minute gate in the same batch when both are due.
+    assertThat(h.measurements - before).isEqualTo(180);
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.signal(Signal.of("pause", "bob", null));
     assertThat(h.lastDecision().text()).contains("already paused");
@@ -620,7 +629,7 @@ class EngineTest {
   @Test
   void aNonRetryableApplyFailureHoldsUntilResume() {
     Harness h = healthy(TWO_STAGES).effects(false);
-    h.failureType = EffectFailure.READ_BACK_MISMATCH;
+    h.failureType = EffectFailure.READ_BACK_MISMATCH.type();
     h.failDetail = "read back 0, expected 10";
     h.start();
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
@@ -773,7 +782,7 @@ class EngineTest {
   @Test
   void anActionThatNeverRanIsNotUndone() {
     Harness h = healthy(UNDOABLE).effects(true, false);
-    h.failureType = EffectFailure.CLIENT_ERROR;
+    h.failureType = EffectFailure.CLIENT_ERROR.type();
     h.start();
     assertThat(h.state.displayState()).isEqualTo(State.HELD); // the second action failed
     h.signal(Signal.of("abort", "alice", null));
@@ -819,7 +828,8 @@ class EngineTest {
         ProportionTest.NEW_FAILURES, 30.0, ProportionTest.NEW_TOTAL, 1000.0,
         ProportionTest.BASE_FAILURES, 100.0, ProportionTest.BASE_TOTAL, 10000.0), null));
     h.start();
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
     assertThat(h.state.rollback().reason()).contains("new 3% vs baseline 1% (+2 points): worse by more than 1 point at 95% confidence (z=1.82)");
   }
 }

@@ -26,7 +26,7 @@ final class Harness {
   final List<Command.Notify> notes = new ArrayList<>();
   final Deque<Boolean> effectOutcomes = new ArrayDeque<>();
   /** The failure type failing effects fail with: by default one that is retried with backoff. */
-  String failureType = EffectFailure.UNAVAILABLE;
+  String failureType = EffectFailure.UNAVAILABLE.type();
   String failDetail = "HTTP 503";
   boolean holdEffects;
   final List<Command.Apply> pendingEffects = new ArrayList<>();
@@ -131,7 +131,7 @@ final class Harness {
         applied.add(a.step());
       }
       handle(engine.on(state, ok ? Event.EffectDone.ok(now, a.seq(), "")
-          : Event.EffectDone.failed(now, a.seq(), EffectFailure.UNAVAILABLE, failDetail)));
+          : Event.EffectDone.failed(now, a.seq(), EffectFailure.UNAVAILABLE.type(), failDetail)));
     }
   }
 
