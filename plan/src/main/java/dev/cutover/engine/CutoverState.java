@@ -132,8 +132,8 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
       return new Position(phase, phaseSince, stage, index, until, stageStartedAt);
     }
 
-    /** At stage {@code index} since {@code now}, with nothing pending. */
-    Position at(int index, Long since) {
+    /** At stage {@code index}, begun at {@code since}, with nothing pending. */
+    Position atStage(int index, Long since) {
       return new Position(phase, phaseSince, index, null, null, since);
     }
   }

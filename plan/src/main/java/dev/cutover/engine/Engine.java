@@ -1,6 +1,5 @@
 package dev.cutover.engine;
 
-import dev.cutover.engine.RuleState.Role;
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Comparison;
 import dev.cutover.plan.Names;
@@ -241,10 +240,5 @@ public final class Engine {
   /** A step as operators read it, e.g. {@code traffic set to 10%}. */
   public String describeStep(Step step) {
     return words.describeStep(step);
-  }
-
-  /** Whether a rule of this role is judged for breaches (gates and watch rules). */
-  static boolean judged(Role role) {
-    return role == Role.GATE || role == Role.WATCH;
   }
 }

@@ -62,7 +62,7 @@ final class Rollbacks extends Part {
       Stage undone = t.stage();
       int back = t.position.stage() - 1;
       t.applied = t.applied.leaving(t.position.stage());
-      t.position = t.position.at(back, now);
+      t.position = t.position.atStage(back, now);
       t.setPhase(State.SOAKING, now);
       t.progress = t.progress.withSoak(Soak.ZERO);
       engine.rules.addWatch(t, now);

@@ -125,7 +125,7 @@ final class RuleBook extends Part {
 
   /** When a breach of {@code r} rolls back unless it clears: its grace or escalateAfter; null: never. */
   Long breachDeadline(RuleState r, List<String> acknowledged) {
-    if (r.breachedSince() == null || !Engine.judged(r.role())) {
+    if (r.breachedSince() == null || (r.role() != Role.GATE && r.role() != Role.WATCH)) {
       return null;
     }
     Rule rule = rule(r);

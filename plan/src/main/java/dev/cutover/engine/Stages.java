@@ -29,7 +29,7 @@ final class Stages extends Part {
   /** Starts (over) from the prerequisites: nothing entered, nothing held, nothing approved. */
   void beginAttempt(Turn t, long now) {
     t.setPhase(State.CHECKING_PREREQUISITES, now);
-    t.position = t.position.at(-1, null);
+    t.position = t.position.atStage(-1, null);
     t.applied = t.applied.forgetStages();
     t.rules.clear();
     t.holds.clear();
@@ -125,7 +125,7 @@ final class Stages extends Part {
   private void enter(Turn t, int index, long now) {
     Stage stage = plan.stages().get(index);
     t.setPhase(State.APPLYING, now);
-    t.position = t.position.at(index, now);
+    t.position = t.position.atStage(index, now);
     t.applied = t.applied.entering(index);
     t.progress = Progress.FRESH;
     engine.rules.removeRoles(t, Role.GATE, Role.WAIT);
