@@ -641,6 +641,31 @@ class EngineTest {
   }
 
   @Test
+  void aFailedApplyHoldsOrIsRetriedByItsFailureType() {
+    record Case(String type, boolean holds) {}
+    List<Case> cases = List.of(new Case("ClientError", true), new Case("ExpectationFailed", true),
+        new Case("ReadBackMismatch", true), new Case("InvalidRequest", true), new Case("Unavailable", false),
+        new Case("TimeoutFailure", false), new Case("ApplicationFailure", false));
+    for (Case c : cases) {
+      Harness h = healthy(TWO_STAGES).effects(false);
+      h.failureType = c.type();
+      h.start();
+      assertThat(h.state.phase()).as(c.type()).isEqualTo(State.APPLYING);
+      assertThat(h.state.cursor().error()).as(c.type()).isEqualTo("traffic set to 10% failed: HTTP 503");
+      if (c.holds()) {
+        assertThat(h.state.displayState()).as(c.type()).isEqualTo(State.HELD);
+        assertThat(h.state.holds()).as(c.type()).extracting(CutoverState.Hold::kind)
+            .containsExactly(CutoverState.Hold.Kind.APPLY_FAILED);
+        assertThat(h.state.cursor().retryAt()).as(c.type()).isNull();
+      } else {
+        assertThat(h.state.displayState()).as(c.type()).isEqualTo(State.APPLYING);
+        assertThat(h.state.holds()).as(c.type()).isEmpty();
+        assertThat(h.state.cursor().retryAt() - h.now).as(c.type()).isEqualTo(5_000);
+      }
+    }
+  }
+
+  @Test
   void prerequisitesMustPassBeforeTheFirstStageAppliesAnything() {
     Harness h = healthy(TWO_STAGES.replace("stages:", "prerequisites: [health]\nstages:"));
     h.expectations("health", "status 503, expected 200");
@@ -710,7 +735,11 @@ class EngineTest {
   void unknownSignalsAndSignalsAfterTheEndAreRejected() {
     Harness h = healthy(TWO_STAGES).start();
     h.signal(Signal.of("explode", "alice", null));
-    assertThat(h.lastDecision().text()).contains("unknown signal");
+    assertThat(h.lastDecision().text()).isEqualTo("rejected: unknown signal \"explode\" (approve, abort, pause, resume,"
+        + " promote, acknowledge, retry, abandon)");
+    h.signal(Signal.of("Abort", "alice", null)); // names are exact
+    assertThat(h.lastDecision().text()).startsWith("rejected: unknown signal \"Abort\"");
+    assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.signal(Signal.of("abort", "alice", null));
     h.signal(Signal.of("abandon", "alice", null));
     h.signal(Signal.of("pause", "alice", null));
