@@ -120,7 +120,7 @@ final class RealTimeCutover {
         }
       } else if (c instanceof Command.Apply a) {
         applied.add(a.step());
-        next = engine.on(state, new Event.EffectDone(now(), a.seq(), true, false, "applied by the test"));
+        next = engine.on(state, Event.EffectDone.ok(now(), a.seq(), "applied by the test"));
         adopt(next.state());
       } else if (c instanceof Command.Notify n) {
         notified.add(n);

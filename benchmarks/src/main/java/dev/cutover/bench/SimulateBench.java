@@ -50,7 +50,7 @@ final class SimulateBench {
           e = new Event.Measured(now, m.seq(), readings);
         } else if (c instanceof Command.Apply a) {
           effects++;
-          e = new Event.EffectDone(now, a.seq(), true, false, "ok");
+          e = Event.EffectDone.ok(now, a.seq(), "ok");
         }
         if (e != null) {
           events++;

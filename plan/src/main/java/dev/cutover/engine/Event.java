@@ -17,11 +17,25 @@ public sealed interface Event permits Event.Tick, Event.Measured, Event.EffectDo
   }
 
   /**
-   * The result of a {@link Command.Apply}. {@code retryable} failures (timeouts, 5xx, refused
-   * connections) are tried again with backoff; others hold the cutover (or, during a rollback, are
-   * retried all the same).
+   * The result of a {@link Command.Apply}: done ({@code failureType} null), or failed with the
+   * activity's failure type and a short {@code detail}. The engine decides what a failure means
+   * ({@link EffectFailure#holds}): a hold for a person, or another try with backoff.
    */
-  record EffectDone(long at, long seq, boolean ok, boolean retryable, String detail) implements Event {}
+  record EffectDone(long at, long seq, String failureType, String detail) implements Event {
+    /** The effect was carried out. */
+    public static EffectDone ok(long at, long seq, String detail) {
+      return new EffectDone(at, seq, null, detail);
+    }
+
+    /** The effect failed with {@code failureType} (never null: an untyped failure has a name too). */
+    public static EffectDone failed(long at, long seq, String failureType, String detail) {
+      return new EffectDone(at, seq, java.util.Objects.requireNonNull(failureType, "failureType"), detail);
+    }
+
+    public boolean ok() {
+      return failureType == null;
+    }
+  }
 
   /** An operator's signal. */
   record SignalReceived(long at, Signal signal) implements Event {}

@@ -33,4 +33,42 @@ public record RuleState(String id, Role role, int stage, int index, String check
   public Measurement latest() {
     return recent.isEmpty() ? null : recent.get(recent.size() - 1);
   }
+
+  /** A rule just activated: due at once, nothing measured yet. */
+  static RuleState fresh(String id, Role role, int stage, int index, String check, Rule.Severity severity, long now) {
+    return new RuleState(id, role, stage, index, check, severity, List.of(), now, null, null, 0, false, now);
+  }
+
+  RuleState withDue(long due) {
+    return with(recent, due, inFlight, breachedSince, errorStreak, inconclusive);
+  }
+
+  /** Being measured in batch {@code seq}; due next at {@code next}. */
+  RuleState measuring(long seq, long next) {
+    return with(recent, next, seq, breachedSince, errorStreak, inconclusive);
+  }
+
+  /** The measurement in flight came back: {@code recent} now, and the error streak {@code streak}. */
+  RuleState measured(List<Measurement> recentNow, int streak) {
+    return with(recentNow, nextDueAt, null, breachedSince, streak, inconclusive);
+  }
+
+  /** Breached since {@code at}; null: not breached. */
+  RuleState withBreach(Long at) {
+    return with(recent, nextDueAt, inFlight, at, errorStreak, inconclusive);
+  }
+
+  RuleState declaredInconclusive() {
+    return with(recent, nextDueAt, inFlight, breachedSince, errorStreak, true);
+  }
+
+  /** Released from inconclusive by a resume: measured again at {@code now} unless a measurement is in flight. */
+  RuleState resumed(long now) {
+    return with(recent, inFlight == null ? now : nextDueAt, inFlight, breachedSince, 0, false);
+  }
+
+  /** The same rule (its id, role, place, check, severity and since) with what changes as it is measured. */
+  private RuleState with(List<Measurement> recentNow, long due, Long batch, Long breached, int streak, boolean latched) {
+    return new RuleState(id, role, stage, index, check, severity, recentNow, due, batch, breached, streak, latched, since);
+  }
 }

@@ -1,11 +1,15 @@
 package dev.cutover.engine;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * An operator's message (PLAN.md §3): {@code approve}, {@code abort}, {@code pause}, {@code
- * resume}, {@code promote}, {@code acknowledge}, {@code retry}, {@code abandon}. Every one names who
+ * An operator's message (PLAN.md §3), named by one of {@link SignalName}: {@code approve}, {@code
+ * abort}, {@code pause}, {@code resume}, {@code promote}, {@code acknowledge}, {@code retry}, {@code
+ * abandon}. {@code name} is kept as it arrived, so that an unknown one is rejected by name. Every one names who
  * sent it in {@code by}; {@code stage}, {@code check}, {@code comment} and {@code reason} are used
  * where the signal needs them. {@code signature} says whether the worker verified a signature over
  * it, and for whom: the workflow sets it from the worker's approver keyring before the engine sees
@@ -14,13 +18,9 @@ import java.util.Set;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Signal(String name, String by, String reason, String stage, String check, String comment,
     Signature signature) {
-  /**
-   * The signals that move a cutover on or weaken a guard, and so may be required to be signed:
-   * approve, promote (ends a soak), acknowledge (a high breach becomes medium), resume (releases a
-   * hold) and retry (starts over after a rollback). abort, pause and abandon only make a cutover
-   * safer: they are never refused for want of a signature.
-   */
-  public static final Set<String> PROMOTING = Set.of("approve", "promote", "acknowledge", "resume", "retry");
+  /** The names of the {@link SignalName#promoting} signals. */
+  public static final Set<String> PROMOTING = Arrays.stream(SignalName.values()).filter(SignalName::promoting)
+      .map(SignalName::wire).collect(Collectors.toUnmodifiableSet());
 
   public Signal {
     signature = signature == null ? Signature.UNSIGNED : signature;
@@ -36,11 +36,11 @@ public record Signal(String name, String by, String reason, String stage, String
   }
 
   public static Signal approve(String stage, String by, String comment) {
-    return new Signal("approve", by, null, stage, null, comment);
+    return new Signal(SignalName.APPROVE.wire(), by, null, stage, null, comment);
   }
 
   public static Signal acknowledge(String check, String by, String reason) {
-    return new Signal("acknowledge", by, reason, null, check, null);
+    return new Signal(SignalName.ACKNOWLEDGE.wire(), by, reason, null, check, null);
   }
 
   /** This signal with the worker's verdict on its signature. */
@@ -48,9 +48,14 @@ public record Signal(String name, String by, String reason, String stage, String
     return new Signal(name, by, reason, stage, check, comment, s);
   }
 
-  /** Whether this is one of the {@link #PROMOTING} signals. */
+  /** The signal it is; empty for a name no signal has. */
+  public Optional<SignalName> kind() {
+    return SignalName.of(name);
+  }
+
+  /** Whether this is one of the {@link SignalName#promoting} signals. */
   public boolean promoting() {
-    return name != null && PROMOTING.contains(name);
+    return kind().map(SignalName::promoting).orElse(false);
   }
 
   /**

@@ -50,31 +50,30 @@ public record Status(String plan, String workflowId, String state, String phase,
 
   public static Status of(Engine engine, CutoverState s, long now) {
     Plan plan = engine.plan();
+    CutoverState.Soak sk = s.soak();
+    State phase = s.phase();
     StageView stage = null;
     SoakView soak = null;
     ApprovalView approval = null;
     if (s.stage() >= 0) {
       Stage st = plan.stages().get(s.stage());
-      stage = new StageView(s.stage(), plan.stages().size(), st.name(), st.percent(), s.stageStartedAt(), st.approval());
+      stage = new StageView(s.stage(), plan.stages().size(), st.name(), st.percent(), s.position().stageStartedAt(),
+          st.approval());
       long required = st.soak().toMillis();
-      long passed = s.soak().accumulated() + (s.soak().runningSince() == null ? 0 : now - s.soak().runningSince());
-      boolean soaking = s.phase() == State.SOAKING || s.phase() == State.AWAITING_APPROVAL;
-      if (soaking) {
+      long passed = sk.accumulated() + (sk.runningSince() == null ? 0 : now - sk.runningSince());
+      if (phase == State.SOAKING || phase == State.AWAITING_APPROVAL) {
         long remaining = Math.max(0, required - passed);
-        soak = new SoakView(required, passed, remaining, s.soak().runningSince() != null,
-            s.soak().promoted() ? "ended early by promote" : Durations.formatMillis((remaining + 999) / 1000 * 1000)
-                + (s.soak().runningSince() == null && remaining > 0 ? " (clock stopped)" : ""));
+        soak = new SoakView(required, passed, remaining, sk.runningSince() != null,
+            sk.promoted() ? "ended early by promote" : Durations.formatMillis((remaining + 999) / 1000 * 1000)
+                + (sk.runningSince() == null && remaining > 0 ? " (clock stopped)" : ""));
       }
-      if (st.approval() && (s.phase() == State.SOAKING || s.phase() == State.AWAITING_APPROVAL || s.phase() == State.APPLYING)) {
-        approval = new ApprovalView(st.name(), plan.approvals().approvers(), plan.approvals().fourEyes(),
-            plan.approvals().fourEyes() ? s.startedBy() : null, s.approval() == null ? null : s.approval().by(),
-            s.phase() == State.AWAITING_APPROVAL);
+      if (st.approval() && (phase == State.SOAKING || phase == State.AWAITING_APPROVAL || phase == State.APPLYING)) {
+        approval = approvalView(plan, s, st, s.progress().approval() == null ? null : s.progress().approval().by(),
+            phase == State.AWAITING_APPROVAL);
       }
     }
-    if (s.phase() == State.AWAITING_APPROVAL && s.pendingStage() != null) {
-      Stage next = plan.stages().get(s.pendingStage());
-      approval = new ApprovalView(next.name(), plan.approvals().approvers(), plan.approvals().fourEyes(),
-          plan.approvals().fourEyes() ? s.startedBy() : null, null, true);
+    if (phase == State.AWAITING_APPROVAL && s.pendingStage() != null) {
+      approval = approvalView(plan, s, plan.stages().get(s.pendingStage()), null, true);
     }
     List<RuleView> rules = new ArrayList<>();
     for (RuleState r : s.rules().values()) {
@@ -87,13 +86,16 @@ public record Status(String plan, String workflowId, String state, String phase,
           m == null ? null : m.outcome().name(), m == null ? null : m.value(), m == null ? null : m.at(),
           m == null ? null : m.reason(), r.breachedSince(), r.inconclusive(), r.errorStreak()));
     }
-    StepView step = null;
-    if (s.stepIndex() < s.steps().size()) {
-      step = new StepView(s.stepIndex(), s.steps().size(), engine.describeStep(s.steps().get(s.stepIndex())),
-          s.stepAttempt(), s.stepError(), s.retryAt());
-    }
-    return new Status(plan.name(), plan.workflowId(), s.displayState().name(), s.phase().name(), s.attempt(),
-        s.startedBy(), s.startedAt(), now, stage, s.percent(), s.flags(), soak, rules, approval, s.holds(), step,
-        s.rollback(), s.waitUntil(), s.incidents(), s.decisions());
+    CutoverState.StepCursor c = s.cursor();
+    StepView step = c.finished() ? null
+        : new StepView(c.index(), c.steps().size(), engine.describeStep(c.current()), c.attempt(), c.error(), c.retryAt());
+    return new Status(plan.name(), plan.workflowId(), s.displayState().name(), phase.name(), s.attempt(),
+        s.run().startedBy(), s.run().startedAt(), now, stage, s.percent(), s.applied().flags(), soak, rules, approval,
+        s.holds(), step, s.rollback(), s.position().waitUntil(), s.journal().incidents(), s.decisions());
+  }
+
+  private static ApprovalView approvalView(Plan plan, CutoverState s, Stage st, String approvedBy, boolean soakMet) {
+    return new ApprovalView(st.name(), plan.approvals().approvers(), plan.approvals().fourEyes(),
+        plan.approvals().fourEyes() ? s.run().startedBy() : null, approvedBy, soakMet);
   }
 }

@@ -94,8 +94,8 @@ class EngineTest {
     h.until(State.ROLLED_BACK, min(30));
     assertThat(h.trafficHistory()).containsExactly(10, 0);
     assertThat(h.state.percent()).isZero();
-    assertThat(h.state.incidents()).anyMatch(i -> i.kind().equals("rollback") && i.text().contains("errors"));
-    assertThat(h.notified("ROLLING BACK") || h.notified("Rolling back")).isTrue();
+    assertThat(h.state.journal().incidents()).anyMatch(i -> i.kind().equals("rollback") && i.text().contains("errors"));
+    assertThat(h.notified("Rolling back: check errors (watch[0]) breached")).isTrue();
 
     h.value("errors", 0.01);
     h.signal(Signal.of("retry", "alice", "fixed the bug"));
@@ -156,7 +156,9 @@ class EngineTest {
     h.value("errors", 0.2).advance(min(1)).value("errors", 0.01).advance(min(1));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.value("errors", 0.2).advance(min(1)); // third failure among the last five
-    assertThat(h.state.phase()).isIn(State.ROLLED_BACK, State.ROLLING_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(min(6).toMillis());
   }
 
   @Test
@@ -174,8 +176,10 @@ class EngineTest {
     h.advance(min(59));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.advance(min(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
-    assertThat(h.state.rollback().reason()).contains("grace");
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(min(65).toMillis());
+    assertThat(h.state.rollback().reason()).isEqualTo("check latency stayed breached for its grace of 1h without acknowledgement");
   }
 
   @Test
@@ -193,8 +197,10 @@ class EngineTest {
     h.advance(Duration.ofHours(2));
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
     h.advance(Duration.ofHours(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
-    assertThat(h.state.rollback().reason()).contains("escalateAfter");
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(Duration.ofHours(3).plusMinutes(5).toMillis());
+    assertThat(h.state.rollback().reason()).isEqualTo("check latency stayed breached past escalateAfter 3h");
   }
 
   @Test
@@ -203,7 +209,7 @@ class EngineTest {
     h.signal(Signal.acknowledge("errors", "bob", null));
     assertThat(h.lastDecision().accepted()).isFalse();
     assertThat(h.lastDecision().text()).contains("no high-severity breach");
-    assertThat(h.state.acknowledged()).isEmpty();
+    assertThat(h.state.progress().acknowledged()).isEmpty();
   }
 
   @Test
@@ -222,7 +228,9 @@ class EngineTest {
     h.advance(Duration.ofHours(5).plusMinutes(59));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.advance(min(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(Duration.ofHours(7).toMillis());
   }
 
   @Test
@@ -313,7 +321,7 @@ class EngineTest {
     Harness h = healthy(yaml).start();
     h.approve("canary", "alice");
     h.value("latency", 45).advance(min(10));
-    assertThat(h.state.approval()).isNull();
+    assertThat(h.state.progress().approval()).isNull();
     assertThat(h.state.decisions()).anyMatch(d -> d.action().equals("approval-voided"));
     h.value("latency", 10);
     h.until(State.AWAITING_APPROVAL, Duration.ofHours(2));
@@ -342,7 +350,7 @@ class EngineTest {
       assertThat(h.lastDecision().accepted()).as(c.toString()).isFalse();
       assertThat(h.lastDecision().text()).as(c.toString()).contains(c.reason());
       assertThat(h.state.phase()).isEqualTo(State.AWAITING_APPROVAL);
-      assertThat(h.state.approval()).isNull();
+      assertThat(h.state.progress().approval()).isNull();
       assertThat(h.state.rules()).isEqualTo(before.rules());
     }
     assertThat(h.trafficHistory()).containsExactly(10);
@@ -372,9 +380,9 @@ class EngineTest {
         """;
     Harness h = healthy(yaml).start();
     h.until(State.WAITING_WINDOW, min(30));
-    assertThat(h.state.waitUntil()).isEqualTo(java.time.Instant.parse("2023-11-15T09:00:00Z").toEpochMilli());
+    assertThat(h.state.position().waitUntil()).isEqualTo(java.time.Instant.parse("2023-11-15T09:00:00Z").toEpochMilli());
     h.value("errors", 0.2).advance(min(1));
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
   }
 
@@ -400,7 +408,8 @@ class EngineTest {
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
     int before = h.measurements;
     h.advance(Duration.ofHours(3));
-    assertThat(h.measurements).isGreaterThan(before); // checks go on while held
+    // Checks go on while held: the one-minute watch, with the ten-minute gate in the same batch when both are due.
+    assertThat(h.measurements - before).isEqualTo(180);
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.signal(Signal.of("pause", "bob", null));
     assertThat(h.lastDecision().text()).contains("already paused");
@@ -459,7 +468,7 @@ class EngineTest {
     Harness h = healthy(FLAG_STAGES).start();
     h.advance(Duration.ofHours(25));
     h.sources.put("latency", t -> Reading.value("latency",
-        h.state.flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
+        h.state.applied().flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
     h.advance(min(1));
     h.value("latency", 10);
     h.signal(Signal.of("resume", "alice", null));
@@ -500,17 +509,17 @@ class EngineTest {
     assertThat(h.state.stage()).isEqualTo(1);
     // The write path is what is slow: latency follows the flag, as the real system would.
     h.sources.put("latency", t -> Reading.value("latency",
-        h.state.flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
+        h.state.applied().flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
     h.advance(min(1));
     assertThat(h.state.stage()).isZero();
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
-    assertThat(h.state.flags()).containsEntry("OPS_VIEW_DB_READ", BooleanNode.TRUE)
+    assertThat(h.state.applied().flags()).containsEntry("OPS_VIEW_DB_READ", BooleanNode.TRUE)
         .containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.FALSE);
     h.value("latency", 10);
     h.signal(Signal.of("resume", "alice", "index added"));
     h.advance(Duration.ofHours(24).plusMinutes(1));
     assertThat(h.state.stage()).isEqualTo(1);
-    assertThat(h.state.flags()).containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.TRUE);
+    assertThat(h.state.applied().flags()).containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.TRUE);
   }
 
   static final String DRAINING = HEADER + """
@@ -608,10 +617,10 @@ class EngineTest {
   void aRetryableApplyFailureIsRetriedWithBackoffAndShownInStatus() {
     Harness h = healthy(TWO_STAGES).effects(false, false).start();
     assertThat(h.state.phase()).isEqualTo(State.APPLYING);
-    assertThat(h.state.stepError()).contains("HTTP 503");
-    assertThat(h.state.retryAt() - h.now).isEqualTo(5_000);
+    assertThat(h.state.cursor().error()).contains("HTTP 503");
+    assertThat(h.state.cursor().retryAt() - h.now).isEqualTo(5_000);
     h.advance(Duration.ofSeconds(5));
-    assertThat(h.state.retryAt() - h.now).isEqualTo(10_000);
+    assertThat(h.state.cursor().retryAt() - h.now).isEqualTo(10_000);
     h.advance(Duration.ofSeconds(10));
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     assertThat(h.trafficHistory()).containsExactly(10);
@@ -620,7 +629,7 @@ class EngineTest {
   @Test
   void aNonRetryableApplyFailureHoldsUntilResume() {
     Harness h = healthy(TWO_STAGES).effects(false);
-    h.failRetryable = false;
+    h.failureType = EffectFailure.READ_BACK_MISMATCH.type();
     h.failDetail = "read back 0, expected 10";
     h.start();
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
@@ -629,6 +638,31 @@ class EngineTest {
     h.signal(Signal.of("resume", "alice", "flag service fixed"));
     assertThat(h.trafficHistory()).containsExactly(10);
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
+  }
+
+  @Test
+  void aFailedApplyHoldsOrIsRetriedByItsFailureType() {
+    record Case(String type, boolean holds) {}
+    List<Case> cases = List.of(new Case("ClientError", true), new Case("ExpectationFailed", true),
+        new Case("ReadBackMismatch", true), new Case("InvalidRequest", true), new Case("Unavailable", false),
+        new Case("TimeoutFailure", false), new Case("ApplicationFailure", false));
+    for (Case c : cases) {
+      Harness h = healthy(TWO_STAGES).effects(false);
+      h.failureType = c.type();
+      h.start();
+      assertThat(h.state.phase()).as(c.type()).isEqualTo(State.APPLYING);
+      assertThat(h.state.cursor().error()).as(c.type()).isEqualTo("traffic set to 10% failed: HTTP 503");
+      if (c.holds()) {
+        assertThat(h.state.displayState()).as(c.type()).isEqualTo(State.HELD);
+        assertThat(h.state.holds()).as(c.type()).extracting(CutoverState.Hold::kind)
+            .containsExactly(CutoverState.Hold.Kind.APPLY_FAILED);
+        assertThat(h.state.cursor().retryAt()).as(c.type()).isNull();
+      } else {
+        assertThat(h.state.displayState()).as(c.type()).isEqualTo(State.APPLYING);
+        assertThat(h.state.holds()).as(c.type()).isEmpty();
+        assertThat(h.state.cursor().retryAt() - h.now).as(c.type()).isEqualTo(5_000);
+      }
+    }
   }
 
   @Test
@@ -689,7 +723,7 @@ class EngineTest {
         """).value("in_flight", 3).start();
     h.advance(min(10));
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
-    assertThat(h.state.stepError()).contains("did not pass within 10m");
+    assertThat(h.state.cursor().error()).contains("did not pass within 10m");
     h.value("in_flight", 0);
     h.signal(Signal.of("resume", "alice", null));
     h.advance(min(1));
@@ -701,7 +735,11 @@ class EngineTest {
   void unknownSignalsAndSignalsAfterTheEndAreRejected() {
     Harness h = healthy(TWO_STAGES).start();
     h.signal(Signal.of("explode", "alice", null));
-    assertThat(h.lastDecision().text()).contains("unknown signal");
+    assertThat(h.lastDecision().text()).isEqualTo("rejected: unknown signal \"explode\" (approve, abort, pause, resume,"
+        + " promote, acknowledge, retry, abandon)");
+    h.signal(Signal.of("Abort", "alice", null)); // names are exact
+    assertThat(h.lastDecision().text()).startsWith("rejected: unknown signal \"Abort\"");
+    assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.signal(Signal.of("abort", "alice", null));
     h.signal(Signal.of("abandon", "alice", null));
     h.signal(Signal.of("pause", "alice", null));
@@ -767,13 +805,13 @@ class EngineTest {
     assertThat(h.applied).extracting(st -> st.kind() + " " + st.stage() + ":" + st.index() + " " + st.percent())
         .containsExactly("ACTION 0:0 null", "ACTION 0:1 null", "TRAFFIC 1:-1 10", "TRAFFIC 1:-1 0",
             "UNDO_ACTION 0:1 null", "UNDO_ACTION 0:0 null");
-    assertThat(h.state.actionsDone()).isEmpty();
+    assertThat(h.state.applied().actionsDone()).isEmpty();
   }
 
   @Test
   void anActionThatNeverRanIsNotUndone() {
     Harness h = healthy(UNDOABLE).effects(true, false);
-    h.failRetryable = false;
+    h.failureType = EffectFailure.CLIENT_ERROR.type();
     h.start();
     assertThat(h.state.displayState()).isEqualTo(State.HELD); // the second action failed
     h.signal(Signal.of("abort", "alice", null));
@@ -819,7 +857,8 @@ class EngineTest {
         ProportionTest.NEW_FAILURES, 30.0, ProportionTest.NEW_TOTAL, 1000.0,
         ProportionTest.BASE_FAILURES, 100.0, ProportionTest.BASE_TOTAL, 10000.0), null));
     h.start();
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
     assertThat(h.state.rollback().reason()).contains("new 3% vs baseline 1% (+2 points): worse by more than 1 point at 95% confidence (z=1.82)");
   }
 }

@@ -25,7 +25,8 @@ final class Harness {
   final List<Step> applied = new ArrayList<>();
   final List<Command.Notify> notes = new ArrayList<>();
   final Deque<Boolean> effectOutcomes = new ArrayDeque<>();
-  boolean failRetryable = true;
+  /** The failure type failing effects fail with: by default one that is retried with backoff. */
+  String failureType = EffectFailure.UNAVAILABLE.type();
   String failDetail = "HTTP 503";
   boolean holdEffects;
   final List<Command.Apply> pendingEffects = new ArrayList<>();
@@ -129,7 +130,8 @@ final class Harness {
       if (ok) {
         applied.add(a.step());
       }
-      handle(engine.on(state, new Event.EffectDone(now, a.seq(), ok, true, ok ? "" : failDetail)));
+      handle(engine.on(state, ok ? Event.EffectDone.ok(now, a.seq(), "")
+          : Event.EffectDone.failed(now, a.seq(), EffectFailure.UNAVAILABLE.type(), failDetail)));
     }
   }
 
@@ -158,7 +160,8 @@ final class Harness {
         if (ok) {
           applied.add(a.step());
         }
-        next = engine.on(state, new Event.EffectDone(now, a.seq(), ok, failRetryable, ok ? "" : failDetail));
+        next = engine.on(state, ok ? Event.EffectDone.ok(now, a.seq(), "")
+            : Event.EffectDone.failed(now, a.seq(), failureType, failDetail));
       }
       if (next != null) {
         state = next.state();

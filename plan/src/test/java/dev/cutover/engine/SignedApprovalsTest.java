@@ -36,7 +36,7 @@ class SignedApprovalsTest {
     assertThat(h.lastDecision().accepted()).as(s.toString()).isFalse();
     assertThat(h.lastDecision().text()).as(s.toString()).isEqualTo(text);
     assertThat(h.state.phase()).as(s.toString()).isEqualTo(before.phase());
-    assertThat(h.state.approval()).as(s.toString()).isEqualTo(before.approval());
+    assertThat(h.state.progress().approval()).as(s.toString()).isEqualTo(before.progress().approval());
     assertThat(h.state.holds()).as(s.toString()).isEqualTo(before.holds());
     assertThat(h.state.stage()).as(s.toString()).isEqualTo(before.stage());
   }
@@ -74,7 +74,7 @@ class SignedApprovalsTest {
       h.approve("canary", "carol");
       assertThat(h.lastDecision().accepted()).as(shown(starter)).isFalse();
       assertThat(h.lastDecision().text()).as(shown(starter)).startsWith("rejected: four eyes: carol (the same person as ");
-      assertThat(h.state.approval()).isNull();
+      assertThat(h.state.progress().approval()).isNull();
     }
   }
 
@@ -154,7 +154,9 @@ class SignedApprovalsTest {
     assertThat(h.state.holds()).extracting(CutoverState.Hold::kind).containsExactly(CutoverState.Hold.Kind.PAUSED);
     h.signal(Signal.of("abort", "bob", "enough").withSignature(Signature.invalid("no key for bob")));
     assertThat(h.lastDecision().accepted()).isTrue();
-    assertThat(h.state.phase()).isIn(State.ROLLING_BACK, State.ROLLED_BACK);
+    assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
+    assertThat(h.trafficHistory()).containsExactly(10, 0);
+    assertThat(h.state.rollback().reason()).isEqualTo("aborted by bob: enough");
   }
 
   @Test
@@ -180,13 +182,13 @@ class SignedApprovalsTest {
     h.signal(Signal.of("pause", "bob", "again"));
     assertRefused(h, resume, "rejected: resume by alice repeats a signature already used (a signature is good for one"
         + " signal; sign again)");
-    assertThat(h.state.signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-1");
+    assertThat(h.state.journal().signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-1");
     h.signal(Signal.of("resume", "alice", null).withSignature(verified("alice", "fingerprint-2", h.now)));
     assertThat(h.lastDecision().accepted()).isTrue();
     // Forgotten once they could no longer verify anyway; the memory stays small.
     h.advance(Engine.SIGNATURE_MEMORY.plusMinutes(1));
     h.signal(Signal.of("promote", "alice", null).withSignature(verified("alice", "fingerprint-3", h.now)));
-    assertThat(h.state.signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-3");
+    assertThat(h.state.journal().signaturesUsed()).extracting(CutoverState.SignatureUse::id).containsExactly("fingerprint-3");
   }
 
   @Test
@@ -206,7 +208,7 @@ class SignedApprovalsTest {
     Harness h = awaitingApproval("approvals: { fourEyes: true }\n", Engine.Options.DEFAULT, "carol");
     h.approve("canary", "alice");
     assertThat(h.state.decisions()).anyMatch(d -> d.accepted() && d.text().equals("approved stage canary"));
-    assertThat(h.state.signaturesUsed()).isEmpty();
+    assertThat(h.state.journal().signaturesUsed()).isEmpty();
   }
 
   private static String shown(String s) {

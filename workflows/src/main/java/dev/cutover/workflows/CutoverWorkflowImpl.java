@@ -546,10 +546,13 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private Event.EffectDone effectDone(InFlight<String> done) {
     try {
-      return new Event.EffectDone(now(), done.seq(), true, false, done.promise().get());
+      return Event.EffectDone.ok(now(), done.seq(), done.promise().get());
     } catch (ActivityFailure e) {
-      boolean hold = e.getCause() instanceof ApplicationFailure af && FailureTypes.HOLD.contains(af.getType());
-      return new Event.EffectDone(now(), done.seq(), false, !hold, rootMessage(e));
+      // The engine decides from the type whether the failure holds the stage (EffectFailure.holds);
+      // a cause that has none (a timeout, a cancellation) goes by its kind, and is retried.
+      String type = e.getCause() instanceof ApplicationFailure af && af.getType() != null ? af.getType()
+          : e.getCause() == null ? "ActivityFailure" : e.getCause().getClass().getSimpleName();
+      return Event.EffectDone.failed(now(), done.seq(), type, rootMessage(e));
     }
   }
 
