@@ -3,6 +3,7 @@ package dev.cutover.plan;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -16,38 +17,38 @@ final class ChecksReader {
   private static final Set<String> ENV = Set.of("env");
 
   // The source fields: a connection's URL, or the connection a check uses.
-  private static final Field<String> POSTGRES = Field.text("postgres");
-  private static final Field<String> SQL = Field.text("sql");
-  private static final Field<String> PROMETHEUS = Field.text("prometheus");
+  private static final Field<String> POSTGRES = Type.TEXT.field("postgres");
+  private static final Field<String> SQL = Type.TEXT.field("sql");
+  private static final Field<String> PROMETHEUS = Type.TEXT.field("prometheus");
   private static final Field<String> HTTP = HttpReader.HTTP;
 
-  private static final Field<String> USER = Field.text("user");
-  private static final Field<String> PASSWORD = Field.text("password");
+  private static final Field<String> USER = Type.TEXT.field("user");
+  private static final Field<String> PASSWORD = Type.TEXT.field("password");
 
-  /** A connection: its kind, the field that names it (and holds its URL), and the fields it may have. */
-  private record ConnectionKind(Connection.Kind kind, Field<String> url, Section fields) {}
+  /** A kind of connection: the field that says it (and holds the URL), and the fields it may have. */
+  private record Shape(Connection.Kind kind, Field<String> url, Section fields) {}
 
-  private static final List<ConnectionKind> CONNECTION_KINDS = List.of(
-      new ConnectionKind(Connection.Kind.POSTGRES, POSTGRES, Section.of(POSTGRES, USER, PASSWORD)),
-      new ConnectionKind(Connection.Kind.PROMETHEUS, PROMETHEUS, Section.of(PROMETHEUS, HttpReader.HEADERS)),
-      new ConnectionKind(Connection.Kind.HTTP, HTTP, Section.of(HTTP, HttpReader.HEADERS)));
+  private static final List<Shape> CONNECTIONS = List.of(
+      new Shape(Connection.Kind.POSTGRES, POSTGRES, Section.of(POSTGRES, USER, PASSWORD)),
+      new Shape(Connection.Kind.PROMETHEUS, PROMETHEUS, Section.of(PROMETHEUS, HttpReader.HEADERS)),
+      new Shape(Connection.Kind.HTTP, HTTP, Section.of(HTTP, HttpReader.HEADERS)));
 
-  private static final Field<String> QUERY = Field.text("query");
-  private static final Field<Comparison> PASS = new Field<>("pass", Type.COMPARISON);
-  private static final Field<Duration> TIMEOUT = Field.duration("timeout");
-  private static final Field<String> DESCRIPTION = Field.text("description");
-  private static final Field<Check.Reduce> REDUCE = Field.oneOf("reduce", Check.Reduce.class);
-  private static final Field<Long> AT_LEAST = Field.longValue("atLeast");
+  private static final Field<String> QUERY = Type.TEXT.field("query");
+  private static final Field<Comparison> PASS = Type.COMPARISON.field("pass");
+  private static final Field<Duration> TIMEOUT = Type.DURATION.field("timeout");
+  private static final Field<String> DESCRIPTION = Type.TEXT.field("description");
+  private static final Field<Check.Reduce> REDUCE = Type.oneOf(Check.Reduce.class).field("reduce");
+  private static final Field<Long> AT_LEAST = Type.LONG.field("atLeast");
   private static final Field<Obj> MIN_SAMPLES = Field.object("minSamples", Section.of(QUERY, AT_LEAST));
 
-  private static final Field<String> FAILURES = Field.text("failures");
-  private static final Field<String> TOTAL = Field.text("total");
+  private static final Field<String> FAILURES = Type.TEXT.field("failures");
+  private static final Field<String> TOTAL = Type.TEXT.field("total");
   private static final Section COUNTS = Section.of(FAILURES, TOTAL);
   private static final Field<Obj> NEW = Field.object("new", COUNTS);
   private static final Field<Obj> BASELINE = Field.object("baseline", COUNTS);
-  private static final Field<Double> MARGIN = Field.number("margin");
-  private static final Field<Double> CONFIDENCE = Field.number("confidence");
-  private static final Field<Long> MIN_SAMPLES_COUNT = Field.longValue("minSamples");
+  private static final Field<Double> MARGIN = Type.NUMBER.field("margin");
+  private static final Field<Double> CONFIDENCE = Type.NUMBER.field("confidence");
+  private static final Field<Long> MIN_SAMPLES_COUNT = Type.LONG.field("minSamples");
   private static final Field<Obj> COMPARE = Field.object("compare",
       Section.of(PROMETHEUS, SQL, NEW, BASELINE, MARGIN, CONFIDENCE, MIN_SAMPLES_COUNT));
 
@@ -80,18 +81,19 @@ final class ChecksReader {
     if (present == null) {
       return null;
     }
-    ConnectionKind kind = CONNECTION_KINDS.stream().filter(k -> k.url() == present).findFirst().orElseThrow();
-    o.allow(kind.fields());
-    String url = o.get(kind.url());
-    String urlPath = o.path(kind.url());
+    Shape shape = CONNECTIONS.stream().filter(c -> c.url() == present).findFirst().orElseThrow();
+    Connection.Kind kind = shape.kind();
+    o.allow(shape.fields());
+    String url = o.get(shape.url());
+    String urlPath = o.path(shape.url());
     if (url != null) {
       reading.placeholders(url, urlPath, ENV);
-      if (kind.kind() == Connection.Kind.POSTGRES && reading.hardened) {
+      if (kind == Connection.Kind.POSTGRES && reading.hardened) {
         JdbcUrls.problems(url).forEach(p -> reading.problem(urlPath, p));
-      } else if (kind.kind() == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
+      } else if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
         reading.problem(urlPath, "a postgres connection is a JDBC URL such as jdbc:postgresql://host:5432/db");
       }
-      if (kind.kind() != Connection.Kind.POSTGRES && !url.startsWith("http://") && !url.startsWith("https://")
+      if (kind != Connection.Kind.POSTGRES && !url.startsWith("http://") && !url.startsWith("https://")
           && !url.startsWith("${")) {
         reading.problem(urlPath, "\"" + url + "\" is not an http:// or https:// URL");
       }
@@ -104,9 +106,9 @@ final class ChecksReader {
     if (password != null && !WHOLE_ENV_REF.matcher(password).matches()) {
       o.problem(PASSWORD, "must be a ${env:NAME} reference: a literal password would be written to workflow history");
     }
-    var headers = http.headers(o, ENV);
+    Map<String, String> headers = http.headers(o, ENV);
     o.done();
-    return url == null ? null : new Connection(name, kind.kind(), url, user, password, headers);
+    return url == null ? null : new Connection(name, kind, url, user, password, headers);
   }
 
   Check check(Obj o, String name) {
@@ -148,7 +150,8 @@ final class ChecksReader {
     }
     Comparison pass = o.get(PASS);
     Duration timeout = o.get(TIMEOUT);
-    if (timeout != null && (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(PlanReader.MAX_TIMEOUT) > 0)) {
+    if (timeout != null
+        && (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(PlanReader.MAX_TIMEOUT) > 0)) {
       o.problem(TIMEOUT, "must be between 1s and " + Durations.format(PlanReader.MAX_TIMEOUT));
     }
     o.get(DESCRIPTION);

@@ -2,7 +2,6 @@ package dev.cutover.plan;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -24,25 +23,23 @@ final class CrossReferences {
 
   /** Each check's connection exists and is of the kind its source needs. */
   void checkConnections() {
-    for (Map.Entry<String, Check> e : checks.entrySet()) {
-      Check.Source source = e.getValue().source();
-      Optional<String> conn = source.connection();
-      if (conn.isPresent()) {
-        Connection.Kind want = source instanceof Check.SqlQuery ? Connection.Kind.POSTGRES
-            : source instanceof Check.PromQuery ? Connection.Kind.PROMETHEUS
-            : source instanceof Check.Compare cmp ? (cmp.kind() == Check.Compare.Kind.SQL ? Connection.Kind.POSTGRES : Connection.Kind.PROMETHEUS)
-            : Connection.Kind.HTTP;
-        connection(conn.get(), want, "checks." + e.getKey() + "." + sourceKey(source));
-      }
-    }
+    checks.forEach((name, check) -> check.source().connection().ifPresent(conn -> {
+      Uses uses = uses(check.source());
+      connection(conn, uses.kind(), "checks." + name + "." + uses.field());
+    }));
   }
 
-  /** The field of a check that names its connection. */
-  private static String sourceKey(Check.Source s) {
+  /** The field of a check's source that names its connection, and the kind that connection must be. */
+  private record Uses(String field, Connection.Kind kind) {}
+
+  private static Uses uses(Check.Source s) {
     if (s instanceof Check.Compare c) {
-      return "compare." + (c.kind() == Check.Compare.Kind.SQL ? "sql" : "prometheus");
+      return c.kind() == Check.Compare.Kind.SQL ? new Uses("compare.sql", Connection.Kind.POSTGRES)
+          : new Uses("compare.prometheus", Connection.Kind.PROMETHEUS);
     }
-    return s instanceof Check.SqlQuery ? "sql" : s instanceof Check.PromQuery ? "prometheus" : "http";
+    return s instanceof Check.SqlQuery ? new Uses("sql", Connection.Kind.POSTGRES)
+        : s instanceof Check.PromQuery ? new Uses("prometheus", Connection.Kind.PROMETHEUS)
+        : new Uses("http", Connection.Kind.HTTP);
   }
 
   /**
@@ -51,7 +48,8 @@ final class CrossReferences {
    */
   void urls(Notify notify) {
     connections.forEach((name, c) -> {
-      if (c.kind() != Connection.Kind.POSTGRES && !c.url().startsWith("${") && PlanSyntax.httpUrlProblem(c.url()) != null) {
+      if (c.kind() != Connection.Kind.POSTGRES && !c.url().startsWith("${")
+          && PlanSyntax.httpUrlProblem(c.url()) != null) {
         reading.problem("connections." + name + "." + c.kind().name().toLowerCase(), PlanSyntax.httpUrlProblem(c.url()));
       }
     });

@@ -12,26 +12,26 @@ import java.util.Set;
  * sections.
  */
 final class HttpReader {
-  static final Field<String> HTTP = Field.text("http");
-  static final Field<Map<String, JsonNode>> HEADERS = Field.map("headers");
-  static final Field<String> BODY = Field.text("body");
-  static final Field<Boolean> FOLLOW_REDIRECTS = Field.bool("followRedirects");
+  static final Field<String> HTTP = Type.TEXT.field("http");
+  static final Field<Map<String, JsonNode>> HEADERS = Type.MAP.field("headers");
+  static final Field<String> BODY = Type.TEXT.field("body");
+  static final Field<Boolean> FOLLOW_REDIRECTS = Type.BOOLEAN.field("followRedirects");
   /** A JSON path to the value a response is judged or read back by. */
-  static final Field<String> VALUE = Field.text("value");
+  static final Field<String> VALUE = Type.TEXT.field("value");
 
-  private static final Field<Integer> STATUS = Field.integer("status");
-  private static final Field<Map<String, JsonNode>> JSON = Field.map("json");
+  private static final Field<Integer> STATUS = Type.INTEGER.field("status");
+  private static final Field<Map<String, JsonNode>> JSON = Type.MAP.field("json");
   static final Field<Obj> EXPECT = Field.object("expect", Section.of(STATUS, JSON));
 
   private static final Field<Obj> SET = Field.object("set", Section.of(HTTP, HEADERS, BODY));
   private static final Field<Obj> GET = Field.object("get", Section.of(HTTP, HEADERS, VALUE));
 
-  private static final Field<String> FILE = Field.text("file");
-  private static final Field<String> VARIABLE = Field.text("variable");
-  private static final Field<String> KEY = Field.text("key");
-  private static final Field<String> NEW = Field.text("new");
-  private static final Field<String> OLD = Field.text("old");
-  private static final Field<String> CONFIG = Field.text("config");
+  private static final Field<String> FILE = Type.TEXT.field("file");
+  private static final Field<String> VARIABLE = Type.TEXT.field("variable");
+  private static final Field<String> KEY = Type.TEXT.field("key");
+  private static final Field<String> NEW = Type.TEXT.field("new");
+  private static final Field<String> OLD = Type.TEXT.field("old");
+  private static final Field<String> CONFIG = Type.TEXT.field("config");
   private static final Field<Obj> NGINX = Field.object("nginx", Section.of(FILE, VARIABLE, KEY, NEW, OLD, CONFIG));
 
   private static final Section NGINX_TRAFFIC = Section.of(NGINX);

@@ -97,7 +97,7 @@ final class Obj {
     return value == null ? field.type().absent() : value;
   }
 
-  /** Each element of list {@code field} read by {@code read} (the element and its path); those read as null are left out. */
+  /** Each element of list {@code field} read by {@code read} (given it and its path), but those read as null. */
   <T> List<T> each(Field<List<JsonNode>> field, BiFunction<JsonNode, String, T> read) {
     List<T> out = new ArrayList<>();
     List<JsonNode> nodes = get(field);
@@ -110,7 +110,7 @@ final class Obj {
     return out;
   }
 
-  /** Each entry of map {@code field} read by {@code read} (its name and value); those read as null are left out. */
+  /** Each entry of map {@code field} read by {@code read} (given its name and value), but those read as null. */
   <T> Map<String, T> entries(Field<Map<String, JsonNode>> field, BiFunction<String, JsonNode, T> read) {
     Map<String, T> out = new LinkedHashMap<>();
     get(field).forEach((k, v) -> {

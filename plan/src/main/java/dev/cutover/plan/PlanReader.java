@@ -46,25 +46,25 @@ public final class PlanReader {
    */
   public static final int MAX_PLAN_BYTES = 256 * 1024;
 
-  private static final Field<Integer> VERSION = Field.integer("version");
-  private static final Field<String> PLAN_NAME = Field.text("name");
-  private static final Field<String> DESCRIPTION = Field.text("description");
-  private static final Field<Map<String, JsonNode>> CONNECTIONS = Field.map("connections");
-  private static final Field<Map<String, JsonNode>> CHECKS = Field.map("checks");
-  private static final Field<Obj> TRAFFIC = Field.object("traffic");
-  private static final Field<Obj> FLAGS_API = Field.object("flagsApi");
-  private static final Field<List<JsonNode>> PREREQUISITES = Field.list("prerequisites");
-  private static final Field<List<JsonNode>> STAGES = Field.list("stages");
-  private static final Field<List<JsonNode>> WATCH = Field.list("watch");
-  private static final Field<Obj> ROLLBACK = Field.object("rollback");
+  private static final Field<Integer> VERSION = Type.INTEGER.field("version");
+  private static final Field<String> PLAN_NAME = Type.TEXT.field("name");
+  private static final Field<String> DESCRIPTION = Type.TEXT.field("description");
+  private static final Field<Map<String, JsonNode>> CONNECTIONS = Type.MAP.field("connections");
+  private static final Field<Map<String, JsonNode>> CHECKS = Type.MAP.field("checks");
+  private static final Field<Obj> TRAFFIC = Type.OBJECT.field("traffic");
+  private static final Field<Obj> FLAGS_API = Type.OBJECT.field("flagsApi");
+  private static final Field<List<JsonNode>> PREREQUISITES = Type.LIST.field("prerequisites");
+  private static final Field<List<JsonNode>> STAGES = Type.LIST.field("stages");
+  private static final Field<List<JsonNode>> WATCH = Type.LIST.field("watch");
+  private static final Field<Obj> ROLLBACK = Type.OBJECT.field("rollback");
 
-  private static final Field<List<JsonNode>> APPROVERS = Field.list("approvers");
-  private static final Field<Boolean> FOUR_EYES = Field.bool("fourEyes");
-  private static final Field<Boolean> SIGNED = Field.bool("signed");
+  private static final Field<List<JsonNode>> APPROVERS = Type.LIST.field("approvers");
+  private static final Field<Boolean> FOUR_EYES = Type.BOOLEAN.field("fourEyes");
+  private static final Field<Boolean> SIGNED = Type.BOOLEAN.field("signed");
   private static final Field<Obj> APPROVALS = Field.object("approvals", Section.of(APPROVERS, FOUR_EYES, SIGNED));
 
-  private static final Field<String> WEBHOOK = Field.text("webhook");
-  private static final Field<Duration> NOTIFY_EVERY = Field.duration("every");
+  private static final Field<String> WEBHOOK = Type.TEXT.field("webhook");
+  private static final Field<Duration> NOTIFY_EVERY = Type.DURATION.field("every");
   private static final Field<Obj> NOTIFY = Field.object("notify", Section.of(WEBHOOK, NOTIFY_EVERY));
 
   private static final Section PLAN = Section.of(VERSION, PLAN_NAME, DESCRIPTION, CONNECTIONS, CHECKS, TRAFFIC,

@@ -44,17 +44,18 @@ final class RulesReader {
     }
   });
 
-  private static final Field<String> CHECK = Field.text("check");
-  private static final Field<Duration> EVERY = Field.duration("every");
-  private static final Field<Duration> FOR = Field.duration("for");
-  private static final Field<Rule.Failures> FAILURES = new Field<>("failures", FAILURES_OF);
-  private static final Field<Rule.Severity> SEVERITY = Field.oneOf("severity", Rule.Severity.class);
-  private static final Field<Duration> ESCALATE_AFTER = Field.duration("escalateAfter");
-  private static final Field<Duration> GRACE = Field.duration("grace");
-  private static final Field<Rule.Scope> ROLLBACK = new Field<>("rollback", SCOPE);
-  private static final Field<Comparison> PASS = new Field<>("pass", Type.COMPARISON);
-  private static final Field<Integer> ERROR_LIMIT = Field.integer("errorLimit");
-  private static final Field<Rule.OnInconclusive> ON_INCONCLUSIVE = Field.oneOf("onInconclusive", Rule.OnInconclusive.class);
+  private static final Field<String> CHECK = Type.TEXT.field("check");
+  private static final Field<Duration> EVERY = Type.DURATION.field("every");
+  private static final Field<Duration> FOR = Type.DURATION.field("for");
+  private static final Field<Rule.Failures> FAILURES = FAILURES_OF.field("failures");
+  private static final Field<Rule.Severity> SEVERITY = Type.oneOf(Rule.Severity.class).field("severity");
+  private static final Field<Duration> ESCALATE_AFTER = Type.DURATION.field("escalateAfter");
+  private static final Field<Duration> GRACE = Type.DURATION.field("grace");
+  private static final Field<Rule.Scope> ROLLBACK = SCOPE.field("rollback");
+  private static final Field<Comparison> PASS = Type.COMPARISON.field("pass");
+  private static final Field<Integer> ERROR_LIMIT = Type.INTEGER.field("errorLimit");
+  private static final Field<Rule.OnInconclusive> ON_INCONCLUSIVE =
+      Type.oneOf(Rule.OnInconclusive.class).field("onInconclusive");
   private static final Section RULE = Section.of(CHECK, EVERY, FOR, FAILURES, SEVERITY, ESCALATE_AFTER, GRACE, ROLLBACK,
       PASS, ERROR_LIMIT, ON_INCONCLUSIVE);
 

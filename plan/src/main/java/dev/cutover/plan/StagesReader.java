@@ -18,17 +18,17 @@ final class StagesReader {
   private static final Set<String> ENV_AND_STAGE = Set.of("env", "stage");
 
   // What a wait action and a drain wait for.
-  private static final Field<String> CHECK = Field.text("check");
-  private static final Field<Duration> TIMEOUT = Field.duration("timeout");
-  private static final Field<Duration> EVERY = Field.duration("every");
+  private static final Field<String> CHECK = Type.TEXT.field("check");
+  private static final Field<Duration> TIMEOUT = Type.DURATION.field("timeout");
+  private static final Field<Duration> EVERY = Type.DURATION.field("every");
   private static final Section WAITING = Section.of(CHECK, TIMEOUT, EVERY);
 
   private static final Field<Obj> WAIT = Field.object("wait", WAITING);
-  private static final Field<List<JsonNode>> COMMAND = Field.list("command");
-  private static final Field<Map<String, JsonNode>> ENV_VARIABLES = Field.map("env");
-  private static final Field<Integer> EXIT_CODE = Field.integer("exitCode");
-  private static final Field<JsonNode> UNDO = Field.any("undo");
-  private static final Field<Boolean> IRREVERSIBLE = Field.bool("irreversible");
+  private static final Field<List<JsonNode>> COMMAND = Type.LIST.field("command");
+  private static final Field<Map<String, JsonNode>> ENV_VARIABLES = Type.MAP.field("env");
+  private static final Field<Integer> EXIT_CODE = Type.INTEGER.field("exitCode");
+  private static final Field<JsonNode> UNDO = Type.ANY.field("undo");
+  private static final Field<Boolean> IRREVERSIBLE = Type.BOOLEAN.field("irreversible");
   private static final Section WAIT_ACTION = Section.of(WAIT);
   private static final Section HTTP_ACTION = Section.of(HttpReader.HTTP, HttpReader.HEADERS, HttpReader.BODY,
       HttpReader.EXPECT, HttpReader.FOLLOW_REDIRECTS);
@@ -41,20 +41,20 @@ final class StagesReader {
     }
     return p;
   });
-  private static final Field<Integer> PERCENT = new Field<>("percent", PERCENT_OF);
-  private static final Field<List<JsonNode>> ACTIONS = Field.list("actions");
+  private static final Field<Integer> PERCENT = PERCENT_OF.field("percent");
+  private static final Field<List<JsonNode>> ACTIONS = Type.LIST.field("actions");
 
-  private static final Field<String> NAME = Field.text("name");
-  private static final Field<Map<String, JsonNode>> FLAGS = Field.map("flags");
-  private static final Field<Map<String, JsonNode>> REVERT = Field.map("revert");
-  private static final Field<Duration> SOAK = Field.duration("soak");
-  private static final Field<List<JsonNode>> GATES = Field.list("gates");
-  private static final Field<Boolean> APPROVAL = Field.bool("approval");
-  static final Field<Window> WINDOW = new Field<>("window", Type.WINDOW);
+  private static final Field<String> NAME = Type.TEXT.field("name");
+  private static final Field<Map<String, JsonNode>> FLAGS = Type.MAP.field("flags");
+  private static final Field<Map<String, JsonNode>> REVERT = Type.MAP.field("revert");
+  private static final Field<Duration> SOAK = Type.DURATION.field("soak");
+  private static final Field<List<JsonNode>> GATES = Type.LIST.field("gates");
+  private static final Field<Boolean> APPROVAL = Type.BOOLEAN.field("approval");
+  static final Field<Window> WINDOW = Type.WINDOW.field("window");
   static final Section STAGE = Section.of(NAME, PERCENT, FLAGS, REVERT, SOAK, EVERY, GATES, APPROVAL, ACTIONS, WINDOW);
 
   private static final Field<Obj> DRAIN = Field.object("drain", WAITING);
-  private static final Field<Rollback.Then> THEN = Field.oneOf("then", Rollback.Then.class);
+  private static final Field<Rollback.Then> THEN = Type.oneOf(Rollback.Then.class).field("then");
   private static final Section ROLLBACK = Section.of(PERCENT, DRAIN, THEN, ACTIONS);
 
   private final Reading reading;
@@ -76,7 +76,7 @@ final class StagesReader {
     if (name == null) {
       o.require(NAME);
     } else if (!PlanReader.STAGE_NAME.matcher(name).matches()) {
-      o.problem(NAME, "\"" + name + "\" must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
+      o.problem(NAME, "\"" + name + "\" must match " + PlanReader.STAGE_NAME.pattern());
     }
     Integer percent = o.get(PERCENT);
     Map<String, JsonNode> flags = flagMap(o, FLAGS);
@@ -90,7 +90,9 @@ final class StagesReader {
       soak = Duration.ZERO;
     }
     if (every == null) {
-      every = soak.isZero() || soak.compareTo(PlanReader.DEFAULT_STAGE_EVERY) >= 0 ? PlanReader.DEFAULT_STAGE_EVERY : soak;
+      // A short soak is measured at its end; a long one (or none) every hour.
+      every = soak.isZero() || soak.compareTo(PlanReader.DEFAULT_STAGE_EVERY) >= 0 ? PlanReader.DEFAULT_STAGE_EVERY
+          : soak;
     }
     List<Rule> gates = rules.rules(o, GATES, every);
     Boolean approval = o.get(APPROVAL);

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  */
 @FunctionalInterface
 interface Type<T> {
-  /** The value {@code n} (present, not null) of field {@code key} of {@code o}, or null once what is wrong is reported. */
+  /** The value {@code n} (present, not null) of field {@code key} of {@code o}; null once what is wrong is reported. */
   T read(Obj o, String key, JsonNode n);
 
   /** What a field reads as when it is absent, null or wrong. */
@@ -27,7 +27,12 @@ interface Type<T> {
     return null;
   }
 
-  /** One more rule on a value of this type: {@code step} returns the value it becomes, or null once it reported why not. */
+  /** A field named {@code name} holding a value of this type. */
+  default Field<T> field(String name) {
+    return new Field<>(name, this);
+  }
+
+  /** One more rule on a value of this type: {@code step} gives the value it becomes, or null once it said why not. */
   default <U> Type<U> then(Step<? super T, U> step) {
     return (o, key, n) -> {
       T value = read(o, key, n);
@@ -78,7 +83,7 @@ interface Type<T> {
 
   Type<Boolean> BOOLEAN = json("true or false", JsonNode::isBoolean, JsonNode::booleanValue);
 
-  /** A whole number that fits an int, within its field's limit when hardened ({@link PlanLimits#wholeNumberProblem}). */
+  /** A whole number that fits an int, within its field's limit when hardened. */
   Type<Integer> INTEGER = json("a whole number", n -> n.isIntegralNumber() && n.canConvertToInt(), JsonNode::intValue)
       .then(Type::withinLimits);
 
@@ -172,10 +177,13 @@ interface Type<T> {
     });
   }
 
-  /** An object with the fields of {@code section} (null: its reader says which, once it knows). */
+  /** An object with the fields of {@code section}. */
   static Type<Obj> object(Section section) {
     return (o, key, n) -> o.child(key, n, section);
   }
+
+  /** An object whose fields depend on what it holds: its reader says which ({@link Obj#allow}). */
+  Type<Obj> OBJECT = object(null);
 
   private static <N extends Number> N withinLimits(Obj o, String key, N n) {
     String problem = o.hardened() ? PlanLimits.wholeNumberProblem(o.path(key), n.longValue()) : null;

@@ -337,14 +337,25 @@ class PlanReaderGoldenTest {
     }
   }
 
+  /** The components of each record class, their accessors made callable once. */
+  private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+    @Override
+    protected RecordComponent[] computeValue(Class<?> type) {
+      RecordComponent[] components = type.getRecordComponents();
+      for (RecordComponent c : components) {
+        c.getAccessor().setAccessible(true);
+      }
+      return components;
+    }
+  };
+
   /** Every field of a record, recursively: what the reader built, to the last default. */
   static String dump(Object o) {
     if (o instanceof Record r) {
       StringBuilder b = new StringBuilder(r.getClass().getSimpleName()).append('(');
-      RecordComponent[] components = r.getClass().getRecordComponents();
+      RecordComponent[] components = COMPONENTS.get(r.getClass());
       for (int i = 0; i < components.length; i++) {
         try {
-          components[i].getAccessor().setAccessible(true);
           b.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=')
               .append(dump(components[i].getAccessor().invoke(r)));
         } catch (ReflectiveOperationException e) {
