@@ -241,7 +241,7 @@ public final class PlanReader {
     List<Stage> stages = new ArrayList<>();
     Set<String> stageNames = new HashSet<>();
     for (int i = 0; i < stageNodes.size(); i++) {
-      Stage s = p.stages().stage(new Obj(r, stageNodes.get(i), o.path(STAGES, i), StagesReader.STAGE));
+      Stage s = p.stages().stage(stageNodes.get(i), o.path(STAGES, i));
       if (s != null) {
         if (!stageNames.add(s.name())) {
           r.problem(o.path(STAGES, i) + ".name", "duplicate stage name \"" + s.name() + "\"");

@@ -51,7 +51,7 @@ final class StagesReader {
   private static final Field<List<JsonNode>> GATES = Type.LIST.field("gates");
   private static final Field<Boolean> APPROVAL = Type.BOOLEAN.field("approval");
   static final Field<Window> WINDOW = Type.WINDOW.field("window");
-  static final Section STAGE = Section.of(NAME, PERCENT, FLAGS, REVERT, SOAK, EVERY, GATES, APPROVAL, ACTIONS, WINDOW);
+  private static final Section STAGE = Section.of(NAME, PERCENT, FLAGS, REVERT, SOAK, EVERY, GATES, APPROVAL, ACTIONS, WINDOW);
 
   private static final Field<Obj> DRAIN = Field.object("drain", WAITING);
   private static final Field<Rollback.Then> THEN = Type.oneOf(Rollback.Then.class).field("then");
@@ -67,8 +67,9 @@ final class StagesReader {
     this.rules = rules;
   }
 
-  /** A stage, from an object read by {@link #STAGE}. */
-  Stage stage(Obj o) {
+  /** The stage {@code node}, at {@code path} ({@code stages[i]}). */
+  Stage stage(JsonNode node, String path) {
+    Obj o = new Obj(reading, node, path, STAGE);
     if (!o.valid()) {
       return null;
     }
@@ -96,7 +97,7 @@ final class StagesReader {
     }
     List<Rule> gates = rules.rules(o, GATES, every);
     Boolean approval = o.get(APPROVAL);
-    List<Action> actions = o.each(ACTIONS, (node, path) -> action(node, path, ENV_AND_STAGE, true));
+    List<Action> actions = o.each(ACTIONS, (a, at) -> action(a, at, ENV_AND_STAGE, true));
     Window window = o.get(WINDOW);
     if (!o.has(PERCENT) && flags.isEmpty() && !o.has(ACTIONS) && !o.has(FLAGS)) {
       o.problem("", "a stage must set percent, flags or actions");

@@ -238,6 +238,7 @@ class PlanReaderGoldenTest {
       values.add(F.textNode(here.asText() + "x"));
       values.add(F.textNode(" " + here.asText()));
       values.add(F.textNode(here.asText().toUpperCase()));
+      values.add(F.textNode(here.asText() + "x".repeat(70_000))); // past every limit on text
     }
     if (here.isNumber()) {
       values.add(F.numberNode(here.asLong() + 1000));
