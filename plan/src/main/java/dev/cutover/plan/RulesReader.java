@@ -88,7 +88,7 @@ final class RulesReader {
     if (node.isTextual()) {
       checks.put(path, node.asText());
       withoutPass.put(path, node.asText());
-      return withDefaults(node.asText(), defaultEvery, null, null, null, null, null, Rule.Scope.ALL, null, null, null);
+      return withDefaults(node.asText(), defaultEvery, null, null, null, null, null, null, null, null, null);
     }
     if (!node.isObject()) {
       reading.problem(path, "a rule is a check name or an object with \"check\"");
