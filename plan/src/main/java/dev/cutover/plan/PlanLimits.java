@@ -253,74 +253,42 @@ public final class PlanLimits {
     }
   }
 
+  /** How long a text may be, and what a problem calls it. */
+  private record TextLimit(int max, String what) {}
+
+  private static final TextLimit ANY_TEXT = new TextLimit(MAX_TEXT_CHARS, "this text");
+  private static final TextLimit QUERY = new TextLimit(MAX_QUERY_CHARS, "a query");
+  private static final TextLimit URL = new TextLimit(MAX_URL_CHARS, "a URL or request");
+  private static final TextLimit FILE = new TextLimit(MAX_FILE_CHARS, "a file path");
+  /** Texts that are entries of an object whose keys the author chooses, by that object. */
+  private static final Map<Named, TextLimit> ENTRY_TEXT = Map.of(
+      Named.HEADERS, new TextLimit(MAX_HEADER_VALUE_CHARS, "a header value"),
+      Named.FLAGS, new TextLimit(MAX_VALUE_CHARS, "a flag value"),
+      Named.EXPECTED, new TextLimit(MAX_VALUE_CHARS, "an expected value"));
+  /** Other texts, by the field they are the value of (or an element of). */
+  private static final Map<String, TextLimit> FIELD_TEXT = Map.ofEntries(
+      Map.entry("description", new TextLimit(MAX_DESCRIPTION_CHARS, "a description")),
+      Map.entry("query", QUERY),
+      Map.entry("failures", QUERY),
+      Map.entry("total", QUERY),
+      Map.entry("body", new TextLimit(MAX_BODY_CHARS, "a body")),
+      Map.entry("http", URL),
+      Map.entry("postgres", URL),
+      Map.entry("prometheus", URL),
+      Map.entry("webhook", URL),
+      Map.entry("value", new TextLimit(MAX_JSON_PATH_CHARS, "a JSON path")),
+      Map.entry("window", new TextLimit(MAX_WINDOW_CHARS, "a window")),
+      Map.entry("file", FILE),
+      Map.entry("config", FILE),
+      Map.entry("command", new TextLimit(MAX_ARGUMENT_CHARS, "an argument")),
+      Map.entry("approvers", new TextLimit(MAX_APPROVER_CHARS, "an approver's name")));
+
   private static void textProblems(Item it, String text, BiConsumer<String, String> problem) {
-    int max;
-    String what;
-    if (it.entryOf() != null) {
-      switch (it.entryOf()) {
-        case HEADERS -> {
-          max = MAX_HEADER_VALUE_CHARS;
-          what = "a header value";
-        }
-        case FLAGS -> {
-          max = MAX_VALUE_CHARS;
-          what = "a flag value";
-        }
-        case EXPECTED -> {
-          max = MAX_VALUE_CHARS;
-          what = "an expected value";
-        }
-        default -> {
-          max = MAX_TEXT_CHARS;
-          what = "this text";
-        }
-      }
-    } else {
-      switch (String.valueOf(it.field())) {
-        case "description" -> {
-          max = MAX_DESCRIPTION_CHARS;
-          what = "a description";
-        }
-        case "query", "failures", "total" -> {
-          max = MAX_QUERY_CHARS;
-          what = "a query";
-        }
-        case "body" -> {
-          max = MAX_BODY_CHARS;
-          what = "a body";
-        }
-        case "http", "postgres", "prometheus", "webhook" -> {
-          max = MAX_URL_CHARS;
-          what = "a URL or request";
-        }
-        case "value" -> {
-          max = MAX_JSON_PATH_CHARS;
-          what = "a JSON path";
-        }
-        case "window" -> {
-          max = MAX_WINDOW_CHARS;
-          what = "a window";
-        }
-        case "file", "config" -> {
-          max = MAX_FILE_CHARS;
-          what = "a file path";
-        }
-        case "command" -> {
-          max = MAX_ARGUMENT_CHARS;
-          what = "an argument";
-        }
-        case "approvers" -> {
-          max = MAX_APPROVER_CHARS;
-          what = "an approver's name";
-        }
-        default -> {
-          max = MAX_TEXT_CHARS;
-          what = "this text";
-        }
-      }
-    }
-    if (text.length() > max) {
-      problem.accept(it.path(), "too long: " + text.length() + " characters; " + what + " is at most " + max);
+    TextLimit limit = it.entryOf() != null ? ENTRY_TEXT.getOrDefault(it.entryOf(), ANY_TEXT)
+        : FIELD_TEXT.getOrDefault(String.valueOf(it.field()), ANY_TEXT);
+    if (text.length() > limit.max()) {
+      problem.accept(it.path(), "too long: " + text.length() + " characters; " + limit.what() + " is at most "
+          + limit.max());
       return;
     }
     if (it.entryOf() == Named.HEADERS) {

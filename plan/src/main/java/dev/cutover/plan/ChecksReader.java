@@ -1,0 +1,276 @@
+package dev.cutover.plan;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the {@code connections} and {@code checks} sections: each connection's kind, URL and
+ * credentials, each check's source (sql, prometheus, http or compare), pass condition and timeout.
+ * Which connection a check names is resolved later ({@link CrossReferences}).
+ */
+final class ChecksReader {
+  private static final Pattern WHOLE_ENV_REF = Pattern.compile("^\\$\\{env:[A-Za-z_][A-Za-z0-9_]*}$");
+  private static final Set<String> ENV = Set.of("env");
+
+  // The source fields: a connection's URL, or the connection a check uses.
+  private static final Field<String> POSTGRES = Type.TEXT.field("postgres");
+  private static final Field<String> SQL = Type.TEXT.field("sql");
+  private static final Field<String> PROMETHEUS = Type.TEXT.field("prometheus");
+  private static final Field<String> HTTP = HttpReader.HTTP;
+
+  private static final Field<String> USER = Type.TEXT.field("user");
+  private static final Field<String> PASSWORD = Type.TEXT.field("password");
+
+  /** A kind of connection: the field that says it (and holds the URL), and the fields it may have. */
+  private record Shape(Connection.Kind kind, Field<String> url, Section fields) {}
+
+  private static final List<Shape> CONNECTIONS = List.of(
+      new Shape(Connection.Kind.POSTGRES, POSTGRES, Section.of(POSTGRES, USER, PASSWORD)),
+      new Shape(Connection.Kind.PROMETHEUS, PROMETHEUS, Section.of(PROMETHEUS, HttpReader.HEADERS)),
+      new Shape(Connection.Kind.HTTP, HTTP, Section.of(HTTP, HttpReader.HEADERS)));
+
+  private static final Field<String> QUERY = Type.TEXT.field("query");
+  private static final Field<Comparison> PASS = Type.COMPARISON.field("pass");
+  private static final Field<Duration> TIMEOUT = Type.DURATION.field("timeout");
+  private static final Field<String> DESCRIPTION = Type.TEXT.field("description");
+  private static final Field<Check.Reduce> REDUCE = Type.oneOf(Check.Reduce.class).field("reduce");
+  private static final Field<Long> AT_LEAST = Type.LONG.field("atLeast");
+  private static final Field<Obj> MIN_SAMPLES = Field.object("minSamples", Section.of(QUERY, AT_LEAST));
+
+  private static final Field<String> FAILURES = Type.TEXT.field("failures");
+  private static final Field<String> TOTAL = Type.TEXT.field("total");
+  private static final Section COUNTS = Section.of(FAILURES, TOTAL);
+  private static final Field<Obj> NEW = Field.object("new", COUNTS);
+  private static final Field<Obj> BASELINE = Field.object("baseline", COUNTS);
+  private static final Field<Double> MARGIN = Type.NUMBER.field("margin");
+  private static final Field<Double> CONFIDENCE = Type.NUMBER.field("confidence");
+  private static final Field<Long> MIN_SAMPLES_COUNT = Type.LONG.field("minSamples");
+  private static final Field<Obj> COMPARE = Field.object("compare",
+      Section.of(PROMETHEUS, SQL, NEW, BASELINE, MARGIN, CONFIDENCE, MIN_SAMPLES_COUNT));
+
+  private static final Section SQL_CHECK = Section.of(SQL, QUERY, PASS, MIN_SAMPLES, TIMEOUT, DESCRIPTION);
+  private static final Section PROMETHEUS_CHECK = Section.of(PROMETHEUS, QUERY, REDUCE, PASS, TIMEOUT, DESCRIPTION);
+  private static final Section HTTP_CHECK = Section.of(HTTP, HttpReader.HEADERS, HttpReader.BODY, HttpReader.EXPECT,
+      HttpReader.VALUE, PASS, TIMEOUT, DESCRIPTION, HttpReader.FOLLOW_REDIRECTS);
+  private static final Section COMPARE_CHECK = Section.of(COMPARE, TIMEOUT, DESCRIPTION);
+
+  private final Reading reading;
+  private final HttpReader http;
+  /** Checks that give a pass condition, even an invalid one (already reported). */
+  private final Set<String> withPass = new HashSet<>();
+
+  ChecksReader(Reading reading, HttpReader http) {
+    this.reading = reading;
+    this.http = http;
+  }
+
+  /** The names of the checks read so far that give a pass condition of their own. */
+  Set<String> withPass() {
+    return withPass;
+  }
+
+  Connection connection(Obj o, String name) {
+    if (!o.valid()) {
+      return null;
+    }
+    Field<?> present = o.exactlyOne("a connection", POSTGRES, PROMETHEUS, HTTP);
+    if (present == null) {
+      return null;
+    }
+    Shape shape = CONNECTIONS.stream().filter(c -> c.url() == present).findFirst().orElseThrow();
+    Connection.Kind kind = shape.kind();
+    o.allow(shape.fields());
+    String url = o.get(shape.url());
+    String urlPath = o.path(shape.url());
+    if (url != null) {
+      reading.placeholders(url, urlPath, ENV);
+      if (kind == Connection.Kind.POSTGRES && reading.hardened) {
+        JdbcUrls.problems(url).forEach(p -> reading.problem(urlPath, p));
+      } else if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
+        reading.problem(urlPath, "a postgres connection is a JDBC URL such as jdbc:postgresql://host:5432/db");
+      }
+      if (kind != Connection.Kind.POSTGRES && !url.startsWith("http://") && !url.startsWith("https://")
+          && !url.startsWith("${")) {
+        reading.problem(urlPath, "\"" + url + "\" is not an http:// or https:// URL");
+      }
+    }
+    String user = o.get(USER);
+    if (user != null) {
+      reading.placeholders(user, o.path(USER), ENV);
+    }
+    String password = o.get(PASSWORD);
+    if (password != null && !WHOLE_ENV_REF.matcher(password).matches()) {
+      o.problem(PASSWORD, "must be a ${env:NAME} reference: a literal password would be written to workflow history");
+    }
+    Map<String, String> headers = http.headers(o, ENV);
+    o.done();
+    return url == null ? null : new Connection(name, kind, url, user, password, headers);
+  }
+
+  Check check(Obj o, String name) {
+    if (!o.valid()) {
+      return null;
+    }
+    Field<?> kind = o.exactlyOne("a check", SQL, PROMETHEUS, HTTP, COMPARE);
+    if (kind == null) {
+      return null;
+    }
+    Duration defaultTimeout = Duration.ofSeconds(kind == SQL ? 30 : 10);
+    Check.Source source;
+    Check.MinSamples minSamples = null;
+    if (kind == SQL) {
+      o.allow(SQL_CHECK);
+      String conn = o.get(SQL);
+      String query = o.get(QUERY);
+      sqlQuery(o, query);
+      minSamples = o.has(MIN_SAMPLES) ? minSamples(o.get(MIN_SAMPLES)) : null;
+      source = conn != null && query != null ? new Check.SqlQuery(conn, query) : null;
+    } else if (kind == PROMETHEUS) {
+      o.allow(PROMETHEUS_CHECK);
+      String conn = o.get(PROMETHEUS);
+      String query = o.get(QUERY);
+      if (query == null) {
+        o.require(QUERY);
+      }
+      Check.Reduce reduce = o.get(REDUCE);
+      source = conn != null && query != null ? new Check.PromQuery(conn, query, reduce) : null;
+    } else if (kind == HTTP) {
+      o.allow(HTTP_CHECK);
+      source = httpProbe(o);
+    } else {
+      o.allow(COMPARE_CHECK);
+      source = compare(o.get(COMPARE));
+    }
+    if (o.has(PASS)) {
+      withPass.add(name);
+    }
+    Comparison pass = o.get(PASS);
+    Duration timeout = o.get(TIMEOUT);
+    if (timeout != null
+        && (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(PlanReader.MAX_TIMEOUT) > 0)) {
+      o.problem(TIMEOUT, "must be between 1s and " + Durations.format(PlanReader.MAX_TIMEOUT));
+    }
+    o.get(DESCRIPTION);
+    o.done();
+    if (source == null) {
+      return null;
+    }
+    return new Check(name, source, pass, minSamples, timeout == null ? defaultTimeout : timeout);
+  }
+
+  /** The {@code query} of a sql check or of its minSamples: required, and plain SQL. */
+  private void sqlQuery(Obj o, String query) {
+    if (query == null) {
+      o.require(QUERY);
+    } else {
+      sqlText(query, o.path(QUERY));
+    }
+  }
+
+  private Check.MinSamples minSamples(Obj m) {
+    String query = m.get(QUERY);
+    Long atLeast = m.get(AT_LEAST);
+    sqlQuery(m, query);
+    if (atLeast == null) {
+      m.require(AT_LEAST);
+    } else if (atLeast < 1) {
+      m.problem(AT_LEAST, "must be at least 1");
+    }
+    m.done();
+    return query != null && atLeast != null ? new Check.MinSamples(query, atLeast) : null;
+  }
+
+  private Check.HttpProbe httpProbe(Obj o) {
+    HttpCall call = http.call(o, ENV);
+    Expect expect = http.expect(o);
+    String value = o.get(HttpReader.VALUE);
+    if (value != null) {
+      reading.jsonPath(value, o.path(HttpReader.VALUE));
+    }
+    if (expect == null && value == null) {
+      o.problem("", "an http check needs \"expect\" (status, JSON values) or \"value\" (a JSON path judged by pass)");
+    }
+    if (value != null && !o.has(PASS)) {
+      o.problem(HttpReader.VALUE, "a value is judged by \"pass\"; add one, e.g. pass: \">= 1\"");
+    }
+    if (value == null && o.has(PASS)) {
+      o.problem(PASS, "an http check's pass judges its \"value\"; add value: \"$.path\"");
+    }
+    Boolean follow = o.get(HttpReader.FOLLOW_REDIRECTS);
+    return call == null ? null : new Check.HttpProbe(call, expect, value, follow != null && follow);
+  }
+
+  private Check.Compare compare(Obj o) {
+    if (!o.valid()) {
+      return null;
+    }
+    Field<?> kindField = o.exactlyOne("a compare check", PROMETHEUS, SQL);
+    String conn = kindField == null ? null : o.get(kindField == SQL ? SQL : PROMETHEUS);
+    Check.Compare.Kind kind = kindField == SQL ? Check.Compare.Kind.SQL : Check.Compare.Kind.PROMETHEUS;
+    String[] news = counts(o, NEW, kind);
+    String[] base = counts(o, BASELINE, kind);
+    Double margin = o.get(MARGIN);
+    if (margin == null) {
+      margin = 0.0;
+    } else if (margin < 0 || margin >= 1) {
+      o.problem(MARGIN, "a margin is a difference of rates between 0 and 1, e.g. 0.01 for one point");
+    }
+    Double confidence = o.get(CONFIDENCE);
+    if (confidence == null) {
+      confidence = 0.95;
+    } else if (confidence < 0.5 || confidence >= 1) {
+      o.problem(CONFIDENCE, "a confidence is between 0.5 and 1, e.g. 0.95");
+    }
+    Long minSamples = o.get(MIN_SAMPLES_COUNT);
+    if (minSamples == null) {
+      minSamples = 100L;
+    } else if (minSamples < 1) {
+      o.problem(MIN_SAMPLES_COUNT, "must be at least 1");
+    }
+    o.done();
+    if (conn == null || news == null || base == null) {
+      return null;
+    }
+    return new Check.Compare(conn, kind, news[0], news[1], base[0], base[1], margin, confidence, minSamples);
+  }
+
+  /** The failures and total queries of one side of a compare check. */
+  private String[] counts(Obj parent, Field<Obj> side, Check.Compare.Kind kind) {
+    if (!parent.has(side)) {
+      parent.require(side);
+      return null;
+    }
+    Obj o = parent.get(side);
+    String failures = o.get(FAILURES);
+    String total = o.get(TOTAL);
+    if (failures == null) {
+      o.require(FAILURES);
+    }
+    if (total == null) {
+      o.require(TOTAL);
+    }
+    if (kind == Check.Compare.Kind.SQL) {
+      if (failures != null) {
+        sqlText(failures, o.path(FAILURES));
+      }
+      if (total != null) {
+        sqlText(total, o.path(TOTAL));
+      }
+    }
+    o.done();
+    return failures == null || total == null ? null : new String[] {failures, total};
+  }
+
+  private void sqlText(String query, String path) {
+    if (PlanSyntax.PLACEHOLDER.matcher(query).find()) {
+      reading.problem(path, "placeholders such as ${...} are not filled in SQL; write the query literally");
+    }
+    if ((reading.hardened ? SqlStatements.count(query) : SqlStatements.countAsFirstReleased(query)) > 1) {
+      reading.problem(path, "one statement only: a check's SQL may not chain statements with ';'");
+    }
+  }
+}

@@ -1,0 +1,272 @@
+package dev.cutover.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the {@code stages} (what each applies, how long it soaks, its gates and actions) and the
+ * {@code rollback}, with their actions: http requests, commands and waits for a check, and how a
+ * stage's action is undone.
+ */
+final class StagesReader {
+  private static final Set<String> ENV = Set.of("env");
+  private static final Set<String> ENV_AND_STAGE = Set.of("env", "stage");
+
+  // What a wait action and a drain wait for.
+  private static final Field<String> CHECK = Type.TEXT.field("check");
+  private static final Field<Duration> TIMEOUT = Type.DURATION.field("timeout");
+  private static final Field<Duration> EVERY = Type.DURATION.field("every");
+  private static final Section WAITING = Section.of(CHECK, TIMEOUT, EVERY);
+
+  private static final Field<Obj> WAIT = Field.object("wait", WAITING);
+  private static final Field<List<JsonNode>> COMMAND = Type.LIST.field("command");
+  private static final Field<Map<String, JsonNode>> ENV_VARIABLES = Type.MAP.field("env");
+  private static final Field<Integer> EXIT_CODE = Type.INTEGER.field("exitCode");
+  private static final Field<JsonNode> UNDO = Type.ANY.field("undo");
+  private static final Field<Boolean> IRREVERSIBLE = Type.BOOLEAN.field("irreversible");
+  private static final Section WAIT_ACTION = Section.of(WAIT);
+  private static final Section HTTP_ACTION = Section.of(HttpReader.HTTP, HttpReader.HEADERS, HttpReader.BODY,
+      HttpReader.EXPECT, HttpReader.FOLLOW_REDIRECTS);
+  private static final Section COMMAND_ACTION = Section.of(COMMAND, ENV_VARIABLES, TIMEOUT, EXIT_CODE);
+
+  /** A stage's percent and the rollback's: kept when out of range, so that what depends on it is checked too. */
+  private static final Type<Integer> PERCENT_OF = Type.INTEGER.then((o, key, p) -> {
+    if (p < 0 || p > 100) {
+      o.problem(key, p + " is outside 0-100");
+    }
+    return p;
+  });
+  private static final Field<Integer> PERCENT = PERCENT_OF.field("percent");
+  private static final Field<List<JsonNode>> ACTIONS = Type.LIST.field("actions");
+
+  private static final Field<String> NAME = Type.TEXT.field("name");
+  private static final Field<Map<String, JsonNode>> FLAGS = Type.MAP.field("flags");
+  private static final Field<Map<String, JsonNode>> REVERT = Type.MAP.field("revert");
+  private static final Field<Duration> SOAK = Type.DURATION.field("soak");
+  private static final Field<List<JsonNode>> GATES = Type.LIST.field("gates");
+  private static final Field<Boolean> APPROVAL = Type.BOOLEAN.field("approval");
+  static final Field<Window> WINDOW = Type.WINDOW.field("window");
+  private static final Section STAGE = Section.of(NAME, PERCENT, FLAGS, REVERT, SOAK, EVERY, GATES, APPROVAL, ACTIONS, WINDOW);
+
+  private static final Field<Obj> DRAIN = Field.object("drain", WAITING);
+  private static final Field<Rollback.Then> THEN = Type.oneOf(Rollback.Then.class).field("then");
+  private static final Section ROLLBACK = Section.of(PERCENT, DRAIN, THEN, ACTIONS);
+
+  private final Reading reading;
+  private final HttpReader http;
+  private final RulesReader rules;
+
+  StagesReader(Reading reading, HttpReader http, RulesReader rules) {
+    this.reading = reading;
+    this.http = http;
+    this.rules = rules;
+  }
+
+  /** The stage {@code node}, at {@code path} ({@code stages[i]}). */
+  Stage stage(JsonNode node, String path) {
+    Obj o = new Obj(reading, node, path, STAGE);
+    if (!o.valid()) {
+      return null;
+    }
+    String name = o.get(NAME);
+    if (name == null) {
+      o.require(NAME);
+    } else if (!PlanReader.STAGE_NAME.matcher(name).matches()) {
+      o.problem(NAME, "\"" + name + "\" must match " + PlanReader.STAGE_NAME.pattern());
+    }
+    Integer percent = o.get(PERCENT);
+    Map<String, JsonNode> flags = flagMap(o, FLAGS);
+    Map<String, JsonNode> revert = flagMap(o, REVERT);
+    Duration soak = o.get(SOAK);
+    Duration every = o.get(EVERY);
+    if (every != null && every.compareTo(PlanReader.MIN_EVERY) < 0) {
+      o.problem(EVERY, "must be at least " + Durations.format(PlanReader.MIN_EVERY));
+    }
+    if (soak == null) {
+      soak = Duration.ZERO;
+    }
+    if (every == null) {
+      // A short soak is measured at its end; a long one (or none) every hour.
+      every = soak.isZero() || soak.compareTo(PlanReader.DEFAULT_STAGE_EVERY) >= 0 ? PlanReader.DEFAULT_STAGE_EVERY
+          : soak;
+    }
+    List<Rule> gates = rules.rules(o, GATES, every);
+    Boolean approval = o.get(APPROVAL);
+    List<Action> actions = o.each(ACTIONS, (a, at) -> action(a, at, ENV_AND_STAGE, true));
+    Window window = o.get(WINDOW);
+    if (!o.has(PERCENT) && flags.isEmpty() && !o.has(ACTIONS) && !o.has(FLAGS)) {
+      o.problem("", "a stage must set percent, flags or actions");
+    }
+    flags.forEach((k, v) -> {
+      if (v.isValueNode() && !v.isBoolean() && !v.isNull() && !revert.containsKey(k)) {
+        reading.problem(o.path(FLAGS) + "." + k, "only true/false flags undo themselves; give this one a value under revert");
+      }
+    });
+    if (!revert.isEmpty() && flags.isEmpty()) {
+      o.problem(REVERT, "revert undoes a stage's flags; this stage sets none");
+    }
+    o.done();
+    if (name == null) {
+      return null;
+    }
+    return new Stage(name, percent, flags, revert, soak, every, gates, approval != null && approval, actions, window);
+  }
+
+  private Map<String, JsonNode> flagMap(Obj o, Field<Map<String, JsonNode>> field) {
+    Map<String, JsonNode> out = new LinkedHashMap<>();
+    o.get(field).forEach((k, v) -> {
+      String p = o.path(field) + "." + k;
+      if (!PlanReader.FLAG_NAME.matcher(k).matches()) {
+        reading.problem(p, "\"" + k + "\" is not a flag name");
+      }
+      if (!v.isValueNode() || v.isNull()) {
+        reading.problem(p, "a flag value is true/false, a number or a string");
+      }
+      out.put(k, v);
+    });
+    return out;
+  }
+
+  Rollback rollback(Obj o) {
+    if (!o.valid()) {
+      return Rollback.defaults();
+    }
+    o.allow(ROLLBACK);
+    Integer percent = o.get(PERCENT);
+    Rollback.Drain drain = null;
+    if (o.has(DRAIN)) {
+      Waiting w = waiting(o.get(DRAIN), null, 60);
+      drain = w == null ? null : new Rollback.Drain(w.check(), w.timeout(), w.every());
+    }
+    Rollback.Then then = o.get(THEN);
+    List<Action> actions = o.each(ACTIONS, (node, path) -> action(node, path, ENV, false));
+    o.done();
+    return new Rollback(percent == null ? 0 : percent, drain, then == null ? Rollback.Then.HOLD : then, actions);
+  }
+
+  /**
+   * An action (a stage's, the rollback's or an undo). A stage's own ({@code undoable}) must say how
+   * it is undone or that it cannot be, unless the reading makes that optional.
+   */
+  Action action(JsonNode node, String path, Set<String> allowed, boolean undoable) {
+    Obj o = new Obj(reading, node, path);
+    if (!o.valid()) {
+      return null;
+    }
+    Field<?> kind = o.exactlyOne("an action", HttpReader.HTTP, WAIT, COMMAND);
+    if (kind == null) {
+      return null;
+    }
+    if (kind == WAIT) {
+      o.allow(WAIT_ACTION);
+      Waiting w = waiting(o.get(WAIT), PlanReader.MIN_EVERY, 30);
+      o.done();
+      return w == null ? null : new Action.Wait(w.check(), w.timeout(), w.every());
+    }
+    // GET and HEAD change nothing (a smoke test), so they have nothing to undo.
+    if (undoable && kind == HttpReader.HTTP && changesNothing(o.get(HttpReader.HTTP))) {
+      undoable = false;
+    }
+    Section fields = kind == HttpReader.HTTP ? HTTP_ACTION : COMMAND_ACTION;
+    o.allow(undoable ? fields.plus(UNDO, IRREVERSIBLE) : fields);
+    Action undo = null;
+    boolean irreversible = false;
+    if (undoable) {
+      Boolean irr = o.get(IRREVERSIBLE);
+      irreversible = irr != null && irr;
+      if (o.has(UNDO)) {
+        undo = action(o.get(UNDO), o.path(UNDO), allowed, false);
+        if (undo instanceof Action.Wait) {
+          o.problem(UNDO, "an undo is an http or command action");
+        }
+      }
+      if (irreversible && o.has(UNDO)) {
+        o.problem(IRREVERSIBLE, "an action with an undo is not irreversible; keep one of them");
+      } else if (!irreversible && !o.has(UNDO) && !reading.undoOptional) {
+        o.problem("", "say how a rollback undoes this action (undo: ...) or mark it irreversible: true"
+            + " (its stage then starts only after an approval)");
+      }
+    }
+    Action out;
+    if (kind == HttpReader.HTTP) {
+      HttpCall call = http.call(o, allowed);
+      Expect expect = http.expect(o);
+      Boolean follow = o.get(HttpReader.FOLLOW_REDIRECTS);
+      out = call == null ? null : new Action.Http(call, expect, follow != null && follow, undo, irreversible);
+    } else {
+      out = command(o, allowed, undo, irreversible);
+    }
+    o.done();
+    return out;
+  }
+
+  private static boolean changesNothing(String requestLine) {
+    return requestLine != null && requestLine.matches("^\\s*(GET|HEAD)\\s.*");
+  }
+
+  private Action command(Obj o, Set<String> allowed, Action undo, boolean irreversible) {
+    List<String> argv = new ArrayList<>();
+    List<JsonNode> parts = o.get(COMMAND);
+    if (parts.isEmpty()) {
+      o.problem(COMMAND, "a command is a list: the program, then its arguments (no shell)");
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      JsonNode a = parts.get(i);
+      if (!a.isValueNode() || a.isNull()) {
+        reading.problem(o.path(COMMAND, i), "an argument is text");
+        continue;
+      }
+      reading.placeholders(a.asText(), o.path(COMMAND, i), allowed);
+      argv.add(a.asText());
+    }
+    if (!argv.isEmpty() && (!PlanSyntax.PROGRAM.matcher(argv.get(0)).matches() || argv.get(0).contains(".."))) {
+      reading.problem(o.path(COMMAND, 0), "\"" + argv.get(0) + "\" is not a program name or path");
+    } else if (reading.hardened && !argv.isEmpty() && PlanSyntax.programProblem(argv.get(0)) != null) {
+      reading.problem(o.path(COMMAND, 0), "\"" + argv.get(0) + "\": " + PlanSyntax.programProblem(argv.get(0)));
+    }
+    Duration timeout = o.get(TIMEOUT);
+    if (timeout == null) {
+      timeout = Duration.ofMinutes(1);
+    } else if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+      o.problem(TIMEOUT, "must be between 1s and 1h");
+    }
+    Integer exit = o.get(EXIT_CODE);
+    Map<String, String> env = CommandEnv.read(o.get(ENV_VARIABLES), o.path(ENV_VARIABLES), reading::problem);
+    return argv.isEmpty() ? null : new Action.Command(argv, env, timeout, exit == null ? 0 : exit, undo, irreversible);
+  }
+
+  /** What a wait action or a rollback's drain waits for: a check to pass, for at most timeout, measured every. */
+  private record Waiting(String check, Duration timeout, Duration every) {}
+
+  /**
+   * check and timeout (both required) and every: at least {@code atLeast} when given, by default
+   * a tenth of the timeout, from 1s to {@code maxEverySeconds}.
+   */
+  private Waiting waiting(Obj w, Duration atLeast, long maxEverySeconds) {
+    String check = w.get(CHECK);
+    if (check == null) {
+      w.require(CHECK);
+    }
+    Duration timeout = w.get(TIMEOUT);
+    if (timeout == null && !w.has(TIMEOUT)) {
+      w.require(TIMEOUT);
+    }
+    Duration every = w.get(EVERY);
+    if (atLeast != null && every != null && every.compareTo(atLeast) < 0) {
+      w.problem(EVERY, "must be at least " + Durations.format(atLeast));
+    }
+    w.done();
+    if (check == null || timeout == null) {
+      return null;
+    }
+    if (every == null) {
+      every = Duration.ofSeconds(Math.max(1, Math.min(maxEverySeconds, timeout.toSeconds() / 10)));
+    }
+    return new Waiting(check, timeout, every);
+  }
+}
