@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -143,6 +145,10 @@ public final class ApproverKeys {
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(where + ": not UTF-8 text");
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(where + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new IllegalArgumentException(where + ": the worker may not read it");
     } catch (IOException e) {
       throw new IllegalArgumentException(where + ": cannot be read (" + e.getClass().getSimpleName() + ")");
     }

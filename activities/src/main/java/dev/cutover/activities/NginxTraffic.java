@@ -100,9 +100,19 @@ final class NginxTraffic {
     } else {
       this.dirs = Arrays.stream(listed.split(":")).map(String::strip).filter(s -> !s.isEmpty())
           .map(Path::of).toList();
+      // A relative directory would be whatever the worker's working directory makes of it.
+      for (Path dir : dirs) {
+        if (!dir.isAbsolute()) {
+          throw new IllegalArgumentException(DIRS + ": \"" + dir + "\" is not an absolute path");
+        }
+      }
     }
     String bin = environment.get(BIN);
     this.nginx = bin == null || bin.isBlank() ? "nginx" : bin.strip();
+    if (nginx.contains("/") && !nginx.startsWith("/")) {
+      throw new IllegalArgumentException(BIN + ": \"" + nginx + "\" is neither an absolute path nor a program name"
+          + " found through PATH");
+    }
   }
 
   /** Sets {@code percent} of clients to the new upstream; says what was done, e.g. "nginx: /x.conf 10% to green ...". */

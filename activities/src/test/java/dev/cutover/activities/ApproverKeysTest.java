@@ -78,7 +78,7 @@ class ApproverKeysTest {
           Duration.ofSeconds(5))).as("the activities the worker builds at start").hasMessageContaining(c.message());
     }
     Path missing = dir.resolve("nope");
-    assertThatThrownBy(() -> keys(missing)).hasMessage("CUTOVER_APPROVER_KEYS (" + missing + "): cannot be read (NoSuchFileException)");
+    assertThatThrownBy(() -> keys(missing)).hasMessage("CUTOVER_APPROVER_KEYS (" + missing + "): no such file");
     Path binary = dir.resolve("binary");
     Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0});
     assertThatThrownBy(() -> keys(binary)).hasMessage("CUTOVER_APPROVER_KEYS (" + binary + "): not UTF-8 text");

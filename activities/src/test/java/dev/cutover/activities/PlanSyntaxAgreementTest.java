@@ -137,7 +137,9 @@ class PlanSyntaxAgreementTest {
     String said = lint(yaml);
     assertThat(said).isEqualTo("\"bin/sync\": " + PlanSyntax.programProblem("bin/sync"));
 
-    ApplicationFailure f = failure(() -> activities(Map.of(Commands.ALLOWED, "sync")).apply(action(yaml)));
+    // A worker cannot allow "bin/sync" itself (such an entry stops it at start); one that runs commands
+    // refuses the plan's relative program in the reader's words, whatever its entries.
+    ApplicationFailure f = failure(() -> activities(Map.of(Commands.ALLOWED, "/opt/bin/sync")).apply(action(yaml)));
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
     assertThat(f.getOriginalMessage()).isEqualTo("command bin/sync: " + PlanSyntax.programProblem("bin/sync"));
   }

@@ -82,7 +82,8 @@ final class Cutovers {
       throw new CliException(ExitCodes.FAILURE, "no worker decided within " + DECIDE_TIMEOUT_SECONDS
           + "s (is `cutover worker` running?); nothing was delivered. To queue it durably instead, add --signal");
     } catch (ExecutionException e) {
-      throw new CliException(ExitCodes.FAILURE, op.name() + " failed: " + TemporalOptions.rootMessage(e), e);
+      throw new CliException(ExitCodes.FAILURE, op.name() + " failed: " + StatusText.v(TemporalOptions.rootMessage(e)),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILURE, "interrupted");

@@ -89,7 +89,9 @@ abstract class OperatorAction implements Callable<Integer> {
     if (output.json()) {
       System.out.println(OutputOptions.toJson(Map.of("accepted", r.accepted(), "text", r.text(), "state", r.state())));
     } else {
-      System.out.println((r.accepted() ? "accepted: " : "") + r.text() + " (now " + r.state() + ")");
+      // The answer quotes what signals and plans said (anyone who may signal wrote them): escaped, as status shows.
+      System.out.println((r.accepted() ? "accepted: " : "") + StatusText.v(r.text())
+          + " (now " + StatusText.v(r.state()) + ")");
     }
     return r.accepted() ? ExitCodes.OK : ExitCodes.WRONG_STATE;
   }

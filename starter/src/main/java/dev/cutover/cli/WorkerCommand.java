@@ -8,7 +8,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", description = "Run a cutover worker (configuration from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CUTOVER_TASK_QUEUE, CUTOVER_HEALTH_PORT; what plans may use from CUTOVER_ALLOWED_SECRETS, CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_COMMANDS, CUTOVER_NGINX_DIRS, CUTOVER_NGINX_CONFIG).")
+@Command(name = "worker", description = {"Run a cutover worker (configuration from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,"
+    + " CUTOVER_TASK_QUEUE, CUTOVER_HEALTH_PORT, CUTOVER_LOG_LEVEL; what plans may use from CUTOVER_ALLOWED_SECRETS,"
+    + " CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_COMMANDS, CUTOVER_NGINX_DIRS, CUTOVER_NGINX_CONFIG, CUTOVER_NGINX_BIN;"
+    + " signed approvals from CUTOVER_APPROVER_KEYS, CUTOVER_REQUIRE_SIGNED_SIGNALS).",
+    "Every setting is checked before the worker connects: a malformed one stops it with exit code 2, naming it."})
 final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--address", description = "overrides TEMPORAL_ADDRESS")
   String address;
@@ -33,6 +37,7 @@ final class WorkerCommand implements Callable<Integer> {
     }
     WorkerConfig config;
     try {
+      // Every setting, before connecting: a bad one is named even when Temporal cannot be reached.
       config = WorkerConfig.fromEnvironment(env);
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());

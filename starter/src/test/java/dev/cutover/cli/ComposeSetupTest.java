@@ -111,21 +111,31 @@ class ComposeSetupTest {
     assertThat(published).containsExactlyInAnyOrder("temporal 127.0.0.1:7233:7233", "temporal-ui 127.0.0.1:8080:8080");
   }
 
+  /** The {@code KEY=value} lines of an env file; with {@code commented}, also the {@code # KEY=value} lines. */
+  static Map<String, String> envLines(Path file, boolean commented) throws IOException {
+    Map<String, String> settings = new HashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      String l = commented && line.matches("# [A-Z_]+=.*") ? line.substring(2) : line;
+      if (!l.isBlank() && !l.startsWith("#")) {
+        String[] kv = l.split("=", 2);
+        settings.put(kv[0], kv[1]);
+      }
+    }
+    return settings;
+  }
+
   @Test
   void theWorkerShipsAnExplicitAllowListWhichTheWorkerAcceptsWithoutWarnings() throws IOException {
     JsonNode worker = COMPOSE.path("services").path("cutover-worker");
     List<String> envFiles = new java.util.ArrayList<>();
-    worker.path("env_file").forEach(f -> envFiles.add(f.path("path").asText() + " " + f.path("required").asText()));
-    // The settings first, so that the operator's own worker.env (secret values) may override them.
-    assertThat(envFiles).containsExactly("./deploy/worker-settings.env true", "./worker.env false");
+    // Plain paths: docker-compose 1.x refuses the {path, required} form of env_file.
+    worker.path("env_file").forEach(f -> envFiles.add(f.isTextual() ? f.asText() : f.toString()));
+    // The settings first, so that the operator's own file (secret values) may override them.
+    assertThat(envFiles).containsExactly("./deploy/worker-settings.env", "${CUTOVER_WORKER_ENV:-./deploy/no-secrets.env}");
+    assertThat(envLines(ROOT.resolve(interpolated(envFiles.get(1))), false)).as("the default secrets file sets nothing")
+        .isEmpty();
 
-    Map<String, String> settings = new HashMap<>();
-    for (String line : Files.readAllLines(ROOT.resolve("deploy/worker-settings.env"))) {
-      if (!line.isBlank() && !line.startsWith("#")) {
-        String[] kv = line.split("=", 2);
-        settings.put(kv[0], kv[1]);
-      }
-    }
+    Map<String, String> settings = envLines(ROOT.resolve("deploy/worker-settings.env"), false);
     // Only settings: no secret value is ever committed.
     assertThat(settings.keySet()).allMatch(k -> k.startsWith("CUTOVER_ALLOWED_") || k.startsWith("CUTOVER_NGINX_"));
     assertThat(settings).containsKeys("CUTOVER_ALLOWED_HOSTS", "CUTOVER_ALLOWED_SECRETS");
@@ -139,6 +149,47 @@ class ComposeSetupTest {
       assertThat(activities.settings()).contains("CUTOVER_ALLOWED_HOSTS: only hooks.slack.com",
           "CUTOVER_ALLOWED_SECRETS: SLACK_WEBHOOK@hooks.slack.com");
     }
+  }
+
+  @Test
+  void theWorkerMountsTheApproverKeyringItsCommentedSettingsName() throws IOException {
+    JsonNode worker = COMPOSE.path("services").path("cutover-worker");
+    List<String> volumes = new java.util.ArrayList<>();
+    worker.path("volumes").forEach(v -> volumes.add(v.asText()));
+    assertThat(volumes).containsExactly("./deploy/keyring:/etc/cutover/keyring:ro");
+
+    // Turned on by uncommenting two lines: the path they name is inside the mount, and the worker accepts them.
+    Map<String, String> all = envLines(ROOT.resolve("deploy/worker-settings.env"), true);
+    assertThat(all).containsEntry("CUTOVER_APPROVER_KEYS", "/etc/cutover/keyring/approvers")
+        .containsEntry("CUTOVER_REQUIRE_SIGNED_SIGNALS", "true");
+    Path keyring = ROOT.resolve("deploy/keyring").resolve(Path.of("/etc/cutover/keyring").relativize(
+        Path.of(all.get("CUTOVER_APPROVER_KEYS"))));
+    assertThat(keyring).isRegularFile();
+    Map<String, String> env = new HashMap<>(all);
+    env.put("CUTOVER_APPROVER_KEYS", keyring.toString());
+    WorkerConfig.fromEnvironment(env); // a malformed keyring would throw, naming its line
+    try (dev.cutover.activities.CutoverActivitiesImpl activities = new dev.cutover.activities.CutoverActivitiesImpl(
+        env, java.time.Duration.ofSeconds(5))) {
+      assertThat(activities.approverKeys().configured()).isTrue();
+      assertThat(activities.approverKeys().signaturesRequired()).isTrue();
+    }
+  }
+
+  @Test
+  void dockerComposeOneAcceptsTheFileWhereItIsInstalled() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("docker-compose", "--project-directory", ROOT.toString(), "-f",
+        ROOT.resolve("docker-compose.yml").toString(), "config", "--quiet").redirectErrorStream(true);
+    pb.environment().remove("CUTOVER_WORKER_ENV");
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.abort("docker-compose is not installed (apt-get install docker-compose)");
+      return;
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
   }
 
   @Test

@@ -15,7 +15,6 @@ import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -83,12 +82,21 @@ public final class CutoverWorker implements AutoCloseable {
 
   private static CutoverWorker start(WorkerConfig config, WorkflowServiceStubs service, boolean owns, WorkflowClient client) {
     CutoverWorker w = new CutoverWorker(config, service, owns, client);
+    if (config.healthPort() != null) {
+      // Before polling: a worker that cannot serve its health stops without having taken a task.
+      try {
+        w.startHealth(config.healthPort());
+      } catch (RuntimeException e) {
+        w.activities.close();
+        if (owns) {
+          service.shutdown();
+        }
+        throw e;
+      }
+    }
     w.factory.start();
     if (owns) {
       w.watchServer();
-    }
-    if (config.healthPort() != null) {
-      w.startHealth(config.healthPort());
     }
     log.info("cutover worker polling task queue {} on {} (namespace {})", config.taskQueue(), config.address(),
         config.namespace());
@@ -184,7 +192,9 @@ public final class CutoverWorker implements AutoCloseable {
     try {
       health = HttpServer.create(new InetSocketAddress(port), 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot serve health on port " + port, e);
+      // No cause: the CLI prints a failure's innermost message, and this one names the setting.
+      throw new IllegalStateException("CUTOVER_HEALTH_PORT=" + port + ": cannot serve the health endpoint there ("
+          + e.getMessage() + ")");
     }
     health.createContext("/health", exchange -> {
       boolean up = !stopping && factory.isStarted() && !factory.isShutdown();

@@ -2,18 +2,23 @@ package dev.cutover.workflows;
 
 import dev.cutover.engine.Reading;
 import dev.cutover.engine.Step;
+import dev.cutover.plan.Names;
+import java.security.PublicKey;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import io.temporal.failure.ApplicationFailure;
 
 /**
  * A hand-written stand-in for production, for workflow plumbing tests: measurements read scripted
  * values by check name; effects are recorded in order (and can be told to fail); notifications are
- * kept. Thread-safe: activities run on worker threads.
+ * kept; signatures are verified with the real {@link SignedSignals} against the keys given with
+ * {@link #approver} (none: no signature verifies). Thread-safe: activities run on worker threads.
  */
 final class FakeWorld implements CutoverActivities {
   final Map<String, Reading> readings = new ConcurrentHashMap<>();
@@ -26,6 +31,13 @@ final class FakeWorld implements CutoverActivities {
   final List<String> refusals = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger failNextAdmissions = new AtomicInteger();
   volatile boolean signaturesRequired;
+  /** The worker's approver keyring: public keys by {@link Names#key}. */
+  final Map<String, List<PublicKey>> approverKeys = new ConcurrentHashMap<>();
+  /** The verifier's clock; tests on skipped time set the test environment's. */
+  volatile Supplier<Instant> clock = Instant::now;
+  final List<SignatureRequest> verified = Collections.synchronizedList(new ArrayList<>());
+  /** The keyring cannot be read: every verification fails (the activity throws). */
+  volatile boolean keyringBroken;
 
   FakeWorld value(String check, double v) {
     readings.put(check, Reading.value(check, v, null));
@@ -40,6 +52,12 @@ final class FakeWorld implements CutoverActivities {
   /** The worker's admission refuses every plan, giving these reasons. */
   FakeWorld refuse(String... reasons) {
     refusals.addAll(List.of(reasons));
+    return this;
+  }
+
+  /** Lists {@code key} for {@code name} in the worker's approver keyring. */
+  FakeWorld approver(String name, PublicKey key) {
+    approverKeys.computeIfAbsent(Names.key(name), k -> Collections.synchronizedList(new ArrayList<>())).add(key);
     return this;
   }
 
@@ -82,7 +100,13 @@ final class FakeWorld implements CutoverActivities {
 
   @Override
   public SignatureVerdict verifySignature(SignatureRequest request) {
-    return new SignatureVerdict(false, "no keyring in this test");
+    verified.add(request);
+    if (keyringBroken) {
+      throw new IllegalStateException("keyring file unreadable");
+    }
+    String by = request.payload() == null ? null : request.payload().by();
+    List<PublicKey> keys = by == null ? List.of() : List.copyOf(approverKeys.getOrDefault(Names.key(by), List.of()));
+    return SignedSignals.verify(keys, request.workflowId(), request.signal(), request.payload(), clock.get());
   }
 
   List<Integer> traffic() {
