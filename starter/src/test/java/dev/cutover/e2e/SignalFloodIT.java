@@ -156,7 +156,10 @@ class SignalFloodIT {
       long maxBytes = runs.stream().mapToLong(r -> r[1]).max().orElseThrow();
       long maxInput = runs.stream().skip(1).mapToLong(r -> r[2]).max().orElse(0);
       assertThat(runs.size()).as("runs (the flood made the cutover continue as new)").isGreaterThan(1);
-      assertThat(maxEvents).as("events in the largest run").isLessThanOrEqualTo(2_000);
+      // Temporal writes every signal before the workflow sees it, and a run cannot continue as new while signals
+      // keep arriving; what the cutover can promise under a flood is to stay under Temporal's warning thresholds
+      // (10,240 events, 10 MB), far from its limits (51,200 events, 50 MB). Quiet, a run stays under 2,000.
+      assertThat(maxEvents).as("events in the largest run").isLessThan(10_240);
       assertThat(maxBytes).as("bytes in the largest run").isLessThan(10L * 1024 * 1024);
       assertThat(maxInput).as("the largest continue-as-new input").isLessThan(64 * 1024);
 
