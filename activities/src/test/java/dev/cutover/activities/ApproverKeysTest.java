@@ -48,7 +48,7 @@ class ApproverKeysTest {
   }
 
   static SignatureRequest approval(KeyPair signer, String by, Instant signedAt) {
-    SignalPayload p = new SignalPayload("canary", by, "ok", null, null, null);
+    SignalPayload p = new SignalPayload("canary", by, "ok", null, null);
     return new SignatureRequest(WID, "approve", SignedSignals.sign(signer.getPrivate(), WID, "approve", p, signedAt));
   }
 
@@ -131,7 +131,7 @@ class ApproverKeysTest {
             "the name has an invisible, control or direction-changing character (U+200D)")),
         new Case("eleven minutes old", approval(ALICE, "alice", NOW.minus(Duration.ofMinutes(11))), new SignatureVerdict(false,
             "signed 11 min ago; a signature is good for 10 min (sign again)")),
-        new Case("unsigned", new SignatureRequest(WID, "approve", new SignalPayload("canary", "alice", null, null, null, null)),
+        new Case("unsigned", new SignatureRequest(WID, "approve", new SignalPayload("canary", "alice", null, null, null)),
             new SignatureVerdict(false, "not signed")),
         new Case("no payload", new SignatureRequest(WID, "approve", null), new SignatureVerdict(false, "not signed")),
         new Case("no request", null, new SignatureVerdict(false, "not signed")));

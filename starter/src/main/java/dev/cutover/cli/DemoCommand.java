@@ -109,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
       if ("AWAITING_APPROVAL".equals(s.state())) {
         say("a person approves stage " + s.stage().name() + " (here: " + APPROVER + " via cutover approve)");
         OperationResult r = Cutovers.operate(client, "cutover-demo", new Operation("approve",
-            new SignalPayload(s.stage().name(), APPROVER, "demo", null, null, null)));
+            new SignalPayload(s.stage().name(), APPROVER, "demo", null, null)));
         if (!r.accepted()) {
           say("approval rejected: " + r.text());
         }
@@ -117,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
       if ("ROLLED_BACK".equals(s.state())) {
         say("the cutover holds after its rollback; the operator ends it (cutover abandon)");
         Cutovers.operate(client, "cutover-demo", new Operation("abandon",
-            new SignalPayload(null, "demo-operator", null, "demo over", null, null)));
+            new SignalPayload(null, "demo-operator", null, "demo over", null)));
       }
       if (s.state().equals("COMPLETED") || s.state().equals("ABANDONED")) {
         return s;

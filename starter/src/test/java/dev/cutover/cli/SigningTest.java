@@ -121,10 +121,10 @@ class SigningTest {
     String wrongKey = "the signature does not verify with the keyring's key for this name (another key, cutover or"
         + " signal, or a changed field)";
 
-    SignalPayload tampered = new SignalPayload("full", p.by(), p.comment(), p.reason(), p.check(), p.requestId(),
+    SignalPayload tampered = new SignalPayload("full", p.by(), p.comment(), p.reason(), p.check(),
         p.signedAt(), p.signature());
     assertThat(verify(worker, "approve", tampered)).isEqualTo(new SignatureVerdict(false, wrongKey));
-    SignalPayload otherWho = new SignalPayload(p.stage(), "bob", p.comment(), p.reason(), p.check(), p.requestId(),
+    SignalPayload otherWho = new SignalPayload(p.stage(), "bob", p.comment(), p.reason(), p.check(),
         p.signedAt(), p.signature());
     assertThat(verify(worker, "approve", otherWho))
         .isEqualTo(new SignatureVerdict(false, "the worker's approver keyring has no key for this name"));

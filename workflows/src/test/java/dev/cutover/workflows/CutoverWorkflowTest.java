@@ -43,11 +43,11 @@ class CutoverWorkflowTest {
   }
 
   static SignalPayload by(String who) {
-    return new SignalPayload(null, who, null, "test", null, null);
+    return new SignalPayload(null, who, null, "test", null);
   }
 
   static SignalPayload approval(String stage, String who) {
-    return new SignalPayload(stage, who, "ok", null, null, null);
+    return new SignalPayload(stage, who, "ok", null, null);
   }
 
   @Test
