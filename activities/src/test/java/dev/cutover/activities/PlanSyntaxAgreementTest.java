@@ -104,7 +104,7 @@ class PlanSyntaxAgreementTest {
   }
 
   private CutoverActivitiesImpl activities(Map<String, String> env) {
-    activities = new CutoverActivitiesImpl(env, Duration.ofSeconds(5));
+    activities = new CutoverActivitiesImpl(Fixtures.settings(env), Duration.ofSeconds(5));
     return activities;
   }
 
@@ -137,7 +137,7 @@ class PlanSyntaxAgreementTest {
     String said = lint(yaml);
     assertThat(said).isEqualTo("\"bin/sync\": " + PlanSyntax.programProblem("bin/sync"));
 
-    ApplicationFailure f = failure(() -> activities(Map.of(Commands.ALLOWED, "bin/sync")).apply(action(yaml)));
+    ApplicationFailure f = failure(() -> activities(Map.of(Commands.ALLOWED, "/opt/bin/sync")).apply(action(yaml)));
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
     assertThat(f.getOriginalMessage()).isEqualTo("command bin/sync: " + PlanSyntax.programProblem("bin/sync"));
   }

@@ -1,5 +1,6 @@
 package dev.cutover.cli;
 
+import dev.cutover.activities.ActivitySettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,8 +43,7 @@ class SigningTest {
   ApproverKeys worker(String... keyringLines) throws IOException {
     Path keyring = dir.resolve("approvers");
     Files.writeString(keyring, String.join("\n", keyringLines) + "\n");
-    return ApproverKeys.fromEnvironment(Map.of(ApproverKeys.KEYRING_VARIABLE, keyring.toString()),
-        Clock.fixed(NOW, ZoneOffset.UTC));
+    return ActivitySettings.fromEnvironment(Map.of(ApproverKeys.KEYRING_VARIABLE, keyring.toString()), Clock.fixed(NOW, ZoneOffset.UTC)).approverKeys();
   }
 
   /** The command as picocli builds it from {@code args}, ready to prepare its payload. */

@@ -1,52 +1,64 @@
 package dev.cutover.worker;
 
-import dev.cutover.activities.CutoverActivitiesImpl;
+import dev.cutover.activities.ActivitySettings;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The worker's configuration, read once from the environment: {@code TEMPORAL_ADDRESS} (default
- * {@code localhost:7233}), {@code TEMPORAL_NAMESPACE} ({@code default}), {@code CUTOVER_TASK_QUEUE}
- * ({@code cutover}) and {@code CUTOVER_HEALTH_PORT} (unset: no health endpoint). The whole
- * environment is kept for the activities, which read what plans may use from it ({@code
- * CUTOVER_ALLOWED_SECRETS}, {@code CUTOVER_ALLOWED_HOSTS}, {@code CUTOVER_ALLOWED_COMMANDS}, {@code
- * CUTOVER_NGINX_*}) and resolve the allowed {@code ${env:NAME}} references from it.
+ * The worker's configuration, read once from the environment at its start ({@link
+ * #fromEnvironment}, the one place a worker parses its settings) and passed down typed: where
+ * Temporal is and the task queue ({@link TemporalSettings}: {@code TEMPORAL_ADDRESS}, {@code
+ * TEMPORAL_NAMESPACE}, {@code CUTOVER_TASK_QUEUE}), {@code CUTOVER_HEALTH_PORT} (unset: no health
+ * endpoint), and what plans may use ({@link ActivitySettings}: {@code CUTOVER_ALLOWED_SECRETS},
+ * {@code CUTOVER_ALLOWED_HOSTS}, {@code CUTOVER_ALLOWED_COMMANDS}, {@code CUTOVER_NGINX_*}, {@code
+ * CUTOVER_APPROVER_KEYS}, {@code CUTOVER_REQUIRE_SIGNED_SIGNALS}, with the environment the allowed
+ * {@code ${env:NAME}} references resolve against).
  */
 public record WorkerConfig(String address, String namespace, String taskQueue, Integer healthPort,
-    Map<String, String> environment) {
-  public static final String DEFAULT_ADDRESS = "localhost:7233";
-  public static final String DEFAULT_NAMESPACE = "default";
-  public static final String DEFAULT_TASK_QUEUE = "cutover";
+    ActivitySettings activities) {
+  public static final String HEALTH_PORT_VARIABLE = "CUTOVER_HEALTH_PORT";
+  public static final String DEFAULT_ADDRESS = TemporalSettings.DEFAULT_ADDRESS;
+  public static final String DEFAULT_NAMESPACE = TemporalSettings.DEFAULT_NAMESPACE;
+  public static final String DEFAULT_TASK_QUEUE = TemporalSettings.DEFAULT_TASK_QUEUE;
 
   public WorkerConfig {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(taskQueue, "taskQueue");
-    environment = Map.copyOf(environment);
+    Objects.requireNonNull(activities, "activities");
   }
 
-  /** Reads the configuration; a malformed value fails with a message naming the variable. */
+  /** A worker on {@code temporal} with {@code activities}, without a health endpoint. */
+  public WorkerConfig(TemporalSettings temporal, ActivitySettings activities) {
+    this(temporal.address(), temporal.namespace(), temporal.taskQueue(), null, activities);
+  }
+
+  /**
+   * Reads and checks every setting; nothing is connected or started.
+   *
+   * @throws IllegalArgumentException for a malformed value, its message naming the variable and the
+   *     entry (or the line of the approver keyring)
+   */
   public static WorkerConfig fromEnvironment(Map<String, String> env) {
-    Integer health = null;
-    String hp = env.get("CUTOVER_HEALTH_PORT");
-    if (hp != null && !hp.isBlank()) {
-      try {
-        health = Integer.parseInt(hp.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("CUTOVER_HEALTH_PORT=" + hp + " is not a port number");
-      }
-      if (health < 0 || health > 65535) {
-        throw new IllegalArgumentException("CUTOVER_HEALTH_PORT=" + hp + " is not a port number");
-      }
-    }
-    CutoverActivitiesImpl.validate(env);
-    return new WorkerConfig(orDefault(env, "TEMPORAL_ADDRESS", DEFAULT_ADDRESS),
-        orDefault(env, "TEMPORAL_NAMESPACE", DEFAULT_NAMESPACE),
-        orDefault(env, "CUTOVER_TASK_QUEUE", DEFAULT_TASK_QUEUE), health, env);
+    Integer health = healthPort(env.get(HEALTH_PORT_VARIABLE));
+    ActivitySettings activities = ActivitySettings.fromEnvironment(env);
+    TemporalSettings temporal = TemporalSettings.fromEnvironment(env);
+    return new WorkerConfig(temporal.address(), temporal.namespace(), temporal.taskQueue(), health, activities);
   }
 
-  private static String orDefault(Map<String, String> env, String key, String fallback) {
-    String v = env.get(key);
-    return v == null || v.isBlank() ? fallback : v.trim();
+  private static Integer healthPort(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    int port;
+    try {
+      port = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(HEALTH_PORT_VARIABLE + "=" + value + " is not a port number");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(HEALTH_PORT_VARIABLE + "=" + value + " is not a port number");
+    }
+    return port;
   }
 }
