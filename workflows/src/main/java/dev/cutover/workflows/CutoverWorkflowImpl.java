@@ -93,6 +93,8 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
    */
   static final String COALESCED_COMMANDS = "coalesced-commands";
   static final int NOTIFY_IN_FLIGHT_MAX = 4;
+  /** The most texts one combined notification quotes. */
+  static final int NOTIFY_COMBINED_MAX = 5;
   /**
    * Version 1 (issue 10): checks and effects go to the worker typed, as this workflow read them from
    * its plan ({@link PlanRequests}), through the activities {@code measureChecks} and {@code
@@ -100,8 +102,6 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
    * sending the plan's fragments ({@link PlanFragments}) to {@code measure} and {@code apply}.
    */
   static final String TYPED_REQUESTS = "typed-requests";
-  /** The most texts one combined notification quotes. */
-  static final int NOTIFY_COMBINED_MAX = 5;
   /**
    * A payload the data converter cannot read at all (not JSON, another encoding) fails the workflow
    * instead of its workflow task, which Temporal would retry forever. Any JSON is read: the
