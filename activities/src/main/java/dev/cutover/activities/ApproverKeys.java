@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *       resume and retry signals in every cutover this worker runs ({@link #signaturesRequired},
  *       reported to the workflow through {@code Admission.signaturesRequired}).
  * </ul>
- * {@link #fromEnvironment} reads the keyring once and refuses a malformed one, naming the line, so a
- * worker never starts with a keyring it would misread. Thread-safe.
+ * {@link #of} (called once, at the worker's start, by {@link ActivitySettings}) reads the keyring
+ * once and refuses a malformed one, naming the line, so a worker never starts with a keyring it
+ * would misread. Thread-safe.
  */
 public final class ApproverKeys {
   public static final String KEYRING_VARIABLE = "CUTOVER_APPROVER_KEYS";
@@ -56,15 +57,14 @@ public final class ApproverKeys {
   }
 
   /**
-   * The worker's keyring and requirement, from its environment.
+   * The worker's keyring and requirement, from the values of {@value #KEYRING_VARIABLE} ({@code
+   * path}) and {@value #REQUIRE_VARIABLE} ({@code require}); null or blank: unset.
    *
    * @throws IllegalArgumentException naming the variable (and the keyring's line) when the keyring
    *     cannot be read or is malformed, {@value #REQUIRE_VARIABLE} is neither true nor false, or it
    *     is true without a keyring
    */
-  public static ApproverKeys fromEnvironment(Map<String, String> environment, Clock clock) {
-    String path = environment.get(KEYRING_VARIABLE);
-    String require = environment.get(REQUIRE_VARIABLE);
+  public static ApproverKeys of(String path, String require, Clock clock) {
     boolean required;
     if (require == null || require.isBlank() || require.strip().equalsIgnoreCase("false")) {
       required = false;

@@ -5,9 +5,7 @@ import dev.cutover.plan.Durations;
 import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.SecretReferences;
-import dev.cutover.workflows.EffectRequest;
-import dev.cutover.workflows.FailureTypes;
-import io.temporal.failure.ApplicationFailure;
+import dev.cutover.workflows.ApplyEffectRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,14 +107,19 @@ final class Commands {
   private final Secrets secrets;
   private final Map<String, CompletableFuture<String>> running = new ConcurrentHashMap<>();
 
-  /** @throws IllegalArgumentException for a malformed {@value #ALLOWED}, naming the entry */
-  Commands(Map<String, String> environment, Secrets secrets) {
-    this.environment = Map.copyOf(environment);
+  /** @param settings the programs it may run ({@link ActivitySettings#allowedCommands}) and the worker's environment */
+  Commands(ActivitySettings settings, Secrets secrets) {
+    this.environment = settings.environment();
     this.secrets = Objects.requireNonNull(secrets, "secrets");
-    this.allowed = parse(environment.get(ALLOWED));
+    this.allowed = settings.allowedCommands();
   }
 
-  /** The entries of {@code value}, in the operator's order (for messages). */
+  /**
+   * The entries of {@code value} (of {@value #ALLOWED}), in the operator's order (for messages);
+   * none when null. {@link ActivitySettings} reads it once, at the worker's start.
+   *
+   * @throws IllegalArgumentException for a malformed entry, naming it and the variable
+   */
   static List<Entry> parse(String value) {
     List<Entry> entries = new ArrayList<>();
     if (value == null) {
@@ -244,8 +247,8 @@ final class Commands {
         + " so it is never handed to one";
   }
 
-  /** What the worker logs at start about commands. */
-  String setting() {
+  /** What the worker logs at start about the commands {@code allowed}. */
+  static String setting(List<Entry> allowed) {
     return allowed.isEmpty() ? ALLOWED + " unset: no command runs"
         : ALLOWED + ": " + String.join(", ", allowed.stream().map(Entry::toString).toList());
   }
@@ -254,17 +257,17 @@ final class Commands {
    * Runs {@code command} for {@code request} and says what happened, e.g. {@code "command
    * final-sync --to green -> exit 0 in 3.2s; output: synced 1200 rows"}.
    *
-   * @throws ApplicationFailure as the class documentation says
+   * @throws EffectException as the class documentation says
    */
-  String run(Action.Command command, EffectRequest request) {
+  String run(Action.Command command, ApplyEffectRequest request) {
     String described = describe(command.argv());
     String why = refusal(command.argv());
     if (why != null) {
-      throw HttpCalls.invalid(described + ": " + why);
+      throw EffectException.invalid(described + ": " + why);
     }
     for (String name : written(command)) {
       if (secrets.refusal(name) == null && secrets.bound(name)) {
-        throw HttpCalls.invalid(described + ": " + bound(name));
+        throw EffectException.invalid(described + ": " + bound(name));
       }
     }
     List<String> argv = resolve(command.argv(), request, described);
@@ -296,26 +299,24 @@ final class Commands {
     try {
       return earlier.get(command.timeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof ApplicationFailure f) {
-        throw f.isNonRetryable() ? ApplicationFailure.newNonRetryableFailure(f.getOriginalMessage(), f.getType())
-            : ApplicationFailure.newFailure(f.getOriginalMessage(), f.getType());
+      if (e.getCause() instanceof EffectException f) {
+        throw f.copy();
       }
-      throw ApplicationFailure.newFailure(described + ": the run already under way failed", FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(described + ": the run already under way failed");
     } catch (TimeoutException e) {
-      throw ApplicationFailure.newFailure(described + ": still running from an earlier delivery",
-          FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(described + ": still running from an earlier delivery");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure(described + ": interrupted", FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(described + ": interrupted");
     }
   }
 
-  private List<String> resolve(List<String> written, EffectRequest request, String described) {
+  private List<String> resolve(List<String> written, ApplyEffectRequest request, String described) {
     List<String> argv = new ArrayList<>(written.size());
     argv.add(written.get(0));
     for (String arg : written.subList(1, written.size())) {
       if (Placeholders.uses(arg, "stage") && request.stage() == null) {
-        throw HttpCalls.invalid(described + ": uses ${stage}, but this step belongs to no stage");
+        throw EffectException.invalid(described + ": uses ${stage}, but this step belongs to no stage");
       }
       String stage = request.stage();
       argv.add(Placeholders.fill(arg, v -> v.equals("stage") ? stage : null, secrets));
@@ -323,14 +324,13 @@ final class Commands {
     return argv;
   }
 
-  private String execute(Action.Command command, List<String> argv, Map<String, String> planEnv, EffectRequest request,
-      String described) {
+  private String execute(Action.Command command, List<String> argv, Map<String, String> planEnv,
+      ApplyEffectRequest request, String described) {
     Path dir;
     try {
       dir = Files.createTempDirectory("cutover-command-");
     } catch (IOException e) {
-      throw ApplicationFailure.newFailure(described + ": no working directory: " + HttpCalls.firstLine(e.getMessage()),
-          FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(described + ": no working directory: " + HttpCalls.firstLine(e.getMessage()));
     }
     Map<String, String> env = minimalEnvironment(environment, dir);
     env.putAll(planEnv);
@@ -341,11 +341,10 @@ final class Commands {
     try {
       result = ProcessRunner.run(argv, env, dir, command.timeout(), KEEP_BYTES);
     } catch (ProcessRunner.CannotStart e) {
-      throw HttpCalls.invalid(secrets.redact(described + " could not start: " + e.getMessage()));
+      throw EffectException.invalid(secrets.redact(described + " could not start: " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure(described + ": interrupted (the worker is stopping); stopped the program",
-          FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(described + ": interrupted (the worker is stopping); stopped the program");
     } finally {
       deleteTree(dir);
     }
@@ -357,12 +356,12 @@ final class Commands {
         result.truncated() ? " (the last " + KEEP_BYTES + " shown)" : "", output);
     String said = tail.isEmpty() ? "no output" : "last output: " + tail;
     if (result.timedOut()) {
-      throw ApplicationFailure.newFailure(described + " did not finish within " + Durations.format(command.timeout())
-          + "; stopped it and its child processes; " + said, FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(described + " did not finish within " + Durations.format(command.timeout())
+          + "; stopped it and its child processes; " + said);
     }
     if (result.exitCode() != command.exitCode()) {
-      throw ApplicationFailure.newNonRetryableFailure(described + " exited " + result.exitCode() + ", expected "
-          + command.exitCode() + " (after " + took + "); " + said, FailureTypes.EXPECTATION_FAILED);
+      throw EffectException.expectationFailed(described + " exited " + result.exitCode() + ", expected "
+          + command.exitCode() + " (after " + took + "); " + said);
     }
     String brief = ProcessRunner.tail(output, 3, 300);
     return described + " -> exit " + result.exitCode() + " in " + took + (brief.isEmpty() ? "" : "; output: " + brief);

@@ -28,7 +28,7 @@ import java.util.Map;
  *
  * <p>Thread-safe: stateless apart from the shared sources.
  */
-final class CompareSource implements MetricSource {
+final class CompareSource implements MetricSource<Check.Compare> {
   private final SqlSource sql;
   private final PrometheusSource prometheus;
 
@@ -48,11 +48,13 @@ final class CompareSource implements MetricSource {
   }
 
   @Override
-  public Reading measure(Check check, Connection connection) {
+  public Class<Check.Compare> sourceType() {
+    return Check.Compare.class;
+  }
+
+  @Override
+  public Reading measure(Check check, Check.Compare compare, Connection connection) {
     String name = check.name();
-    if (!(check.source() instanceof Check.Compare compare)) {
-      return Reading.error(name, "not a compare check");
-    }
     if (compare.kind() == Check.Compare.Kind.SQL) {
       return sql.counts(name, compare.connectionName(), connection, queries(compare), check.timeout());
     }

@@ -1,6 +1,5 @@
 package dev.cutover.activities;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
@@ -10,21 +9,21 @@ import dev.cutover.plan.PlanException;
 import dev.cutover.plan.PlanReader;
 import dev.cutover.workflows.Admission;
 import dev.cutover.workflows.AdmitRequest;
+import dev.cutover.workflows.ApplyEffectRequest;
 import dev.cutover.workflows.CutoverActivities;
 import dev.cutover.workflows.EffectRequest;
 import dev.cutover.workflows.FailureTypes;
+import dev.cutover.workflows.MeasureChecksRequest;
 import dev.cutover.workflows.MeasureRequest;
 import dev.cutover.workflows.NotifyRequest;
 import dev.cutover.workflows.SignatureRequest;
 import dev.cutover.workflows.SignatureVerdict;
-import io.temporal.failure.ApplicationFailure;
 import java.net.Proxy;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -37,18 +36,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 
 /**
- * The worker's {@link CutoverActivities}: measures checks through one {@link MetricSource} per
- * kind (SQL, Prometheus, HTTP, compare), applies traffic, flags and actions, and notifies people.
+ * The worker's {@link CutoverActivities}: measures checks through the {@link MetricSource} its
+ * {@link MetricSources} registry holds for each kind (SQL, Prometheus, HTTP, compare), applies
+ * traffic, flags and actions, and notifies people.
  *
  * <p>Contract, beyond the interface's:
  * <ul>
- *   <li>{@link #measure} measures the request's checks concurrently (at most {@value
+ *   <li>{@link #measureChecks} measures the request's checks concurrently (at most {@value
  *       #MEASURE_THREADS} at a time across the worker) and returns one reading per check, in
- *       request order. It does not throw for a bad check either: an invalid check, a missing
- *       connection or an unset variable is an ERROR reading with the reason, so the cutover holds
- *       and says why (PLAN.md: ERROR never counts as PASS). Each check is bounded by its own
- *       {@code timeout}, plus at most 5 s to open a database connection.
- *   <li>{@link #apply} fails only with {@code ApplicationFailure}s typed by {@link FailureTypes}.
+ *       request order. It does not throw for a bad check either: a missing connection or an unset
+ *       variable is an ERROR reading with the reason, so the cutover holds and says why (ERROR
+ *       never counts as PASS). Each check is bounded by its own {@code timeout}, plus at most 5 s
+ *       to open a database connection. {@link #measure} does the same for a request of plan
+ *       fragments ({@link PlanFragmentReader}); a fragment that does not read is an ERROR reading.
+ *   <li>{@link #applyEffect} and {@link #apply} fail only with {@code ApplicationFailure}s typed by
+ *       {@link FailureTypes}: the helpers throw {@link EffectException}, turned into Temporal's
+ *       failure here, once, redacted; anything else (a bug of ours) is a retryable {@code
+ *       Unavailable} saying what it was.
  *   <li>{@link #notifyPeople} never throws.
  *   <li>No reading, message or failure holds a secret: all pass through {@link Secrets#redact}.
  *   <li>{@code httpTimeoutCap} bounds every HTTP request: a check's own timeout is cut to it.
@@ -86,24 +90,20 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private final NginxTraffic nginxTraffic;
   private final OkHttpClient client;
   private final SqlSource sql;
-  private final PrometheusSource prometheus;
-  private final HttpSource httpSource;
-  private final CompareSource compare;
+  private final MetricSources sources;
   private final Effects effects;
   private final Notifier notifier;
   private final ThreadPoolExecutor executor;
   private final ApproverKeys approverKeys;
 
   /**
-   * @param environment the worker's environment ({@code System.getenv()}): the variables {@code
-   *     ${env:NAME}} resolves against and the settings {@link #validate} reads
+   * @param settings what the worker's operator allows, read once at its start ({@link
+   *     ActivitySettings#fromEnvironment}), with the environment {@code ${env:NAME}} resolves against
    * @param httpTimeoutCap upper bound on every HTTP request's timeout (the worker passes the
    *     longest check timeout a plan may give)
-   * @throws IllegalArgumentException for a malformed setting, naming the variable and the entry (or
-   *     the line of the approver keyring, {@code CUTOVER_APPROVER_KEYS})
    */
-  public CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap) {
-    this(environment, httpTimeoutCap, new OkHttpClient.Builder()
+  public CutoverActivitiesImpl(ActivitySettings settings, Duration httpTimeoutCap) {
+    this(settings, httpTimeoutCap, new OkHttpClient.Builder()
         .connectTimeout(Duration.ofSeconds(5))
         .readTimeout(httpTimeoutCap)
         .writeTimeout(httpTimeoutCap)
@@ -116,16 +116,16 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
    * the host policy). OkHttp never follows redirects itself: {@link HttpCalls} does, when a plan
    * asks, so that every hop is counted and checked.
    */
-  CutoverActivitiesImpl(Map<String, String> environment, Duration httpTimeoutCap, OkHttpClient client) {
+  CutoverActivitiesImpl(ActivitySettings settings, Duration httpTimeoutCap, OkHttpClient client) {
     Objects.requireNonNull(httpTimeoutCap, "httpTimeoutCap");
     if (httpTimeoutCap.isNegative() || httpTimeoutCap.isZero()) {
       throw new IllegalArgumentException("httpTimeoutCap must be positive: " + httpTimeoutCap);
     }
-    this.secrets = new Secrets(environment);
-    this.approverKeys = ApproverKeys.fromEnvironment(environment, Clock.systemUTC());
-    this.hostPolicy = HostPolicy.fromEnvironment(environment);
-    this.commands = new Commands(environment, secrets);
-    this.nginxTraffic = new NginxTraffic(environment, secrets);
+    this.secrets = new Secrets(settings);
+    this.approverKeys = settings.approverKeys();
+    this.hostPolicy = settings.hosts();
+    this.commands = new Commands(settings, secrets);
+    this.nginxTraffic = new NginxTraffic(settings, secrets);
     this.client = client.newBuilder().followRedirects(false).followSslRedirects(false)
         .proxy(Proxy.NO_PROXY)
         .dns(hostPolicy.dns(client.dns()))
@@ -134,9 +134,9 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
         .build();
     HttpCalls http = new HttpCalls(this.client, secrets);
     this.sql = new SqlSource(secrets, hostPolicy);
-    this.prometheus = new PrometheusSource(http, httpTimeoutCap);
-    this.httpSource = new HttpSource(http, httpTimeoutCap);
-    this.compare = new CompareSource(sql, prometheus);
+    PrometheusSource prometheus = new PrometheusSource(http, httpTimeoutCap);
+    this.sources = new MetricSources(List.of(sql, prometheus, new HttpSource(http, httpTimeoutCap),
+        new CompareSource(sql, prometheus)));
     this.effects = new Effects(http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap),
         nginxTraffic, commands);
     this.notifier = new Notifier(http, httpTimeoutCap);
@@ -155,25 +155,29 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private record Pending(String name, Reading answered, Future<Reading> future, Duration bound, long deadline) {}
 
   @Override
+  public List<Reading> measureChecks(MeasureChecksRequest request) {
+    return measureAll(request.checks().stream()
+        .map(c -> new PlanFragmentReader.CheckRead(c.check().name(), c.check(), c.connection(), null)).toList());
+  }
+
+  /** Kept for compatibility: the checks of a cutover started before typed requests, read from their fragments. */
+  @Override
   public List<Reading> measure(MeasureRequest request) {
+    return measureAll(request.checks().stream().map(PlanFragmentReader::check).toList());
+  }
+
+  private List<Reading> measureAll(List<PlanFragmentReader.CheckRead> checks) {
     long now = System.nanoTime();
-    List<Pending> pending = new ArrayList<>(request.checks().size());
-    for (MeasureRequest.CheckSpec spec : request.checks()) {
-      Check check;
-      try {
-        check = PlanReader.check(spec.name(), spec.check());
-      } catch (PlanException e) {
-        pending.add(new Pending(spec.name(), Reading.error(spec.name(), secrets.redact("invalid check: "
-            + String.join("; ", e.problems().stream().map(Object::toString).toList()))), null, null, now));
-        continue;
-      } catch (RuntimeException e) {
-        pending.add(new Pending(spec.name(), Reading.error(spec.name(), secrets.redact("invalid check: "
-            + e.getClass().getSimpleName() + ": " + HttpCalls.firstLine(e.getMessage()))), null, null, now));
+    List<Pending> pending = new ArrayList<>(checks.size());
+    for (PlanFragmentReader.CheckRead c : checks) {
+      if (c.unreadable() != null) {
+        Reading r = c.unreadable();
+        pending.add(new Pending(c.name(), Reading.error(r.check(), secrets.redact(r.reason())), null, null, now));
         continue;
       }
-      Duration bound = check.timeout().plus(SLACK);
+      Duration bound = c.check().timeout().plus(SLACK);
       // The sources bound themselves; this deadline is the backstop should one of them not.
-      pending.add(new Pending(spec.name(), null, executor.submit(() -> measureOne(check, spec.connections())),
+      pending.add(new Pending(c.name(), null, executor.submit(() -> measureOne(c.check(), c.connection())),
           bound, now + bound.toNanos()));
     }
     List<Reading> readings = new ArrayList<>(pending.size());
@@ -197,79 +201,50 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
       // The worker is shutting down or the activity was cancelled: stop every check of the request.
       Thread.currentThread().interrupt();
       all.stream().map(Pending::future).filter(Objects::nonNull).forEach(f -> f.cancel(true));
-      throw ApplicationFailure.newFailure("interrupted while measuring", FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable("interrupted while measuring").toFailure(secrets);
     }
   }
 
-  /** One check, on an executor thread. Never throws: anything unexpected is an ERROR reading. */
-  private Reading measureOne(Check check, Map<String, JsonNode> connections) {
-    String name = check.name();
+  /** One check, on an executor thread, by the source registered for its kind. Never throws: anything unexpected is an ERROR reading. */
+  private Reading measureOne(Check check, Connection connection) {
     try {
-      Connection connection = null;
-      if (check.source().connection().isPresent()) {
-        String c = check.source().connection().get();
-        JsonNode node = connections.get(c);
-        if (node == null) {
-          return Reading.error(name, "no connection named \"" + c + "\" in the request");
-        }
-        try {
-          connection = PlanReader.connection(c, node);
-        } catch (PlanException e) {
-          return Reading.error(name, secrets.redact("invalid connection: "
-              + String.join("; ", e.problems().stream().map(Object::toString).toList())));
-        }
-      }
-      Check.Source kind = check.source();
-      MetricSource source = kind instanceof Check.SqlQuery ? sql
-          : kind instanceof Check.PromQuery ? prometheus
-          : kind instanceof Check.Compare ? compare
-          : httpSource;
-      return source.measure(check, connection);
+      return sources.measure(check, connection);
     } catch (RuntimeException e) {
-      return Reading.error(name, secrets.redact("measuring failed: " + e.getClass().getSimpleName() + ": "
+      return Reading.error(check.name(), secrets.redact("measuring failed: " + e.getClass().getSimpleName() + ": "
           + HttpCalls.firstLine(e.getMessage())));
     }
   }
 
   @Override
+  public String applyEffect(ApplyEffectRequest request) {
+    return effect(() -> effects.apply(request));
+  }
+
+  /** Kept for compatibility: the effect of a cutover started before typed requests, read from its fragments. */
+  @Override
   public String apply(EffectRequest request) {
-    return secrets.redact(effects.apply(request));
+    return effect(() -> effects.apply(PlanFragmentReader.effect(request)));
+  }
+
+  /**
+   * The activity boundary of an effect: what it says it did, redacted; an {@link EffectException}
+   * becomes Temporal's failure of the same type, and anything else (a bug of ours) a retryable
+   * {@code Unavailable} naming it, never with the exception as its cause (it could hold a secret).
+   */
+  private String effect(Supplier<String> effect) {
+    try {
+      return secrets.redact(effect.get());
+    } catch (EffectException e) {
+      throw e.toFailure(secrets);
+    } catch (RuntimeException e) {
+      throw EffectException.unavailable("unexpected " + e.getClass().getSimpleName() + ": "
+          + HttpCalls.firstLine(e.getMessage())).toFailure(secrets);
+    }
   }
 
   @Override
   public void notifyPeople(NotifyRequest request) {
     notifier.notifyPeople(request);
-  }
-
-  /**
-   * Checks the worker's settings as {@link #CutoverActivitiesImpl(Map, Duration)} reads them,
-   * without building anything: what the worker runs at start, so a bad setting stops it there.
-   *
-   * @throws IllegalArgumentException naming the variable and the entry
-   */
-  public static void validate(Map<String, String> environment) {
-    Secrets secrets = new Secrets(environment);
-    HostPolicy.fromEnvironment(environment);
-    new Commands(environment, secrets);
-    new NginxTraffic(environment, secrets);
-    ApproverKeys.fromEnvironment(environment, Clock.systemUTC());
-  }
-
-  /** What this worker's operator allows, one line per setting, for the log at start; nothing secret. */
-  public List<String> settings() {
-    return List.of(hostPolicy.toString(), secrets.setting(), commands.setting(), nginxTraffic.setting());
-  }
-
-  /** Settings left at a default that is open or makes plans fail, each worth a WARN at start. */
-  public List<String> warnings() {
-    List<String> out = new ArrayList<>();
-    if (hostPolicy.warning() != null) {
-      out.add(hostPolicy.warning());
-    }
-    if (secrets.warning() != null) {
-      out.add(secrets.warning());
-    }
-    return out;
   }
 
   /**
@@ -306,14 +281,6 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   @Override
   public SignatureVerdict verifySignature(SignatureRequest request) {
     return approverKeys.verify(request);
-  }
-
-  /**
-   * The worker's approver keyring and its {@code CUTOVER_REQUIRE_SIGNED_SIGNALS} setting, which
-   * {@link #admit} reports as {@code Admission.signaturesRequired}.
-   */
-  public ApproverKeys approverKeys() {
-    return approverKeys;
   }
 
   /** Stops the measuring threads and closes every database pool and idle HTTP connection. */

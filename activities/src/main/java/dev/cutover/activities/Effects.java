@@ -9,12 +9,9 @@ import dev.cutover.plan.Expect;
 import dev.cutover.plan.FlagsApi;
 import dev.cutover.plan.HttpCall;
 import dev.cutover.plan.JsonPaths;
-import dev.cutover.plan.PlanException;
-import dev.cutover.plan.PlanReader;
 import dev.cutover.plan.Traffic;
-import dev.cutover.workflows.EffectRequest;
+import dev.cutover.workflows.ApplyEffectRequest;
 import dev.cutover.workflows.FailureTypes;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -22,11 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
- * Carries out one {@link EffectRequest}: sets traffic (and reads it back), sets flags in order
+ * Carries out one {@link ApplyEffectRequest}: sets traffic (and reads it back), sets flags in order
  * (each read back when the plan says how), or runs an HTTP action. nginx traffic is handed to
  * {@link NginxTraffic} and command actions to {@link Commands}, which document their own contracts.
  *
@@ -34,14 +29,15 @@ import java.util.function.Supplier;
  * {@code Idempotency-Key} (for flags, the step's key plus {@code :<flag>}, so that an API honouring
  * keys never mistakes the second flag of a step for a replay of the first).
  *
- * <p>Failures are {@code ApplicationFailure}s typed by {@link FailureTypes}: no answer, a timeout,
+ * <p>Failures are {@link EffectException}s typed by {@link FailureTypes}: no answer, a timeout,
  * 5xx, 408 or 429 is {@code Unavailable} (retryable); another 4xx, a redirect that is not followed
  * (traffic and flag APIs never follow them; an action does with {@code followRedirects: true}, at
  * most 5) is {@code ClientError}; an action's unmet {@code expect} is {@code ExpectationFailed}; a
  * read-back that differs is {@code ReadBackMismatch} (retryable); an unusable fragment, an unset
  * variable or a host the worker's {@link HostPolicy} refuses is {@code InvalidRequest}. Messages
- * name the call as the plan wrote it, never a resolved URL or a header, and are redacted; no
- * failure carries a cause (its message would reach history).
+ * name the call as the plan wrote it, never a resolved URL or a header; the activity redacts them
+ * when it turns them into Temporal's failure. No failure carries a cause (its message would reach
+ * history).
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
@@ -62,33 +58,28 @@ final class Effects {
     this.commands = commands;
   }
 
-  /** Carries out {@code request} and says what was done, e.g. "PUT flags:/api/flags/x -> 200; read back 10". */
-  String apply(EffectRequest request) {
-    try {
-      Objects.requireNonNull(request, "request");
-      Step step = request.step();
-      if (step == null) {
-        throw HttpCalls.invalid("the request has no step");
-      }
-      return switch (step.kind()) {
-        case TRAFFIC -> traffic(request, step);
-        case FLAGS -> flags(request, step);
-        case ACTION, UNDO_ACTION, ROLLBACK_ACTION -> action(request);
-        case WAIT, DRAIN -> throw HttpCalls.invalid(step.kind() + " is carried out by the workflow, not applied");
-      };
-    } catch (ApplicationFailure e) {
-      throw redacted(e);
-    } catch (RuntimeException e) {
-      // A bug of ours; still typed, and without the exception as cause (it could hold a secret).
-      throw ApplicationFailure.newFailure(http.secrets().redact("unexpected " + e.getClass().getSimpleName()
-          + ": " + HttpCalls.firstLine(e.getMessage())), FailureTypes.UNAVAILABLE);
+  /**
+   * Carries out {@code request} and says what was done, e.g. "PUT flags:/api/flags/x -> 200; read back 10".
+   *
+   * @throws EffectException typed as the class comment says; nothing else but for a bug of ours
+   */
+  String apply(ApplyEffectRequest request) {
+    Step step = request.step();
+    if (step == null) {
+      throw EffectException.invalid("the request has no step");
     }
+    return switch (step.kind()) {
+      case TRAFFIC -> traffic(request, step);
+      case FLAGS -> flags(request, step);
+      case ACTION, UNDO_ACTION, ROLLBACK_ACTION -> action(request);
+      case WAIT, DRAIN -> throw EffectException.invalid(step.kind() + " is carried out by the workflow, not applied");
+    };
   }
 
-  private String traffic(EffectRequest request, Step step) {
-    Traffic traffic = parse(() -> PlanReader.traffic(request.traffic()), "traffic");
+  private String traffic(ApplyEffectRequest request, Step step) {
+    Traffic traffic = present(request.traffic(), "traffic");
     if (step.percent() == null) {
-      throw HttpCalls.invalid("a TRAFFIC step needs a percent");
+      throw EffectException.invalid("a TRAFFIC step needs a percent");
     }
     if (traffic.nginx() != null) {
       return nginx.apply(traffic.nginx(), step.percent());
@@ -103,10 +94,10 @@ final class Effects {
         request.idempotencyKey(), IntNode.valueOf(step.percent()));
   }
 
-  private String flags(EffectRequest request, Step step) {
-    FlagsApi api = parse(() -> PlanReader.flagsApi(request.flagsApi()), "flagsApi");
+  private String flags(ApplyEffectRequest request, Step step) {
+    FlagsApi api = present(request.flagsApi(), "flagsApi");
     if (step.flags().isEmpty()) {
-      throw HttpCalls.invalid("a FLAGS step needs at least one flag");
+      throw EffectException.invalid("a FLAGS step needs at least one flag");
     }
     List<String> done = new ArrayList<>();
     for (Map.Entry<String, JsonNode> flag : step.flags().entrySet()) {
@@ -131,19 +122,19 @@ final class Effects {
     return String.join("; ", done);
   }
 
-  private String action(EffectRequest request) {
-    Action action = parse(() -> PlanReader.action(request.action(), "action"), "action");
+  private String action(ApplyEffectRequest request) {
+    Action action = present(request.action(), "action");
     if (action instanceof Action.Command c) {
       return commands.run(c, request);
     }
     if (!(action instanceof Action.Http a)) {
-      throw HttpCalls.invalid("a wait action is carried out by the workflow, not applied");
+      throw EffectException.invalid("a wait action is carried out by the workflow, not applied");
     }
     HttpCall call = a.call();
     boolean usesStage = Placeholders.uses(call.target(), "stage") || Placeholders.uses(call.body(), "stage")
         || call.headers().values().stream().anyMatch(h -> Placeholders.uses(h, "stage"));
     if (usesStage && request.stage() == null) {
-      throw HttpCalls.invalid(call + ": uses ${stage}, but this step belongs to no stage");
+      throw EffectException.invalid(call + ": uses ${stage}, but this step belongs to no stage");
     }
     String stage = request.stage() == null ? "" : request.stage();
     HttpCalls.Vars vars = new HttpCalls.Vars(v -> v.equals("stage") ? encode(stage) : null,
@@ -163,15 +154,14 @@ final class Effects {
       }
       unmet.addAll(HttpSource.unmetJson(answer, expect.json()));
       if (!unmet.isEmpty()) {
-        throw ApplicationFailure.newNonRetryableFailure(p.description() + " did not meet expect: "
-            + String.join("; ", unmet), FailureTypes.EXPECTATION_FAILED);
+        throw EffectException.expectationFailed(p.description() + " did not meet expect: " + String.join("; ", unmet));
       }
     }
     return p.description() + " -> " + answer.status();
   }
 
   /** Sends a set request; it must answer 2xx. */
-  private String set(HttpCall call, EffectRequest request, HttpCalls.Vars vars, String key) {
+  private String set(HttpCall call, ApplyEffectRequest request, HttpCalls.Vars vars, String key) {
     HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, key);
     HttpCalls.Answer answer = send(p);
     classify(p, answer);
@@ -179,7 +169,7 @@ final class Effects {
   }
 
   /** GETs the value back and compares it with what was just set. */
-  private String readBack(HttpCall call, String valuePath, HttpCalls.Vars vars, EffectRequest request,
+  private String readBack(HttpCall call, String valuePath, HttpCalls.Vars vars, ApplyEffectRequest request,
       String key, JsonNode expected) {
     HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, key);
     HttpCalls.Answer answer = send(p);
@@ -190,8 +180,7 @@ final class Effects {
       String found = answer.truncated() ? "a body larger than 1 MiB"
           : root == null ? "a body that is not JSON"
           : actual.isMissingNode() ? "nothing at " + valuePath : actual.toString();
-      throw ApplicationFailure.newFailure("read back " + found + " from " + p.description()
-          + ", expected " + expected, FailureTypes.READ_BACK_MISMATCH);
+      throw EffectException.readBackMismatch("read back " + found + " from " + p.description() + ", expected " + expected);
     }
     return "read back " + actual;
   }
@@ -206,14 +195,12 @@ final class Effects {
     } catch (IOException e) {
       if (HostPolicy.refusedIn(e) != null) {
         // No retry makes a refused host reachable: a person must change the plan or the worker.
-        throw HttpCalls.invalid(p.description() + ": " + HttpCalls.failure(e, timeout));
+        throw EffectException.invalid(p.description() + ": " + HttpCalls.failure(e, timeout));
       }
       if (e instanceof HttpCalls.RedirectRefused) {
-        throw ApplicationFailure.newNonRetryableFailure(p.description() + ": " + e.getMessage(),
-            FailureTypes.CLIENT_ERROR);
+        throw EffectException.clientError(p.description() + ": " + e.getMessage());
       }
-      throw ApplicationFailure.newFailure(p.description() + ": " + HttpCalls.failure(e, timeout),
-          FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(p.description() + ": " + HttpCalls.failure(e, timeout));
     }
   }
 
@@ -231,50 +218,32 @@ final class Effects {
     String snippet = answer.snippet();
     String said = p.description() + " answered " + s + (snippet.isEmpty() ? "" : ": " + snippet);
     if (s >= 500 || s == 408 || s == 429) {
-      throw ApplicationFailure.newFailure(said, FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable(said);
     }
     if (s >= 300 && s < 400) {
-      throw ApplicationFailure.newNonRetryableFailure(p.description() + " answered " + s + (followed
-          ? " without a Location to follow" : " (a redirect; redirects are not followed, so give the final URL)"),
-          FailureTypes.CLIENT_ERROR);
+      throw EffectException.clientError(p.description() + " answered " + s + (followed
+          ? " without a Location to follow" : " (a redirect; redirects are not followed, so give the final URL)"));
     }
-    throw ApplicationFailure.newNonRetryableFailure(said, FailureTypes.CLIENT_ERROR);
+    throw EffectException.clientError(said);
   }
 
-  /** The connection a relative call names, read from the request; null for an absolute URL. */
-  private static Connection connection(EffectRequest request, HttpCall call) {
-    if (call.connection().isEmpty()) {
-      return null;
-    }
-    String name = call.connection().get();
-    JsonNode node = request.connections().get(name);
-    if (node == null) {
-      return null; // HttpCalls.prepare names the missing connection
-    }
-    return parse(() -> PlanReader.connection(name, node), "connections." + name);
+  /**
+   * The connection a relative call names, from the request; null for an absolute URL, or when the
+   * request lacks it ({@link HttpCalls#prepare} names the missing connection).
+   */
+  private static Connection connection(ApplyEffectRequest request, HttpCall call) {
+    return call.connection().map(name -> request.connections().get(name)).orElse(null);
   }
 
-  private static <T> T parse(Supplier<T> reader, String what) {
-    try {
-      T t = reader.get();
-      if (t == null) {
-        throw HttpCalls.invalid(what + " is missing from the request");
-      }
-      return t;
-    } catch (PlanException e) {
-      List<String> problems = e.problems().stream().map(Object::toString).toList();
-      throw HttpCalls.invalid("invalid " + what + ": " + String.join("; ", problems));
+  private static <T> T present(T piece, String what) {
+    if (piece == null) {
+      throw EffectException.invalid(what + " is missing from the request");
     }
+    return piece;
   }
 
   /** Percent-encodes everything but unreserved characters, so a value stays one path segment. */
   static String encode(String text) {
     return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
-  }
-
-  private ApplicationFailure redacted(ApplicationFailure e) {
-    String message = http.secrets().redact(e.getOriginalMessage());
-    return e.isNonRetryable() ? ApplicationFailure.newNonRetryableFailure(message, e.getType())
-        : ApplicationFailure.newFailure(message, e.getType());
   }
 }

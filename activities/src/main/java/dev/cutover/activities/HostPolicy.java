@@ -138,13 +138,13 @@ final class HostPolicy {
   }
 
   /**
-   * The policy {@code environment} sets.
+   * The policy {@value #VARIABLE} sets, from its value (null or blank: unset, every address but the
+   * special ones). {@link ActivitySettings} reads it once, at the worker's start.
    *
    * @throws IllegalArgumentException naming the variable and the entry, for an entry that is not
    *     a host name, an IP address or a CIDR range
    */
-  static HostPolicy fromEnvironment(Map<String, String> environment) {
-    String value = environment.get(VARIABLE);
+  static HostPolicy parse(String value) {
     if (value == null || value.isBlank()) {
       return new HostPolicy(VARIABLE, false, Set.of(), List.of());
     }

@@ -9,8 +9,6 @@ import dev.cutover.plan.HttpCall;
 import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.SecretReferences;
-import dev.cutover.workflows.FailureTypes;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
@@ -99,12 +97,12 @@ final class HttpCalls {
    * {@code written} (a URL as the plan or the worker's operator wrote it) resolved; a reference
    * inside it, rather than the whole of it, is refused: a secret never goes into a URL.
    *
-   * @throws ApplicationFailure {@code InvalidRequest} (non-retryable), prefixed with {@code what}
+   * @throws EffectException {@code InvalidRequest} (non-retryable), prefixed with {@code what}
    */
   static String resolveUrl(Secrets secrets, String written, String what) {
     String why = SecretReferences.inUrl(written);
     if (why != null) {
-      throw invalid(what + ": " + why);
+      throw EffectException.invalid(what + ": " + why);
     }
     return secrets.resolve(written);
   }
@@ -195,7 +193,7 @@ final class HttpCalls {
    * connection's headers then the call's (the call's win), the body, and {@code Idempotency-Key}
    * when {@code idempotencyKey} is non-null.
    *
-   * @throws ApplicationFailure {@code InvalidRequest} (non-retryable) for a missing or wrong
+   * @throws EffectException {@code InvalidRequest} (non-retryable) for a missing or wrong
    *     connection, an unset variable, or a request HTTP cannot carry
    */
   Prepared prepare(HttpCall call, Connection connection, Vars vars, String idempotencyKey) {
@@ -203,17 +201,17 @@ final class HttpCalls {
     // A secret never goes into a URL, whatever rules the plan was read by (its reader may predate them).
     String inUrl = SecretReferences.inUrl(call.target());
     if (inUrl != null) {
-      throw invalid(description + ": " + inUrl);
+      throw EffectException.invalid(description + ": " + inUrl);
     }
     String url;
     Headers.Builder headers = new Headers.Builder();
     if (call.connection().isPresent()) {
       String name = call.connection().get();
       if (connection == null) {
-        throw invalid(description + ": no connection named \"" + name + "\"");
+        throw EffectException.invalid(description + ": no connection named \"" + name + "\"");
       }
       if (connection.kind() != Connection.Kind.HTTP) {
-        throw invalid(description + ": connection \"" + name + "\" is "
+        throw EffectException.invalid(description + ": connection \"" + name + "\" is "
             + connection.kind().name().toLowerCase() + ", not http");
       }
       String base = resolveUrl(secrets, connection.url(), description + ": connections." + name);
@@ -227,7 +225,7 @@ final class HttpCalls {
     HttpUrl httpUrl = HttpUrl.parse(url);
     if (httpUrl == null) {
       // Never the resolved URL: it may hold a secret.
-      throw invalid(description + ": not an http(s) URL once filled in");
+      throw EffectException.invalid(description + ": not an http(s) URL once filled in");
     }
     try {
       if (connection != null && call.connection().isPresent()) {
@@ -243,12 +241,12 @@ final class HttpCalls {
       }
     } catch (IllegalArgumentException e) {
       // OkHttp's message may quote the header value; say only that a header is unusable.
-      throw invalid(description + ": a header has a name or value HTTP cannot carry");
+      throw EffectException.invalid(description + ": a header has a name or value HTTP cannot carry");
     }
     String body = Placeholders.fill(call.body(), vars.body(), secrets);
     RequestBody requestBody = null;
     if (PlanSyntax.bodyProblem(call.method(), body) != null) {
-      throw invalid(description + ": " + PlanSyntax.bodyProblem(call.method(), body));
+      throw EffectException.invalid(description + ": " + PlanSyntax.bodyProblem(call.method(), body));
     }
     if (body != null) {
       String type = headers.get("Content-Type");
@@ -438,10 +436,6 @@ final class HttpCalls {
     int nl = message.indexOf('\n');
     String line = (nl < 0 ? message : message.substring(0, nl)).strip();
     return line.length() <= 300 ? line : line.substring(0, 300) + "...";
-  }
-
-  static ApplicationFailure invalid(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_REQUEST);
   }
 
   static Duration min(Duration a, Duration b) {

@@ -6,7 +6,6 @@ import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Expect;
 import dev.cutover.plan.JsonPaths;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +23,7 @@ import java.util.TreeMap;
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
-final class HttpSource implements MetricSource {
+final class HttpSource implements MetricSource<Check.HttpProbe> {
   private final HttpCalls http;
   private final Duration cap;
 
@@ -35,18 +34,20 @@ final class HttpSource implements MetricSource {
   }
 
   @Override
-  public Reading measure(Check check, Connection connection) {
+  public Class<Check.HttpProbe> sourceType() {
+    return Check.HttpProbe.class;
+  }
+
+  @Override
+  public Reading measure(Check check, Check.HttpProbe probe, Connection connection) {
     String name = check.name();
-    if (!(check.source() instanceof Check.HttpProbe probe)) {
-      return Reading.error(name, "not an http check");
-    }
     Secrets secrets = http.secrets();
     Duration timeout = HttpCalls.min(check.timeout(), cap);
     HttpCalls.Prepared prepared;
     try {
       prepared = http.prepare(probe.call(), connection, HttpCalls.Vars.NONE, null);
-    } catch (ApplicationFailure e) {
-      return Reading.error(name, secrets.redact(e.getOriginalMessage()));
+    } catch (EffectException e) {
+      return Reading.error(name, secrets.redact(e.getMessage()));
     }
     HttpCalls.Answer answer;
     try {

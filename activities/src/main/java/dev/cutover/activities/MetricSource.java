@@ -7,7 +7,9 @@ import dev.cutover.plan.Connection;
 /**
  * Where one kind of check gets its number: the plug-in boundary between a check as the plan
  * states it and the system that answers it. A source measures; judging the reading against {@code
- * pass} is shared and happens elsewhere ({@link dev.cutover.engine.Judge}).
+ * pass} is shared and happens elsewhere ({@link dev.cutover.engine.Judge}). Each source is
+ * registered in {@link MetricSources} under its {@link #sourceType}, the kind of {@link
+ * Check.Source} it measures.
  *
  * <p>Contract:
  * <ul>
@@ -21,7 +23,21 @@ import dev.cutover.plan.Connection;
  *   <li>It changes nothing: a measurement may be repeated any number of times.
  * </ul>
  * Implementations are thread-safe: one instance measures for every cutover on a worker.
+ *
+ * @param <S> the kind of check source it measures
  */
-public interface MetricSource {
-  Reading measure(Check check, Connection connection);
+public interface MetricSource<S extends Check.Source> {
+  /** The kind of check source this one measures: its key in {@link MetricSources}. */
+  Class<S> sourceType();
+
+  /** Measures {@code check}, whose source is {@code source}. */
+  Reading measure(Check check, S source, Connection connection);
+
+  /** Measures {@code check} if its source is of this one's kind; else an ERROR reading saying so. */
+  default Reading measure(Check check, Connection connection) {
+    if (!sourceType().isInstance(check.source())) {
+      return Reading.error(check.name(), "not a check " + getClass().getSimpleName() + " measures");
+    }
+    return measure(check, sourceType().cast(check.source()), connection);
+  }
 }

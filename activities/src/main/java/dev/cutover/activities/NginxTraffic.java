@@ -3,8 +3,6 @@ package dev.cutover.activities;
 import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.Traffic;
-import dev.cutover.workflows.FailureTypes;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.channels.FileChannel;
@@ -86,48 +84,71 @@ final class NginxTraffic {
   private final Secrets secrets;
   private final Map<Path, Object> locks = new ConcurrentHashMap<>();
 
-  NginxTraffic(Map<String, String> environment, Secrets secrets) {
-    this.environment = Commands.minimalEnvironment(environment, null);
-    this.secrets = Objects.requireNonNull(secrets, "secrets");
-    String c = environment.get(CONFIG);
-    this.config = c == null || c.isBlank() ? null : c.strip();
-    if (config != null && !config.startsWith("/")) {
-      throw new IllegalArgumentException(CONFIG + ": \"" + config + "\" is not an absolute path");
-    }
-    String listed = environment.get(DIRS);
-    if (listed == null || listed.isBlank()) {
-      this.dirs = null;
-    } else {
-      this.dirs = Arrays.stream(listed.split(":")).map(String::strip).filter(s -> !s.isEmpty())
-          .map(Path::of).toList();
+  /**
+   * The worker's nginx settings: the directories split files may be written in ({@value #DIRS};
+   * null when unset), the nginx binary ({@value #BIN}, default {@code nginx}) and its
+   * configuration file ({@value #CONFIG}; null for nginx's default).
+   */
+  record Settings(List<Path> dirs, String bin, String config) {
+    static final Settings UNSET = new Settings(null, "nginx", null);
+
+    /**
+     * The settings the three variables' values give (null or blank: unset). {@link
+     * ActivitySettings} reads them once, at the worker's start.
+     *
+     * @throws IllegalArgumentException for a configuration file or directory that is not an absolute path, or
+     *     a program that is neither absolute nor a bare name, naming the variable
+     */
+    static Settings parse(String dirs, String bin, String config) {
+      String c = config == null || config.isBlank() ? null : config.strip();
+      if (c != null && !c.startsWith("/")) {
+        throw new IllegalArgumentException(CONFIG + ": \"" + c + "\" is not an absolute path");
+      }
+      List<Path> listed = dirs == null || dirs.isBlank() ? null
+          : Arrays.stream(dirs.split(":")).map(String::strip).filter(s -> !s.isEmpty()).map(Path::of).toList();
       // A relative directory would be whatever the worker's working directory makes of it.
-      for (Path dir : dirs) {
+      for (Path dir : listed == null ? List.<Path>of() : listed) {
         if (!dir.isAbsolute()) {
           throw new IllegalArgumentException(DIRS + ": \"" + dir + "\" is not an absolute path");
         }
       }
+      String program = bin == null || bin.isBlank() ? "nginx" : bin.strip();
+      if (program.contains("/") && !program.startsWith("/")) {
+        throw new IllegalArgumentException(BIN + ": \"" + program + "\" is neither an absolute path nor a program name"
+            + " found through PATH");
+      }
+      return new Settings(listed, program, c);
     }
-    String bin = environment.get(BIN);
-    this.nginx = bin == null || bin.isBlank() ? "nginx" : bin.strip();
-    if (nginx.contains("/") && !nginx.startsWith("/")) {
-      throw new IllegalArgumentException(BIN + ": \"" + nginx + "\" is neither an absolute path nor a program name"
-          + " found through PATH");
+
+    /** What the worker logs at start about nginx traffic. */
+    String setting() {
+      return (dirs == null || dirs.isEmpty() ? DIRS + " unset: nginx traffic is off"
+          : DIRS + "=" + String.join(":", dirs.stream().map(Path::toString).toList()))
+          + "; " + (config == null ? CONFIG + " unset: nginx's default configuration" : CONFIG + "=" + config);
     }
+  }
+
+  NginxTraffic(ActivitySettings settings, Secrets secrets) {
+    this.environment = Commands.minimalEnvironment(settings.environment(), null);
+    this.secrets = Objects.requireNonNull(secrets, "secrets");
+    this.dirs = settings.nginx().dirs();
+    this.nginx = settings.nginx().bin();
+    this.config = settings.nginx().config();
   }
 
   /** Sets {@code percent} of clients to the new upstream; says what was done, e.g. "nginx: /x.conf 10% to green ...". */
   String apply(Traffic.Nginx n, int percent) {
     if (dirs == null || dirs.isEmpty()) {
-      throw HttpCalls.invalid("nginx traffic is off on this worker: set " + DIRS
+      throw EffectException.invalid("nginx traffic is off on this worker: set " + DIRS
           + " to the directories it may write split files in (colon-separated)");
     }
     if (percent < 0 || percent > 100) {
-      throw HttpCalls.invalid("percent " + percent + " is outside 0-100");
+      throw EffectException.invalid("percent " + percent + " is outside 0-100");
     }
     validate(n);
     if (n.config() != null && !n.config().equals(config)) {
       // The plan may not point nginx at a file: nginx -t would quote it into history.
-      throw HttpCalls.invalid(configRefusal());
+      throw EffectException.invalid(configRefusal());
     }
     Path file = allowedFile(n.file());
     synchronized (locks.computeIfAbsent(file, f -> new Object())) {
@@ -138,29 +159,29 @@ final class NginxTraffic {
       if (test == null || test.timedOut() || test.exitCode() != 0) {
         restore(file, previous);
         if (test == null) {
-          throw HttpCalls.invalid("nginx (" + nginx + ") could not be started; set " + BIN
+          throw EffectException.invalid("nginx (" + nginx + ") could not be started; set " + BIN
               + " to its path; kept the previous " + n.file());
         }
         String said = "nginx -t " + (test.timedOut() ? "did not finish within " + NGINX_SECONDS + "s" : "rejected")
             + " the configuration with " + n.file() + " at " + percent + "%; kept the previous file: "
             + message(test);
         if (test.timedOut()) {
-          throw ApplicationFailure.newFailure(said, FailureTypes.UNAVAILABLE);
+          throw EffectException.unavailable(said);
         }
-        throw ApplicationFailure.newNonRetryableFailure(said, FailureTypes.CLIENT_ERROR);
+        throw EffectException.clientError(said);
       }
       ProcessRunner.Result reload = nginx(n, "-s", "reload");
       if (reload == null || reload.timedOut() || reload.exitCode() != 0) {
-        throw ApplicationFailure.newFailure("wrote " + n.file() + " (" + percent + "%, nginx -t ok) but nginx -s reload "
+        throw EffectException.unavailable("wrote " + n.file() + " (" + percent + "%, nginx -t ok) but nginx -s reload "
             + (reload == null ? "could not start" : reload.timedOut() ? "did not finish" : "failed: " + message(reload))
-            + "; the next attempt reloads again", FailureTypes.UNAVAILABLE);
+            + "; the next attempt reloads again");
       }
       BigDecimal readBack = percentIn(new String(Objects.requireNonNullElse(read(file), new byte[0]),
           StandardCharsets.UTF_8), n);
       if (readBack == null || readBack.compareTo(BigDecimal.valueOf(percent)) != 0) {
-        throw ApplicationFailure.newFailure("read back " + (readBack == null ? "no split_clients block for "
+        throw EffectException.readBackMismatch("read back " + (readBack == null ? "no split_clients block for "
             + n.variable() : readBack.stripTrailingZeros().toPlainString() + "%") + " from " + n.file()
-            + ", expected " + percent, FailureTypes.READ_BACK_MISMATCH);
+            + ", expected " + percent);
       }
       return "nginx: wrote " + n.file() + " (" + percent + "% to " + n.newUpstream() + ", " + (100 - percent)
           + "% to " + n.oldUpstream() + "), nginx -t ok, reloaded; read back " + percent;
@@ -245,7 +266,7 @@ final class NginxTraffic {
       bad.add("file (" + PlanSyntax.nginxFileProblem(n.file()) + ")");
     }
     if (!bad.isEmpty()) {
-      throw HttpCalls.invalid("traffic.nginx cannot be written safely: " + String.join(", ", bad));
+      throw EffectException.invalid("traffic.nginx cannot be written safely: " + String.join(", ", bad));
     }
   }
 
@@ -253,13 +274,13 @@ final class NginxTraffic {
   private Path allowedFile(String written) {
     Path file = Path.of(written).normalize();
     if (!file.isAbsolute() || file.getFileName() == null || file.getParent() == null) {
-      throw HttpCalls.invalid("traffic.nginx.file \"" + written + "\" is not an absolute path to a file");
+      throw EffectException.invalid("traffic.nginx.file \"" + written + "\" is not an absolute path to a file");
     }
     Path dir;
     try {
       dir = file.getParent().toRealPath();
     } catch (IOException e) {
-      throw HttpCalls.invalid("the directory of " + written + " does not exist on this worker");
+      throw EffectException.invalid("the directory of " + written + " does not exist on this worker");
     }
     boolean inside = false;
     for (Path allowed : dirs) {
@@ -273,15 +294,15 @@ final class NginxTraffic {
       }
     }
     if (!inside) {
-      throw HttpCalls.invalid(written + " is outside the directories this worker may write (" + DIRS + "="
+      throw EffectException.invalid(written + " is outside the directories this worker may write (" + DIRS + "="
           + String.join(":", dirs.stream().map(Path::toString).toList()) + ")");
     }
     Path resolved = dir.resolve(file.getFileName());
     if (Files.isSymbolicLink(resolved)) {
-      throw HttpCalls.invalid(written + " is a symbolic link; point traffic.nginx.file at the file itself");
+      throw EffectException.invalid(written + " is a symbolic link; point traffic.nginx.file at the file itself");
     }
     if (Files.exists(resolved, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(resolved, LinkOption.NOFOLLOW_LINKS)) {
-      throw HttpCalls.invalid(written + " exists and is not a regular file");
+      throw EffectException.invalid(written + " exists and is not a regular file");
     }
     return resolved;
   }
@@ -292,10 +313,9 @@ final class NginxTraffic {
     } catch (NoSuchFileException e) {
       return null;
     } catch (AccessDeniedException e) {
-      throw HttpCalls.invalid("the worker may not read " + file);
+      throw EffectException.invalid("the worker may not read " + file);
     } catch (IOException e) {
-      throw ApplicationFailure.newFailure("cannot read " + file + ": " + HttpCalls.firstLine(e.getMessage()),
-          FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable("cannot read " + file + ": " + HttpCalls.firstLine(e.getMessage()));
     }
   }
 
@@ -319,10 +339,9 @@ final class NginxTraffic {
         // not every file system lets a directory be synced; the rename is still atomic
       }
     } catch (AccessDeniedException e) {
-      throw HttpCalls.invalid("the worker may not write in " + dir + " (permission denied)");
+      throw EffectException.invalid("the worker may not write in " + dir + " (permission denied)");
     } catch (IOException | UnsupportedOperationException e) {
-      throw ApplicationFailure.newFailure("cannot write " + file + ": " + HttpCalls.firstLine(e.getMessage()),
-          FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable("cannot write " + file + ": " + HttpCalls.firstLine(e.getMessage()));
     } finally {
       if (tmp != null) {
         try {
@@ -340,8 +359,8 @@ final class NginxTraffic {
       try {
         Files.deleteIfExists(file);
       } catch (IOException e) {
-        throw ApplicationFailure.newFailure("nginx rejected the new " + file + " and it could not be removed: "
-            + HttpCalls.firstLine(e.getMessage()), FailureTypes.UNAVAILABLE);
+        throw EffectException.unavailable("nginx rejected the new " + file + " and it could not be removed: "
+            + HttpCalls.firstLine(e.getMessage()));
       }
     } else {
       write(file, previous, previous);
@@ -369,21 +388,14 @@ final class NginxTraffic {
     } else {
       try {
         allowedFile(n.file());
-      } catch (ApplicationFailure e) {
-        out.add("traffic.nginx.file: " + e.getOriginalMessage());
+      } catch (EffectException e) {
+        out.add("traffic.nginx.file: " + e.getMessage());
       }
     }
     if (n.config() != null && !n.config().equals(config)) {
       out.add("traffic.nginx.config: " + configRefusal());
     }
     return out;
-  }
-
-  /** What the worker logs at start about nginx traffic. */
-  String setting() {
-    return (dirs == null || dirs.isEmpty() ? DIRS + " unset: nginx traffic is off"
-        : DIRS + "=" + String.join(":", dirs.stream().map(Path::toString).toList()))
-        + "; " + (config == null ? CONFIG + " unset: nginx's default configuration" : CONFIG + "=" + config);
   }
 
   /** Runs nginx with {@code args} (and {@code -c} the worker's configuration); null when it cannot start. */
@@ -401,7 +413,7 @@ final class NginxTraffic {
       return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("interrupted while running nginx", FailureTypes.UNAVAILABLE);
+      throw EffectException.unavailable("interrupted while running nginx");
     }
   }
 

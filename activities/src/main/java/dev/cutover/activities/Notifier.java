@@ -1,7 +1,6 @@
 package dev.cutover.activities;
 
 import dev.cutover.workflows.NotifyRequest;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -61,8 +60,8 @@ final class Notifier {
         return false;
       }
       return true;
-    } catch (ApplicationFailure e) {
-      LOG.warn("notify {}: {}", request.workflowId(), secrets.redact(e.getOriginalMessage()));
+    } catch (EffectException e) {
+      LOG.warn("notify {}: {}", request.workflowId(), secrets.redact(e.getMessage()));
     } catch (IOException e) {
       // The webhook URL itself is a secret (Slack's are bearer URLs): never log it, even redacted.
       LOG.warn("notify {}: the webhook failed: {}", request.workflowId(),

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +26,7 @@ import okhttp3.Request;
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
-final class PrometheusSource implements MetricSource {
+final class PrometheusSource implements MetricSource<Check.PromQuery> {
   private final HttpCalls http;
   private final Duration cap;
 
@@ -38,11 +37,13 @@ final class PrometheusSource implements MetricSource {
   }
 
   @Override
-  public Reading measure(Check check, Connection connection) {
+  public Class<Check.PromQuery> sourceType() {
+    return Check.PromQuery.class;
+  }
+
+  @Override
+  public Reading measure(Check check, Check.PromQuery query, Connection connection) {
     String name = check.name();
-    if (!(check.source() instanceof Check.PromQuery query)) {
-      return Reading.error(name, "not a prometheus check");
-    }
     String wrong = wrongConnection(query.connectionName(), connection);
     if (wrong != null) {
       return Reading.error(name, wrong);
@@ -98,8 +99,8 @@ final class PrometheusSource implements MetricSource {
       written.add(connection.url());
       request = new Request.Builder().url(url).headers(headers.build()).get()
           .tag(HttpCalls.Carried.class, HttpCalls.Carried.of(false, written.toArray(String[]::new))).build();
-    } catch (ApplicationFailure e) {
-      return Reading.error(name, secrets.redact(e.getOriginalMessage()));
+    } catch (EffectException e) {
+      return Reading.error(name, secrets.redact(e.getMessage()));
     } catch (IllegalArgumentException e) {
       return Reading.error(name, where + ": a header has a name or value HTTP cannot carry");
     }

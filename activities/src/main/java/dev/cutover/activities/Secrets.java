@@ -4,7 +4,6 @@ import dev.cutover.plan.Connection;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.SecretReferences;
 import dev.cutover.workflows.FailureTypes;
-import io.temporal.failure.ApplicationFailure;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -27,7 +26,8 @@ import java.util.regex.Pattern;
  * operator allows in {@value #ALLOWED}, and takes every value it has handed out back out of text
  * that is about to leave an activity.
  *
- * <p>{@value #ALLOWED} is a comma-separated list, read once at construction. Each entry is
+ * <p>{@value #ALLOWED} is a comma-separated list, read once at the worker's start ({@link
+ * AllowList#parse}, through {@link ActivitySettings}). Each entry is
  * <ul>
  *   <li>a variable name ({@code APPDB_PASSWORD}), or a prefix ending in {@code *} ({@code APP_*});
  *   <li>optionally followed by {@code @host}: the secret is then sent only to that host (a name, an
@@ -41,14 +41,14 @@ import java.util.regex.Pattern;
  *
  * <p>Contract: {@link #resolve} replaces each {@code ${env:NAME}} in one pass (a resolved value is
  * never scanned again, so a value that itself looks like a reference stays as it is). A name the
- * list does not allow, or an unset variable, fails with a non-retryable {@code ApplicationFailure}
+ * list does not allow, or an unset variable, fails with a non-retryable {@link EffectException}
  * of type {@link FailureTypes#INVALID_REQUEST} whose message names the variable (and {@value
  * #ALLOWED}), never a value. {@link #redact} replaces every value resolved so far, its URL-encoded
  * forms and, for a URL, its path (8 characters or more) with {@code ***}: activities run it over
  * every error message and reason, so a password a server echoes back never reaches workflow
  * history or the logs.
  *
- * <p>Thread-safe: the environment and the list are copied at construction and the set of
+ * <p>Thread-safe: the environment and the list are fixed at construction and the set of
  * handed-out values is a concurrent set. One instance serves every cutover on a worker, so a
  * secret resolved for one cutover is also redacted from every other.
  */
@@ -68,6 +68,44 @@ public final class Secrets {
     }
   }
 
+  /**
+   * {@value #ALLOWED} as the worker read it: the names or prefixes it allows, each with the hosts it
+   * may go to, in the operator's order; {@code entries} is null when the variable is unset or blank.
+   */
+  static final class AllowList {
+    static final AllowList UNSET = new AllowList(null);
+    private final List<Entry> entries;
+
+    private AllowList(List<Entry> entries) {
+      this.entries = entries;
+    }
+
+    /**
+     * The list {@code value} (of {@value #ALLOWED}) sets; null or blank: {@link #UNSET}.
+     *
+     * @throws IllegalArgumentException for a malformed entry, naming it and the variable
+     */
+    static AllowList parse(String value) {
+      List<Entry> entries = Secrets.parse(value);
+      return entries == null ? UNSET : new AllowList(entries);
+    }
+
+    /** What the worker logs at start about this list; never a value. */
+    String setting() {
+      if (entries == null) {
+        return ALLOWED + " unset: no ${env:...} reference resolves; plans that use one are refused at start";
+      }
+      return ALLOWED + ": " + String.join(", ", entries.stream().map(Entry::text).toList());
+    }
+
+    /** The warning a worker without a list logs at start; null when the list is set. */
+    String warning() {
+      return entries == null ? ALLOWED + " is not set: this worker resolves no ${env:NAME} reference, so plans that"
+          + " use one (database passwords, API tokens, webhooks) are refused; list the variables plans may use,"
+          + " e.g. " + ALLOWED + "=APPDB_PASSWORD,FLAG_TOKEN@flags.internal" : null;
+    }
+  }
+
   private final Map<String, String> environment;
   /** In the operator's order; null when the variable is unset. */
   private final List<Entry> entries;
@@ -75,13 +113,13 @@ public final class Secrets {
   private final Set<String> handedOut = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param environment the variables references resolve against, and {@value #ALLOWED}; production
-   *     passes {@code System.getenv()}
-   * @throws IllegalArgumentException for a malformed {@value #ALLOWED}, naming the entry
+   * @param settings the worker's settings: the variables references resolve against ({@link
+   *     ActivitySettings#environment}) and the list of those plans may use
    */
-  public Secrets(Map<String, String> environment) {
-    this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
-    this.entries = parse(environment.get(ALLOWED));
+  Secrets(ActivitySettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    this.environment = settings.environment();
+    this.entries = settings.allowedSecrets().entries;
   }
 
   private static List<Entry> parse(String value) {
@@ -144,7 +182,7 @@ public final class Secrets {
   /**
    * {@code text} with every {@code ${env:NAME}} replaced by the variable's value; null stays null.
    *
-   * @throws ApplicationFailure type {@code InvalidRequest}, non-retryable, when a variable is not
+   * @throws EffectException type {@code InvalidRequest}, non-retryable, when a variable is not
    *     allowed or unset
    */
   public String resolve(String text) {
@@ -198,12 +236,11 @@ public final class Secrets {
   String lookup(String name) {
     String why = refusal(name);
     if (why != null) {
-      throw ApplicationFailure.newNonRetryableFailure(why, FailureTypes.INVALID_REQUEST);
+      throw EffectException.invalid(why);
     }
     String value = environment.get(name);
     if (value == null) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "environment variable " + name + " is not set on the worker", FailureTypes.INVALID_REQUEST);
+      throw EffectException.invalid("environment variable " + name + " is not set on the worker");
     }
     remember(value);
     return value;
@@ -270,21 +307,6 @@ public final class Secrets {
     }
     hosts.replaceAll(h -> h.isEmpty() ? "localhost" : h);
     return hosts;
-  }
-
-  /** What the worker logs at start about this list; never a value. */
-  String setting() {
-    if (entries == null) {
-      return ALLOWED + " unset: no ${env:...} reference resolves; plans that use one are refused at start";
-    }
-    return ALLOWED + ": " + String.join(", ", entries.stream().map(Entry::text).toList());
-  }
-
-  /** The warning a worker without a list logs at start; null when the list is set. */
-  String warning() {
-    return entries == null ? ALLOWED + " is not set: this worker resolves no ${env:NAME} reference, so plans that"
-        + " use one (database passwords, API tokens, webhooks) are refused; list the variables plans may use,"
-        + " e.g. " + ALLOWED + "=APPDB_PASSWORD,FLAG_TOKEN@flags.internal" : null;
   }
 
   private void remember(String value) {

@@ -7,7 +7,6 @@ import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.JdbcUrls;
 import dev.cutover.plan.SqlStatements;
-import io.temporal.failure.ApplicationFailure;
 import java.net.UnknownHostException;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -83,7 +82,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: pools are created once per key through a concurrent map; each measurement uses
  * its own connection.
  */
-final class SqlSource implements MetricSource, AutoCloseable {
+final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SqlSource.class);
   static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
   /** A socket that hangs beyond the longest check timeout (5 min) is dead. */
@@ -133,11 +132,13 @@ final class SqlSource implements MetricSource, AutoCloseable {
   private record Answer(Double value, Reading.Kind kind, String reason) {}
 
   @Override
-  public Reading measure(Check check, Connection connection) {
+  public Class<Check.SqlQuery> sourceType() {
+    return Check.SqlQuery.class;
+  }
+
+  @Override
+  public Reading measure(Check check, Check.SqlQuery query, Connection connection) {
     String name = check.name();
-    if (!(check.source() instanceof Check.SqlQuery query)) {
-      return Reading.error(name, "not a sql check");
-    }
     String refused = refusal(query.query());
     if (refused == null && check.minSamples() != null) {
       refused = refusal(check.minSamples().query());
@@ -216,8 +217,8 @@ final class SqlSource implements MetricSource, AutoCloseable {
     Pool pool;
     try {
       pool = pool(new PoolKey(url, secrets.resolve(connection.user()), secrets.resolve(connection.password())));
-    } catch (ApplicationFailure e) {
-      return Reading.error(name, secrets.redact(e.getOriginalMessage()));
+    } catch (EffectException e) {
+      return Reading.error(name, secrets.redact(e.getMessage()));
     } catch (RuntimeException e) {
       // HikariCP refuses a malformed configuration (a URL no driver accepts) at construction.
       return Reading.error(name, secrets.redact("cannot use connection \"" + connection.name() + "\": "

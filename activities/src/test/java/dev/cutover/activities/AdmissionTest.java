@@ -33,7 +33,7 @@ class AdmissionTest {
     env.put("FLAG_TOKEN", TOKEN);
     env.put("AWS_ACCESS_KEY_ID", "AKIA-admission-0000");
     env.put("TEMPORAL_API_KEY", "temporal-admission-key");
-    return new CutoverActivitiesImpl(env, Duration.ofSeconds(5));
+    return new CutoverActivitiesImpl(Fixtures.settings(env), Duration.ofSeconds(5));
   }
 
   private CutoverActivitiesImpl operated() {

@@ -3,6 +3,7 @@ package dev.cutover.activities;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cutover.workflows.AdmitRequest;
 import dev.cutover.workflows.SignalPayload;
 import dev.cutover.workflows.SignatureRequest;
 import dev.cutover.workflows.SignatureVerdict;
@@ -44,11 +45,11 @@ class ApproverKeysTest {
   }
 
   ApproverKeys keys(Path file) {
-    return ApproverKeys.fromEnvironment(Map.of(ApproverKeys.KEYRING_VARIABLE, file.toString()), CLOCK);
+    return Fixtures.settings(Map.of(ApproverKeys.KEYRING_VARIABLE, file.toString()), CLOCK).approverKeys();
   }
 
   static SignatureRequest approval(KeyPair signer, String by, Instant signedAt) {
-    SignalPayload p = new SignalPayload("canary", by, "ok", null, null, null);
+    SignalPayload p = new SignalPayload("canary", by, "ok", null, null);
     return new SignatureRequest(WID, "approve", SignedSignals.sign(signer.getPrivate(), WID, "approve", p, signedAt));
   }
 
@@ -74,7 +75,7 @@ class ApproverKeysTest {
       Path f = keyring(c.lines().toArray(String[]::new));
       assertThatThrownBy(() -> keys(f)).as(c.message()).isInstanceOf(IllegalArgumentException.class)
           .hasMessage("CUTOVER_APPROVER_KEYS (" + f + ") " + c.message());
-      assertThatThrownBy(() -> new CutoverActivitiesImpl(Fixtures.env(ApproverKeys.KEYRING_VARIABLE, f.toString()),
+      assertThatThrownBy(() -> new CutoverActivitiesImpl(Fixtures.settings(ApproverKeys.KEYRING_VARIABLE, f.toString()),
           Duration.ofSeconds(5))).as("the activities the worker builds at start").hasMessageContaining(c.message());
     }
     Path missing = dir.resolve("nope");
@@ -96,15 +97,15 @@ class ApproverKeysTest {
       Map<String, String> env = c.value() == null ? Map.of(ApproverKeys.KEYRING_VARIABLE, f.toString())
           : Map.of(ApproverKeys.KEYRING_VARIABLE, f.toString(), ApproverKeys.REQUIRE_VARIABLE, c.value());
       if (c.required() == null) {
-        assertThatThrownBy(() -> ApproverKeys.fromEnvironment(env, CLOCK)).hasMessage(c.message());
+        assertThatThrownBy(() -> Fixtures.settings(env, CLOCK).approverKeys()).hasMessage(c.message());
       } else {
-        assertThat(ApproverKeys.fromEnvironment(env, CLOCK).signaturesRequired()).as(c.value()).isEqualTo(c.required());
+        assertThat(Fixtures.settings(env, CLOCK).approverKeys().signaturesRequired()).as(c.value()).isEqualTo(c.required());
       }
     }
-    assertThatThrownBy(() -> ApproverKeys.fromEnvironment(Map.of(ApproverKeys.REQUIRE_VARIABLE, "true"), CLOCK))
+    assertThatThrownBy(() -> Fixtures.settings(Map.of(ApproverKeys.REQUIRE_VARIABLE, "true"), CLOCK).approverKeys())
         .hasMessage("CUTOVER_REQUIRE_SIGNED_SIGNALS=true needs CUTOVER_APPROVER_KEYS (a file of \"<name> ed25519 <base64"
             + " public key>\" lines): no signature could ever verify");
-    ApproverKeys none = ApproverKeys.fromEnvironment(Map.of(), CLOCK);
+    ApproverKeys none = Fixtures.settings(Map.of(), CLOCK).approverKeys();
     assertThat(none.configured()).isFalse();
     assertThat(none.signaturesRequired()).isFalse();
   }
@@ -131,7 +132,7 @@ class ApproverKeysTest {
             "the name has an invisible, control or direction-changing character (U+200D)")),
         new Case("eleven minutes old", approval(ALICE, "alice", NOW.minus(Duration.ofMinutes(11))), new SignatureVerdict(false,
             "signed 11 min ago; a signature is good for 10 min (sign again)")),
-        new Case("unsigned", new SignatureRequest(WID, "approve", new SignalPayload("canary", "alice", null, null, null, null)),
+        new Case("unsigned", new SignatureRequest(WID, "approve", new SignalPayload("canary", "alice", null, null, null)),
             new SignatureVerdict(false, "not signed")),
         new Case("no payload", new SignatureRequest(WID, "approve", null), new SignatureVerdict(false, "not signed")),
         new Case("no request", null, new SignatureVerdict(false, "not signed")));
@@ -161,19 +162,26 @@ class ApproverKeysTest {
     assertThat(keys.verify(signed).valid()).isTrue();
   }
 
+  private static final com.fasterxml.jackson.databind.JsonNode PLAN = Fixtures.tree("""
+      version: 1
+      name: x
+      checks: { up: { http: "GET https://app.internal/up", expect: { status: 200 } } }
+      stages: [{ name: all, percent: 100, gates: [up] }]
+      """);
+
   @Test
   void theWorkersActivityVerifiesAgainstItsKeyringAndReportsTheRequirement() throws IOException {
     Path f = keyring(line("alice", ALICE));
-    try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.env(ApproverKeys.KEYRING_VARIABLE,
+    try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(ApproverKeys.KEYRING_VARIABLE,
         f.toString(), ApproverKeys.REQUIRE_VARIABLE, "true"), Duration.ofSeconds(5))) {
       assertThat(activities.verifySignature(approval(ALICE, "alice", Instant.now())).valid()).isTrue();
       assertThat(activities.verifySignature(approval(MALLORY, "alice", Instant.now())).valid()).isFalse();
-      assertThat(activities.approverKeys().signaturesRequired()).isTrue();
+      assertThat(activities.admit(new AdmitRequest("cutover-x", PLAN, null)).signaturesRequired()).isTrue();
     }
-    try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofSeconds(5))) {
+    try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(), Duration.ofSeconds(5))) {
       assertThat(activities.verifySignature(approval(ALICE, "alice", Instant.now())))
           .isEqualTo(new SignatureVerdict(false, "this worker has no approver keyring (CUTOVER_APPROVER_KEYS)"));
-      assertThat(activities.approverKeys().signaturesRequired()).isFalse();
+      assertThat(activities.admit(new AdmitRequest("cutover-x", PLAN, null)).signaturesRequired()).isFalse();
     }
   }
 }

@@ -56,7 +56,7 @@ class CommandsTest {
     if (allowed != null) {
       env.put(Commands.ALLOWED, allowed);
     }
-    activities = new CutoverActivitiesImpl(env, Duration.ofSeconds(5));
+    activities = new CutoverActivitiesImpl(Fixtures.settings(env), Duration.ofSeconds(5));
     return activities;
   }
 
@@ -253,7 +253,7 @@ class CommandsTest {
     worker.put("CUTOVER_TEST_PG_PASSWORD", "never-for-a-program");
     worker.put(Secrets.ALLOWED, "SYNC_TOKEN,REPLICA_DB_PASSWORD");
     worker.put(Commands.ALLOWED, sync.toString());
-    activities = new CutoverActivitiesImpl(worker, Duration.ofSeconds(5));
+    activities = new CutoverActivitiesImpl(Fixtures.settings(worker), Duration.ofSeconds(5));
 
     activities.apply(action("cutover-bg/final-sync/actions/1",
         "command: [" + sync + "]\nenv: { PGPASSWORD: \"${env:REPLICA_DB_PASSWORD}\" }"));
@@ -316,7 +316,7 @@ class CommandsTest {
   @ParameterizedTest(name = "[{0}] {1}: {2}")
   @MethodSource("pinnedArguments")
   void anEntryWithArgumentsAllowsExactlyThoseAndATrailingStarAllowsMore(String entry, List<String> argv, boolean ok) {
-    Commands commands = new Commands(Map.of(Commands.ALLOWED, "/opt/other, " + entry), new Secrets(Map.of()));
+    Commands commands = new Commands(Fixtures.settings(Map.of(Commands.ALLOWED, "/opt/other, " + entry)), new Secrets(Fixtures.settings(Map.of())));
 
     String why = commands.refusal(argv);
 
@@ -347,7 +347,7 @@ class CommandsTest {
   @ValueSource(strings = {"/opt/bin/sync 'unclosed", "/opt/bin/sync * --more", "./relative/sync *", "*",
       "/opt/bin/sync *, rel/x"})
   void aMalformedListStopsTheWorkerNamingTheSetting(String list) {
-    assertThatThrownBy(() -> CutoverActivitiesImpl.validate(Map.of(Commands.ALLOWED, list)))
+    assertThatThrownBy(() -> ActivitySettings.fromEnvironment(Map.of(Commands.ALLOWED, list)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("CUTOVER_ALLOWED_COMMANDS: ");
   }

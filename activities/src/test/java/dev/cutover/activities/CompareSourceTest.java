@@ -104,8 +104,8 @@ class CompareSourceTest {
     @BeforeEach
     void newSource() {
       Assumptions.assumeTrue(pg != null, Fixtures.NO_POSTGRES);
-      sql = new SqlSource(new Secrets(Fixtures.env("PG_USER", gate.user(), "PG_PASSWORD", gate.password())),
-          HostPolicy.fromEnvironment(Fixtures.env()));
+      sql = new SqlSource(new Secrets(Fixtures.settings("PG_USER", gate.user(), "PG_PASSWORD", gate.password())),
+          Fixtures.settings().hosts());
       source = new CompareSource(sql, null);
     }
 
@@ -228,7 +228,7 @@ class CompareSourceTest {
     @BeforeEach
     void start() {
       Assumptions.assumeTrue(pg != null, Fixtures.NO_POSTGRES);
-      activities = new CutoverActivitiesImpl(Fixtures.env("PG_USER", gate.user(), "PG_PASSWORD", gate.password()),
+      activities = new CutoverActivitiesImpl(Fixtures.settings("PG_USER", gate.user(), "PG_PASSWORD", gate.password()),
           Duration.ofSeconds(10));
       connections = Map.of("appdb", tree("postgres: " + pg.url() + "\nuser: ${env:PG_USER}\npassword: ${env:PG_PASSWORD}\n"),
           "prom", tree("prometheus: http://127.0.0.1:" + Fixtures.closedPort() + "\n"));
@@ -318,7 +318,7 @@ class CompareSourceTest {
         }
       });
       server.start();
-      activities = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofSeconds(30));
+      activities = new CutoverActivitiesImpl(Fixtures.settings(), Duration.ofSeconds(30));
     }
 
     @AfterEach

@@ -39,7 +39,7 @@ class CutoverActivitiesImplTest {
     });
     server.start();
     // DB_PASSWORD is allowed but not set.
-    activities = new CutoverActivitiesImpl(Fixtures.env(Secrets.ALLOWED, "DB_PASSWORD"), Duration.ofSeconds(10));
+    activities = new CutoverActivitiesImpl(Fixtures.settings(Secrets.ALLOWED, "DB_PASSWORD"), Duration.ofSeconds(10));
     connections = Map.of(
         "app", tree("http: " + server.url("/") + "\n"),
         "db", tree("postgres: jdbc:postgresql://127.0.0.1:1/x\nuser: u\npassword: ${env:DB_PASSWORD}\n"));
@@ -117,14 +117,14 @@ class CutoverActivitiesImplTest {
 
   @Test
   void aNonPositiveTimeoutCapIsRefusedAtConstruction() {
-    assertThatThrownBy(() -> new CutoverActivitiesImpl(Map.of(), Duration.ZERO))
+    assertThatThrownBy(() -> new CutoverActivitiesImpl(Fixtures.settings(Map.of()), Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("httpTimeoutCap must be positive");
   }
 
   @Test
   void theTimeoutCapCutsAChecksLongerTimeout() {
-    try (CutoverActivitiesImpl capped = new CutoverActivitiesImpl(Fixtures.env(), Duration.ofMillis(500))) {
+    try (CutoverActivitiesImpl capped = new CutoverActivitiesImpl(Fixtures.settings(), Duration.ofMillis(500))) {
       MeasureRequest request = new MeasureRequest("cutover-x", List.of(new MeasureRequest.CheckSpec("slow",
           tree("http: GET app:/slow/1\nvalue: $.n\npass: '> 0'\ntimeout: 30s\n"), connections)));
 

@@ -72,7 +72,7 @@ class EffectsTest {
     @BeforeEach
     void start() {
       target = DemoTarget.start(0);
-      activities = new CutoverActivitiesImpl(ENV, Duration.ofSeconds(5));
+      activities = new CutoverActivitiesImpl(Fixtures.settings(ENV), Duration.ofSeconds(5));
     }
 
     @AfterEach
@@ -197,7 +197,7 @@ class EffectsTest {
     void start() throws IOException {
       server = new MockWebServer();
       server.start();
-      activities = new CutoverActivitiesImpl(ENV, Duration.ofSeconds(1));
+      activities = new CutoverActivitiesImpl(Fixtures.settings(ENV), Duration.ofSeconds(1));
     }
 
     @AfterEach
@@ -302,7 +302,7 @@ class EffectsTest {
     @Test
     void anEffectRequestWaitsAtMostTenSecondsWhateverTheCap() {
       server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
-      try (CutoverActivitiesImpl generous = new CutoverActivitiesImpl(ENV, Duration.ofMinutes(5))) {
+      try (CutoverActivitiesImpl generous = new CutoverActivitiesImpl(Fixtures.settings(ENV), Duration.ofMinutes(5))) {
         long start = System.nanoTime();
 
         ApplicationFailure f = failure(() -> generous.apply(traffic(base(), 10, TRAFFIC)));
@@ -364,7 +364,7 @@ class EffectsTest {
         }
       });
       try (CutoverActivitiesImpl withUrlToken = new CutoverActivitiesImpl(
-          Fixtures.env("FLAGS_URL", base() + "t/tok3n-s3cr3t"), Duration.ofSeconds(1))) {
+          Fixtures.settings("FLAGS_URL", base() + "t/tok3n-s3cr3t"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> withUrlToken.apply(request));
 
         assertThat(f.getOriginalMessage()).isEqualTo(
@@ -378,7 +378,7 @@ class EffectsTest {
       EffectRequest request = new EffectRequest("cutover-demo", "k", "canary",
           new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"), TRAFFIC, null, null, conns);
       try (CutoverActivitiesImpl withUrlToken = new CutoverActivitiesImpl(
-          Fixtures.env("URL_TOKEN", "tok3n-s3cr3t"), Duration.ofSeconds(1))) {
+          Fixtures.settings("URL_TOKEN", "tok3n-s3cr3t"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> withUrlToken.apply(request));
 
         assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
@@ -394,7 +394,7 @@ class EffectsTest {
     @Test
     void aVariableTheWorkerDoesNotAllowIsAnInvalidRequestNamingItAndTheSettingAndSendsNothing() {
       try (CutoverActivitiesImpl notAllowed = new CutoverActivitiesImpl(
-          Fixtures.env("FLAG_TOKEN", TOKEN, Secrets.ALLOWED, "OTHER_TOKEN"), Duration.ofSeconds(1))) {
+          Fixtures.settings("FLAG_TOKEN", TOKEN, Secrets.ALLOWED, "OTHER_TOKEN"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> notAllowed.apply(traffic(base(), 10, TRAFFIC)));
 
         assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
@@ -407,7 +407,7 @@ class EffectsTest {
 
     @Test
     void anUnsetVariableIsAnInvalidRequestNamingItAndSendsNothing() {
-      try (CutoverActivitiesImpl noToken = new CutoverActivitiesImpl(Fixtures.env(Secrets.ALLOWED, "FLAG_TOKEN"),
+      try (CutoverActivitiesImpl noToken = new CutoverActivitiesImpl(Fixtures.settings(Secrets.ALLOWED, "FLAG_TOKEN"),
           Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> noToken.apply(traffic(base(), 10, TRAFFIC)));
 

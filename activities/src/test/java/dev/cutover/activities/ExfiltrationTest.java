@@ -130,7 +130,7 @@ class ExfiltrationTest {
     if (attackerAllowed) {
       env.put(HostPolicy.VARIABLE, "127.0.0.1,attacker.test,flags.internal");
     }
-    return new CutoverActivitiesImpl(env, Duration.ofSeconds(3), new OkHttpClient.Builder().dns(NAMES).build());
+    return new CutoverActivitiesImpl(Fixtures.settings(env), Duration.ofSeconds(3), new OkHttpClient.Builder().dns(NAMES).build());
   }
 
   /** One way of sending {@code ref} somewhere: runs it and returns what the worker said. */

@@ -43,6 +43,28 @@ final class Fixtures {
     return Map.copyOf(env);
   }
 
+  /** The settings a worker whose environment is {@code env} reads at its start. */
+  static ActivitySettings settings(Map<String, String> env) {
+    return ActivitySettings.fromEnvironment(env);
+  }
+
+  /** As {@link #settings(Map)}, with {@code clock} for signatures' freshness. */
+  static ActivitySettings settings(Map<String, String> env, java.time.Clock clock) {
+    return ActivitySettings.fromEnvironment(env, clock);
+  }
+
+  /** The settings of a worker with the environment {@link #env(String...)} makes of {@code pairs}. */
+  static ActivitySettings settings(String... pairs) {
+    return settings(env(pairs));
+  }
+
+  /** The {@link EffectException} {@code call} throws; fails the test when it throws anything else or nothing. */
+  static EffectException effectFailure(ThrowingCallable call) {
+    Throwable t = catchThrowable(call);
+    assertThat(t).as("the call should fail with an EffectException").isInstanceOf(EffectException.class);
+    return (EffectException) t;
+  }
+
   /** A plan fragment as the workflow carries it: the JSON tree of some YAML. */
   static JsonNode tree(String yaml) {
     return PlanReader.parseTree(yaml);

@@ -112,7 +112,7 @@ class ForbiddenAddressesTest {
 
   @Test
   void everyForbiddenAddressIsRefusedAsWrittenAsFetchedAndAsWhatANameResolvesToWithoutAConnection() {
-    HostPolicy policy = HostPolicy.fromEnvironment(Map.of());
+    HostPolicy policy = Fixtures.settings(Map.of()).hosts();
     int port = local.getLocalPort();
     List<String> names = new ArrayList<>();
     for (int i = 0; i < TABLE.size(); i++) {
@@ -126,7 +126,7 @@ class ForbiddenAddressesTest {
       return List.of(InetAddress.getByAddress(host, ip(TABLE.get(i).address()).getAddress()));
     };
     int tried = 0;
-    try (CutoverActivitiesImpl worker = new CutoverActivitiesImpl(Map.of(), Duration.ofSeconds(2),
+    try (CutoverActivitiesImpl worker = new CutoverActivitiesImpl(Fixtures.settings(Map.of()), Duration.ofSeconds(2),
         new OkHttpClient.Builder().dns(dns).build())) {
       for (int i = 0; i < TABLE.size(); i++) {
         Forbidden f = TABLE.get(i);
@@ -154,7 +154,7 @@ class ForbiddenAddressesTest {
 
   @Test
   void wellKnownNamesAreRefusedAsWrittenAndAnUnlistedNameWhenOnlyNamesAreListed() {
-    HostPolicy open = HostPolicy.fromEnvironment(Map.of());
+    HostPolicy open = Fixtures.settings(Map.of()).hosts();
     for (String name : List.of("localhost", "LOCALHOST.", "app.localhost", "metadata.google.internal",
         "metadata.goog", "metadata.tencentyun.com", "instance-data.ec2.internal", "metadata.azure.com")) {
       assertThat(open.refusalWithoutDns(name)).as(name).endsWith("; allow it with CUTOVER_ALLOWED_HOSTS");
@@ -162,11 +162,11 @@ class ForbiddenAddressesTest {
     assertThat(open.refusalWithoutDns("flags.internal")).isNull();
     assertThat(open.refusalWithoutDns("10.1.2.3")).isNull();
 
-    HostPolicy names = HostPolicy.fromEnvironment(Map.of(HostPolicy.VARIABLE, "flags.internal"));
+    HostPolicy names = Fixtures.settings(Map.of(HostPolicy.VARIABLE, "flags.internal")).hosts();
     assertThat(names.refusalWithoutDns("evil.example")).isEqualTo("host evil.example is not in CUTOVER_ALLOWED_HOSTS");
     assertThat(names.refusalWithoutDns("flags.internal")).isNull();
     // With a range listed, only DNS can tell whether a name lands inside it: left to run time.
-    HostPolicy ranges = HostPolicy.fromEnvironment(Map.of(HostPolicy.VARIABLE, "flags.internal,10.0.0.0/8"));
+    HostPolicy ranges = Fixtures.settings(Map.of(HostPolicy.VARIABLE, "flags.internal,10.0.0.0/8")).hosts();
     assertThat(ranges.refusalWithoutDns("evil.example")).isNull();
     assertThat(ranges.refusalWithoutDns("10.9.8.7")).isNull();
     assertThat(ranges.refusalWithoutDns("11.0.0.1")).isEqualTo("host 11.0.0.1 is not in CUTOVER_ALLOWED_HOSTS");
@@ -174,7 +174,7 @@ class ForbiddenAddressesTest {
 
   @Test
   void whatTheListNamesIsStillAllowedAndReachesTheServer() {
-    HostPolicy metadata = HostPolicy.fromEnvironment(Map.of(HostPolicy.VARIABLE, "169.254.169.254,fd00:ec2::/32"));
+    HostPolicy metadata = Fixtures.settings(Map.of(HostPolicy.VARIABLE, "169.254.169.254,fd00:ec2::/32")).hosts();
     assertThat(metadata.refusal("169.254.169.254", ip("169.254.169.254"))).isNull();
     assertThat(metadata.refusal("64:ff9b::a9fe:a9fe", ip("64:ff9b::a9fe:a9fe"))).isNull();
     assertThat(metadata.refusal("fd00:ec2::254", ip("fd00:ec2::254"))).isNull();
@@ -182,7 +182,7 @@ class ForbiddenAddressesTest {
         .isEqualTo("host 169.254.170.2 is link-local; allow it with CUTOVER_ALLOWED_HOSTS");
 
     int before = connections.get();
-    try (CutoverActivitiesImpl worker = new CutoverActivitiesImpl(Map.of(HostPolicy.VARIABLE, "127.0.0.1"),
+    try (CutoverActivitiesImpl worker = new CutoverActivitiesImpl(Fixtures.settings(Map.of(HostPolicy.VARIABLE, "127.0.0.1")),
         Duration.ofSeconds(2))) {
       Reading r = fetch(worker, "http://127.0.0.1:" + local.getLocalPort());
       // The test's server accepts and closes: no HTTP answer, but the connection was made.
@@ -193,7 +193,7 @@ class ForbiddenAddressesTest {
 
   @Test
   void theEmbeddedAddressIsNamedInTheRefusal() {
-    HostPolicy policy = HostPolicy.fromEnvironment(Map.of());
+    HostPolicy policy = Fixtures.settings(Map.of()).hosts();
     assertThat(policy.refusal("64:ff9b::a9fe:a9fe", ip("64:ff9b::a9fe:a9fe"))).isEqualTo(
         "host 64:ff9b:0:0:0:0:a9fe:a9fe carries 169.254.169.254, which is link-local; allow it with CUTOVER_ALLOWED_HOSTS");
     assertThat(policy.refusal("2002:7f00:1::1", ip("2002:7f00:1::1"))).isEqualTo(

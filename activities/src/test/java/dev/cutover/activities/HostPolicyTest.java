@@ -43,7 +43,7 @@ class HostPolicyTest {
   private static final String ALLOW = "; allow it with CUTOVER_ALLOWED_HOSTS";
 
   private static HostPolicy policy(String allowed) {
-    return HostPolicy.fromEnvironment(allowed == null ? Map.of() : Map.of(HostPolicy.VARIABLE, allowed));
+    return Fixtures.settings(allowed == null ? Map.of() : Map.of(HostPolicy.VARIABLE, allowed)).hosts();
   }
 
   private static InetAddress ip(String literal) {
@@ -125,7 +125,7 @@ class HostPolicyTest {
 
   @Test
   void aBadEntryFailsTheActivitiesAtConstructionSoTheWorkerNeverStartsWithAPolicyItCannotRead() {
-    assertThatThrownBy(() -> new CutoverActivitiesImpl(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1, 10.0.0.0/40"),
+    assertThatThrownBy(() -> new CutoverActivitiesImpl(Fixtures.settings(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1, 10.0.0.0/40")),
         Duration.ofSeconds(5)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("CUTOVER_ALLOWED_HOSTS: \"10.0.0.0/40\" has a prefix length outside 0..32");
@@ -153,19 +153,19 @@ class HostPolicyTest {
 
     @Test
     void aCheckOnALoopbackHostIsAnErrorSayingHowToAllowIt() {
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5))) {
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1")), Duration.ofSeconds(5))) {
         assertThat(health(activities, target.baseUrl()))
             .isEqualTo(Reading.error("probe", "GET app:/health: host 127.0.0.1 is loopback" + ALLOW));
       }
       try (CutoverActivitiesImpl allowed = new CutoverActivitiesImpl(
-          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(5))) {
+          Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1")), Duration.ofSeconds(5))) {
         assertThat(health(allowed, target.baseUrl())).isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
       }
     }
 
     @Test
     void aLoopbackNameIsRefusedOnTheAddressItResolvesTo() {
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5))) {
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1")), Duration.ofSeconds(5))) {
         assertThat(health(activities, "http://localhost:" + target.port()))
             .isEqualTo(Reading.error("probe", "GET app:/health: host localhost (127.0.0.1) is loopback" + ALLOW));
       }
@@ -188,12 +188,12 @@ class HostPolicyTest {
     void noSpellingOfLoopbackGetsThrough(String host, String refusal) {
       String base = "http://" + host + ":" + target.port();
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "10.0.0.0/8"), Duration.ofSeconds(5))) {
+          Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "10.0.0.0/8")), Duration.ofSeconds(5))) {
         assertThat(health(activities, base)).isEqualTo(Reading.error("probe", "GET app:/health: " + refusal));
       }
       // The same URL reaches the target once loopback is allowed: the refusal above was the policy's.
       try (CutoverActivitiesImpl allowed = new CutoverActivitiesImpl(
-          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.0/8,0.0.0.0,localhost"), Duration.ofSeconds(5))) {
+          Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.0/8,0.0.0.0,localhost")), Duration.ofSeconds(5))) {
         assertThat(health(allowed, base)).isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
       }
     }
@@ -204,7 +204,7 @@ class HostPolicyTest {
         case "metadata.test" -> List.of(address("metadata.test", 169, 254, 169, 254));
         default -> throw new UnknownHostException(host);
       };
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1"), Duration.ofSeconds(5),
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1")), Duration.ofSeconds(5),
           new OkHttpClient.Builder().dns(fake).build())) {
         long start = System.nanoTime();
 
@@ -222,7 +222,7 @@ class HostPolicyTest {
       // Rebinding-style answer: the metadata address first, then the real (allowed) one.
       Dns fake = host -> List.of(address(host, 169, 254, 169, 254), address(host, 127, 0, 0, 1));
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(3),
+          Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1")), Duration.ofSeconds(3),
           new OkHttpClient.Builder().dns(fake).build())) {
         assertThat(health(activities, "http://app.test:" + target.port()))
             .isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
@@ -232,7 +232,7 @@ class HostPolicyTest {
     @Test
     void withAListAnUnlistedHostIsRefusedBeforeAnyConnection() {
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(5))) {
+          Fixtures.settings(Map.of(Secrets.ALLOWED, "APP_TOKEN", "APP_TOKEN", "app-token-7c1", "CUTOVER_ALLOWED_HOSTS", "127.0.0.1")), Duration.ofSeconds(5))) {
         long start = System.nanoTime();
 
         // 192.0.2.0/24 is TEST-NET-1: nothing answers there, so a real attempt would time out.
@@ -246,7 +246,7 @@ class HostPolicyTest {
     @Test
     void prometheusOnALoopbackHostIsAnErrorReading() {
       Map<String, JsonNode> connections = Map.of("prom", tree("prometheus: " + target.baseUrl() + "\n"));
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(), Duration.ofSeconds(5))) {
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of()), Duration.ofSeconds(5))) {
         List<Reading> r = activities.measure(new MeasureRequest("cutover-x", List.of(new MeasureRequest.CheckSpec(
             "error_rate", tree("prometheus: prom\nquery: up\npass: '== 1'\n"), connections))));
 
@@ -256,7 +256,7 @@ class HostPolicyTest {
 
     @Test
     void anEffectOnALoopbackHostIsANonRetryableInvalidRequestAndChangesNothing() {
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of(Secrets.ALLOWED, "FLAG_TOKEN", "FLAG_TOKEN", "flag-token-7c1"), Duration.ofSeconds(5))) {
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of(Secrets.ALLOWED, "FLAG_TOKEN", "FLAG_TOKEN", "flag-token-7c1")), Duration.ofSeconds(5))) {
         EffectRequest request = new EffectRequest("cutover-demo", "cutover-demo/stage-0/traffic", "canary",
             new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "stage-0/traffic"), tree("""
                 set: { http: "PUT flags:/api/flags/v2-rollout", body: '{"value": ${percent}}' }
@@ -274,7 +274,7 @@ class HostPolicyTest {
 
     @Test
     void anActionOnALinkLocalHostIsANonRetryableInvalidRequest() {
-      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1"),
+      try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1")),
           Duration.ofSeconds(5))) {
         EffectRequest request = EffectsTest.action(target.baseUrl(), "cutover-demo/stage-3/actions/0", "deprecate",
             tree("http: \"POST http://169.254.169.254/latest/api/token\"\nexpect: { status: 200 }\n"));
@@ -295,7 +295,7 @@ class HostPolicyTest {
       Logger logger = (Logger) LoggerFactory.getLogger(Notifier.class);
       logger.addAppender(log);
       try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-          Map.of(Secrets.ALLOWED, "SLACK_WEBHOOK", "SLACK_WEBHOOK", target.baseUrl() + "/api/actions/webhook"),
+          Fixtures.settings(Map.of(Secrets.ALLOWED, "SLACK_WEBHOOK", "SLACK_WEBHOOK", target.baseUrl() + "/api/actions/webhook")),
           Duration.ofSeconds(5))) {
         activities.notifyPeople(new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "PAGE", "ROLLBACK FAILING"));
       } finally {

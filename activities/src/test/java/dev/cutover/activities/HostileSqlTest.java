@@ -107,10 +107,10 @@ class HostileSqlTest {
     }
     initialTable = tableState();
     initialLargeObjects = largeObjects();
-    HostPolicy loopback = HostPolicy.fromEnvironment(Fixtures.env());
+    HostPolicy loopback = Fixtures.settings().hosts();
     for (String role : ROLES.keySet()) {
       Fixtures.Postgres login = ROLES.get(role);
-      Secrets secrets = new Secrets(Map.of("PG_PASSWORD", login.password(), Secrets.ALLOWED, "PG_PASSWORD"));
+      Secrets secrets = new Secrets(Fixtures.settings(Map.of("PG_PASSWORD", login.password(), Secrets.ALLOWED, "PG_PASSWORD")));
       SOURCES.put(role + "/all walls", new Run(new SqlSource(secrets, loopback, true), login.user()));
       SOURCES.put(role + "/without our lexer", new Run(new SqlSource(secrets, loopback, false), login.user()));
     }

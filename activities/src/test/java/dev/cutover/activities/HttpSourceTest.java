@@ -46,7 +46,7 @@ class HttpSourceTest {
     @BeforeEach
     void start() {
       target = DemoTarget.start(0);
-      activities = new CutoverActivitiesImpl(Fixtures.env("APP_TOKEN", "app-token-1"), Duration.ofSeconds(5));
+      activities = new CutoverActivitiesImpl(Fixtures.settings("APP_TOKEN", "app-token-1"), Duration.ofSeconds(5));
     }
 
     @AfterEach
@@ -129,7 +129,7 @@ class HttpSourceTest {
     void start() throws IOException {
       server = new MockWebServer();
       server.start();
-      activities = new CutoverActivitiesImpl(Fixtures.env("APP_TOKEN", "app-token-1"), Duration.ofSeconds(30));
+      activities = new CutoverActivitiesImpl(Fixtures.settings("APP_TOKEN", "app-token-1"), Duration.ofSeconds(30));
     }
 
     @AfterEach

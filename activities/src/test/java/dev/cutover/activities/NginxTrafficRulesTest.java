@@ -1,11 +1,10 @@
 package dev.cutover.activities;
 
-import static dev.cutover.activities.Fixtures.failure;
+import static dev.cutover.activities.Fixtures.effectFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cutover.plan.Traffic;
 import dev.cutover.workflows.FailureTypes;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -66,7 +65,7 @@ class NginxTrafficRulesTest {
     }
     env.put(NginxTraffic.BIN, nginxBin.toString());
     env.put(NginxTraffic.CONFIG, "/etc/nginx/nginx.conf");
-    return new NginxTraffic(env, secrets);
+    return new NginxTraffic(Fixtures.settings(env), secrets);
   }
 
   private static Traffic.Nginx split(Path file) {
@@ -77,11 +76,11 @@ class NginxTrafficRulesTest {
   @Test
   void withoutCutoverNginxDirsNginxTrafficIsRefusedAndNothingIsWritten() throws IOException {
     Path file = allowed.resolve("split.conf");
-    ApplicationFailure f = failure(() -> traffic(fakeNginx(0, "", 0), null, new Secrets(Map.of())).apply(split(file), 10));
+    EffectException f = effectFailure(() -> traffic(fakeNginx(0, "", 0), null, new Secrets(Fixtures.settings(Map.of()))).apply(split(file), 10));
 
-    assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.isNonRetryable()).isTrue();
-    assertThat(f.getOriginalMessage()).isEqualTo("nginx traffic is off on this worker: set CUTOVER_NGINX_DIRS to the"
+    assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(f.retryable()).isFalse();
+    assertThat(f.getMessage()).isEqualTo("nginx traffic is off on this worker: set CUTOVER_NGINX_DIRS to the"
         + " directories it may write split files in (colon-separated)");
     assertThat(file).doesNotExist();
     assertThat(log).doesNotExist();
@@ -91,12 +90,12 @@ class NginxTrafficRulesTest {
   void aFileOutsideTheListedDirectoriesIsRefusedEvenThroughASymbolicLink() throws IOException {
     Path outside = Files.createDirectories(dir.resolve("outside"));
     Files.createSymbolicLink(allowed.resolve("link"), outside);
-    NginxTraffic t = traffic(fakeNginx(0, "", 0), "/nonexistent:" + allowed, new Secrets(Map.of()));
+    NginxTraffic t = traffic(fakeNginx(0, "", 0), "/nonexistent:" + allowed, new Secrets(Fixtures.settings(Map.of())));
 
     for (Path file : new Path[] {outside.resolve("split.conf"), allowed.resolve("link/split.conf")}) {
-      ApplicationFailure f = failure(() -> t.apply(split(file), 10));
-      assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-      assertThat(f.getOriginalMessage()).isEqualTo(file + " is outside the directories this worker may write"
+      EffectException f = effectFailure(() -> t.apply(split(file), 10));
+      assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
+      assertThat(f.getMessage()).isEqualTo(file + " is outside the directories this worker may write"
           + " (CUTOVER_NGINX_DIRS=/nonexistent:" + allowed + ")");
     }
     assertThat(outside.resolve("split.conf")).doesNotExist();
@@ -108,10 +107,10 @@ class NginxTrafficRulesTest {
     Path real = Files.writeString(allowed.resolve("real.conf"), "# operator's own\n");
     Path link = Files.createSymbolicLink(allowed.resolve("split.conf"), real);
 
-    ApplicationFailure f = failure(() -> traffic(fakeNginx(0, "", 0), allowed.toString(), new Secrets(Map.of()))
+    EffectException f = effectFailure(() -> traffic(fakeNginx(0, "", 0), allowed.toString(), new Secrets(Fixtures.settings(Map.of())))
         .apply(split(link), 10));
 
-    assertThat(f.getOriginalMessage()).isEqualTo(link + " is a symbolic link; point traffic.nginx.file at the file itself");
+    assertThat(f.getMessage()).isEqualTo(link + " is a symbolic link; point traffic.nginx.file at the file itself");
     assertThat(Files.readString(real)).isEqualTo("# operator's own\n");
   }
 
@@ -156,17 +155,17 @@ class NginxTrafficRulesTest {
 
   @Test
   void whenNginxRejectsTheFirstFileTheNewFileIsRemovedAndNginxsMessageIsRedactedAndBounded() throws IOException {
-    Secrets secrets = new Secrets(Map.of("TOKEN", TOKEN, Secrets.ALLOWED, "TOKEN"));
+    Secrets secrets = new Secrets(Fixtures.settings(Map.of("TOKEN", TOKEN, Secrets.ALLOWED, "TOKEN")));
     secrets.resolve("${env:TOKEN}"); // handed out earlier, so redacted from now on
     String nginxSays = "nginx: [emerg] unknown directive \"" + TOKEN + "\" in split.conf:3 " + "x".repeat(2_000);
     Path file = allowed.resolve("split.conf");
 
-    ApplicationFailure f = failure(() -> traffic(fakeNginx(1, nginxSays, 0), allowed.toString(), secrets).apply(split(file), 10));
+    EffectException f = effectFailure(() -> traffic(fakeNginx(1, nginxSays, 0), allowed.toString(), secrets).apply(split(file), 10));
 
-    assertThat(f.getType()).isEqualTo(FailureTypes.CLIENT_ERROR);
-    assertThat(f.isNonRetryable()).isTrue();
+    assertThat(f.type()).isEqualTo(FailureTypes.CLIENT_ERROR);
+    assertThat(f.retryable()).isFalse();
     String prefix = "nginx -t rejected the configuration with " + file + " at 10%; kept the previous file: ";
-    assertThat(f.getOriginalMessage()).startsWith(prefix + "nginx: [emerg] unknown directive \"***\" in split.conf:3 xxx")
+    assertThat(f.getMessage()).startsWith(prefix + "nginx: [emerg] unknown directive \"***\" in split.conf:3 xxx")
         .doesNotContain(TOKEN)
         .endsWith("xxx...")
         .hasSize(prefix.length() + NginxTraffic.MESSAGE_CHARS + "...".length());
@@ -183,12 +182,12 @@ class NginxTrafficRulesTest {
     Files.writeString(file, NginxTraffic.render(split(file), 10));
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
 
-    ApplicationFailure f = failure(() -> traffic(fakeNginx(0, "ok", 1), allowed.toString(), new Secrets(Map.of()))
+    EffectException f = effectFailure(() -> traffic(fakeNginx(0, "ok", 1), allowed.toString(), new Secrets(Fixtures.settings(Map.of())))
         .apply(split(file), 50));
 
-    assertThat(f.getType()).isEqualTo(FailureTypes.UNAVAILABLE);
-    assertThat(f.isNonRetryable()).isFalse();
-    assertThat(f.getOriginalMessage()).isEqualTo("wrote " + file + " (50%, nginx -t ok) but nginx -s reload failed:"
+    assertThat(f.type()).isEqualTo(FailureTypes.UNAVAILABLE);
+    assertThat(f.retryable()).isTrue();
+    assertThat(f.getMessage()).isEqualTo("wrote " + file + " (50%, nginx -t ok) but nginx -s reload failed:"
         + " nginx: [error] open() \"/run/nginx.pid\" failed (2: No such file or directory); the next attempt reloads again");
     assertThat(Files.readString(file)).isEqualTo(NginxTraffic.render(split(file), 50));
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r-----");
@@ -201,12 +200,12 @@ class NginxTrafficRulesTest {
     Traffic.Nginx n = new Traffic.Nginx(file.toString(), "$cutover_upstream", "$remote_addr", "green", "blue",
         "/etc/shadow");
 
-    ApplicationFailure f = failure(() -> traffic(fakeNginx(1, "nginx: [emerg] unknown directive \"root:$6$salt$hash:19000:0:99999:7:::\"", 0),
-        allowed.toString(), new Secrets(Map.of())).apply(n, 10));
+    EffectException f = effectFailure(() -> traffic(fakeNginx(1, "nginx: [emerg] unknown directive \"root:$6$salt$hash:19000:0:99999:7:::\"", 0),
+        allowed.toString(), new Secrets(Fixtures.settings(Map.of()))).apply(n, 10));
 
-    assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.isNonRetryable()).isTrue();
-    assertThat(f.getOriginalMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
+    assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(f.retryable()).isFalse();
+    assertThat(f.getMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
         + " plan's: remove traffic.nginx.config from the plan (this worker's is CUTOVER_NGINX_CONFIG)");
     assertThat(log).doesNotExist();
     assertThat(file).doesNotExist();
@@ -218,15 +217,15 @@ class NginxTrafficRulesTest {
     Path file = allowed.resolve("split.conf");
     Traffic.Nginx n = new Traffic.Nginx(file.toString(), "$cutover_upstream", "$remote_addr", "green", "blue", null);
 
-    traffic(fakeNginx(0, "ok", 0), allowed.toString(), new Secrets(Map.of())).apply(n, 10);
+    traffic(fakeNginx(0, "ok", 0), allowed.toString(), new Secrets(Fixtures.settings(Map.of()))).apply(n, 10);
     Map<String, String> noConfig = Map.of(NginxTraffic.DIRS, allowed.toString(),
         NginxTraffic.BIN, dir.resolve("fake-nginx").toString());
-    new NginxTraffic(noConfig, new Secrets(noConfig)).apply(n, 20);
+    new NginxTraffic(Fixtures.settings(noConfig), new Secrets(Fixtures.settings(noConfig))).apply(n, 20);
 
     assertThat(Files.readAllLines(log)).containsExactly("-t -c /etc/nginx/nginx.conf",
         "-s reload -c /etc/nginx/nginx.conf", "-t", "-s reload");
-    ApplicationFailure f = failure(() -> new NginxTraffic(noConfig, new Secrets(noConfig)).apply(split(file), 30));
-    assertThat(f.getOriginalMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
+    EffectException f = effectFailure(() -> new NginxTraffic(Fixtures.settings(noConfig), new Secrets(Fixtures.settings(noConfig))).apply(split(file), 30));
+    assertThat(f.getMessage()).isEqualTo("nginx's configuration file is the worker's to choose, not the"
         + " plan's: remove traffic.nginx.config from the plan and set CUTOVER_NGINX_CONFIG on the worker");
   }
 
@@ -237,10 +236,10 @@ class NginxTrafficRulesTest {
         + "\" in /etc/nginx/conf.d/x.conf:1\nnginx: configuration file /etc/nginx/nginx.conf test failed";
     Path file = allowed.resolve("split.conf");
 
-    ApplicationFailure f = failure(() -> traffic(fakeNginx(1, says, 0), allowed.toString(), new Secrets(Map.of()))
+    EffectException f = effectFailure(() -> traffic(fakeNginx(1, says, 0), allowed.toString(), new Secrets(Fixtures.settings(Map.of())))
         .apply(split(file), 10));
 
-    assertThat(f.getOriginalMessage()).isEqualTo("nginx -t rejected the configuration with " + file + " at 10%;"
+    assertThat(f.getMessage()).isEqualTo("nginx -t rejected the configuration with " + file + " at 10%;"
         + " kept the previous file: nginx: [emerg] unknown directive \"" + passwd.substring(0, NginxTraffic.QUOTED_CHARS)
         + "...\" in /etc/nginx/conf.d/x.conf:1");
   }
@@ -250,10 +249,10 @@ class NginxTrafficRulesTest {
     Path file = allowed.resolve("split.conf");
     Traffic.Nginx n = new Traffic.Nginx(file.toString(), "$cutover_upstream", "$x\"; } server { listen 80; #", "green", "blue", null);
 
-    ApplicationFailure f = failure(() -> traffic(fakeNginx(0, "", 0), allowed.toString(), new Secrets(Map.of())).apply(n, 10));
+    EffectException f = effectFailure(() -> traffic(fakeNginx(0, "", 0), allowed.toString(), new Secrets(Fixtures.settings(Map.of()))).apply(n, 10));
 
-    assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.getOriginalMessage()).startsWith("traffic.nginx cannot be written safely: key \"$x\"; }");
+    assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(f.getMessage()).startsWith("traffic.nginx cannot be written safely: key \"$x\"; }");
     assertThat(file).doesNotExist();
   }
 
@@ -264,10 +263,10 @@ class NginxTrafficRulesTest {
     Map<String, String> env = Map.of(NginxTraffic.DIRS, allowed.toString(), NginxTraffic.BIN, dir.resolve("no-nginx").toString(),
         NginxTraffic.CONFIG, "/etc/nginx/nginx.conf");
 
-    ApplicationFailure f = failure(() -> new NginxTraffic(env, new Secrets(env)).apply(split(file), 10));
+    EffectException f = effectFailure(() -> new NginxTraffic(Fixtures.settings(env), new Secrets(Fixtures.settings(env))).apply(split(file), 10));
 
-    assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.getOriginalMessage()).isEqualTo("nginx (" + dir.resolve("no-nginx")
+    assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(f.getMessage()).isEqualTo("nginx (" + dir.resolve("no-nginx")
         + ") could not be started; set CUTOVER_NGINX_BIN to its path; kept the previous " + file);
     assertThat(Files.readString(file)).isEqualTo("# before\n");
   }

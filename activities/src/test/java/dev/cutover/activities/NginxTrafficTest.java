@@ -50,10 +50,10 @@ class NginxTrafficTest {
   void start() throws Exception {
     nginx = NginxServer.start(dir.resolve("nginx"), NginxTraffic.render(
         new dev.cutover.plan.Traffic.Nginx("/x.conf", "$cutover_upstream", "$request_id", "green", "blue", null), 0));
-    activities = new CutoverActivitiesImpl(Map.of(
+    activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of(
         NginxTraffic.DIRS, nginx.splitDir.toString(),
         NginxTraffic.CONFIG, nginx.config.toString(),
-        NginxTraffic.BIN, NginxServer.bin()), Duration.ofSeconds(5));
+        NginxTraffic.BIN, NginxServer.bin())), Duration.ofSeconds(5));
   }
 
   @AfterEach

@@ -28,7 +28,7 @@ class NotifierTest {
   void start() throws IOException {
     server = new MockWebServer();
     server.start();
-    activities = new CutoverActivitiesImpl(Fixtures.env("SLACK_WEBHOOK", server.url("/hooks/T000/B000/s3cr3tpath").toString()),
+    activities = new CutoverActivitiesImpl(Fixtures.settings("SLACK_WEBHOOK", server.url("/hooks/T000/B000/s3cr3tpath").toString()),
         Duration.ofSeconds(1));
     log.start();
     ((Logger) LoggerFactory.getLogger(Notifier.class)).addAppender(log);
@@ -101,7 +101,7 @@ class NotifierTest {
   void theNotifierWaitsAtMostFiveSecondsWhateverTheCap() throws IOException {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     try (CutoverActivitiesImpl generous = new CutoverActivitiesImpl(
-        Fixtures.env("SLACK_WEBHOOK", server.url("/hook").toString()), Duration.ofMinutes(2))) {
+        Fixtures.settings("SLACK_WEBHOOK", server.url("/hook").toString()), Duration.ofMinutes(2))) {
       long start = System.nanoTime();
 
       generous.notifyPeople(new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn", "hello"));

@@ -104,7 +104,7 @@ class PlanSyntaxAgreementTest {
   }
 
   private CutoverActivitiesImpl activities(Map<String, String> env) {
-    activities = new CutoverActivitiesImpl(env, Duration.ofSeconds(5));
+    activities = new CutoverActivitiesImpl(Fixtures.settings(env), Duration.ofSeconds(5));
     return activities;
   }
 

@@ -98,7 +98,7 @@ class PrometheusServerTest {
     prometheus = new ProcessBuilder(bin, "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
         "--web.listen-address=127.0.0.1:" + port, "--storage.tsdb.retention.time=1h")
         .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-    activities = new CutoverActivitiesImpl(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1"), Duration.ofSeconds(10));
+    activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1")), Duration.ofSeconds(10));
     // Ready once a rate over the window can be computed: a few scrapes in.
     awaitValue("count_over_time(app_requests_total{scenario=\"blip\"}[" + WINDOW.toSeconds() + "s])", 3, Duration.ofSeconds(30));
   }

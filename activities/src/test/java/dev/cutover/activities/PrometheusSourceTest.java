@@ -35,7 +35,7 @@ class PrometheusSourceTest {
   void start() throws IOException {
     server = new MockWebServer();
     server.start();
-    activities = new CutoverActivitiesImpl(Fixtures.env("PROM_TOKEN", "prom-t0ken"), Duration.ofSeconds(30));
+    activities = new CutoverActivitiesImpl(Fixtures.settings("PROM_TOKEN", "prom-t0ken"), Duration.ofSeconds(30));
   }
 
   @AfterEach

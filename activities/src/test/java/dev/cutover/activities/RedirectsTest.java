@@ -44,7 +44,7 @@ class RedirectsTest {
     server.start();
     other = new MockWebServer();
     other.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
-    activities = new CutoverActivitiesImpl(Fixtures.env("APP_TOKEN", "app-token-redirect-1", "FLAG_TOKEN", "flag-token-redirect-2"), Duration.ofSeconds(5));
+    activities = new CutoverActivitiesImpl(Fixtures.settings("APP_TOKEN", "app-token-redirect-1", "FLAG_TOKEN", "flag-token-redirect-2"), Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -104,7 +104,7 @@ class RedirectsTest {
   void aRedirectToALoopbackAddressIsRefusedThoughTheFirstHostWasAllowed() throws IOException {
     // Only the name "localhost" is allowed: the redirect to 127.0.0.1 (the other server) is not.
     try (CutoverActivitiesImpl byName = new CutoverActivitiesImpl(
-        Map.of("APP_TOKEN", "app-token-redirect-1", "CUTOVER_ALLOWED_HOSTS", "localhost", Secrets.ALLOWED, "APP_TOKEN"), Duration.ofSeconds(5))) {
+        Fixtures.settings(Map.of("APP_TOKEN", "app-token-redirect-1", "CUTOVER_ALLOWED_HOSTS", "localhost", Secrets.ALLOWED, "APP_TOKEN")), Duration.ofSeconds(5))) {
       server.enqueue(redirect(302, otherBase() + "/health"));
       other.enqueue(new MockResponse().setBody(HEALTHY));
 

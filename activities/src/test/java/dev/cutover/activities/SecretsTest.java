@@ -1,11 +1,10 @@
 package dev.cutover.activities;
 
-import static dev.cutover.activities.Fixtures.failure;
+import static dev.cutover.activities.Fixtures.effectFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cutover.workflows.FailureTypes;
-import io.temporal.failure.ApplicationFailure;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -14,12 +13,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class SecretsTest {
-  private final Secrets secrets = new Secrets(Map.of(
+  private final Secrets secrets = new Secrets(Fixtures.settings(Map.of(
       Secrets.ALLOWED, "DB_PASSWORD, TOKEN,LOOKS_LIKE_*, EMPTY,DB_USER,MISSING",
       "DB_PASSWORD", "hunter2-long-secret",
       "TOKEN", "abc def",
       "LOOKS_LIKE_A_REFERENCE", "${env:DB_PASSWORD}",
-      "EMPTY", ""));
+      "EMPTY", "")));
 
   @Test
   void resolvesEveryReferenceInTheText() {
@@ -40,18 +39,18 @@ class SecretsTest {
 
   @Test
   void anUnsetVariableIsANonRetryableInvalidRequestNamingIt() {
-    ApplicationFailure f = failure(() -> secrets.resolve("user=${env:DB_USER} password=${env:DB_PASSWORD}"));
+    EffectException f = effectFailure(() -> secrets.resolve("user=${env:DB_USER} password=${env:DB_PASSWORD}"));
 
-    assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.isNonRetryable()).isTrue();
-    assertThat(f.getOriginalMessage()).isEqualTo("environment variable DB_USER is not set on the worker");
+    assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
+    assertThat(f.retryable()).isFalse();
+    assertThat(f.getMessage()).isEqualTo("environment variable DB_USER is not set on the worker");
   }
 
   @Test
   void anUnsetVariableMessageHoldsNoValueResolvedBeforeIt() {
-    ApplicationFailure f = failure(() -> secrets.resolve("${env:DB_PASSWORD}:${env:MISSING}"));
+    EffectException f = effectFailure(() -> secrets.resolve("${env:DB_PASSWORD}:${env:MISSING}"));
 
-    assertThat(f.getOriginalMessage()).doesNotContain("hunter2");
+    assertThat(f.getMessage()).doesNotContain("hunter2");
   }
 
   @Test
@@ -72,8 +71,8 @@ class SecretsTest {
 
   @Test
   void redactsTheSecretPathOfAUrlHeldAsASecret() {
-    Secrets withHook = new Secrets(Map.of("HOOK", "https://hooks.slack.com/services/T0/B0/XyZ123",
-        "PROM", "http://prom:9090/", Secrets.ALLOWED, "HOOK,PROM"));
+    Secrets withHook = new Secrets(Fixtures.settings(Map.of("HOOK", "https://hooks.slack.com/services/T0/B0/XyZ123",
+        "PROM", "http://prom:9090/", Secrets.ALLOWED, "HOOK,PROM")));
     withHook.resolve("${env:HOOK} ${env:PROM}");
 
     assertThat(withHook.redact("no_service for /services/T0/B0/XyZ123 via http://prom:9090/"))
@@ -103,8 +102,8 @@ class SecretsTest {
   // ------------------------------------------------------------------ CUTOVER_ALLOWED_SECRETS
 
   private static Secrets listing(String allowed) {
-    return new Secrets(Map.of(Secrets.ALLOWED, allowed, "APP_DB_PASSWORD", "app-db-pa55-1", "APP_TOKEN", "app-t0ken-2",
-        "AWS_SECRET_ACCESS_KEY", "aws-s3cret-3", "CUTOVER_TEST_PG_PASSWORD", "pg-pa55-4", "TEMPORAL_API_KEY", "tk-5"));
+    return new Secrets(Fixtures.settings(Map.of(Secrets.ALLOWED, allowed, "APP_DB_PASSWORD", "app-db-pa55-1", "APP_TOKEN", "app-t0ken-2",
+        "AWS_SECRET_ACCESS_KEY", "aws-s3cret-3", "CUTOVER_TEST_PG_PASSWORD", "pg-pa55-4", "TEMPORAL_API_KEY", "tk-5")));
   }
 
   @ParameterizedTest(name = "{0} allows {1}: {2}")
@@ -124,16 +123,16 @@ class SecretsTest {
 
     assertThat(secrets.refusal(name) == null).isEqualTo(resolves);
     if (!resolves) {
-      ApplicationFailure f = failure(() -> secrets.resolve("${env:" + name + "}"));
-      assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-      assertThat(f.isNonRetryable()).isTrue();
-      assertThat(f.getOriginalMessage()).startsWith("${env:" + name + "} ").doesNotContain("pa55", "s3cret", "t0ken");
+      EffectException f = effectFailure(() -> secrets.resolve("${env:" + name + "}"));
+      assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
+      assertThat(f.retryable()).isFalse();
+      assertThat(f.getMessage()).startsWith("${env:" + name + "} ").doesNotContain("pa55", "s3cret", "t0ken");
     }
   }
 
   @Test
   void theRefusalSaysWhyNamingTheSetting() {
-    assertThat(new Secrets(Map.of("TOKEN", "x")).refusal("TOKEN")).isEqualTo("${env:TOKEN} is not allowed:"
+    assertThat(new Secrets(Fixtures.settings(Map.of("TOKEN", "x"))).refusal("TOKEN")).isEqualTo("${env:TOKEN} is not allowed:"
         + " CUTOVER_ALLOWED_SECRETS is not set on this worker, so no ${env:...} reference resolves");
     assertThat(listing("APP_*").refusal("AWS_SECRET_ACCESS_KEY")).isEqualTo("${env:AWS_SECRET_ACCESS_KEY} is not"
         + " allowed: CUTOVER_ALLOWED_SECRETS does not list AWS_SECRET_ACCESS_KEY");

@@ -142,7 +142,7 @@ class SqlConnectionTest {
   void theDriversSocketsCheckTheAddressTooWhenTheLookupBeforehandIsBypassed() throws Exception {
     // As if DNS had answered differently the second time: the driver is given the policy's
     // socket factory directly and still cannot reach the attacker.
-    HostPolicy policy = HostPolicy.fromEnvironment(Map.of());
+    HostPolicy policy = Fixtures.settings(Map.of()).hosts();
     try (PolicySocketFactory.Registration id = PolicySocketFactory.register(policy)) {
       Properties p = new Properties();
       p.setProperty("user", "gate");
@@ -163,8 +163,7 @@ class SqlConnectionTest {
 
   @Test
   void aSocketFactoryIdThatIsNotRegisteredRefusesEveryConnection() throws Exception {
-    PolicySocketFactory.Registration closed = PolicySocketFactory.register(HostPolicy.fromEnvironment(
-        Map.of(HostPolicy.VARIABLE, "127.0.0.1")));
+    PolicySocketFactory.Registration closed = PolicySocketFactory.register(Fixtures.settings(Map.of(HostPolicy.VARIABLE, "127.0.0.1")).hosts());
     closed.close();
 
     for (String id : new String[] {closed.id(), "guessed", null}) {
@@ -330,7 +329,7 @@ class SqlConnectionTest {
     String password = gate == null ? "not-used" : gate.password();
     Map<String, String> env = allowedHosts.isEmpty() ? Map.of("PG_PASSWORD", password, Secrets.ALLOWED, "PG_PASSWORD")
         : Map.of("PG_PASSWORD", password, Secrets.ALLOWED, "PG_PASSWORD", HostPolicy.VARIABLE, allowedHosts);
-    SqlSource source = new SqlSource(new Secrets(env), HostPolicy.fromEnvironment(env));
+    SqlSource source = new SqlSource(new Secrets(Fixtures.settings(env)), Fixtures.settings(env).hosts());
     sources.add(source);
     return source;
   }

@@ -79,9 +79,9 @@ class SqlSourceTest {
   void newSource() {
     // Skipped per test rather than per class, so the report counts what did not run.
     Assumptions.assumeTrue(pg != null, Fixtures.NO_POSTGRES);
-    source = new SqlSource(new Secrets(Fixtures.env("PG_USER", gate.user(), "PG_PASSWORD", gate.password(),
+    source = new SqlSource(new Secrets(Fixtures.settings("PG_USER", gate.user(), "PG_PASSWORD", gate.password(),
         "WRONG_PASSWORD", "not-the-password-7f3a9c", Secrets.ALLOWED, "PG_*,WRONG_PASSWORD,NO_SUCH_PASSWORD")),
-        HostPolicy.fromEnvironment(Fixtures.env()));
+        Fixtures.settings().hosts());
   }
 
   @AfterEach
@@ -379,7 +379,7 @@ class SqlSourceTest {
         new MeasureRequest.CheckSpec("rows", tree("sql: appdb\nquery: SELECT count(*) AS value FROM " + SCHEMA + ".t\npass: '>= 1'\n"), connections),
         new MeasureRequest.CheckSpec("alsoSlow", tree("sql: appdb\nquery: SELECT 2 AS value FROM pg_sleep(1.5)\npass: '== 2'\n"), connections)));
     try (CutoverActivitiesImpl activities = new CutoverActivitiesImpl(
-        Fixtures.env("PG_USER", gate.user(), "PG_PASSWORD", gate.password()), Duration.ofSeconds(10))) {
+        Fixtures.settings("PG_USER", gate.user(), "PG_PASSWORD", gate.password()), Duration.ofSeconds(10))) {
       long start = System.nanoTime();
 
       List<Reading> readings = activities.measure(request);

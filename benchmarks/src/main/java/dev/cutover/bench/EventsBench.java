@@ -3,9 +3,11 @@ package dev.cutover.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.workflows.ApplyEffectRequest;
 import dev.cutover.workflows.CutoverActivities;
 import dev.cutover.workflows.CutoverWorkflowImpl;
 import dev.cutover.workflows.EffectRequest;
+import dev.cutover.workflows.MeasureChecksRequest;
 import dev.cutover.workflows.MeasureRequest;
 import dev.cutover.workflows.NotifyRequest;
 import dev.cutover.workflows.SignalPayload;
@@ -55,6 +57,18 @@ final class EventsBench {
     }
 
     @Override
+    public List<Reading> measureChecks(MeasureChecksRequest request) {
+      measures.incrementAndGet();
+      return request.checks().stream().map(c -> Plans.passing(c.check().name())).toList();
+    }
+
+    @Override
+    public String applyEffect(ApplyEffectRequest request) {
+      effects.incrementAndGet();
+      return "done";
+    }
+
+    @Override
     public List<Reading> measure(MeasureRequest request) {
       measures.incrementAndGet();
       return request.checks().stream().map(c -> Plans.passing(c.name())).toList();
@@ -88,7 +102,7 @@ final class EventsBench {
       if (pending != null && pending.path("soakMet").asBoolean(false) && pending.path("approvedBy").isNull()
           && "AWAITING_APPROVAL".equals(status.path("state").asText())) {
         client.newUntypedWorkflowStub(workflowId).signal("approve",
-            new SignalPayload(pending.path("stage").asText(), "alice", "bench: approved as soon as awaited", null, null, null));
+            new SignalPayload(pending.path("stage").asText(), "alice", "bench: approved as soon as awaited", null, null));
         approvals.incrementAndGet();
       }
     }

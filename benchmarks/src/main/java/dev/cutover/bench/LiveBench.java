@@ -105,18 +105,18 @@ final class LiveBench {
               "AWAITING_APPROVAL");
           Bench.sleep(200); // let the worker go idle: the sample measures the signal, not a queue
           long tApprove = System.currentTimeMillis();
-          stub.signal("approve", new SignalPayload("canary", APPROVER, "bench", null, null, null));
+          stub.signal("approve", new SignalPayload("canary", APPROVER, "bench", null, null));
           Change c50 = awaitChange(target, flag, "50", tApprove, Duration.ofSeconds(30));
 
           server.awaitStatus(id, s -> "SOAKING".equals(s.path("state").asText()) && s.path("percent").asInt() == 50
               && allRulesMeasured(s), Duration.ofSeconds(60), 50, "SOAKING at 50%");
           Bench.sleep(300);
           long tAbort = System.currentTimeMillis();
-          stub.signal("abort", new SignalPayload(null, "bob", null, "bench: abort latency", null, null));
+          stub.signal("abort", new SignalPayload(null, "bob", null, "bench: abort latency", null));
           Change c0 = awaitChange(target, flag, "0", tAbort, Duration.ofSeconds(30));
           server.awaitStatus(id, s -> "ROLLED_BACK".equals(s.path("state").asText()), Duration.ofSeconds(60), 50,
               "ROLLED_BACK");
-          stub.signal("abandon", new SignalPayload(null, STARTER, null, "bench done", null, null));
+          stub.signal("abandon", new SignalPayload(null, STARTER, null, "bench done", null));
           awaitEnd(stub);
           server.forget(id);
 
@@ -258,7 +258,7 @@ final class LiveBench {
         Change c0 = awaitChange(target, DemoTarget.ROLLOUT_FLAG, "0", jump, Duration.ofSeconds(60));
         server.awaitStatus(id, s -> "ROLLED_BACK".equals(s.path("state").asText()), Duration.ofSeconds(60), 100,
             "ROLLED_BACK");
-        stub.signal("abandon", new SignalPayload(null, STARTER, null, "bench done", null, null));
+        stub.signal("abandon", new SignalPayload(null, STARTER, null, "bench done", null));
         awaitEnd(stub);
         server.forget(id);
         BreachSample s = analyseBreach(server.history(id, null), jump, c0.atMillis());

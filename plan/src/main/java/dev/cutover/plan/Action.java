@@ -1,5 +1,7 @@
 package dev.cutover.plan;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -8,8 +10,13 @@ import java.util.Objects;
 /**
  * A step a stage (or the rollback) performs after its traffic and flags are applied. A stage's
  * action says how it is undone ({@link #undo}) or admits it cannot be ({@link #irreversible}); a
- * stage with an irreversible action starts only after an approval for that stage.
+ * stage with an irreversible action starts only after an approval for that stage. As JSON (an
+ * activity request), the kind is named by {@code type}: {@code http}, {@code wait} or {@code command}.
  */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({@JsonSubTypes.Type(value = Action.Http.class, name = "http"),
+    @JsonSubTypes.Type(value = Action.Wait.class, name = "wait"),
+    @JsonSubTypes.Type(value = Action.Command.class, name = "command")})
 public sealed interface Action permits Action.Http, Action.Wait, Action.Command {
 
   /** What a rollback runs to undo this action, if anything. */

@@ -1,5 +1,7 @@
 package dev.cutover.plan;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,7 +22,15 @@ public record Check(String name, Source source, Comparison pass, MinSamples minS
     return Optional.ofNullable(pass);
   }
 
-  /** Where a check's number comes from. */
+  /**
+   * Where a check's number comes from. As JSON (an activity request), the kind is named by {@code
+   * type}: {@code sql}, {@code prometheus}, {@code http} or {@code compare}.
+   */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({@JsonSubTypes.Type(value = SqlQuery.class, name = "sql"),
+      @JsonSubTypes.Type(value = PromQuery.class, name = "prometheus"),
+      @JsonSubTypes.Type(value = HttpProbe.class, name = "http"),
+      @JsonSubTypes.Type(value = Compare.class, name = "compare")})
   public sealed interface Source permits SqlQuery, PromQuery, HttpProbe, Compare {
     /** The connection this source uses, if it uses one. */
     Optional<String> connection();

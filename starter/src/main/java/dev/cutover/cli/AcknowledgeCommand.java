@@ -25,6 +25,6 @@ final class AcknowledgeCommand extends OperatorAction {
 
   @Override
   SignalPayload payload(String who) {
-    return new SignalPayload(null, who, null, reason, check, null);
+    return new SignalPayload(null, who, null, reason, check);
   }
 }

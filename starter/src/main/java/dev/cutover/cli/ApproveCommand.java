@@ -28,6 +28,6 @@ final class ApproveCommand extends OperatorAction {
 
   @Override
   SignalPayload payload(String who) {
-    return new SignalPayload(stage, who, comment, reason, null, null);
+    return new SignalPayload(stage, who, comment, reason, null);
   }
 }

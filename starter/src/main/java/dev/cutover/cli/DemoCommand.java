@@ -1,6 +1,7 @@
 package dev.cutover.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cutover.activities.ActivitySettings;
 import dev.cutover.demo.Change;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.CutoverState;
@@ -8,6 +9,7 @@ import dev.cutover.engine.Status;
 import dev.cutover.plan.PlanException;
 import dev.cutover.plan.PlanReader;
 import dev.cutover.worker.CutoverWorker;
+import dev.cutover.worker.TemporalSettings;
 import dev.cutover.worker.WorkerConfig;
 import dev.cutover.workflows.CutoverInput;
 import dev.cutover.workflows.CutoverWorkflow;
@@ -66,10 +68,12 @@ final class DemoCommand implements Callable<Integer> {
       env.put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1");
       env.put("CUTOVER_ALLOWED_SECRETS", "DEMO_TARGET_URL");
       WorkflowClient client = temporal.getWorkflowClient();
-      try (CutoverWorker worker = CutoverWorker.start(new WorkerConfig("in-process", "default", "cutover", null, env), client)) {
+      WorkerConfig config = new WorkerConfig(new TemporalSettings("in-process", TemporalSettings.DEFAULT_NAMESPACE,
+          TemporalSettings.DEFAULT_TASK_QUEUE), ActivitySettings.fromEnvironment(env));
+      try (CutoverWorker worker = CutoverWorker.start(config, client)) {
         say("demo service at " + target.baseUrl() + " (flag v2-rollout, /health, /stats, /metrics)");
         CutoverWorkflow wf = client.newWorkflowStub(CutoverWorkflow.class,
-            WorkflowOptions.newBuilder().setWorkflowId("cutover-demo").setTaskQueue("cutover").build());
+            WorkflowOptions.newBuilder().setWorkflowId("cutover-demo").setTaskQueue(config.taskQueue()).build());
         WorkflowClient.start(wf::run, CutoverInput.start(plan, "demo-operator"));
         say("started cutover-demo (plan examples/demo.yaml) as demo-operator" + (fail ? "; errors will be injected at 50%" : ""));
         Status end = follow(client, target);
@@ -109,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
       if ("AWAITING_APPROVAL".equals(s.state())) {
         say("a person approves stage " + s.stage().name() + " (here: " + APPROVER + " via cutover approve)");
         OperationResult r = Cutovers.operate(client, "cutover-demo", new Operation("approve",
-            new SignalPayload(s.stage().name(), APPROVER, "demo", null, null, null)));
+            new SignalPayload(s.stage().name(), APPROVER, "demo", null, null)));
         if (!r.accepted()) {
           say("approval rejected: " + r.text());
         }
@@ -117,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
       if ("ROLLED_BACK".equals(s.state())) {
         say("the cutover holds after its rollback; the operator ends it (cutover abandon)");
         Cutovers.operate(client, "cutover-demo", new Operation("abandon",
-            new SignalPayload(null, "demo-operator", null, "demo over", null, null)));
+            new SignalPayload(null, "demo-operator", null, "demo over", null)));
       }
       if (s.state().equals("COMPLETED") || s.state().equals("ABANDONED")) {
         return s;

@@ -1,6 +1,7 @@
 package dev.cutover.cli;
 
 import dev.cutover.worker.CutoverWorker;
+import dev.cutover.worker.TemporalSettings;
 import dev.cutover.worker.WorkerConfig;
 import java.io.File;
 import java.io.IOException;
@@ -45,7 +46,7 @@ final class DevCommand implements Callable<Integer> {
     }
     String address = "127.0.0.1:" + port;
     Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("TEMPORAL_ADDRESS", address);
+    env.put(TemporalSettings.ADDRESS_VARIABLE, address);
     WorkerConfig config;
     try {
       config = WorkerConfig.fromEnvironment(env); // a bad setting stops here, before any server starts
@@ -73,7 +74,7 @@ final class DevCommand implements Callable<Integer> {
     }
     System.err.println("Temporal dev server on " + address + " (state in " + db + ")");
     System.err.println("Temporal UI:        http://127.0.0.1:" + uiPort);
-    System.err.println("cutover worker:     task queue cutover");
+    System.err.println("cutover worker:     task queue " + config.taskQueue());
     System.err.println("In another terminal: export TEMPORAL_ADDRESS=" + address + "; ./cutover start examples/<plan>.yaml");
     worker.runUntilStopped();
     return ExitCodes.OK;

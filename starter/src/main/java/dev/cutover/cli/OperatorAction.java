@@ -44,7 +44,7 @@ abstract class OperatorAction implements Callable<Integer> {
   abstract String action();
 
   SignalPayload payload(String who) {
-    return new SignalPayload(null, who, null, reason, null, null);
+    return new SignalPayload(null, who, null, reason, null);
   }
 
   /** The signing options of an action that may be signed; null for the ones that only make a cutover safer. */

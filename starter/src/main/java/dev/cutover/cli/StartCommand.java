@@ -3,6 +3,7 @@ package dev.cutover.cli;
 import dev.cutover.workflows.CutoverInput;
 import dev.cutover.workflows.CutoverWorkflow;
 import dev.cutover.workflows.SearchAttributeKeys;
+import dev.cutover.worker.TemporalSettings;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
@@ -25,7 +26,8 @@ final class StartCommand implements Callable<Integer> {
   @Option(names = "--by", description = "who starts it (default: $USER)")
   String by;
 
-  @Option(names = "--task-queue", description = "the workers' task queue (env CUTOVER_TASK_QUEUE; default cutover)")
+  @Option(names = "--task-queue", description = "the workers' task queue (env CUTOVER_TASK_QUEUE; default "
+      + TemporalSettings.DEFAULT_TASK_QUEUE + ")")
   String taskQueue;
 
   @Mixin
@@ -41,7 +43,7 @@ final class StartCommand implements Callable<Integer> {
     if (who == null) {
       throw new CliException(ExitCodes.BAD_INPUT, "say who starts the cutover with --by NAME");
     }
-    String queue = TemporalOptions.first(taskQueue, System.getenv("CUTOVER_TASK_QUEUE"), "cutover");
+    String queue = temporal.taskQueue(taskQueue);
     String id = loaded.plan().workflowId();
     WorkflowClient client = temporal.connect();
     CutoverWorkflow wf = client.newWorkflowStub(CutoverWorkflow.class, WorkflowOptions.newBuilder()

@@ -1,6 +1,6 @@
 package dev.cutover.cli;
 
-import dev.cutover.worker.WorkerConfig;
+import dev.cutover.worker.TemporalSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -8,7 +8,10 @@ import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** Where the Temporal service is: flags, else the same environment variables the worker reads. */
+/**
+ * Where the Temporal service is and the cutovers' task queue: flags, else the environment variables
+ * the worker reads, parsed the same way ({@link TemporalSettings}), once per command.
+ */
 final class TemporalOptions {
   @Option(names = "--address", description = "Temporal frontend host:port (env TEMPORAL_ADDRESS; default localhost:7233)")
   String address;
@@ -16,12 +19,25 @@ final class TemporalOptions {
   @Option(names = "--namespace", description = "Temporal namespace (env TEMPORAL_NAMESPACE; default default)")
   String namespace;
 
+  /** The environment's settings (the CLI's entry reads it once); tests replace it. */
+  TemporalSettings environment = TemporalSettings.fromEnvironment(System.getenv());
+
+  /** The settings in force: the flags given, else the environment's. */
+  TemporalSettings settings() {
+    return environment.overriddenBy(address, namespace, null);
+  }
+
   String address() {
-    return first(address, System.getenv("TEMPORAL_ADDRESS"), WorkerConfig.DEFAULT_ADDRESS);
+    return settings().address();
   }
 
   String namespace() {
-    return first(namespace, System.getenv("TEMPORAL_NAMESPACE"), WorkerConfig.DEFAULT_NAMESPACE);
+    return settings().namespace();
+  }
+
+  /** The task queue cutovers start on: {@code flag} if given, else the environment's, else the default. */
+  String taskQueue(String flag) {
+    return environment.overriddenBy(null, null, flag).taskQueue();
   }
 
   /** A connected client; an unreachable server is a clear failure, not a stack trace. */

@@ -1,6 +1,7 @@
 package dev.cutover.cli;
 
 import dev.cutover.worker.CutoverWorker;
+import dev.cutover.worker.TemporalSettings;
 import dev.cutover.worker.WorkerConfig;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,13 +28,13 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Map<String, String> env = new HashMap<>(System.getenv());
     if (address != null) {
-      env.put("TEMPORAL_ADDRESS", address);
+      env.put(TemporalSettings.ADDRESS_VARIABLE, address);
     }
     if (namespace != null) {
-      env.put("TEMPORAL_NAMESPACE", namespace);
+      env.put(TemporalSettings.NAMESPACE_VARIABLE, namespace);
     }
     if (taskQueue != null) {
-      env.put("CUTOVER_TASK_QUEUE", taskQueue);
+      env.put(TemporalSettings.TASK_QUEUE_VARIABLE, taskQueue);
     }
     WorkerConfig config;
     try {

@@ -1,5 +1,6 @@
 package dev.cutover.cli;
 
+import dev.cutover.activities.ActivitySettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,8 +43,7 @@ class SigningTest {
   ApproverKeys worker(String... keyringLines) throws IOException {
     Path keyring = dir.resolve("approvers");
     Files.writeString(keyring, String.join("\n", keyringLines) + "\n");
-    return ApproverKeys.fromEnvironment(Map.of(ApproverKeys.KEYRING_VARIABLE, keyring.toString()),
-        Clock.fixed(NOW, ZoneOffset.UTC));
+    return ActivitySettings.fromEnvironment(Map.of(ApproverKeys.KEYRING_VARIABLE, keyring.toString()), Clock.fixed(NOW, ZoneOffset.UTC)).approverKeys();
   }
 
   /** The command as picocli builds it from {@code args}, ready to prepare its payload. */
@@ -121,10 +121,10 @@ class SigningTest {
     String wrongKey = "the signature does not verify with the keyring's key for this name (another key, cutover or"
         + " signal, or a changed field)";
 
-    SignalPayload tampered = new SignalPayload("full", p.by(), p.comment(), p.reason(), p.check(), p.requestId(),
+    SignalPayload tampered = new SignalPayload("full", p.by(), p.comment(), p.reason(), p.check(),
         p.signedAt(), p.signature());
     assertThat(verify(worker, "approve", tampered)).isEqualTo(new SignatureVerdict(false, wrongKey));
-    SignalPayload otherWho = new SignalPayload(p.stage(), "bob", p.comment(), p.reason(), p.check(), p.requestId(),
+    SignalPayload otherWho = new SignalPayload(p.stage(), "bob", p.comment(), p.reason(), p.check(),
         p.signedAt(), p.signature());
     assertThat(verify(worker, "approve", otherWho))
         .isEqualTo(new SignatureVerdict(false, "the worker's approver keyring has no key for this name"));

@@ -226,7 +226,7 @@ class BlueGreenIT {
   }
 
   private static void approve(Cutover cutover, String stage) {
-    cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload(stage, "alice", "go", null, null, null));
+    cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload(stage, "alice", "go", null, null));
   }
 
   private static Status awaitApproval(Cutover cutover, String stage) {

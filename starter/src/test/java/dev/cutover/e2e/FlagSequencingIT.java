@@ -85,11 +85,11 @@ class FlagSequencingIT {
 
   private record Run(DemoTarget target, WorkerProcess worker, Cutover cutover) implements AutoCloseable {
     void approve(String stage) {
-      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload(stage, "alice", "ok", null, null, null));
+      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload(stage, "alice", "ok", null, null));
     }
 
     void signal(String name) {
-      cutover.client.newUntypedWorkflowStub(cutover.id).signal(name, new SignalPayload(null, "alice", null, "fixed", null, null));
+      cutover.client.newUntypedWorkflowStub(cutover.id).signal(name, new SignalPayload(null, "alice", null, "fixed", null));
     }
 
     Status await(String what, String state, String stage) {

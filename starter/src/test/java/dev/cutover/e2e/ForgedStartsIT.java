@@ -8,6 +8,7 @@ import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Engine;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.workflows.FailureTypes;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -104,7 +105,7 @@ class ForgedStartsIT {
       List<String> cronFailures = cronFailures(client, id, 3, Duration.ofSeconds(40));
       cron.terminate("test over");
       for (String f : cronFailures) {
-        tried.add(new Tried("a cron schedule carrying a state", "InvalidInput", f));
+        tried.add(new Tried("a cron schedule carrying a state", FailureTypes.INVALID_INPUT, f));
       }
 
       // Another workflow, on another task queue, continuing as new into a cutover on ours.
@@ -180,7 +181,7 @@ class ForgedStartsIT {
         HistoryEvent last = events.get(events.size() - 1);
         assertThat(last.getEventType()).as(what).isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
         var f = last.getWorkflowExecutionFailedEventAttributes().getFailure();
-        if (f.getApplicationFailureInfo().getType().equals("InvalidInput")) {
+        if (f.getApplicationFailureInfo().getType().equals(FailureTypes.INVALID_INPUT)) {
           assertThat(f.getApplicationFailureInfo().getNonRetryable()).as(what).isTrue();
         }
         return new Tried(what, f.getApplicationFailureInfo().getType(), f.getMessage());

@@ -62,7 +62,7 @@ class ServerRestartIT {
 
       // Awaiting approval: the approval is accepted by the server, then the server dies at once.
       cutover.awaitState("AWAITING_APPROVAL", Duration.ofSeconds(60));
-      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "alice", null, null, null, null));
+      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "alice", null, null, null));
       kill(server);
       WorkerProcess.sleep(3_000);
       server = startServer(bin, port, db);

@@ -178,7 +178,7 @@ class SignedApprovalsIT {
                   + " or signal, or a changed field)"},
           // bob, an approver with a key of his own, signs an approval that claims to be alice's.
           new String[] {json(SignedSignals.sign(bobPrivate, id, "approve", new SignalPayload("canary", "alice", null,
-              null, null, null), Instant.now().truncatedTo(ChronoUnit.MILLIS))),
+              null, null), Instant.now().truncatedTo(ChronoUnit.MILLIS))),
               notVerified + "the signature does not verify with the keyring's key for this name (another key, cutover"
                   + " or signal, or a changed field)"});
       for (String[] f : forged) {

@@ -64,7 +64,7 @@ class WorkerCrashIT {
       // 3. While awaiting approval: the approval arrives while no worker runs (a durable signal).
       cutover.awaitState("AWAITING_APPROVAL", Duration.ofSeconds(90));
       w.kill();
-      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "alice", "ok", null, null, null));
+      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "alice", "ok", null, null));
       WorkerProcess.sleep(2_000);
       w = WorkerProcess.start(address, queue, env, dir);
 
@@ -125,7 +125,7 @@ class WorkerCrashIT {
           break;
         }
         if (s != null && s.state().equals("AWAITING_APPROVAL")) {
-          cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "bob", null, null, null, null));
+          cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "bob", null, null, null));
         }
         WorkerProcess.sleep(1_000 + random.nextInt(3_000));
         if (kills < 8) {

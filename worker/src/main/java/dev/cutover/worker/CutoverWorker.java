@@ -47,10 +47,10 @@ public final class CutoverWorker implements AutoCloseable {
     this.service = service;
     this.ownsService = ownsService;
     this.client = client;
-    this.activities = new CutoverActivitiesImpl(config.environment(), HTTP_TIMEOUT_CAP);
+    this.activities = new CutoverActivitiesImpl(config.activities(), HTTP_TIMEOUT_CAP);
     // What the operator allows, and loudly what is left open: a plan is only as safe as these.
-    activities.settings().forEach(line -> log.info("worker setting: {}", line));
-    activities.warnings().forEach(line -> log.warn("{}", line));
+    config.activities().lines().forEach(line -> log.info("worker setting: {}", line));
+    config.activities().warnings().forEach(line -> log.warn("{}", line));
     this.factory = newFactory();
   }
 

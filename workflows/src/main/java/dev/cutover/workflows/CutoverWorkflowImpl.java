@@ -35,7 +35,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
@@ -97,6 +96,13 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   /** The most texts one combined notification quotes. */
   static final int NOTIFY_COMBINED_MAX = 5;
   /**
+   * Version 1 (issue 10): checks and effects go to the worker typed, as this workflow read them from
+   * its plan ({@link PlanRequests}), through the activities {@code measureChecks} and {@code
+   * applyEffect}; the worker no longer reads pieces of the plan again. Cutovers started before keep
+   * sending the plan's fragments ({@link PlanFragments}) to {@code measure} and {@code apply}.
+   */
+  static final String TYPED_REQUESTS = "typed-requests";
+  /**
    * A payload the data converter cannot read at all (not JSON, another encoding) fails the workflow
    * instead of its workflow task, which Temporal would retry forever. Any JSON is read: the
    * workflow checks it itself ({@link CutoverInput}).
@@ -116,6 +122,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean signaturesRequired;
   private boolean checkedInput;
   private boolean coalesced;
+  private boolean typedRequests;
   private final List<Command.Notify> heldNotes = new ArrayList<>();
   /** Versions asked once each (getVersion yields to other handlers: asking again would reorder commands). */
   private Integer boundedSignals;
@@ -123,7 +130,9 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private Plan plan;
   private List<Problem> planProblems;
   private Engine engine;
+  /** The plan's fragments as written, for cutovers started before {@link #TYPED_REQUESTS}. */
   private PlanFragments fragments;
+  private PlanRequests requests;
   private final RetryOptions activityRetry;
   private final CutoverActivities effectActivities;
   private final CutoverActivities notifyActivities;
@@ -199,15 +208,18 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       planRules = Workflow.getVersion(UNDO_REQUIRED, Workflow.DEFAULT_VERSION, 1) >= 1
           ? PlanReader.Rules.CURRENT : PlanReader.Rules.FIRST_RELEASE;
     }
+    if (planJson == null) {
+      planProblems = List.of(new Problem("plan", "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
+      return;
+    }
     try {
-      plan = PlanReader.fromTree(Objects.requireNonNull(planJson, "input.plan"), planRules);
+      plan = PlanReader.fromTree(planJson, planRules);
       engine = new Engine(plan, engineOptions());
       fragments = new PlanFragments(plan, planJson);
+      requests = new PlanRequests(plan);
       planProblems = List.of();
     } catch (PlanException e) {
       planProblems = e.problems();
-    } catch (NullPointerException e) {
-      planProblems = List.of(new Problem("plan", "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
     }
   }
 
@@ -215,6 +227,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   public Status run(CutoverInput ignored) {
     checkedInput = Workflow.getVersion(CHECKED_INPUT, Workflow.DEFAULT_VERSION, 1) >= 1;
     coalesced = checkedInput && Workflow.getVersion(COALESCED_COMMANDS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    typedRequests = checkedInput && Workflow.getVersion(TYPED_REQUESTS, Workflow.DEFAULT_VERSION, 1) >= 1;
     if (!checkedInput) {
       readLegacyInput();
       runLegacyStart();
@@ -241,11 +254,12 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     readPlan();
     if (plan == null) {
       throw ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + planProblems.stream()
-          .map(p -> "  " + p).collect(Collectors.joining("\n")), "InvalidPlan");
+          .map(p -> "  " + p).collect(Collectors.joining("\n")), FailureTypes.INVALID_PLAN);
     }
     if (startedBy == null || startedBy.isBlank()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "startedBy is required: say who starts the cutover ({\"plan\": ..., \"startedBy\": \"<person>\"})", "InvalidInput");
+          "startedBy is required: say who starts the cutover ({\"plan\": ..., \"startedBy\": \"<person>\"})",
+          FailureTypes.INVALID_INPUT);
     }
     if (state == null) {
       if (Workflow.getVersion(MEMO_AT_START, Workflow.DEFAULT_VERSION, 1) >= 1) {
@@ -315,7 +329,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     RunLineage lineage = Workflow.newActivityStub(RunLineage.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(15))
         .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(2)
-            .setMaximumInterval(Duration.ofMinutes(1)).setDoNotRetry("LineageForbidden").build()).build());
+            .setMaximumInterval(Duration.ofMinutes(1)).setDoNotRetry(FailureTypes.LINEAGE_FORBIDDEN).build()).build());
     RunLineage.PreviousRun run = lineage.describe(new RunLineage.PreviousRunRequest(info.getWorkflowId(), previous));
     if (!run.continuedAsNewFrom(info.getWorkflowType(), info.getTaskQueue())) {
       throw invalidInput("state, planRules and signaturesRequired are carried only by continue-as-new from a"
@@ -340,6 +354,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       plan = PlanReader.fromTree(planJson, planRules);
       engine = new Engine(plan, engineOptions());
       fragments = new PlanFragments(plan, planJson);
+      requests = new PlanRequests(plan);
     } catch (PlanException e) {
       throw ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + e.problems().stream()
           .map(p -> "  " + p).collect(Collectors.joining("\n")), FailureTypes.INVALID_PLAN);
@@ -437,7 +452,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
 
   private void notifyPeople(Command.Notify n) {
     notifying.add(Async.procedure(notifyActivities::notifyPeople,
-        new NotifyRequest(Workflow.getInfo().getWorkflowId(), fragments.webhook(), n.level().name(), n.text())));
+        new NotifyRequest(Workflow.getInfo().getWorkflowId(), requests.webhook(), n.level().name(), n.text())));
   }
 
   /** Held notifications, once a slot is free: one message, at the most urgent level among them. */
@@ -471,8 +486,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       }
     }
     String workflowId = Workflow.getInfo().getWorkflowId();
-    bySeq.forEach((seq, checks) -> measuring.add(new InFlight<>(seq,
-        Async.function(measureStub(checks)::measure, fragments.measure(workflowId, checks)), checks)));
+    bySeq.forEach((seq, checks) -> measuring.add(new InFlight<>(seq, measure(workflowId, checks), checks)));
   }
 
   /** Feeds every signal and every finished activity into the engine. */
@@ -488,7 +502,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
           carryOut(engine.on(state, new Event.SignalReceived(now(), signal)));
         }
       } else {
-        SignalPayload s = p.payload() == null ? new SignalPayload(null, null, null, null, null, null) : p.payload();
+        SignalPayload s = p.payload() == null ? new SignalPayload(null, null, null, null, null) : p.payload();
         carryOut(engine.on(state, new Event.SignalReceived(now(), signal(p.name(), s))));
       }
       if (p.requestId() != null) {
@@ -569,13 +583,14 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     String workflowId = Workflow.getInfo().getWorkflowId();
     for (Command c : t.commands()) {
       if (c instanceof Command.Measure m) {
-        MeasureRequest req = fragments.measure(workflowId, m.checks());
-        measuring.add(new InFlight<>(m.seq(), Async.function(measureStub(m.checks())::measure, req), m.checks()));
+        measuring.add(new InFlight<>(m.seq(), measure(workflowId, m.checks()), m.checks()));
       } else if (c instanceof Command.Apply a) {
         dev.cutover.plan.Action action = a.step().kind() == dev.cutover.engine.Step.Kind.TRAFFIC
             || a.step().kind() == dev.cutover.engine.Step.Kind.FLAGS ? null : engine.actionOf(a.step());
-        EffectRequest req = fragments.effect(workflowId, a.step(), action);
-        effect = new InFlight<>(a.seq(), Async.function(effectStub(action)::apply, req), List.of());
+        Promise<String> applied = typedRequests
+            ? Async.function(effectStub(action)::applyEffect, requests.effect(workflowId, a.step(), action))
+            : Async.function(effectStub(action)::apply, fragments.effect(workflowId, a.step(), action));
+        effect = new InFlight<>(a.seq(), applied, List.of());
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());
         if (coalesced && (notificationsInFlight() >= NOTIFY_IN_FLIGHT_MAX || !heldNotes.isEmpty())) {
@@ -588,6 +603,13 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     if (!coalesced) {
       upsertSearchAttributes();
     }
+  }
+
+  /** Starts measuring {@code checks}: typed for new cutovers, as the plan's fragments for older ones. */
+  private Promise<List<Reading>> measure(String workflowId, List<String> checks) {
+    return typedRequests
+        ? Async.function(measureStub(checks)::measureChecks, requests.measure(workflowId, checks))
+        : Async.function(measureStub(checks)::measure, fragments.measure(workflowId, checks));
   }
 
   private void upsertSearchAttributes() {

@@ -9,6 +9,9 @@ import java.util.Map;
  * for a TRAFFIC step, {@code flagsApi} for FLAGS, {@code action} for ACTION / ROLLBACK_ACTION.
  * {@code idempotencyKey} is the workflow id plus the step's key; {@code stage} names the stage for
  * {@code ${stage}} in actions (null during a full rollback).
+ *
+ * <p>Kept for compatibility: the request of the {@code apply} activity, which cutovers started
+ * before typed requests still schedule; new cutovers send an {@link ApplyEffectRequest}.
  */
 public record EffectRequest(String workflowId, String idempotencyKey, String stage, Step step,
     JsonNode traffic, JsonNode flagsApi, JsonNode action, Map<String, JsonNode> connections) {

@@ -32,6 +32,8 @@ public final class FailureTypes {
   public static final String PLAN_REFUSED = "PlanRefused";
   /** The worker did not answer the admission check, after retries; nothing was changed. */
   public static final String ADMISSION_UNAVAILABLE = "AdmissionUnavailable";
+  /** The service will not describe a continued run's predecessor: retrying with the same role cannot help. */
+  public static final String LINEAGE_FORBIDDEN = "LineageForbidden";
 
   private FailureTypes() {}
 }

@@ -7,6 +7,9 @@ import java.util.Map;
 /**
  * Checks to measure once each. Each check travels as the plan wrote it ({@code check}, with its
  * {@code ${env:...}} references unresolved) together with the connections it names.
+ *
+ * <p>Kept for compatibility: the request of the {@code measure} activity, which cutovers started
+ * before typed requests still schedule; new cutovers send a {@link MeasureChecksRequest}.
  */
 public record MeasureRequest(String workflowId, List<CheckSpec> checks) {
   public MeasureRequest {

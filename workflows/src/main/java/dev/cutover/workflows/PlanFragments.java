@@ -9,11 +9,13 @@ import dev.cutover.plan.Plan;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Cuts the pieces an activity needs out of the plan as the operator wrote it, so that requests in
  * history show the plan's own text (with {@code ${env:...}} unresolved) and nothing more.
+ *
+ * <p>Kept for compatibility: cutovers started before {@link CutoverWorkflowImpl#TYPED_REQUESTS}
+ * send these fragments for their whole life; new ones send typed requests ({@link PlanRequests}).
  */
 final class PlanFragments {
   private final Plan plan;
@@ -62,11 +64,6 @@ final class PlanFragments {
     String key = step.key() == null ? null : workflowId + "/" + step.key();
     String stage = step.stage() >= 0 ? plan.stages().get(step.stage()).name() : null;
     return new EffectRequest(workflowId, key, stage, step, traffic, flagsApi, actionJson, conns);
-  }
-
-  /** The plan's webhook as written (a reference such as {@code ${env:SLACK_WEBHOOK}}), or null. */
-  String webhook() {
-    return Optional.ofNullable(plan.notifications()).map(n -> n.webhook()).orElse(null);
   }
 
   private void addConnection(Map<String, JsonNode> conns, HttpCall call) {

@@ -41,7 +41,7 @@ public final class RunLineageImpl implements RunLineage {
       if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
         throw ApplicationFailure.newNonRetryableFailure("the worker may not describe workflow runs in namespace "
             + namespace + " (" + code + "), so it cannot tell that this run was continued from a cutover: allow it"
-            + " DescribeWorkflowExecution", "LineageForbidden");
+            + " DescribeWorkflowExecution", FailureTypes.LINEAGE_FORBIDDEN);
       }
       throw e;
     }

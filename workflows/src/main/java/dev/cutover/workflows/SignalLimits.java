@@ -15,7 +15,6 @@ import java.util.List;
  *   <li>{@code reason} and {@code comment} are free text: control characters become spaces and text
  *       past {@link #TEXT_MAX} characters is cut with a marker, so an abort with a long reason still
  *       aborts.
- *   <li>{@code requestId} is not read by the workflow and is dropped.
  * </ul>
  * The {@code operate} update is held to the same bounds by its validator, and refuses oversized
  * free text too: an update's sender is waiting for the answer and can send it again.
@@ -47,7 +46,7 @@ public final class SignalLimits {
 
   static Checked check(SignalPayload p) {
     if (p == null) {
-      return new Checked(new SignalPayload(null, null, null, null, null, null), null, null);
+      return new Checked(new SignalPayload(null, null, null, null, null), null, null);
     }
     String refusal = nameProblem("by", p.by(), BY_MAX);
     String by = refusal == null && p.by() != null && !p.by().isBlank() ? p.by().trim() : "?";
@@ -59,7 +58,7 @@ public final class SignalLimits {
       return new Checked(null, refusal, by);
     }
     return new Checked(new SignalPayload(p.stage(), p.by(), UntrustedText.clean(p.comment(), TEXT_MAX),
-        UntrustedText.clean(p.reason(), TEXT_MAX), p.check(), null, p.signedAt(), p.signature()), null, by);
+        UntrustedText.clean(p.reason(), TEXT_MAX), p.check(), p.signedAt(), p.signature()), null, by);
   }
 
   /**
@@ -82,7 +81,7 @@ public final class SignalLimits {
     String problem = firstNonNull(nameProblem("by", p.by(), BY_MAX), nameProblem("stage", p.stage(), STAGE_MAX),
         nameProblem("check", p.check(), CHECK_MAX), nameProblem("signedAt", p.signedAt(), SIGNED_AT_MAX),
         nameProblem("signature", p.signature(), SIGNATURE_MAX), textProblem("reason", p.reason()),
-        textProblem("comment", p.comment()), textProblem("requestId", p.requestId()));
+        textProblem("comment", p.comment()));
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }

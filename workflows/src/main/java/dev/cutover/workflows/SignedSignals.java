@@ -35,8 +35,7 @@ import java.util.Collection;
  * workflow id, the signal name, and the payload's {@code stage}, {@code check}, {@code by}, {@code
  * comment}, {@code reason} and {@code signedAt} (an ISO-8601 instant, exactly as sent). Every
  * field is framed, so no two different signals encode alike; an absent field differs from an empty
- * one; a field that is not valid Unicode (a lone surrogate) cannot be signed or verified. {@code
- * requestId} is not covered: it only lets the CLI find its answer.
+ * one; a field that is not valid Unicode (a lone surrogate) cannot be signed or verified.
  *
  * <p>A signature verifies for {@link #MAX_AGE} after {@code signedAt} and at most {@link #MAX_SKEW}
  * before it (clocks differ). Within that window a copy of a signed signal (anyone who can read the
@@ -106,13 +105,13 @@ public final class SignedSignals {
 
   /** {@code p} with {@code signedAt} and the signature made with {@code key} over it, for that workflow and signal. */
   public static SignalPayload sign(PrivateKey key, String workflowId, String signal, SignalPayload p, Instant signedAt) {
-    SignalPayload dated = new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(), p.requestId(),
+    SignalPayload dated = new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(),
         signedAt.toString(), null);
     try {
       Signature s = Signature.getInstance("Ed25519");
       s.initSign(key);
       s.update(canonical(workflowId, signal, dated));
-      return new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(), p.requestId(),
+      return new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(),
           dated.signedAt(), Base64.getEncoder().encodeToString(s.sign()));
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot sign with this key (an Ed25519 private key is needed): " + e.getMessage(), e);

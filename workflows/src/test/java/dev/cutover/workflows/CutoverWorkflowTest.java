@@ -43,11 +43,11 @@ class CutoverWorkflowTest {
   }
 
   static SignalPayload by(String who) {
-    return new SignalPayload(null, who, null, "test", null, null);
+    return new SignalPayload(null, who, null, "test", null);
   }
 
   static SignalPayload approval(String stage, String who) {
-    return new SignalPayload(stage, who, "ok", null, null, null);
+    return new SignalPayload(stage, who, "ok", null, null);
   }
 
   @Test
@@ -108,6 +108,31 @@ class CutoverWorkflowTest {
       assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
       assertThat(world.traffic()).containsExactly(10, 50, 0, 10, 50, 100);
     }
+  }
+
+  @Test
+  void aNewCutoverSendsItsChecksAndEffectsTypedAsItReadThemAndNeverThePlansFragments() {
+    FakeWorld world = healthy();
+    dev.cutover.plan.Plan plan = dev.cutover.plan.PlanReader.fromTree(Tw.plan(PLAN), dev.cutover.plan.PlanReader.Rules.HARDENED);
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
+      tw.sleep(Duration.ofHours(2));
+      wf.abort(by("dave"));
+      tw.sleep(Duration.ofSeconds(5));
+      assertThat(wf.status().state()).isEqualTo("ROLLED_BACK");
+      wf.abandon(by("dave"));
+      assertThat(tw.result(wf).state()).isEqualTo("ABANDONED");
+    }
+    assertThat(world.legacyCalls).hasValue(0);
+    // As the activities received them, after the trip through history: the plan's own records.
+    assertThat(world.measureChecksRequests).isNotEmpty().allSatisfy(r -> assertThat(r.checks()).allSatisfy(i -> {
+      assertThat(i.check()).isEqualTo(plan.check(i.check().name()));
+      assertThat(i.connection()).isEqualTo(plan.connections().get("db"));
+    }));
+    assertThat(world.applyEffectRequests).extracting(r -> r.step().percent()).containsExactly(10, 0);
+    ApplyEffectRequest canary = world.applyEffectRequests.get(0);
+    assertThat(canary).isEqualTo(new ApplyEffectRequest("cutover-shop", "cutover-shop/" + canary.step().key(), "canary",
+        canary.step(), plan.traffic(), null, null, java.util.Map.of("flags", plan.connections().get("flags"))));
   }
 
   @Test

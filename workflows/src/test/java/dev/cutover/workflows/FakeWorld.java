@@ -26,6 +26,10 @@ final class FakeWorld implements CutoverActivities {
   final List<String> keys = Collections.synchronizedList(new ArrayList<>());
   final List<String> notes = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger measureCalls = new AtomicInteger();
+  /** Calls of the activities kept for cutovers started before typed requests ({@code measure}, {@code apply}). */
+  final AtomicInteger legacyCalls = new AtomicInteger();
+  final List<MeasureChecksRequest> measureChecksRequests = Collections.synchronizedList(new ArrayList<>());
+  final List<ApplyEffectRequest> applyEffectRequests = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger failNextEffects = new AtomicInteger();
   final List<AdmitRequest> admitted = Collections.synchronizedList(new ArrayList<>());
   final List<String> refusals = Collections.synchronizedList(new ArrayList<>());
@@ -67,20 +71,40 @@ final class FakeWorld implements CutoverActivities {
   }
 
   @Override
+  public List<Reading> measureChecks(MeasureChecksRequest request) {
+    measureChecksRequests.add(request);
+    return read(request.checks().stream().map(c -> c.check().name()).toList());
+  }
+
+  @Override
   public List<Reading> measure(MeasureRequest request) {
+    legacyCalls.incrementAndGet();
+    return read(request.checks().stream().map(MeasureRequest.CheckSpec::name).toList());
+  }
+
+  private List<Reading> read(List<String> checks) {
     measureCalls.incrementAndGet();
-    return request.checks().stream()
-        .map(c -> readings.getOrDefault(c.name(), Reading.error(c.name(), "no value scripted")))
-        .toList();
+    return checks.stream().map(c -> readings.getOrDefault(c, Reading.error(c, "no value scripted"))).toList();
+  }
+
+  @Override
+  public String applyEffect(ApplyEffectRequest request) {
+    applyEffectRequests.add(request);
+    return applied(request.step(), request.idempotencyKey());
   }
 
   @Override
   public String apply(EffectRequest request) {
+    legacyCalls.incrementAndGet();
+    return applied(request.step(), request.idempotencyKey());
+  }
+
+  private String applied(Step step, String key) {
     if (failNextEffects.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw ApplicationFailure.newNonRetryableFailure("PUT flags:/x answered 403", FailureTypes.CLIENT_ERROR);
     }
-    effects.add(request.step());
-    keys.add(request.idempotencyKey());
+    effects.add(step);
+    keys.add(key);
     return "done";
   }
 

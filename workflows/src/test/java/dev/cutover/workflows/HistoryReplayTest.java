@@ -81,7 +81,8 @@ class HistoryReplayTest {
   /**
    * Records the history above: start, pause and resume, a rejected and an accepted approval, a
    * breach, rollback, retry, and completion; from v3 also a signal refused for a control character
-   * and one whose reason is cut. Run when a new workflow shape is released:
+   * and one whose reason is cut; from v4 the checks and effects go to the activities typed
+   * ({@code MeasureChecks}, {@code ApplyEffect}). Run when a new workflow shape is released:
    * {@code mvn -pl workflows test -Dtest=HistoryReplayTest -Dcutover.recordHistories=v1}.
    */
   @Test
@@ -91,22 +92,22 @@ class HistoryReplayTest {
     try (Tw tw = new Tw(world)) {
       CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
       tw.sleep(Duration.ofMinutes(20));
-      wf.pause(new SignalPayload(null, "bob", null, "lunch", null, null));
+      wf.pause(new SignalPayload(null, "bob", null, "lunch", null));
       tw.sleep(Duration.ofMinutes(10));
-      wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null, null)));
-      wf.approve(new SignalPayload("canary", "mallory", null, null, null, null));
-      wf.approve(new SignalPayload("canary", "alice\n", null, null, null, null));
-      wf.pause(new SignalPayload(null, "bob", null, "lunch\n" + "x".repeat(2_000), null, null));
-      wf.resume(new SignalPayload(null, "bob", null, null, null, null));
+      wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null)));
+      wf.approve(new SignalPayload("canary", "mallory", null, null, null));
+      wf.approve(new SignalPayload("canary", "alice\n", null, null, null));
+      wf.pause(new SignalPayload(null, "bob", null, "lunch\n" + "x".repeat(2_000), null));
+      wf.resume(new SignalPayload(null, "bob", null, null, null));
       tw.sleep(Duration.ofMinutes(70));
-      wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null, null)));
+      wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null)));
       tw.sleep(Duration.ofMinutes(30));
       world.value("errors", 0.5);
       tw.sleep(Duration.ofMinutes(30));
       world.value("errors", 0.01);
-      wf.retry(new SignalPayload(null, "alice", null, "fixed", null, null));
+      wf.retry(new SignalPayload(null, "alice", null, "fixed", null));
       tw.sleep(Duration.ofMinutes(70));
-      wf.approve(new SignalPayload("canary", "alice", null, null, null, null));
+      wf.approve(new SignalPayload("canary", "alice", null, null, null));
       assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
       String json = tw.client.fetchHistory("cutover-replayed").toJson(true);
       Files.writeString(DIR.resolve("completed-with-rollback-and-retry-" + System.getProperty("cutover.recordHistories") + ".json"), json);

@@ -218,7 +218,7 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());
         notifying.add(Async.procedure(notifyActivities::notifyPeople,
-            new NotifyRequest(workflowId, fragments.webhook(), n.level().name(), n.text())));
+            new NotifyRequest(workflowId, new PlanRequests(plan).webhook(), n.level().name(), n.text())));
       }
     }
     upsertSearchAttributes();
@@ -271,7 +271,7 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
   // ------------------------------------------------------------------ signals, update, query
 
   private void receive(String name, SignalPayload p, String requestId) {
-    SignalPayload s = p == null ? new SignalPayload(null, null, null, null, null, null) : p;
+    SignalPayload s = p == null ? new SignalPayload(null, null, null, null, null) : p;
     inbox.add(new Pending(new Signal(name, s.by(), s.reason(), s.stage(), s.check(), s.comment()), requestId));
   }
 

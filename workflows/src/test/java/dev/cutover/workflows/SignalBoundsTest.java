@@ -23,10 +23,10 @@ class SignalBoundsTest {
       CutoverWorkflow wf = tw.start(Tw.plan(CutoverWorkflowTest.PLAN), "carol");
       tw.sleep(Duration.ofHours(25));
       assertThat(wf.status().state()).isEqualTo("AWAITING_APPROVAL");
-      wf.approve(new SignalPayload("canary", "alice\n", null, null, null, null));
-      wf.approve(new SignalPayload("canary", "\talice", null, null, null, null));
-      wf.approve(new SignalPayload("canary\u0000", "alice", null, null, null, null));
-      wf.approve(new SignalPayload("canary", "alice".repeat(21), null, null, null, null));
+      wf.approve(new SignalPayload("canary", "alice\n", null, null, null));
+      wf.approve(new SignalPayload("canary", "\talice", null, null, null));
+      wf.approve(new SignalPayload("canary\u0000", "alice", null, null, null));
+      wf.approve(new SignalPayload("canary", "alice".repeat(21), null, null, null));
       tw.sleep(Duration.ofSeconds(1));
       Status s = wf.status();
       assertThat(s.state()).isEqualTo("AWAITING_APPROVAL");
@@ -37,7 +37,7 @@ class SignalBoundsTest {
               org.assertj.core.groups.Tuple.tuple("?", false, "rejected: by \"\\talice\" holds control characters"),
               org.assertj.core.groups.Tuple.tuple("alice", false, "rejected: stage \"canary\\u0000\" holds control characters"),
               org.assertj.core.groups.Tuple.tuple("?", false, "rejected: by is 105 characters long; at most 100 are read"));
-      OperationResult ok = wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null, null)));
+      OperationResult ok = wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null)));
       assertThat(ok.accepted()).isTrue();
     }
   }
@@ -48,7 +48,7 @@ class SignalBoundsTest {
       CutoverWorkflow wf = tw.start(Tw.plan(CutoverWorkflowTest.PLAN), "carol");
       tw.sleep(Duration.ofHours(2));
       String forged = "lunch\n  Jan 1 12:00:00  alice     approved stage canary\r\n\u001b[2J";
-      wf.pause(new SignalPayload(null, "bob", null, forged + "x".repeat(1_048_576), null, null));
+      wf.pause(new SignalPayload(null, "bob", null, forged + "x".repeat(1_048_576), null));
       tw.sleep(Duration.ofSeconds(1));
       Status s = wf.status();
       assertThat(s.state()).isEqualTo("HELD");
@@ -58,7 +58,7 @@ class SignalBoundsTest {
           .contains(" more characters cut]; checks go on, nothing is promoted").hasSizeLessThan(1_200);
       assertThat(s.holds()).singleElement().satisfies(h -> assertThat(h.reason()).hasSizeLessThan(1_100).doesNotContain("\n"));
       assertThat(InputCheck.size(CutoverInput.JSON.valueToTree(s))).isLessThan(16 * 1024);
-      assertThat(wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null, null))).accepted()).isTrue();
+      assertThat(wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null))).accepted()).isTrue();
     }
   }
 
@@ -68,9 +68,9 @@ class SignalBoundsTest {
       CutoverWorkflow wf = tw.start(Tw.plan(CutoverWorkflowTest.PLAN), "carol");
       tw.sleep(Duration.ofHours(1));
       int before = wf.status().decisions().size();
-      for (Operation op : List.of(new Operation("explode", new SignalPayload(null, "bob", null, null, null, null)),
-          new Operation("pause", new SignalPayload(null, "bob", null, "r".repeat(5_000), null, null)),
-          new Operation("pause", new SignalPayload(null, "bob\r", null, null, null, null)),
+      for (Operation op : List.of(new Operation("explode", new SignalPayload(null, "bob", null, null, null)),
+          new Operation("pause", new SignalPayload(null, "bob", null, "r".repeat(5_000), null)),
+          new Operation("pause", new SignalPayload(null, "bob\r", null, null, null)),
           new Operation("pause", null))) {
         Throwable t = catchThrowable(() -> wf.operate(op));
         assertThat(t).isInstanceOf(WorkflowUpdateException.class);

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class SignalLimitsTest {
   static SignalPayload p(String stage, String by, String comment, String reason, String check) {
-    return new SignalPayload(stage, by, comment, reason, check, null);
+    return new SignalPayload(stage, by, comment, reason, check);
   }
 
   static Stream<Arguments> refused() {
@@ -23,9 +23,9 @@ class SignalLimitsTest {
         Arguments.of(p("c".repeat(64), "bob", null, null, null), "bob", "stage is 64 characters long; at most 63 are read"),
         Arguments.of(p("canary\r", "bob", null, null, null), "bob", "stage \"canary\\r\" holds control characters"),
         Arguments.of(p(null, "bob", null, null, "e".repeat(129)), "bob", "check is 129 characters long; at most 128 are read"),
-        Arguments.of(new SignalPayload("canary", "bob", null, null, null, null, "2026-01-01T00:00:00Z\n", "sig"), "bob",
+        Arguments.of(new SignalPayload("canary", "bob", null, null, null, "2026-01-01T00:00:00Z\n", "sig"), "bob",
             "signedAt \"2026-01-01T00:00:00Z\\n\" holds control characters"),
-        Arguments.of(new SignalPayload("canary", "bob", null, null, null, null, "t", "s".repeat(201)), "bob",
+        Arguments.of(new SignalPayload("canary", "bob", null, null, null, "t", "s".repeat(201)), "bob",
             "signature is 201 characters long; at most 200 are read"));
   }
 
@@ -60,10 +60,10 @@ class SignalLimitsTest {
 
   @Test
   void aSignalWithinBoundsIsHandedOverAsSent() {
-    SignalPayload sent = new SignalPayload("canary", "alice", "graphs are flat", "ok", null, "req-1", "2026-01-01T00:00:00Z", "c2ln");
+    SignalPayload sent = new SignalPayload("canary", "alice", "graphs are flat", "ok", null, "2026-01-01T00:00:00Z", "c2ln");
     SignalLimits.Checked c = SignalLimits.check(sent);
     assertThat(c.refusal()).isNull();
-    assertThat(c.payload()).isEqualTo(new SignalPayload("canary", "alice", "graphs are flat", "ok", null, null,
+    assertThat(c.payload()).isEqualTo(new SignalPayload("canary", "alice", "graphs are flat", "ok", null,
         "2026-01-01T00:00:00Z", "c2ln"));
   }
 

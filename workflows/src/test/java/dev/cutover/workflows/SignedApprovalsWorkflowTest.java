@@ -74,7 +74,7 @@ class SignedApprovalsWorkflowTest {
 
       // Signed by alice, then a field changed on the way: the signature no longer covers it.
       SignalPayload good = signed(tw, ALICE, "approve", CutoverWorkflowTest.approval("canary", "alice"));
-      SignalPayload tampered = new SignalPayload("canary", "alice", "ok, and skip the soak", null, null, null,
+      SignalPayload tampered = new SignalPayload("canary", "alice", "ok, and skip the soak", null, null,
           good.signedAt(), good.signature());
       assertThat(operate(wf, "approve", tampered)).isEqualTo(new OperationResult(false,
           "rejected: stage canary: approval by alice has a signature that does not verify: " + TAMPERED, "AWAITING_APPROVAL"));
@@ -140,7 +140,7 @@ class SignedApprovalsWorkflowTest {
       assertThat(last(wf).text()).isEqualTo("rejected: stage canary: approval by alice is not signed; this plan requires"
           + " signed approvals (approvals.signed): cutover approve shop --stage canary --key FILE");
       SignalPayload good = signed(tw, ALICE, "approve", CutoverWorkflowTest.approval("canary", "alice"));
-      SignalPayload tampered = new SignalPayload("half", "alice", "ok", null, null, null, good.signedAt(), good.signature());
+      SignalPayload tampered = new SignalPayload("half", "alice", "ok", null, null, good.signedAt(), good.signature());
       wf.approve(tampered);
       tw.sleep(Duration.ofSeconds(1));
       assertThat(last(wf).text()).isEqualTo("rejected: stage half: approval by alice has a signature that does not"
@@ -171,7 +171,7 @@ class SignedApprovalsWorkflowTest {
       CutoverWorkflow wf = tw.start(Tw.plan(CutoverWorkflowTest.PLAN), "carol");
       tw.sleep(Duration.ofHours(25));
       SignalPayload good = signed(tw, ALICE, "approve", CutoverWorkflowTest.approval("canary", "alice"));
-      SignalPayload tampered = new SignalPayload("canary", "alice", "lgtm", null, null, null, good.signedAt(),
+      SignalPayload tampered = new SignalPayload("canary", "alice", "lgtm", null, null, good.signedAt(),
           good.signature());
       assertThat(operate(wf, "approve", tampered).text())
           .isEqualTo("rejected: stage canary: approval by alice has a signature that does not verify: " + TAMPERED);

@@ -21,7 +21,7 @@ class SignedSignalsTest {
   static final KeyPair BOB = SignedSignals.generate();
 
   static SignalPayload approval() {
-    return new SignalPayload("canary", "alice", "dashboards clean", null, null, "req-1");
+    return new SignalPayload("canary", "alice", "dashboards clean", null, null);
   }
 
   static SignalPayload signed(SignalPayload p, Instant at) {
@@ -68,10 +68,6 @@ class SignedSignalsTest {
       assertThat(v.reason()).as(c.what()).isEqualTo("the signature does not verify with the keyring's key for this name"
           + " (another key, cutover or signal, or a changed field)");
     }
-    SignalPayload otherRequest = new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(), "req-2",
-        p.signedAt(), p.signature());
-    assertThat(verify(List.of(ALICE.getPublic()), WID, "approve", otherRequest).valid())
-        .as("requestId is not signed: it only routes the answer").isTrue();
   }
 
   @Test
@@ -121,7 +117,7 @@ class SignedSignalsTest {
         new Case(with(good, good.signedAt(), Base64.getEncoder().encodeToString(new byte[64])),
             "the signature does not verify with the keyring's key for this name (another key, cutover or signal, or a"
                 + " changed field)"),
-        new Case(new SignalPayload("canary", "alice\uD800", null, null, null, null, good.signedAt(), good.signature()),
+        new Case(new SignalPayload("canary", "alice\uD800", null, null, null, good.signedAt(), good.signature()),
             "a signed field is not valid Unicode"));
     for (Case c : cases) {
       assertThat(verify(List.of(ALICE.getPublic()), WID, "approve", c.p())).as(String.valueOf(c.p()))
@@ -131,9 +127,9 @@ class SignedSignalsTest {
 
   @Test
   void theCanonicalEncodingFramesEveryFieldAndTellsAbsentFromEmpty() {
-    SignalPayload a = new SignalPayload("ab", "c", null, null, null, null, "t", null);
-    SignalPayload b = new SignalPayload("a", "bc", null, null, null, null, "t", null);
-    SignalPayload empty = new SignalPayload("ab", "c", "", null, null, null, "t", null);
+    SignalPayload a = new SignalPayload("ab", "c", null, null, null, "t", null);
+    SignalPayload b = new SignalPayload("a", "bc", null, null, null, "t", null);
+    SignalPayload empty = new SignalPayload("ab", "c", "", null, null, "t", null);
     assertThat(SignedSignals.canonical(WID, "approve", a)).isNotEqualTo(SignedSignals.canonical(WID, "approve", b));
     assertThat(SignedSignals.canonical(WID, "approve", a)).isNotEqualTo(SignedSignals.canonical(WID, "approve", empty));
     byte[] bytes = SignedSignals.canonical(WID, "approve", a);
@@ -185,10 +181,10 @@ class SignedSignalsTest {
 
   static SignalPayload with(SignalPayload p, String stage, String by, String comment, String reason, String check,
       String signedAt) {
-    return new SignalPayload(stage, by, comment, reason, check, p.requestId(), signedAt, p.signature());
+    return new SignalPayload(stage, by, comment, reason, check, signedAt, p.signature());
   }
 
   static SignalPayload with(SignalPayload p, String signedAt, String signature) {
-    return new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(), p.requestId(), signedAt, signature);
+    return new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(), signedAt, signature);
   }
 }

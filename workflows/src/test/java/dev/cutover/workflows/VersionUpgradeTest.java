@@ -121,8 +121,8 @@ class VersionUpgradeTest {
       CutoverWorkflow next = start(fresh);
       await(next, s -> "SOAKING".equals(s.phase()));
       assertThat(memo("cutover-" + fresh)).isEqualTo("[description, plan, stages, startedBy]");
-      next.abort(new SignalPayload(null, "carol", null, "test over", null, null));
-      next.abandon(new SignalPayload(null, "carol", null, null, null, null));
+      next.abort(new SignalPayload(null, "carol", null, "test over", null));
+      next.abandon(new SignalPayload(null, "carol", null, null, null));
       await(next, s -> "ABANDONED".equals(s.state()) || "ROLLED_BACK".equals(s.state()));
     } finally {
       upgraded.shutdownNow();
