@@ -6,10 +6,9 @@ import java.util.List;
 public sealed interface Command permits Command.Measure, Command.Apply, Command.Notify {
 
   /** Measure {@code checks} once each; answer with {@link Event.Measured} carrying {@code seq}. */
-  record Measure(long seq, List<String> checks, List<String> ruleIds) implements Command {
+  record Measure(long seq, List<String> checks) implements Command {
     public Measure {
       checks = List.copyOf(checks);
-      ruleIds = List.copyOf(ruleIds);
     }
   }
 

@@ -140,7 +140,6 @@ final class RuleBook extends Part {
 
   /** One {@link Command.Measure} for every rule that has come due, each check once. */
   void scheduleMeasurements(Turn t, long now) {
-    List<String> ids = new ArrayList<>();
     List<String> checks = new ArrayList<>();
     long seq = t.seq + 1;
     for (RuleState r : List.copyOf(t.rules.values())) {
@@ -153,14 +152,13 @@ final class RuleBook extends Part {
         next = now + every; // missed slots (a worker was down): measure now, then on a fresh grid
       }
       t.rules.put(r.id(), r.measuring(seq, next));
-      ids.add(r.id());
       if (!checks.contains(r.check())) {
         checks.add(r.check());
       }
     }
-    if (!ids.isEmpty()) {
+    if (!checks.isEmpty()) {
       t.seq = seq;
-      t.commands.add(new Command.Measure(seq, checks, ids));
+      t.commands.add(new Command.Measure(seq, checks));
     }
   }
 

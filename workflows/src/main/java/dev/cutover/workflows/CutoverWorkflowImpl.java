@@ -29,6 +29,7 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
 import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -178,14 +179,6 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   public static void register(Worker worker, WorkflowServiceStubs service) {
     worker.registerWorkflowImplementationTypes(OPTIONS, CutoverWorkflowImpl.class);
     worker.registerActivitiesImplementations(new RunLineageImpl(service));
-  }
-
-  /**
-   * Whether the worker's admission said this cutover's promoting signals must be signed (false for
-   * cutovers started before admission). Meant for the engine, which does not take it yet.
-   */
-  boolean signaturesRequired() {
-    return signaturesRequired;
   }
 
   /**
@@ -493,6 +486,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private void processArrivals() {
     while (!inbox.isEmpty()) {
       Pending p = inbox.poll();
+      List<CutoverState.Decision> before = state.decisions();
       if (boundedSignals()) {
         SignalLimits.Checked c = SignalLimits.check(p.payload());
         if (c.refusal() != null) {
@@ -506,7 +500,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         carryOut(engine.on(state, new Event.SignalReceived(now(), signal(p.name(), s))));
       }
       if (p.requestId() != null) {
-        CutoverState.Decision d = state.decisions().get(state.decisions().size() - 1);
+        CutoverState.Decision d = decisionOn(before, state.decisions());
         answered.put(p.requestId(), new OperationResult(d.accepted(), d.text(), state.displayState().name()));
       }
     }
@@ -535,6 +529,10 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       return Signal.Signature.UNSIGNED;
     }
     String workflowId = Workflow.getInfo().getWorkflowId();
+    String shape = SignedSignals.shapeProblem(raw, Instant.ofEpochMilli(now()));
+    if (shape != null) {
+      return Signal.Signature.invalid(shape); // garbage costs no call to the worker
+    }
     SignatureVerdict verdict;
     try {
       verdict = signatureStub.verifySignature(new SignatureRequest(workflowId, name, raw));
@@ -547,6 +545,17 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Old cutovers keep exact name comparison; new ones normalise names and honour the worker's signing rule. */
   private Engine.Options engineOptions() {
     return planRules == PlanReader.Rules.HARDENED ? Engine.Options.of(signaturesRequired) : Engine.Options.LEGACY;
+  }
+
+  /**
+   * The decision a signal itself produced: the first one recorded after {@code before}, not what
+   * followed from it (an approval that completes a stage is answered "approved stage canary", not
+   * "stage half starts"). The journal keeps only its latest entries, so the old newest entry is
+   * looked for rather than counted from the start.
+   */
+  private static CutoverState.Decision decisionOn(List<CutoverState.Decision> before, List<CutoverState.Decision> after) {
+    int first = before.isEmpty() ? 0 : after.lastIndexOf(before.get(before.size() - 1)) + 1;
+    return after.get(first < after.size() ? first : after.size() - 1);
   }
 
   private List<Reading> readings(InFlight<List<Reading>> m) {

@@ -119,6 +119,51 @@ public final class SignedSignals {
   }
 
   /**
+   * Why a signed payload cannot verify whatever the keyring holds (not signed, no or a malformed or
+   * stale {@code signedAt}, a signature that is not 64 bytes of base64, a field that is not valid
+   * Unicode), judged at {@code now}; null when only the keys can tell. Pure and cheap: the workflow
+   * asks it first, so a flood of garbage signatures costs no call to the worker.
+   */
+  public static String shapeProblem(SignalPayload p, Instant now) {
+    if (p == null || p.signature() == null || p.signature().isBlank()) {
+      return "not signed";
+    }
+    if (p.signedAt() == null || p.signedAt().isBlank()) {
+      return "signed without signedAt";
+    }
+    Instant signedAt;
+    try {
+      signedAt = Instant.parse(p.signedAt());
+    } catch (DateTimeParseException e) {
+      return "signedAt is not an ISO-8601 instant such as 2026-01-31T12:00:00Z";
+    }
+    Duration age = Duration.between(signedAt, now);
+    if (age.compareTo(MAX_AGE) > 0) {
+      return "signed " + minutes(age) + " ago; a signature is good for "
+          + minutes(MAX_AGE) + " (sign again)";
+    }
+    if (age.negated().compareTo(MAX_SKEW) > 0) {
+      return "signed " + minutes(age.negated()) + " ahead of the worker's clock; clocks may"
+          + " differ by at most " + minutes(MAX_SKEW);
+    }
+    byte[] signature;
+    try {
+      signature = Base64.getDecoder().decode(p.signature().trim());
+    } catch (IllegalArgumentException e) {
+      signature = new byte[0];
+    }
+    if (signature.length != SIGNATURE_BYTES) {
+      return "the signature is not a base64 Ed25519 signature";
+    }
+    try {
+      canonical("", "", p);
+    } catch (IllegalArgumentException e) {
+      return "a signed field is not valid Unicode";
+    }
+    return null;
+  }
+
+  /**
    * Verifies a signed signal against {@code keys}, the keys the worker's keyring lists for the
    * payload's {@code by}. Valid only when the signature verifies with one of them over exactly these
    * fields and {@code signedAt} is fresh at {@code now}. Never throws; the reason is short and
@@ -127,45 +172,15 @@ public final class SignedSignals {
   public static SignatureVerdict verify(Collection<PublicKey> keys, String workflowId, String signal, SignalPayload p,
       Instant now) {
     try {
-      if (p == null || p.signature() == null || p.signature().isBlank()) {
-        return new SignatureVerdict(false, "not signed");
+      String shape = shapeProblem(p, now);
+      if (shape != null) {
+        return new SignatureVerdict(false, shape);
       }
-      if (p.signedAt() == null || p.signedAt().isBlank()) {
-        return new SignatureVerdict(false, "signed without signedAt");
-      }
-      Instant signedAt;
-      try {
-        signedAt = Instant.parse(p.signedAt());
-      } catch (DateTimeParseException e) {
-        return new SignatureVerdict(false, "signedAt is not an ISO-8601 instant such as 2026-01-31T12:00:00Z");
-      }
-      Duration age = Duration.between(signedAt, now);
-      if (age.compareTo(MAX_AGE) > 0) {
-        return new SignatureVerdict(false, "signed " + minutes(age) + " ago; a signature is good for "
-            + minutes(MAX_AGE) + " (sign again)");
-      }
-      if (age.negated().compareTo(MAX_SKEW) > 0) {
-        return new SignatureVerdict(false, "signed " + minutes(age.negated()) + " ahead of the worker's clock; clocks may"
-            + " differ by at most " + minutes(MAX_SKEW));
-      }
-      byte[] signature;
-      try {
-        signature = Base64.getDecoder().decode(p.signature().trim());
-      } catch (IllegalArgumentException e) {
-        signature = new byte[0];
-      }
-      if (signature.length != SIGNATURE_BYTES) {
-        return new SignatureVerdict(false, "the signature is not a base64 Ed25519 signature");
-      }
+      byte[] signature = Base64.getDecoder().decode(p.signature().trim());
       if (keys == null || keys.isEmpty()) {
         return new SignatureVerdict(false, "the worker's approver keyring has no key for this name");
       }
-      byte[] message;
-      try {
-        message = canonical(workflowId, signal, p);
-      } catch (IllegalArgumentException e) {
-        return new SignatureVerdict(false, "a signed field is not valid Unicode");
-      }
+      byte[] message = canonical(workflowId, signal, p); // valid Unicode: shapeProblem said so
       for (PublicKey key : keys) {
         Signature s = Signature.getInstance("Ed25519");
         s.initVerify(key);

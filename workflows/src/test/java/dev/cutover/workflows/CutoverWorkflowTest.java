@@ -173,6 +173,22 @@ class CutoverWorkflowTest {
   }
 
   @Test
+  void anAcceptedApprovalIsAnsweredWithItsOwnDecisionNotWhatFollowedIt() {
+    FakeWorld world = healthy();
+    try (Tw tw = new Tw(world)) {
+      CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
+      tw.sleep(Duration.ofHours(25));
+      assertThat(wf.status().state()).isEqualTo("AWAITING_APPROVAL");
+      OperationResult r = wf.operate(new Operation("approve", approval("canary", "alice")));
+      assertThat(r.accepted()).isTrue();
+      assertThat(r.text()).startsWith("approved stage canary");
+      // The approval moved the cutover on: the journal's newest entries are about the next stage.
+      List<dev.cutover.engine.CutoverState.Decision> decisions = wf.status().decisions();
+      assertThat(decisions.get(decisions.size() - 1).text()).doesNotStartWith("approved stage canary");
+    }
+  }
+
+  @Test
   void rejectedApprovalsLeaveTheCutoverAsItWas() {
     FakeWorld world = healthy();
     try (Tw tw = new Tw(world)) {
