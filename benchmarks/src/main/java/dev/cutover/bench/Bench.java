@@ -174,7 +174,7 @@ public final class Bench {
   }
 
   static void progress(String format, Object... args) {
-    System.err.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + String.format(Locale.ROOT, format, args));
+    System.err.println("[bench " + java.time.LocalTime.now(java.time.ZoneId.systemDefault()).withNano(0) + "] " + String.format(Locale.ROOT, format, args));
   }
 
   static void sleep(long millis) {

@@ -13,9 +13,8 @@ import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,15 +212,11 @@ class SignalFloodIT {
   }
 
   /** `cutover status ID`, as printed. */
-  static synchronized String statusText(String address, String id) {
-    PrintStream out = System.out;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      assertThat(Main.execute("status", id, "--address", address)).isZero();
-    } finally {
-      System.setOut(out);
-    }
-    return o.toString(StandardCharsets.UTF_8);
+  static String statusText(String address, String id) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    assertThat(Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "status", id, "--address", address))
+        .as(err.toString()).isZero();
+    return out.toString();
   }
 }
