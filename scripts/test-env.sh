@@ -142,11 +142,13 @@ java_major() {
     awk -F'= ' '/java.specification.version/ {print $2}' | sed 's/^1\.//; s/\..*//'
 }
 
+# A JDK 17+; Maven itself is the project's pinned one, which ./mvnw (the Maven wrapper) fetches
+# on first use into ~/.m2/wrapper.
 ensure_java_maven() {
   local major=0
   command -v java >/dev/null && major=$(java_major)
-  if (( ${major:-0} < 17 )) || ! command -v mvn >/dev/null; then
-    apt_install openjdk-17-jdk-headless maven
+  if (( ${major:-0} < 17 )) || ! command -v javac >/dev/null; then
+    apt_install openjdk-17-jdk-headless
     major=$(java_major)
     (( ${major:-0} >= 17 )) || die "java on PATH is still ${major:-missing} after installing openjdk-17"
   fi
@@ -156,7 +158,10 @@ ensure_java_maven() {
     export JAVA_HOME
     log "JAVA_HOME pointed at a JDK older than 17; using $JAVA_HOME"
   fi
-  log "java $major, $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')"
+  local maven
+  maven=$(./mvnw -v 2>&1 | head -1 | sed 's/\x1b\[[0-9;]*m//g') || true
+  [[ $maven == "Apache Maven "* ]] || die "./mvnw could not provide Maven: $maven"
+  log "java $major, $maven (./mvnw)"
 }
 
 # ------------------------------------------------------------ PostgreSQL ----

@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * docker-compose.yml cannot run here (no Docker engine), so it is checked by reading: every
  * service it names exists, images are pinned, mounted files exist in the repository, and the
- * worker service runs `cutover worker` with exactly the environment the worker reads.
+ * worker service runs the image's worker jar with exactly the environment the worker reads.
  */
 class ComposeSetupTest {
   static final Path ROOT = Path.of("..");
@@ -76,11 +77,12 @@ class ComposeSetupTest {
   }
 
   @Test
-  void theWorkerServiceRunsCutoverWorkerWithTheEnvironmentTheWorkerReads() {
+  void theWorkerServiceRunsTheImagesWorkerWithTheEnvironmentTheWorkerReads() {
     JsonNode worker = COMPOSE.path("services").path("cutover-worker");
     assertThat(worker.path("build").asText()).isEqualTo(".");
-    assertThat(worker.path("command").toString()).isEqualTo("[\"worker\"]");
-    assertThat(new CommandLine(new Main()).getSubcommands()).containsKey("worker");
+    // The image's entry point is the worker jar itself: no command to choose.
+    assertThat(worker.has("command")).isFalse();
+    assertThat(worker.has("entrypoint")).isFalse();
 
     Map<String, String> env = new HashMap<>();
     worker.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
@@ -141,19 +143,45 @@ class ComposeSetupTest {
     }
   }
 
+  /** The modules the root pom lists, in order. */
+  static List<String> modules() throws IOException {
+    Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+    List<String> modules = new java.util.ArrayList<>();
+    while (m.find()) {
+      modules.add(m.group(1));
+    }
+    return modules;
+  }
+
   @Test
-  void theDockerfileBuildsTheSameJarTheLauncherRunsAndStartsTheWorker() throws IOException {
+  void theImageBuildsAndRunsTheWorkersOwnJarAndNothingElse() throws IOException {
     String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
-    String launcher = Files.readString(ROOT.resolve("cutover"));
-    assertThat(launcher).contains("starter/target/cutover.jar");
-    assertThat(dockerfile).contains("COPY --from=build /src/starter/target/cutover.jar /app/cutover.jar")
-        .contains("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/cutover.jar\"]")
-        .contains("CMD [\"worker\"]");
+    assertThat(dockerfile).contains("RUN ./mvnw -q -B -ntp -Dmaven.test.skip=true -pl worker -am package")
+        .contains("COPY --from=build /src/worker/target/cutover-worker.jar /app/cutover-worker.jar")
+        .endsWith("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/cutover-worker.jar\"]\n");
+    // One jar goes into the runtime image: not the CLI's (its test server, the demo service).
+    assertThat(Pattern.compile("^COPY --from=build ", Pattern.MULTILINE).matcher(dockerfile).results().count()).isOne();
+    assertThat(dockerfile).doesNotContain("cutover.jar").doesNotContain("CMD [");
+    // The wrapper and .mvn/jvm.config (Error Prone needs it) come with the poms.
+    assertThat(dockerfile).contains("COPY mvnw ./\nCOPY .mvn .mvn\n");
     // Every module the build needs is copied before the dependency download step.
-    for (JsonNode module : read(ROOT.resolve("pom.xml")).path("modules").path("module")) {
-      assertThat(dockerfile).contains("COPY " + module.asText() + "/pom.xml " + module.asText() + "/");
+    List<String> modules = modules();
+    assertThat(modules).contains("plan", "worker", "starter", "test-support");
+    String beforeDownload = dockerfile.substring(0, dockerfile.indexOf("dependency:go-offline"));
+    for (String module : modules) {
+      assertThat(beforeDownload).contains("COPY " + module + "/pom.xml " + module + "/");
     }
     // The health check probes the port the worker serves its health on.
     assertThat(dockerfile).contains("CUTOVER_HEALTH_PORT=8090").contains("/dev/tcp/127.0.0.1/${CUTOVER_HEALTH_PORT}");
+  }
+
+  @Test
+  void theLauncherBuildsAndRunsTheCliJarWithTheWrapper() throws IOException {
+    String launcher = Files.readString(ROOT.resolve("cutover"));
+    assertThat(launcher).contains("jar=\"$here/starter/target/cutover.jar\"").contains("\"$here/mvnw\"")
+        .contains("-pl starter -am package");
+    assertThat(ROOT.resolve("mvnw")).isExecutable();
+    assertThat(Files.readString(ROOT.resolve(".mvn/wrapper/maven-wrapper.properties")))
+        .contains("apache-maven-3.8.7-bin.zip");
   }
 }

@@ -6,6 +6,7 @@ import dev.cutover.cli.Main;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Status;
+import dev.cutover.testing.WorkerProcess;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -58,7 +59,7 @@ class SignalFloodIT {
     String yaml = Plans.canary(name).replace("soak: 8s", "soak: 2h");
     Cutover cutover = new Cutover(address, id);
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = WorkerProcess.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
       assertThat(Main.execute("start", Plans.write(dir, name, yaml).toString(), "--by", "carol", "--address", address,
           "--task-queue", queue)).isZero();
       cutover.awaitState("SOAKING", Duration.ofSeconds(60));

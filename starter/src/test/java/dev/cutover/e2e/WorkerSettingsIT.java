@@ -2,6 +2,7 @@ package dev.cutover.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cutover.testing.WorkerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +26,7 @@ class WorkerSettingsIT {
   void aWorkerWithoutAllowListsWarnsLoudlyNamingTheVariablesAndWhatIsReachable() throws Exception {
     String log;
     // Blank is unset; the test JVM's own CUTOVER_* variables are not plan-facing lists.
-    try (WorkerProcess w = WorkerProcess.start(Services.temporalAddress(), "settings-open",
+    try (WorkerProcess w = Workers.start(Services.temporalAddress(), "settings-open",
         Map.of("CUTOVER_ALLOWED_HOSTS", "", "CUTOVER_ALLOWED_SECRETS", ""), dir)) {
       log = w.log();
     }
@@ -40,7 +41,7 @@ class WorkerSettingsIT {
   @Test
   void aWorkerWithListsSaysWhatTheyAllowAndDoesNotWarn() throws Exception {
     String log;
-    try (WorkerProcess w = WorkerProcess.start(Services.temporalAddress(), "settings-listed",
+    try (WorkerProcess w = Workers.start(Services.temporalAddress(), "settings-listed",
         Map.of("APPDB_PASSWORD", "not-a-real-one", "CUTOVER_ALLOWED_COMMANDS", "/opt/bin/sync --to green"), dir)) {
       log = w.log();
     }
@@ -60,15 +61,19 @@ class WorkerSettingsIT {
       "CUTOVER_ALLOWED_COMMANDS|/opt/bin/sync 'oops|CUTOVER_ALLOWED_COMMANDS: a quote ' is not closed",
       "CUTOVER_NGINX_CONFIG|nginx.conf|CUTOVER_NGINX_CONFIG: \"nginx.conf\" is not an absolute path"})
   void aMalformedSettingStopsTheWorkerWithExitTwoNamingIt(String variable, String value, String message) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", Services.cutoverJar().toString(), "worker", "--address", Services.temporalAddress()))
-        .redirectErrorStream(true);
-    pb.environment().put(variable, value);
-    Process p = pb.start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // Both ways to run a worker: the image's jar, and `cutover worker`.
+    for (List<String> command : List.of(List.of(java, "-jar", Services.workerJar().toString()),
+        List.of(java, "-jar", Services.cutoverJar().toString(), "worker"))) {
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+      pb.environment().put("TEMPORAL_ADDRESS", Services.temporalAddress());
+      pb.environment().put(variable, value);
+      Process p = pb.start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
-    assertThat(p.exitValue()).as(out).isEqualTo(2);
-    assertThat(out).contains(message).doesNotContain("Exception");
+      assertThat(p.exitValue()).as(command + ": " + out).isEqualTo(2);
+      assertThat(out).as(String.join(" ", command)).contains(message).doesNotContain("Exception");
+    }
   }
 }
