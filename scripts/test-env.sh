@@ -414,9 +414,12 @@ ensure_prometheus_nginx() {
   local t0=$SECONDS pkgs=() exe pid
   find_exe prometheus >/dev/null || pkgs+=(prometheus)
   find_exe nginx >/dev/null || pkgs+=(nginx)
+  # Only to check docker-compose.yml (`config`); no Docker engine is needed or installed.
+  find_exe docker-compose >/dev/null || pkgs+=(docker-compose)
   if (( ${#pkgs[@]} )); then
     apt_install "${pkgs[@]}"
     for exe in "${pkgs[@]}"; do
+      [[ $exe == docker-compose ]] && continue
       for pid in $(pids_of_exe "$(find_exe "$exe")"); do
         log "$exe: stopping daemon pid $pid started by the package"
         stop_pid "$pid" "$exe"
@@ -425,11 +428,13 @@ ensure_prometheus_nginx() {
   fi
   CUTOVER_TEST_PROMETHEUS_BIN=$(readlink -f "$(find_exe prometheus)") || die "prometheus not found"
   CUTOVER_TEST_NGINX_BIN=$(readlink -f "$(find_exe nginx)") || die "nginx not found"
-  export CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN
+  CUTOVER_TEST_COMPOSE_BIN=$(readlink -f "$(find_exe docker-compose)") || die "docker-compose not found"
+  export CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN CUTOVER_TEST_COMPOSE_BIN
   "$CUTOVER_TEST_PROMETHEUS_BIN" --version >/dev/null 2>&1 || die "$CUTOVER_TEST_PROMETHEUS_BIN --version failed"
   "$CUTOVER_TEST_NGINX_BIN" -v >/dev/null 2>&1 || die "$CUTOVER_TEST_NGINX_BIN -v failed"
   log "prometheus: $("$CUTOVER_TEST_PROMETHEUS_BIN" --version 2>&1 | head -1)"
-  log "nginx: $("$CUTOVER_TEST_NGINX_BIN" -v 2>&1 | head -1) ($((SECONDS - t0))s)"
+  log "nginx: $("$CUTOVER_TEST_NGINX_BIN" -v 2>&1 | head -1)"
+  log "docker-compose: $("$CUTOVER_TEST_COMPOSE_BIN" version --short 2>&1 | head -1) ($((SECONDS - t0))s)"
 }
 
 # ------------------------------------------------------------ lifecycle ----
@@ -464,7 +469,7 @@ print_exports() {
   local v
   for v in CUTOVER_TEST_PG_URL CUTOVER_TEST_PG_USER CUTOVER_TEST_PG_PASSWORD \
            CUTOVER_TEST_TEMPORAL_ADDRESS CUTOVER_TEST_TEMPORAL_BIN \
-           CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN; do
+           CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN CUTOVER_TEST_COMPOSE_BIN; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
 }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cutover.testing.TestServices;
 import dev.cutover.worker.WorkerConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -13,14 +15,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * docker-compose.yml cannot run here (no Docker engine), so it is checked by reading: every
- * service it names exists, images are pinned, mounted files exist in the repository, and the
- * worker service runs the image's worker jar with exactly the environment the worker reads.
+ * docker-compose.yml cannot run here (no Docker engine), so it is checked by reading and by
+ * {@code docker-compose config}: every service it names exists, images are pinned, mounted files
+ * exist in the repository, the worker service runs the image's worker jar with exactly the
+ * environment the worker reads, and the Dockerfile builds that jar and nothing else into the image.
  */
 class ComposeSetupTest {
   static final Path ROOT = Path.of("..");
@@ -99,6 +104,33 @@ class ComposeSetupTest {
         .isEqualTo("service_completed_successfully");
   }
 
+  @Test
+  void dockerComposeAcceptsTheFileAsAnOperatorHasIt(@TempDir Path dir) throws Exception {
+    String compose = TestServices.require("CUTOVER_TEST_COMPOSE_BIN");
+    // A copy of the setup with worker.env made from its example, as the header says.
+    for (String file : List.of("docker-compose.yml", "Dockerfile", "deploy/worker-settings.env",
+        "deploy/temporal/setup-postgres.sh", "deploy/temporal/create-namespace.sh",
+        "deploy/temporal/dynamicconfig/development-sql.yaml")) {
+      Files.createDirectories(dir.resolve(file).getParent());
+      Files.copy(ROOT.resolve(file), dir.resolve(file));
+    }
+    Files.copy(ROOT.resolve("deploy/worker.env.example"), dir.resolve("worker.env"));
+    Process p = new ProcessBuilder(compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
+        .redirectErrorStream(true).start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).isEmpty();
+
+    // Without worker.env, compose refuses to start the worker, naming the file.
+    Files.delete(dir.resolve("worker.env"));
+    Process missing = new ProcessBuilder(compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
+        .redirectErrorStream(true).start();
+    assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(missing.exitValue()).isNotZero();
+    assertThat(new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("worker.env");
+  }
+
   /** {@code value} with compose's {@code ${VAR:-default}} interpolated from an empty environment. */
   static String interpolated(String value) {
     return value.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1");
@@ -117,9 +149,13 @@ class ComposeSetupTest {
   void theWorkerShipsAnExplicitAllowListWhichTheWorkerAcceptsWithoutWarnings() throws IOException {
     JsonNode worker = COMPOSE.path("services").path("cutover-worker");
     List<String> envFiles = new java.util.ArrayList<>();
-    worker.path("env_file").forEach(f -> envFiles.add(f.path("path").asText() + " " + f.path("required").asText()));
+    worker.path("env_file").forEach(f -> envFiles.add(f.asText()));
     // The settings first, so that the operator's own worker.env (secret values) may override them.
-    assertThat(envFiles).containsExactly("./deploy/worker-settings.env true", "./worker.env false");
+    // Plain paths (docker-compose 1.29 knows no `required:`): worker.env comes from an example.
+    assertThat(envFiles).containsExactly("./deploy/worker-settings.env", "./worker.env");
+    assertThat(Files.readString(ROOT.resolve(".gitignore")).lines()).contains("worker.env");
+    assertThat(Files.readAllLines(ROOT.resolve("deploy/worker.env.example")))
+        .allMatch(line -> line.isBlank() || line.startsWith("#"), "comments only: no value is committed");
 
     Map<String, String> settings = new HashMap<>();
     for (String line : Files.readAllLines(ROOT.resolve("deploy/worker-settings.env"))) {
