@@ -45,6 +45,7 @@ public final class Bench {
 
   private Bench() {}
 
+  @SuppressWarnings("try") // the worker process only has to run while the live figures are measured
   public static void main(String[] args) throws Exception {
     Set<String> what = new LinkedHashSet<>();
     int cutovers = 500;

@@ -77,6 +77,7 @@ final class ScaleBench {
         """.formatted(targetUrl, flag, flag);
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // a sample is read, never compared or hashed
   private record Sample(long at, double rssMb, long cpuTicks, long[] machine, int threads) {}
 
   void run(int n, int seconds) throws Exception {

@@ -52,6 +52,7 @@ public final class Nginx implements AutoCloseable {
   }
 
   /** Starts nginx ({@code bin}) in {@code dir} with {@code initialSplit} as the split file's text. */
+  @SuppressWarnings("try") // the probe connection only has to open
   public static Nginx start(String bin, Path dir, int bluePort, int greenPort, String initialSplit)
       throws IOException, InterruptedException {
     int port = TestServices.freePort();
