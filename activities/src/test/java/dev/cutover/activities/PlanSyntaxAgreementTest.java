@@ -137,7 +137,7 @@ class PlanSyntaxAgreementTest {
     String said = lint(yaml);
     assertThat(said).isEqualTo("\"bin/sync\": " + PlanSyntax.programProblem("bin/sync"));
 
-    ApplicationFailure f = failure(() -> activities(Map.of(Commands.ALLOWED, "bin/sync")).apply(action(yaml)));
+    ApplicationFailure f = failure(() -> activities(Map.of(Commands.ALLOWED, "/opt/bin/sync")).apply(action(yaml)));
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
     assertThat(f.getOriginalMessage()).isEqualTo("command bin/sync: " + PlanSyntax.programProblem("bin/sync"));
   }
