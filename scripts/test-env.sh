@@ -142,11 +142,13 @@ java_major() {
     awk -F'= ' '/java.specification.version/ {print $2}' | sed 's/^1\.//; s/\..*//'
 }
 
+# A JDK 17+; Maven itself is the project's pinned one, which ./mvnw (the Maven wrapper) fetches
+# on first use into ~/.m2/wrapper.
 ensure_java_maven() {
   local major=0
   command -v java >/dev/null && major=$(java_major)
-  if (( ${major:-0} < 17 )) || ! command -v mvn >/dev/null; then
-    apt_install openjdk-17-jdk-headless maven
+  if (( ${major:-0} < 17 )) || ! command -v javac >/dev/null; then
+    apt_install openjdk-17-jdk-headless
     major=$(java_major)
     (( ${major:-0} >= 17 )) || die "java on PATH is still ${major:-missing} after installing openjdk-17"
   fi
@@ -156,7 +158,10 @@ ensure_java_maven() {
     export JAVA_HOME
     log "JAVA_HOME pointed at a JDK older than 17; using $JAVA_HOME"
   fi
-  log "java $major, $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')"
+  local maven
+  maven=$(./mvnw -v 2>&1 | head -1 | sed 's/\x1b\[[0-9;]*m//g') || true
+  [[ $maven == "Apache Maven "* ]] || die "./mvnw could not provide Maven: $maven"
+  log "java $major, $maven (./mvnw)"
 }
 
 # ------------------------------------------------------------ PostgreSQL ----
@@ -409,9 +414,12 @@ ensure_prometheus_nginx() {
   local t0=$SECONDS pkgs=() exe pid
   find_exe prometheus >/dev/null || pkgs+=(prometheus)
   find_exe nginx >/dev/null || pkgs+=(nginx)
+  # Only to check docker-compose.yml (`config`); no Docker engine is needed or installed.
+  find_exe docker-compose >/dev/null || pkgs+=(docker-compose)
   if (( ${#pkgs[@]} )); then
     apt_install "${pkgs[@]}"
     for exe in "${pkgs[@]}"; do
+      [[ $exe == docker-compose ]] && continue
       for pid in $(pids_of_exe "$(find_exe "$exe")"); do
         log "$exe: stopping daemon pid $pid started by the package"
         stop_pid "$pid" "$exe"
@@ -420,11 +428,13 @@ ensure_prometheus_nginx() {
   fi
   CUTOVER_TEST_PROMETHEUS_BIN=$(readlink -f "$(find_exe prometheus)") || die "prometheus not found"
   CUTOVER_TEST_NGINX_BIN=$(readlink -f "$(find_exe nginx)") || die "nginx not found"
-  export CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN
+  CUTOVER_TEST_COMPOSE_BIN=$(readlink -f "$(find_exe docker-compose)") || die "docker-compose not found"
+  export CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN CUTOVER_TEST_COMPOSE_BIN
   "$CUTOVER_TEST_PROMETHEUS_BIN" --version >/dev/null 2>&1 || die "$CUTOVER_TEST_PROMETHEUS_BIN --version failed"
   "$CUTOVER_TEST_NGINX_BIN" -v >/dev/null 2>&1 || die "$CUTOVER_TEST_NGINX_BIN -v failed"
   log "prometheus: $("$CUTOVER_TEST_PROMETHEUS_BIN" --version 2>&1 | head -1)"
-  log "nginx: $("$CUTOVER_TEST_NGINX_BIN" -v 2>&1 | head -1) ($((SECONDS - t0))s)"
+  log "nginx: $("$CUTOVER_TEST_NGINX_BIN" -v 2>&1 | head -1)"
+  log "docker-compose: $("$CUTOVER_TEST_COMPOSE_BIN" version --short 2>&1 | head -1) ($((SECONDS - t0))s)"
 }
 
 # ------------------------------------------------------------ lifecycle ----
@@ -459,7 +469,7 @@ print_exports() {
   local v
   for v in CUTOVER_TEST_PG_URL CUTOVER_TEST_PG_USER CUTOVER_TEST_PG_PASSWORD \
            CUTOVER_TEST_TEMPORAL_ADDRESS CUTOVER_TEST_TEMPORAL_BIN \
-           CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN; do
+           CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN CUTOVER_TEST_COMPOSE_BIN; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
 }

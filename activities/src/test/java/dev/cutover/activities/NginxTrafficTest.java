@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Step;
+import dev.cutover.testing.Nginx;
+import dev.cutover.testing.TestServices;
 import dev.cutover.workflows.EffectRequest;
 import dev.cutover.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
@@ -27,10 +29,10 @@ class NginxTrafficTest {
   @TempDir
   Path dir;
 
-  private NginxServer nginx;
+  private Nginx nginx;
   private CutoverActivitiesImpl activities;
 
-  static String split(NginxServer nginx, String key) {
+  static String split(Nginx nginx, String key) {
     return """
         nginx:
           file: %s
@@ -48,12 +50,12 @@ class NginxTrafficTest {
 
   @BeforeEach
   void start() throws Exception {
-    nginx = NginxServer.start(dir.resolve("nginx"), NginxTraffic.render(
+    nginx = Nginx.startWithBackends(TestServices.nginxBin(), dir.resolve("nginx"), NginxTraffic.render(
         new dev.cutover.plan.Traffic.Nginx("/x.conf", "$cutover_upstream", "$request_id", "green", "blue", null), 0));
     activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of(
         NginxTraffic.DIRS, nginx.splitDir.toString(),
         NginxTraffic.CONFIG, nginx.config.toString(),
-        NginxTraffic.BIN, NginxServer.bin())), Duration.ofSeconds(5));
+        NginxTraffic.BIN, TestServices.nginxBin())), Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -81,8 +83,8 @@ class NginxTrafficTest {
         }
         """);
     Thread.sleep(500); // the reload is asynchronous: old workers finish what they hold
-    NginxServer.Counts c = nginx.send(2_000);
-    System.out.printf("nginx 10%%: %d of 2000 to green (%.1f%%)%n", c.green(), 100 * c.greenShare());
+    Nginx.Counts c = nginx.send(2_000);
+    System.out.printf("nginx 10%%: %d of 2000 to green (%.1f%%)%n", c.green(), c.greenPercent());
     assertThat(c.failed()).as("failures: %s", c.failures()).isZero();
     assertThat(c.green()).isBetween(140, 260);
   }
@@ -92,8 +94,8 @@ class NginxTrafficTest {
     JsonNode t = tree(split(nginx, "$request_id"));
     activities.apply(traffic(t, 50, "stage-1/traffic"));
     Thread.sleep(500);
-    NginxServer.Counts half = nginx.send(2_000);
-    System.out.printf("nginx 50%%: %d of 2000 to green (%.1f%%)%n", half.green(), 100 * half.greenShare());
+    Nginx.Counts half = nginx.send(2_000);
+    System.out.printf("nginx 50%%: %d of 2000 to green (%.1f%%)%n", half.green(), half.greenPercent());
     assertThat(half.green()).isBetween(900, 1_100);
 
     String done = activities.apply(traffic(t, 0, "rollback-0/half/traffic"));
@@ -101,21 +103,21 @@ class NginxTrafficTest {
         + " (0% to green, 100% to blue), nginx -t ok, reloaded; read back 0");
     assertThat(Files.readString(nginx.splitFile)).contains("    * blue;\n}").doesNotContain("green;");
     Thread.sleep(500);
-    NginxServer.Counts none = nginx.send(2_000);
+    Nginx.Counts none = nginx.send(2_000);
     System.out.printf("nginx 0%% after rollback: %d of 2000 to green%n", none.green());
-    assertThat(none).isEqualTo(new NginxServer.Counts(2_000, 0, 0, java.util.List.of()));
+    assertThat(none).isEqualTo(Nginx.Counts.of(2_000, 0));
 
     activities.apply(traffic(t, 100, "stage-2/traffic"));
     Thread.sleep(500);
-    NginxServer.Counts all = nginx.send(2_000);
+    Nginx.Counts all = nginx.send(2_000);
     System.out.printf("nginx 100%%: %d of 2000 to green%n", all.green());
-    assertThat(all).isEqualTo(new NginxServer.Counts(0, 2_000, 0, java.util.List.of()));
+    assertThat(all).isEqualTo(Nginx.Counts.of(0, 2_000));
   }
 
   @Test
   void noRequestFailsWhileNginxReloadsUnderLoad() throws Exception {
     JsonNode t = tree(split(nginx, "$request_id"));
-    NginxServer.Load load = nginx.load(4, 60_000);
+    Nginx.Load load = nginx.load(4, 60_000);
     int[] percents = {10, 50, 100, 0, 25, 75, 10, 90, 0, 50, 100, 10};
     try {
       Thread.sleep(300);
@@ -150,8 +152,8 @@ class NginxTrafficTest {
     try (var files = Files.list(nginx.splitDir)) {
       assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("split.conf");
     }
-    NginxServer.Counts c = nginx.send(2_000);
-    System.out.printf("nginx 10%% kept after a rejected 50%%: %d of 2000 to green (%.1f%%)%n", c.green(), 100 * c.greenShare());
+    Nginx.Counts c = nginx.send(2_000);
+    System.out.printf("nginx 10%% kept after a rejected 50%%: %d of 2000 to green (%.1f%%)%n", c.green(), c.greenPercent());
     assertThat(c.failed()).isZero();
     assertThat(c.green()).isBetween(140, 260);
   }

@@ -1,10 +1,15 @@
 package dev.cutover.bench;
 
+import dev.cutover.testing.WorkerProcess;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -40,6 +45,7 @@ public final class Bench {
 
   private Bench() {}
 
+  @SuppressWarnings("try") // the worker process only has to run while the live figures are measured
   public static void main(String[] args) throws Exception {
     Set<String> what = new LinkedHashSet<>();
     int cutovers = 500;
@@ -109,7 +115,7 @@ public final class Bench {
       } else {
         String queue = "bench-" + run + "-live";
         try (Server server = Server.connect(address);
-             WorkerProcess worker = WorkerProcess.start(jar, workerJvm, address, queue, logDir, java.util.Map.of())) {
+             WorkerProcess worker = startWorker(jar, workerJvm, address, queue, logDir)) {
           Runtime.getRuntime().addShutdownHook(new Thread(() -> server.terminateStarted("bench interrupted")));
           LiveBench bench = new LiveBench(server, queue, run, report);
           if (what.contains("latency")) {
@@ -173,8 +179,22 @@ public final class Bench {
     progress("=== %s ===", name);
   }
 
+  /**
+   * The real worker as its own JVM: {@code java <jvm options> -jar starter/target/cutover.jar worker}
+   * on a dedicated task queue, with {@code CUTOVER_ALLOWED_HOSTS=127.0.0.1} (the demo target listens
+   * on loopback, which workers refuse unless allowed). Its output goes to {@code worker-QUEUE.log}.
+   */
+  static WorkerProcess startWorker(Path jar, List<String> jvmOptions, String address, String taskQueue, Path logDir)
+      throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1");
+    env.put("CUTOVER_LOG_LEVEL", System.getenv().getOrDefault("CUTOVER_LOG_LEVEL", "WARN"));
+    return WorkerProcess.start(jar, jvmOptions, List.of("worker", "--address", address, "--task-queue", taskQueue), env,
+        logDir.resolve("worker-" + taskQueue + ".log"), Duration.ofSeconds(90));
+  }
+
   static void progress(String format, Object... args) {
-    System.err.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + String.format(Locale.ROOT, format, args));
+    System.err.println("[bench " + java.time.LocalTime.now(java.time.ZoneId.systemDefault()).withNano(0) + "] " + String.format(Locale.ROOT, format, args));
   }
 
   static void sleep(long millis) {

@@ -6,6 +6,7 @@ import static dev.cutover.bench.Server.time;
 import dev.cutover.demo.Change;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.testing.WorkerProcess;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.CountWorkflowExecutionsRequest;
@@ -76,6 +77,7 @@ final class ScaleBench {
         """.formatted(targetUrl, flag, flag);
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // a sample is read, never compared or hashed
   private record Sample(long at, double rssMb, long cpuTicks, long[] machine, int threads) {}
 
   void run(int n, int seconds) throws Exception {
@@ -89,7 +91,7 @@ final class ScaleBench {
     }
     try (DemoTarget target = DemoTarget.start(0);
          Server server = Server.connect(address);
-         WorkerProcess worker = WorkerProcess.start(jar, jvm, address, queue, logDir, Map.of())) {
+         WorkerProcess worker = Bench.startWorker(jar, jvm, address, queue, logDir)) {
       long pid = worker.pid();
       double idleRss = Machine.rssMb(pid);
       Bench.progress("scale: worker pid %d (%s), RSS %.0f MB before any cutover; starting %d cutovers at %d/s", pid,
@@ -137,8 +139,8 @@ final class ScaleBench {
       while (System.currentTimeMillis() < windowEnd) {
         samples.add(new Sample(System.currentTimeMillis(), Machine.rssMb(pid), Machine.cpuTicks(pid),
             Machine.machineTicks(), Machine.threads(pid)));
-        if (!worker.process.isAlive()) {
-          throw new IllegalStateException("the worker process died during the steady window; see " + worker.log);
+        if (!worker.isAlive()) {
+          throw new IllegalStateException("the worker process died during the steady window; see " + worker.logFile());
         }
         Bench.sleep(Math.min(SAMPLE_EVERY_MS, Math.max(1, windowEnd - System.currentTimeMillis())));
       }

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -161,7 +162,7 @@ final class Server implements AutoCloseable {
 
   /** The activity type of an ActivityTaskScheduled event, lower case ("apply", "measure", "notifypeople"). */
   static String activityType(HistoryEvent scheduled) {
-    return scheduled.getActivityTaskScheduledEventAttributes().getActivityType().getName().toLowerCase();
+    return scheduled.getActivityTaskScheduledEventAttributes().getActivityType().getName().toLowerCase(Locale.ROOT);
   }
 
   /** The first payload of an activity's input, as JSON. */

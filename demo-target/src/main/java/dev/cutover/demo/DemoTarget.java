@@ -108,6 +108,7 @@ public final class DemoTarget implements AutoCloseable {
     }
 
     /** As {@link #start(int)}, with the /stats window and the random seed chosen (for tests). */
+    @SuppressWarnings("FutureReturnValueIgnored") // the tick catches everything itself; close() stops the executor
     static DemoTarget start(int port, Duration window, long seed) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535: " + port);
@@ -283,6 +284,7 @@ public final class DemoTarget implements AutoCloseable {
 
     // ---------------------------------------------------------------- traffic
 
+    @SuppressWarnings("CatchAndPrintStackTrace") // a JDK-only service without a logger: stderr is its log
     private void tick() {
         try {
             traffic.tick(percent, errorRate);

@@ -13,7 +13,7 @@ public final class Durations {
    * The longest duration there is: what a Temporal timer can be given (protobuf's Duration range,
    * 315,576,000,000 seconds, 10,000 years, 3,652,500 days). A plan asking for longer cannot run.
    */
-  public static final Duration MAX = Duration.ofSeconds(315_576_000_000L);
+  public static final Duration MAX = Duration.ofDays(3_652_500);
   private static final long MAX_MILLIS = MAX.toMillis();
 
   private Durations() {}

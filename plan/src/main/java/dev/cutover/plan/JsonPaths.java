@@ -74,8 +74,8 @@ public final class JsonPaths {
             return null;
           }
           out.add(Integer.parseInt(inside));
-        } else if (inside.length() >= 2 && (inside.startsWith("'") && inside.endsWith("'")
-            || inside.startsWith("\"") && inside.endsWith("\""))) {
+        } else if (inside.length() >= 2 && ((inside.startsWith("'") && inside.endsWith("'"))
+            || (inside.startsWith("\"") && inside.endsWith("\"")))) {
           out.add(inside.substring(1, inside.length() - 1));
         } else {
           return null;

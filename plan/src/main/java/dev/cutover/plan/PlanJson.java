@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -85,7 +86,7 @@ public final class PlanJson {
       rb.putObject("drain").put("check", d.check()).put("timeout", Durations.format(d.timeout()))
           .put("every", Durations.format(d.every()));
     }
-    rb.put("then", p.rollback().then().name().toLowerCase());
+    rb.put("then", p.rollback().then().name().toLowerCase(Locale.ROOT));
     if (!p.rollback().actions().isEmpty()) {
       rb.set("actions", actions(p.rollback().actions()));
     }
@@ -107,7 +108,7 @@ public final class PlanJson {
 
   private static ObjectNode connection(Connection c) {
     ObjectNode n = F.objectNode();
-    n.put(c.kind().name().toLowerCase(), c.url());
+    n.put(c.kind().name().toLowerCase(Locale.ROOT), c.url());
     if (c.user() != null) {
       n.put("user", c.user());
     }
@@ -131,7 +132,7 @@ public final class PlanJson {
     } else if (c.source() instanceof Check.PromQuery q) {
       n.put("prometheus", q.connectionName()).put("query", q.query());
       if (q.reduce() != null) {
-        n.put("reduce", q.reduce().name().toLowerCase());
+        n.put("reduce", q.reduce().name().toLowerCase(Locale.ROOT));
       }
     } else if (c.source() instanceof Check.Compare x) {
       ObjectNode cmp = n.putObject("compare");
@@ -243,15 +244,15 @@ public final class PlanJson {
       if (r.failures() != null) {
         n.put("failures", r.failures().toString());
       }
-      n.put("severity", r.severity().name().toLowerCase());
+      n.put("severity", r.severity().name().toLowerCase(Locale.ROOT));
       n.put("escalateAfter", Durations.format(r.escalateAfter()));
       n.put("grace", Durations.format(r.grace()));
-      n.put("rollback", r.rollback().name().toLowerCase());
+      n.put("rollback", r.rollback().name().toLowerCase(Locale.ROOT));
       if (r.pass() != null) {
         n.put("pass", r.pass().toString());
       }
       n.put("errorLimit", r.errorLimit());
-      n.put("onInconclusive", r.onInconclusive().name().toLowerCase());
+      n.put("onInconclusive", r.onInconclusive().name().toLowerCase(Locale.ROOT));
     }
     return a;
   }

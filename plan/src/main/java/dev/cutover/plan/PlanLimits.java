@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -163,7 +164,7 @@ public final class PlanLimits {
             case HEADERS -> MAX_HEADERS;
             case FLAGS -> MAX_FLAGS;
             case EXPECTED -> MAX_EXPECTED_VALUES;
-          }, named == null ? "fields" : named.name().toLowerCase().replace("expected", "expected values"), problem);
+          }, named == null ? "fields" : named.name().toLowerCase(Locale.ROOT).replace("expected", "expected values"), problem);
         }
         // Pushed in reverse, so problems come out in the order the plan is written.
         Deque<Item> children = new ArrayDeque<>();

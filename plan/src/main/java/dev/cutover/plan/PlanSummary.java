@@ -3,6 +3,7 @@ package dev.cutover.plan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** A plan as an operator reads it before starting: stages, gates, watches, rollback, the shortest duration. */
 public final class PlanSummary {
@@ -88,7 +89,7 @@ public final class PlanSummary {
     if (r.failures() != null) {
       b.append(", ").append(r.failures()).append(" failures");
     }
-    b.append(" [").append(r.severity().name().toLowerCase());
+    b.append(" [").append(r.severity().name().toLowerCase(Locale.ROOT));
     if (r.severity() == Rule.Severity.HIGH) {
       b.append(", grace ").append(Durations.format(r.grace()));
     }

@@ -190,7 +190,7 @@ public final class PlanSyntax {
       }
       for (int i = 0; i < label.length(); i++) {
         char c = label.charAt(i);
-        if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
           return "the host name has " + describe(c) + " in it; use letters, digits, - and _"
               + (c > 0x7f ? " (write an international name in its xn-- form)" : "");
         }

@@ -73,8 +73,8 @@ final class PlanText {
     if (bytes.length > PlanReader.MAX_PLAN_BYTES) {
       throw tooLarge(bytes.length);
     }
-    if (bytes.length >= 2 && ((bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff
-        || (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe)) {
+    if (bytes.length >= 2 && (((bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff)
+        || ((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe))) {
       throw fail("", "not UTF-8: the file starts with a UTF-16 byte order mark; save the plan as UTF-8");
     }
     int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
@@ -105,7 +105,7 @@ final class PlanText {
     return out.toString();
   }
 
-  /** The tree of YAML or JSON text ({@code {} first: JSON). */
+  /** The tree of YAML or JSON text (<code>{</code> first: JSON). */
   static JsonNode parse(String text) {
     String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
     long bytes = utf8Length(t);

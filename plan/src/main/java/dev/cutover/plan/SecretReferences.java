@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * <p>Pure functions, thread-safe.
  */
 public final class SecretReferences {
-  /** A reference as the worker resolves it; anything else starting {@code ${env:} is a plan error. */
+  /** A reference as the worker resolves it; anything else starting <code>${env:</code> is a plan error. */
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
   private static final Pattern ANY_ENV = Pattern.compile("\\$\\{env:[^}]*}?");
 

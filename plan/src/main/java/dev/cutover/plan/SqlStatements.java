@@ -100,7 +100,7 @@ public final class SqlStatements {
         end = i + 1;
         // A number and any junk stuck to it (1e5, 0x1F, 1_000; PostgreSQL refuses 123abc): one
         // token, but never a $, which may start a dollar quote right after a number.
-        while (end < n && (isIdentCont(sql.charAt(end)) && sql.charAt(end) != '$' || sql.charAt(end) == '.')) {
+        while (end < n && ((isIdentCont(sql.charAt(end)) && sql.charAt(end) != '$') || sql.charAt(end) == '.')) {
           end++;
         }
       } else {

@@ -23,6 +23,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,18 +32,23 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * A real cutover end to end with nothing installed: an in-process Temporal service, the real
  * worker and activities, and the bundled demo service (a flag API and an application whose v2 path
  * takes the rollout percent of simulated traffic). The plan is {@code examples/demo.yaml}.
  */
-@Command(name = "demo", description = "Run a real cutover 10% -> 50% -> 100% against a bundled demo service, in about a minute. --fail makes the new path fail half-way and shows the automatic rollback.")
+@Command(name = "demo", description = "Run a real cutover 10%% -> 50%% -> 100%% against a bundled demo service, in about a minute. --fail makes the new path fail half-way and shows the automatic rollback.")
 final class DemoCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   static final String APPROVER = "demo-approver";
 
-  @Option(names = "--fail", description = "make the new path's error rate rise during the 50% stage")
+  @Option(names = "--fail", description = "make the new path's error rate rise during the 50%% stage")
   boolean fail;
 
   @Option(names = "--timeout", description = "give up after this many seconds (default 180)")
@@ -51,6 +57,7 @@ final class DemoCommand implements Callable<Integer> {
   private final long t0 = System.currentTimeMillis();
 
   @Override
+  @SuppressWarnings("try") // the worker only has to run (and stop) around the cutover
   public Integer call() throws Exception {
     JsonNode plan = bundledPlan();
     say("starting the demo service, an in-process Temporal service and a cutover worker");
@@ -138,22 +145,26 @@ final class DemoCommand implements Callable<Integer> {
         percents.append(percents.length() == 0 ? "" : " -> ").append(c.value()).append('%');
       }
     }
-    System.out.println();
-    System.out.println("cutover-demo ended " + end.state() + "; traffic on the v2 path went " + percents);
+    out().println();
+    out().println("cutover-demo ended " + end.state() + "; traffic on the v2 path went " + percents);
     boolean ok = fail ? end.state().equals("ABANDONED") && Integer.valueOf(0).equals(end.percent())
         : end.state().equals("COMPLETED") && Integer.valueOf(100).equals(end.percent());
     if (!ok) {
-      System.err.println("cutover demo: unexpected ending; status:\n" + StatusText.render(end));
+      spec.commandLine().getErr().println("cutover demo: unexpected ending; status:\n" + StatusText.render(end));
       return ExitCodes.FAILURE;
     }
-    System.out.println(fail ? "The breach was caught and rolled back automatically, with no one at the keyboard."
+    out().println(fail ? "The breach was caught and rolled back automatically, with no one at the keyboard."
         : "All three stages soaked with their gates passing; the 50% stage waited for an approval.");
     return ExitCodes.OK;
   }
 
+  private PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
   private void say(String text) {
-    System.out.printf("%6.1fs  %s%n", (System.currentTimeMillis() - t0) / 1000.0, text);
-    System.out.flush();
+    out().printf("%6.1fs  %s%n", (System.currentTimeMillis() - t0) / 1000.0, text);
+    out().flush();
   }
 
   static JsonNode bundledPlan() {

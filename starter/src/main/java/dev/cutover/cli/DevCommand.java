@@ -5,6 +5,7 @@ import dev.cutover.worker.TemporalSettings;
 import dev.cutover.worker.WorkerConfig;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,10 +15,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "dev", description = "Start the Temporal dev server (persisted to SQLite, with the UI and the search attributes) and a worker beside it.")
 final class DevCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--db-file", description = "the dev server's SQLite file (default ~/.cutover/dev.db)")
   Path dbFile;
 
@@ -29,6 +35,7 @@ final class DevCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
     Path temporal = findOnPath("temporal");
     if (temporal == null) {
       throw new CliException(ExitCodes.FAILURE, "the Temporal CLI is not on PATH; install it with "
@@ -72,10 +79,10 @@ final class DevCommand implements Callable<Integer> {
         Thread.sleep(500);
       }
     }
-    System.err.println("Temporal dev server on " + address + " (state in " + db + ")");
-    System.err.println("Temporal UI:        http://127.0.0.1:" + uiPort);
-    System.err.println("cutover worker:     task queue " + config.taskQueue());
-    System.err.println("In another terminal: export TEMPORAL_ADDRESS=" + address + "; ./cutover start examples/<plan>.yaml");
+    err.println("Temporal dev server on " + address + " (state in " + db + ")");
+    err.println("Temporal UI:        http://127.0.0.1:" + uiPort);
+    err.println("cutover worker:     task queue " + config.taskQueue());
+    err.println("In another terminal: export TEMPORAL_ADDRESS=" + address + "; ./cutover start examples/<plan>.yaml");
     worker.runUntilStopped();
     return ExitCodes.OK;
   }

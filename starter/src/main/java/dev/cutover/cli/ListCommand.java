@@ -3,6 +3,7 @@ package dev.cutover.cli;
 import dev.cutover.workflows.SearchAttributeKeys;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionMetadata;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,10 +11,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "list", description = "List cutovers with their state, stage and percent (from search attributes).")
 final class ListCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--state", description = "only cutovers in this state, e.g. AWAITING_APPROVAL, HELD, ROLLED_BACK")
   String state;
 
@@ -28,6 +34,7 @@ final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
     if (state != null && !state.matches("[A-Z_]+")) {
       throw new CliException(ExitCodes.BAD_INPUT, "--state takes a state name such as AWAITING_APPROVAL");
     }
@@ -41,13 +48,13 @@ final class ListCommand implements Callable<Integer> {
       throw new CliException(ExitCodes.FAILURE, "cannot list cutovers: " + TemporalOptions.rootMessage(e), e);
     }
     if (output.json()) {
-      System.out.println(OutputOptions.toJson(rows));
+      out.println(OutputOptions.toJson(rows));
       return ExitCodes.OK;
     }
-    System.out.printf("%-36s %-22s %-14s %7s  %s%n", "ID", "STATE", "STAGE", "PERCENT", "STARTED");
+    out.printf("%-36s %-22s %-14s %7s  %s%n", "ID", "STATE", "STAGE", "PERCENT", "STARTED");
     for (Map<String, Object> r : rows) {
       // Ids and search attributes are whatever a starter chose: shown with control characters escaped.
-      System.out.printf("%-36s %-22s %-14s %7s  %s%n", StatusText.v(r.get("workflowId")), StatusText.v(r.get("state")),
+      out.printf("%-36s %-22s %-14s %7s  %s%n", StatusText.v(r.get("workflowId")), StatusText.v(r.get("state")),
           StatusText.v(r.get("stage")), StatusText.v(r.get("percent")), r.get("started"));
     }
     return ExitCodes.OK;

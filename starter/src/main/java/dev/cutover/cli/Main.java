@@ -4,11 +4,20 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
-/** {@code cutover}: the operator's command line. */
-@Command(name = "cutover", mixinStandardHelpOptions = true, version = "cutover 0.1.0",
+/**
+ * {@code cutover}: the operator's command line. Its attributes are inherited ({@code scope =
+ * INHERIT}): every subcommand takes {@code --help} and {@code --version} and lists the exit codes.
+ * Commands print through {@code spec.commandLine().getOut()/getErr()}, never {@code System.out}, so
+ * that a caller (a test) can hand the CLI its own writers.
+ */
+@Command(name = "cutover", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "Production cutovers as durable Temporal workflows.",
     subcommands = {LintCommand.class, StartCommand.class, StatusCommand.class, ListCommand.class,
         ApproveCommand.class, AbortCommand.class, PauseCommand.class, ResumeCommand.class,
@@ -24,13 +33,29 @@ public final class Main implements Runnable {
       description = "on an unexpected error, print its stack trace (otherwise one line)")
   boolean debug;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public void run() {
-    new CommandLine(this).usage(System.err);
+    spec.commandLine().usage(spec.commandLine().getErr());
   }
 
   public static void main(String[] args) {
     System.exit(execute(args));
+  }
+
+  /** The version the jar's manifest names (its {@code Implementation-Version}), for {@code --version}. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"cutover " + version()};
+    }
+
+    static String version() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return v == null ? "(development build: not run from a jar)" : v;
+    }
   }
 
   /**
@@ -40,6 +65,14 @@ public final class Main implements Runnable {
    */
   public static int execute(String... args) {
     return execute(new CommandLine(new Main()), args);
+  }
+
+  /** As {@link #execute(String...)}, printing to {@code out} and {@code err} instead of stdout and stderr. */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    return execute(cli, args);
   }
 
   /** Runs {@code cli} with the operator-facing handling of errors (tests pass their own commands). */
@@ -66,10 +99,11 @@ public final class Main implements Runnable {
       return cli.execute(args);
     } catch (Throwable e) {
       // picocli hands errors (a StackOverflowError, an OutOfMemoryError) through; so do handlers.
-      PrintWriter err = cli.getErr();
-      unexpected(e, debug, err);
-      err.flush();
+      unexpected(e, debug, cli.getErr());
       return ExitCodes.FAILURE;
+    } finally {
+      cli.getOut().flush();
+      cli.getErr().flush();
     }
   }
 

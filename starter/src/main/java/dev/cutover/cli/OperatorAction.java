@@ -6,13 +6,16 @@ import dev.cutover.plan.Names;
 import dev.cutover.workflows.SignalPayload;
 import dev.cutover.workflows.SignedSignals;
 import io.temporal.client.WorkflowClient;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * An operator's action on a running cutover. By default it is sent as an update, so the answer
@@ -23,6 +26,9 @@ import picocli.CommandLine.Parameters;
  * same person.
  */
 abstract class OperatorAction implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Parameters(paramLabel = "ID", description = "workflow id (cutover-NAME) or plan name")
   String id;
 
@@ -76,21 +82,23 @@ abstract class OperatorAction implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     String wid = Ids.workflowId(id);
     SignalPayload payload = prepare(wid, Instant.now());
     WorkflowClient client = temporal.connect();
     if (asSignal) {
       Cutovers.describe(client, wid);
       client.newUntypedWorkflowStub(wid).signal(action(), payload);
-      System.err.println("queued " + action() + " for " + wid + "; its outcome will show in: cutover status " + id);
+      err.println("queued " + action() + " for " + wid + "; its outcome will show in: cutover status " + id);
       return ExitCodes.OK;
     }
     OperationResult r = Cutovers.operate(client, wid, new Operation(action(), payload));
     if (output.json()) {
-      System.out.println(OutputOptions.toJson(Map.of("accepted", r.accepted(), "text", r.text(), "state", r.state())));
+      out.println(OutputOptions.toJson(Map.of("accepted", r.accepted(), "text", r.text(), "state", r.state())));
     } else {
       // The answer quotes what signals and plans said (anyone who may signal wrote them): escaped, as status shows.
-      System.out.println((r.accepted() ? "accepted: " : "") + StatusText.v(r.text())
+      out.println((r.accepted() ? "accepted: " : "") + StatusText.v(r.text())
           + " (now " + StatusText.v(r.state()) + ")");
     }
     return r.accepted() ? ExitCodes.OK : ExitCodes.WRONG_STATE;

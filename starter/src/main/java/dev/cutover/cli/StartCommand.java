@@ -10,16 +10,22 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.SearchAttributes;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "start", description = "Start a cutover from a plan. A second start of a running one is refused (exit 3).")
 final class StartCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Parameters(paramLabel = "PLAN")
   Path file;
 
@@ -38,6 +44,8 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     PlanFiles.Loaded loaded = PlanFiles.load(file);
     String who = TemporalOptions.first(by, System.getenv("USER"));
     if (who == null) {
@@ -61,10 +69,10 @@ final class StartCommand implements Callable<Integer> {
       throw new CliException(ExitCodes.WRONG_STATE, id + " is already running; see: cutover status " + loaded.plan().name());
     }
     if (output.json()) {
-      System.out.println(OutputOptions.toJson(Map.of("workflowId", id, "runId", runId, "startedBy", who)));
+      out.println(OutputOptions.toJson(Map.of("workflowId", id, "runId", runId, "startedBy", who)));
     } else {
-      System.out.println(id);
-      System.err.println("started " + id + " (run " + runId + ") by " + who + " on task queue " + queue
+      out.println(id);
+      err.println("started " + id + " (run " + runId + ") by " + who + " on task queue " + queue
           + "; follow it with: cutover status " + loaded.plan().name() + " --watch");
     }
     return ExitCodes.OK;

@@ -2,15 +2,21 @@ package dev.cutover.cli;
 
 import dev.cutover.engine.Status;
 import io.temporal.client.WorkflowClient;
+import java.io.PrintWriter;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "status", description = "Show a cutover: stage, percent, state, soak remaining, every rule against its threshold.")
 final class StatusCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   private static final Set<String> FINAL = Set.of("COMPLETED", "ABANDONED");
 
   @Parameters(paramLabel = "ID", description = "workflow id (cutover-NAME) or plan name")
@@ -30,19 +36,20 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
     WorkflowClient client = temporal.connect();
     String wid = Ids.workflowId(id);
     while (true) {
       Status s = Cutovers.status(client, wid);
       if (output.json()) {
-        System.out.println(OutputOptions.toJson(s));
+        out.println(OutputOptions.toJson(s));
       } else {
         if (watch) {
-          System.out.print("\033[H\033[2J");
+          out.print("\033[H\033[2J");
         }
-        System.out.print(StatusText.render(s));
+        out.print(StatusText.render(s));
       }
-      System.out.flush();
+      out.flush();
       if (!watch || FINAL.contains(s.state())) {
         return ExitCodes.OK;
       }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A status as an operator reads it in a terminal. Every string in it came from a plan or a signal,
@@ -94,7 +95,7 @@ final class StatusText {
     if (!s.holds().isEmpty()) {
       b.append("holds (release with: cutover resume ").append(v(s.plan())).append(" --by NAME):\n");
       for (CutoverState.Hold h : s.holds()) {
-        b.append("  ").append(h.kind().name().toLowerCase()).append(' ').append(v(h.subject())).append(" by ").append(v(h.by()))
+        b.append("  ").append(h.kind().name().toLowerCase(Locale.ROOT)).append(' ').append(v(h.subject())).append(" by ").append(v(h.by()))
             .append(h.reason() == null ? "" : ": " + v(h.reason())).append('\n');
       }
     }

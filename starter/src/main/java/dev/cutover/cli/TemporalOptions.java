@@ -1,6 +1,7 @@
 package dev.cutover.cli;
 
 import dev.cutover.worker.TemporalSettings;
+import dev.cutover.worker.WorkerMain;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -63,10 +64,6 @@ final class TemporalOptions {
   }
 
   static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return WorkerMain.rootMessage(e);
   }
 }

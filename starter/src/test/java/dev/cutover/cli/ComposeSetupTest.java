@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cutover.testing.TestServices;
 import dev.cutover.worker.WorkerConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -13,13 +15,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * docker-compose.yml cannot run here (no Docker engine), so it is checked by reading: every
- * service it names exists, images are pinned, mounted files exist in the repository, and the
- * worker service runs `cutover worker` with exactly the environment the worker reads.
+ * docker-compose.yml cannot run here (no Docker engine), so it is checked by reading and by
+ * {@code docker-compose config}: every service it names exists, images are pinned, mounted files
+ * exist in the repository, the worker service runs the image's worker jar with exactly the
+ * environment the worker reads, and the Dockerfile builds that jar and nothing else into the image.
  */
 class ComposeSetupTest {
   static final Path ROOT = Path.of("..");
@@ -76,11 +82,12 @@ class ComposeSetupTest {
   }
 
   @Test
-  void theWorkerServiceRunsCutoverWorkerWithTheEnvironmentTheWorkerReads() {
+  void theWorkerServiceRunsTheImagesWorkerWithTheEnvironmentTheWorkerReads() {
     JsonNode worker = COMPOSE.path("services").path("cutover-worker");
     assertThat(worker.path("build").asText()).isEqualTo(".");
-    assertThat(worker.path("command").toString()).isEqualTo("[\"worker\"]");
-    assertThat(new CommandLine(new Main()).getSubcommands()).containsKey("worker");
+    // The image's entry point is the worker jar itself: no command to choose.
+    assertThat(worker.has("command")).isFalse();
+    assertThat(worker.has("entrypoint")).isFalse();
 
     Map<String, String> env = new HashMap<>();
     worker.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
@@ -95,6 +102,33 @@ class ComposeSetupTest {
     assertThat(COMPOSE.path("services").path(host).path("environment").path("BIND_ON_IP").asText()).isEqualTo("0.0.0.0");
     assertThat(worker.path("depends_on").path("temporal-create-namespace").path("condition").asText())
         .isEqualTo("service_completed_successfully");
+  }
+
+  @Test
+  void dockerComposeAcceptsTheFileAsAnOperatorHasIt(@TempDir Path dir) throws Exception {
+    String compose = TestServices.require("CUTOVER_TEST_COMPOSE_BIN");
+    // A copy of the setup with worker.env made from its example, as the header says.
+    for (String file : List.of("docker-compose.yml", "Dockerfile", "deploy/worker-settings.env",
+        "deploy/temporal/setup-postgres.sh", "deploy/temporal/create-namespace.sh",
+        "deploy/temporal/dynamicconfig/development-sql.yaml")) {
+      Files.createDirectories(dir.resolve(file).getParent());
+      Files.copy(ROOT.resolve(file), dir.resolve(file));
+    }
+    Files.copy(ROOT.resolve("deploy/worker.env.example"), dir.resolve("worker.env"));
+    Process p = new ProcessBuilder(compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
+        .redirectErrorStream(true).start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).isEmpty();
+
+    // Without worker.env, compose refuses to start the worker, naming the file.
+    Files.delete(dir.resolve("worker.env"));
+    Process missing = new ProcessBuilder(compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
+        .redirectErrorStream(true).start();
+    assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(missing.exitValue()).isNotZero();
+    assertThat(new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("worker.env");
   }
 
   /** {@code value} with compose's {@code ${VAR:-default}} interpolated from an empty environment. */
@@ -134,6 +168,9 @@ class ComposeSetupTest {
     assertThat(envFiles).containsExactly("./deploy/worker-settings.env", "${CUTOVER_WORKER_ENV:-./deploy/no-secrets.env}");
     assertThat(envLines(ROOT.resolve(interpolated(envFiles.get(1))), false)).as("the default secrets file sets nothing")
         .isEmpty();
+    assertThat(Files.readString(ROOT.resolve(".gitignore")).lines()).contains("worker.env");
+    assertThat(Files.readAllLines(ROOT.resolve("deploy/worker.env.example")))
+        .allMatch(line -> line.isBlank() || line.startsWith("#"), "comments only: no value is committed");
 
     Map<String, String> settings = envLines(ROOT.resolve("deploy/worker-settings.env"), false);
     // Only settings: no secret value is ever committed.
@@ -186,19 +223,45 @@ class ComposeSetupTest {
     assertThat(p.exitValue()).as(out).isZero();
   }
 
+  /** The modules the root pom lists, in order. */
+  static List<String> modules() throws IOException {
+    Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+    List<String> modules = new java.util.ArrayList<>();
+    while (m.find()) {
+      modules.add(m.group(1));
+    }
+    return modules;
+  }
+
   @Test
-  void theDockerfileBuildsTheSameJarTheLauncherRunsAndStartsTheWorker() throws IOException {
+  void theImageBuildsAndRunsTheWorkersOwnJarAndNothingElse() throws IOException {
     String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
-    String launcher = Files.readString(ROOT.resolve("cutover"));
-    assertThat(launcher).contains("starter/target/cutover.jar");
-    assertThat(dockerfile).contains("COPY --from=build /src/starter/target/cutover.jar /app/cutover.jar")
-        .contains("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/cutover.jar\"]")
-        .contains("CMD [\"worker\"]");
+    assertThat(dockerfile).contains("RUN ./mvnw -q -B -ntp -Dmaven.test.skip=true -pl worker -am package")
+        .contains("COPY --from=build /src/worker/target/cutover-worker.jar /app/cutover-worker.jar")
+        .endsWith("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/cutover-worker.jar\"]\n");
+    // One jar goes into the runtime image: not the CLI's (its test server, the demo service).
+    assertThat(Pattern.compile("^COPY --from=build ", Pattern.MULTILINE).matcher(dockerfile).results().count()).isOne();
+    assertThat(dockerfile).doesNotContain("cutover.jar").doesNotContain("CMD [");
+    // The wrapper and .mvn/jvm.config (Error Prone needs it) come with the poms.
+    assertThat(dockerfile).contains("COPY mvnw ./\nCOPY .mvn .mvn\n");
     // Every module the build needs is copied before the dependency download step.
-    for (JsonNode module : read(ROOT.resolve("pom.xml")).path("modules").path("module")) {
-      assertThat(dockerfile).contains("COPY " + module.asText() + "/pom.xml " + module.asText() + "/");
+    List<String> modules = modules();
+    assertThat(modules).contains("plan", "worker", "starter", "test-support");
+    String beforeDownload = dockerfile.substring(0, dockerfile.indexOf("dependency:go-offline"));
+    for (String module : modules) {
+      assertThat(beforeDownload).contains("COPY " + module + "/pom.xml " + module + "/");
     }
     // The health check probes the port the worker serves its health on.
     assertThat(dockerfile).contains("CUTOVER_HEALTH_PORT=8090").contains("/dev/tcp/127.0.0.1/${CUTOVER_HEALTH_PORT}");
+  }
+
+  @Test
+  void theLauncherBuildsAndRunsTheCliJarWithTheWrapper() throws IOException {
+    String launcher = Files.readString(ROOT.resolve("cutover"));
+    assertThat(launcher).contains("jar=\"$here/starter/target/cutover.jar\"").contains("\"$here/mvnw\"")
+        .contains("-pl starter -am package");
+    assertThat(ROOT.resolve("mvnw")).isExecutable();
+    assertThat(Files.readString(ROOT.resolve(".mvn/wrapper/maven-wrapper.properties")))
+        .contains("apache-maven-3.8.7-bin.zip");
   }
 }

@@ -3,9 +3,7 @@ package dev.cutover.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cutover.plan.PlanReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -207,15 +204,9 @@ class LintCommandTest {
   }
 
   static Cli.Result boom(String... args) {
-    PrintStream err = System.err;
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.execute(new CommandLine(new Boom()), args);
-      return new Cli.Result(code, "", e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(err);
-    }
+    Cli.Result r = Cli.run(new Boom(), args);
+    assertThat(r.out()).isEmpty();
+    return r;
   }
 
   @Test

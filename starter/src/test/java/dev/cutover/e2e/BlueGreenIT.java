@@ -8,6 +8,9 @@ import dev.cutover.cli.Main;
 import dev.cutover.demo.Change;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.Status;
+import dev.cutover.testing.Nginx;
+import dev.cutover.testing.TestServices;
+import dev.cutover.testing.WorkerProcess;
 import dev.cutover.workflows.SignalPayload;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,7 +43,7 @@ class BlueGreenIT {
   @TempDir
   Path dir;
 
-  static String plan(String name, NginxFront nginx, Path sync, Path smoke) {
+  static String plan(String name, Nginx nginx, Path sync, Path smoke) {
     return """
         version: 1
         name: %1$s
@@ -148,13 +151,13 @@ class BlueGreenIT {
     HttpServer blue = site("blue", synced, threads);
     HttpServer green = site("green", synced, threads);
     try (DemoTarget target = DemoTarget.start(0);
-         NginxFront nginx = NginxFront.start(dir.resolve("nginx"), blue.getAddress().getPort(), green.getAddress().getPort(),
-             NginxFront.allBlue("$request_id"));
-         WorkerProcess worker = WorkerProcess.start(address, "e2e-" + name, Map.of(
+         Nginx nginx = Nginx.start(TestServices.nginxBin(), dir.resolve("nginx"), blue.getAddress().getPort(), green.getAddress().getPort(),
+             Nginx.allBlue("$request_id"));
+         WorkerProcess worker = Workers.start(address, "e2e-" + name, Map.of(
              "DEMO_TARGET_URL", target.baseUrl(),
              "GREEN_URL", "http://127.0.0.1:" + green.getAddress().getPort(),
              "CUTOVER_NGINX_DIRS", nginx.splitDir.toString(),
-             "CUTOVER_NGINX_BIN", NginxFront.bin(),
+             "CUTOVER_NGINX_BIN", TestServices.nginxBin(),
              "CUTOVER_NGINX_CONFIG", nginx.config.toString(),
              // Each script with exactly the arguments the plan gives it, and no other.
              "CUTOVER_ALLOWED_COMMANDS", sync + " --to green, " + smoke + " --stage ${stage}, " + smoke + " --cleanup"),
@@ -172,11 +175,11 @@ class BlueGreenIT {
       assertThat(waiting.percent()).isZero();
       assertThat(target.changes()).isEmpty();
       assertThat(logs.resolve("final-sync.log")).doesNotExist();
-      assertThat(nginx.send(200)).isEqualTo(new NginxFront.Share(200, 0, 0));
+      assertThat(nginx.send(200)).isEqualTo(Nginx.Counts.of(200, 0));
 
       approve(cutover, "final-sync");
       Status canary = awaitApproval(cutover, "shift-10");
-      NginxFront.Share at10 = nginx.send(2_000);
+      Nginx.Counts at10 = nginx.send(2_000);
       System.out.printf("blue-green IT 10%%: %d of 2000 to green (%.1f%%)%n", at10.green(), at10.greenPercent());
       assertThat(canary.percent()).isEqualTo(10);
       assertThat(at10.failed()).isZero();
@@ -184,18 +187,18 @@ class BlueGreenIT {
 
       approve(cutover, "shift-10");
       awaitApproval(cutover, "shift-50");
-      NginxFront.Share at50 = nginx.send(2_000);
+      Nginx.Counts at50 = nginx.send(2_000);
       System.out.printf("blue-green IT 50%%: %d of 2000 to green (%.1f%%)%n", at50.green(), at50.greenPercent());
       assertThat(at50.failed()).isZero();
       assertThat(at50.green()).isBetween(900, 1_100);
 
       approve(cutover, "shift-50");
       Status done = cutover.awaitState("COMPLETED", Duration.ofSeconds(60));
-      NginxFront.Share at100 = nginx.send(2_000);
+      Nginx.Counts at100 = nginx.send(2_000);
       System.out.printf("blue-green IT 100%%: %d of 2000 to green; whole run %ds%n", at100.green(),
           Duration.ofNanos(System.nanoTime() - started).toSeconds());
       assertThat(done.percent()).isEqualTo(100);
-      assertThat(at100).isEqualTo(new NginxFront.Share(0, 2_000, 0));
+      assertThat(at100).isEqualTo(Nginx.Counts.of(0, 2_000));
 
       // Each cutover-day action ran once, in the runbook's order, with its own idempotency key.
       List<Change> actions = target.changes().stream().filter(c -> c.kind().equals(Change.ACTION)).toList();

@@ -1,6 +1,7 @@
 package dev.cutover.e2e;
 
 import dev.cutover.engine.Status;
+import dev.cutover.testing.WorkerProcess;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;

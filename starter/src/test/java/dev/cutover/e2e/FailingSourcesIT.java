@@ -7,6 +7,7 @@ import dev.cutover.demo.Change;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Status;
+import dev.cutover.testing.WorkerProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,7 +79,7 @@ class FailingSourcesIT {
     }
 
     void start(String yaml) throws Exception {
-      worker = WorkerProcess.start(address, queue, env, dir);
+      worker = Workers.start(address, queue, env, dir);
       Path plan = Plans.write(dir, name, yaml);
       assertThat(Main.execute("lint", plan.toString())).as("the plan lints").isZero();
       assertThat(Main.execute("start", plan.toString(), "--by", "carol", "--address", address, "--task-queue", queue)).isZero();

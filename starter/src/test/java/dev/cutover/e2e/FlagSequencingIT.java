@@ -6,6 +6,7 @@ import dev.cutover.cli.Main;
 import dev.cutover.demo.Change;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.Status;
+import dev.cutover.testing.WorkerProcess;
 import dev.cutover.workflows.SignalPayload;
 import java.io.IOException;
 import java.net.URI;
@@ -112,7 +113,7 @@ class FlagSequencingIT {
     WorkerProcess worker = null;
     try {
       setFlag(target, "stale-409-rate", "0");
-      worker = WorkerProcess.start(address, "e2e-" + name, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir);
+      worker = Workers.start(address, "e2e-" + name, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir);
       Path plan = Plans.write(dir, name, plan(name));
       assertThat(Main.execute("start", plan.toString(), "--by", "carol", "--address", address, "--task-queue", "e2e-" + name)).isZero();
       return new Run(target, worker, new Cutover(address, "cutover-" + name));

@@ -8,6 +8,7 @@ import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Engine;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.testing.WorkerProcess;
 import dev.cutover.workflows.FailureTypes;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
@@ -75,7 +76,7 @@ class ForgedStartsIT {
         WorkflowServiceStubsOptions.newBuilder().setTarget(address).build()));
     List<Tried> tried = new ArrayList<>();
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = WorkerProcess.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
       JsonNode plan = PlanReader.parseTree(Plans.canary(name));
       JsonNode forged = forgedState(plan);
 

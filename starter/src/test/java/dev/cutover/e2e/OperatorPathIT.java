@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.testing.WorkerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class OperatorPathIT {
     String id = "cutover-" + name;
     String queue = "e2e-" + name;
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = WorkerProcess.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
       ObjectNode input = TemporalCli.JSON.createObjectNode();
       input.set("plan", PlanReader.parseTree(Plans.canary(name)));
       input.put("startedBy", "bob");

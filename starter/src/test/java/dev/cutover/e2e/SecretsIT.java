@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cutover.cli.Main;
 import dev.cutover.demo.DemoTarget;
+import dev.cutover.testing.WorkerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ class SecretsIT {
     Process server = ServerRestartIT.startServer(bin, port, db);
     Path logs = dir.resolve("logs");
     try (DemoTarget target = DemoTarget.start(0)) {
-      try (WorkerProcess w = WorkerProcess.start(address, "e2e-secrets", Map.of("DEMO_TARGET_URL", target.baseUrl(),
+      try (WorkerProcess w = Workers.start(address, "e2e-secrets", Map.of("DEMO_TARGET_URL", target.baseUrl(),
           "APPDB_PASSWORD", dbSecret, "FLAG_TOKEN", tokenSecret), logs)) {
         assertThat(Main.execute("start", Plans.write(dir, name, plan).toString(), "--by", "carol",
             "--address", address, "--task-queue", "e2e-secrets")).isZero();

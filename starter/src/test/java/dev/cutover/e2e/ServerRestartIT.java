@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.Status;
+import dev.cutover.testing.WorkerProcess;
 import dev.cutover.workflows.SignalPayload;
 import java.io.IOException;
 import java.net.Socket;
@@ -35,7 +36,7 @@ class ServerRestartIT {
     String yaml = Plans.canary(name).replace("soak: 8s, every: 2s", "soak: 20s, every: 5s");
     Process server = startServer(bin, port, db);
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = WorkerProcess.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
       Cutover cutover = new Cutover(address, "cutover-" + name);
       assertThat(dev.cutover.cli.Main.execute("start", Plans.write(dir, name, yaml).toString(), "--by", "carol",
           "--address", address, "--task-queue", queue)).isZero();

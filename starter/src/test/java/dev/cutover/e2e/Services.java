@@ -1,30 +1,20 @@
 package dev.cutover.e2e;
 
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
+import dev.cutover.testing.TestServices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The real services ./run-tests starts and names in the environment. Missing ones skip a test
- * when run by hand, and fail it under ./run-tests (CUTOVER_TEST_REQUIRE_SERVICES=1), so CI can
- * never pass by skipping.
+ * The real services ./run-tests starts and names in the environment ({@link TestServices#require}:
+ * missing ones skip a test when run by hand and fail it under ./run-tests), and the packaged jars.
  */
 final class Services {
   private Services() {}
 
   static String require(String variable) {
-    String v = System.getenv(variable);
-    if (v == null || v.isBlank()) {
-      if ("1".equals(System.getenv("CUTOVER_TEST_REQUIRE_SERVICES"))) {
-        fail(variable + " is not set; run the tests with ./run-tests");
-      }
-      assumeTrue(false, variable + " is not set; run ./run-tests (or eval \"$(./run-tests --env-only)\")");
-    }
-    return v;
+    return TestServices.require(variable);
   }
 
   static String temporalAddress() {
@@ -35,19 +25,25 @@ final class Services {
     return Path.of(require("CUTOVER_TEST_TEMPORAL_BIN"));
   }
 
+  /** The CLI's jar ({@code cutover ...}), packaged before the end-to-end tests run. */
   static Path cutoverJar() {
-    Path jar = Path.of(System.getProperty("cutover.jar", "target/cutover.jar"));
+    return packaged("cutover.jar", "target/cutover.jar");
+  }
+
+  /** The worker's own jar, what the container image runs ({@code java -jar cutover-worker.jar}). */
+  static Path workerJar() {
+    return packaged("cutover.worker.jar", "../worker/target/cutover-worker.jar");
+  }
+
+  private static Path packaged(String property, String fallback) {
+    Path jar = Path.of(System.getProperty(property, fallback));
     if (!Files.exists(jar)) {
-      fail(jar + " does not exist; end-to-end tests run after `mvn package` (mvn verify)");
+      fail(jar + " does not exist; end-to-end tests run after `./mvnw package` (./mvnw verify)");
     }
     return jar;
   }
 
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestServices.freePort();
   }
 }

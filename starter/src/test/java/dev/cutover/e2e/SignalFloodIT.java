@@ -6,6 +6,7 @@ import dev.cutover.cli.Main;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Status;
+import dev.cutover.testing.WorkerProcess;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -13,9 +14,8 @@ import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +59,7 @@ class SignalFloodIT {
     String yaml = Plans.canary(name).replace("soak: 8s", "soak: 2h");
     Cutover cutover = new Cutover(address, id);
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = WorkerProcess.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
       assertThat(Main.execute("start", Plans.write(dir, name, yaml).toString(), "--by", "carol", "--address", address,
           "--task-queue", queue)).isZero();
       cutover.awaitState("SOAKING", Duration.ofSeconds(60));
@@ -220,15 +220,11 @@ class SignalFloodIT {
   }
 
   /** `cutover status ID`, as printed. */
-  static synchronized String statusText(String address, String id) {
-    PrintStream out = System.out;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      assertThat(Main.execute("status", id, "--address", address)).isZero();
-    } finally {
-      System.setOut(out);
-    }
-    return o.toString(StandardCharsets.UTF_8);
+  static String statusText(String address, String id) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    assertThat(Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "status", id, "--address", address))
+        .as(err.toString()).isZero();
+    return out.toString();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cutover.demo.DemoTarget;
+import dev.cutover.testing.WorkerProcess;
 import dev.cutover.workflows.SignalPayload;
 import dev.cutover.workflows.SignedSignals;
 import java.nio.charset.StandardCharsets;
@@ -143,7 +144,7 @@ class SignedApprovalsIT {
     Files.writeString(keyring, "# approvers of the e2e worker\n" + alice.out() + bob.out());
 
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = WorkerProcess.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl(),
+         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl(),
              "CUTOVER_APPROVER_KEYS", keyring.toString(), "CUTOVER_REQUIRE_SIGNED_SIGNALS", "true"), dir)) {
       assertThat(w.log()).contains("CUTOVER_APPROVER_KEYS: 2 key(s) for 2 approver(s) in " + keyring
           + "; unsigned promoting signals are refused (CUTOVER_REQUIRE_SIGNED_SIGNALS=true)");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cutover.cli.Main;
 import dev.cutover.demo.Change;
 import dev.cutover.demo.DemoTarget;
+import dev.cutover.testing.WorkerProcess;
 import dev.cutover.workflows.SignalPayload;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class WorkerCrashIT {
     try (DemoTarget target = DemoTarget.start(0)) {
       Map<String, String> env = Map.of("DEMO_TARGET_URL", target.baseUrl());
       Cutover cutover = new Cutover(address, "cutover-" + name);
-      WorkerProcess w = WorkerProcess.start(address, queue, env, dir);
+      WorkerProcess w = Workers.start(address, queue, env, dir);
 
       // 1. While applying: the 10% write is slow; the worker dies while it is in flight.
       target.setFlagDelay(Duration.ofSeconds(3));
@@ -52,21 +53,21 @@ class WorkerCrashIT {
       WorkerProcess.sleep(1_000);
       w.kill();
       target.setFlagDelay(Duration.ZERO);
-      w = WorkerProcess.start(address, queue, env, dir);
+      w = Workers.start(address, queue, env, dir);
       cutover.await("the canary to soak", Duration.ofSeconds(120), s -> "SOAKING".equals(s.phase()) && s.stage().name().equals("canary"));
 
       // 2. Mid-soak.
       WorkerProcess.sleep(2_000);
       w.kill();
       WorkerProcess.sleep(3_000);
-      w = WorkerProcess.start(address, queue, env, dir);
+      w = Workers.start(address, queue, env, dir);
 
       // 3. While awaiting approval: the approval arrives while no worker runs (a durable signal).
       cutover.awaitState("AWAITING_APPROVAL", Duration.ofSeconds(90));
       w.kill();
       cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "alice", "ok", null, null));
       WorkerProcess.sleep(2_000);
-      w = WorkerProcess.start(address, queue, env, dir);
+      w = Workers.start(address, queue, env, dir);
 
       assertThat(cutover.awaitState("COMPLETED", Duration.ofSeconds(120)).percent()).isEqualTo(100);
       w.close();
@@ -84,7 +85,7 @@ class WorkerCrashIT {
     try (DemoTarget target = DemoTarget.start(0)) {
       Map<String, String> env = Map.of("DEMO_TARGET_URL", target.baseUrl());
       Cutover cutover = new Cutover(address, "cutover-" + name);
-      WorkerProcess w = WorkerProcess.start(address, queue, env, dir);
+      WorkerProcess w = Workers.start(address, queue, env, dir);
       Path plan = Plans.write(dir, name, Plans.canary(name));
       assertThat(Main.execute("start", plan.toString(), "--by", "carol", "--address", address, "--task-queue", queue)).isZero();
       cutover.await("the canary to soak", Duration.ofSeconds(60), s -> "SOAKING".equals(s.phase()));
@@ -95,7 +96,7 @@ class WorkerCrashIT {
       WorkerProcess.sleep(1_000);
       w.kill();
       target.setFlagDelay(Duration.ZERO);
-      w = WorkerProcess.start(address, queue, env, dir);
+      w = Workers.start(address, queue, env, dir);
 
       assertThat(cutover.awaitState("ROLLED_BACK", Duration.ofSeconds(120)).percent()).isZero();
       w.close();
@@ -114,7 +115,7 @@ class WorkerCrashIT {
     try (DemoTarget target = DemoTarget.start(0)) {
       Map<String, String> env = Map.of("DEMO_TARGET_URL", target.baseUrl());
       Cutover cutover = new Cutover(address, "cutover-" + name);
-      WorkerProcess w = WorkerProcess.start(address, queue, env, dir);
+      WorkerProcess w = Workers.start(address, queue, env, dir);
       Path plan = Plans.write(dir, name, Plans.canary(name));
       assertThat(Main.execute("start", plan.toString(), "--by", "carol", "--address", address, "--task-queue", queue)).isZero();
       int kills = 0;
@@ -131,7 +132,7 @@ class WorkerCrashIT {
         if (kills < 8) {
           w.kill();
           kills++;
-          w = WorkerProcess.start(address, queue, env, dir);
+          w = Workers.start(address, queue, env, dir);
         }
       }
       assertThat(cutover.awaitState("COMPLETED", Duration.ofSeconds(150)).percent()).isEqualTo(100);

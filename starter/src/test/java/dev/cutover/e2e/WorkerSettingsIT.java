@@ -2,6 +2,7 @@ package dev.cutover.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cutover.testing.WorkerProcess;
 import dev.cutover.workflows.SignedSignals;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ class WorkerSettingsIT {
   void aWorkerWithoutAllowListsWarnsLoudlyNamingTheVariablesAndWhatIsReachable() throws Exception {
     String log;
     // Blank is unset; the test JVM's own CUTOVER_* variables are not plan-facing lists.
-    try (WorkerProcess w = WorkerProcess.start(Services.temporalAddress(), "settings-open",
+    try (WorkerProcess w = Workers.start(Services.temporalAddress(), "settings-open",
         Map.of("CUTOVER_ALLOWED_HOSTS", "", "CUTOVER_ALLOWED_SECRETS", ""), dir)) {
       log = w.log();
     }
@@ -45,7 +46,7 @@ class WorkerSettingsIT {
   @Test
   void aWorkerWithListsSaysWhatTheyAllowAndDoesNotWarn() throws Exception {
     String log;
-    try (WorkerProcess w = WorkerProcess.start(Services.temporalAddress(), "settings-listed",
+    try (WorkerProcess w = Workers.start(Services.temporalAddress(), "settings-listed",
         Map.of("APPDB_PASSWORD", "not-a-real-one", "CUTOVER_ALLOWED_COMMANDS", "/opt/bin/sync --to green"), dir)) {
       log = w.log();
     }
@@ -59,11 +60,26 @@ class WorkerSettingsIT {
   /** What {@code cutover worker} printed and its exit code. */
   record Exit(int code, String out) {}
 
-  /** Runs {@code cutover worker} against {@code address} with {@code env} added to the test's environment, to its end. */
+  /**
+   * Runs both ways to start a worker, the image's {@code cutover-worker.jar} and {@code cutover
+   * worker}, with {@code env}, until they stop: they must exit alike and say the same (each under
+   * its own name). Returns what {@code cutover worker} did.
+   */
   static Exit worker(String address, Map<String, String> env) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", Services.cutoverJar().toString(), "worker", "--address", address)).redirectErrorStream(true);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Exit jar = run(List.of(java, "-jar", Services.workerJar().toString()), address, env);
+    Exit cli = run(List.of(java, "-jar", Services.cutoverJar().toString(), "worker"), address, env);
+    assertThat(jar.code()).as("cutover-worker.jar: " + jar.out()).isEqualTo(cli.code());
+    if (cli.code() == 2) {
+      assertThat(jar.out().replaceFirst("^cutover-worker: ", "cutover: ")).isEqualTo(cli.out());
+    }
+    return cli;
+  }
+
+  private static Exit run(List<String> command, String address, Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().putAll(env);
+    pb.environment().put("TEMPORAL_ADDRESS", address);
     Process p = pb.start();
     boolean ended = p.waitFor(60, TimeUnit.SECONDS);
     if (!ended) {

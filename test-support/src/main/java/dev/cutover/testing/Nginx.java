@@ -1,22 +1,18 @@
-package dev.cutover.activities;
-
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+package dev.cutover.testing;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,55 +21,41 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real nginx (Debian's, from {@code CUTOVER_TEST_NGINX_BIN}) on 127.0.0.1 in front of two JDK
- * HTTP services, "blue" and "green", each answering its own name. Its configuration, pid file,
- * error log and temp paths live in one directory; the split file is {@code split/split.conf}
- * under it, included from {@code http {}}; master process on (so {@code nginx -s reload} works),
- * no {@code user} directive (workers run as nginx's default when started as root).
+ * A real nginx on 127.0.0.1 in front of a "blue" and a "green" upstream. Its configuration, pid
+ * file, error log and temp paths live in one directory; the split file is {@code
+ * split/split.conf} under it, included from {@code http {}}, choosing {@code $cutover_upstream};
+ * master process on (so that {@code nginx -s reload -c <config>} from a worker reaches it), no
+ * {@code user} directive (workers run as nginx's default when started as root).
  */
-final class NginxServer implements AutoCloseable {
-  final Path dir;
-  final Path config;
-  final Path splitDir;
-  final Path splitFile;
-  final int port;
+public final class Nginx implements AutoCloseable {
+  public final Path dir;
+  public final Path config;
+  public final Path splitDir;
+  public final Path splitFile;
+  public final int port;
   private final Process process;
-  private final HttpServer blue;
-  private final HttpServer green;
-  private final ExecutorService backendThreads;
+  private final List<HttpServer> backends = new ArrayList<>();
+  private ExecutorService backendThreads;
 
-  private NginxServer(Path dir, Path config, int port, Process process, HttpServer blue, HttpServer green,
-      ExecutorService backendThreads) {
+  private Nginx(Path dir, Path config, int port, Process process) {
     this.dir = dir;
     this.config = config;
     this.splitDir = dir.resolve("split");
     this.splitFile = splitDir.resolve("split.conf");
     this.port = port;
     this.process = process;
-    this.blue = blue;
-    this.green = green;
-    this.backendThreads = backendThreads;
   }
 
-  /** The nginx binary ./run-tests installs; skips (or, under ./run-tests, fails) the test without one. */
-  static String bin() {
-    String bin = System.getenv("CUTOVER_TEST_NGINX_BIN");
-    if (bin == null || bin.isBlank()) {
-      if ("1".equals(System.getenv("CUTOVER_TEST_REQUIRE_SERVICES"))) {
-        fail("CUTOVER_TEST_NGINX_BIN is not set, but CUTOVER_TEST_REQUIRE_SERVICES=1: run the tests with ./run-tests");
-      }
-      assumeTrue(false, "no nginx: run ./run-tests, or eval \"$(./run-tests --env-only)\" first");
-    }
-    return bin;
+  /** The split file an operator would put in place before the cutover: everything to blue. */
+  public static String allBlue(String key) {
+    return "split_clients \"" + key + "\" $cutover_upstream {\n    * blue;\n}\n";
   }
 
-  /** Starts blue, green and nginx with {@code initialSplit} as the split file's text. */
-  static NginxServer start(Path dir, String initialSplit) throws IOException, InterruptedException {
-    String bin = bin();
-    ExecutorService threads = Executors.newFixedThreadPool(16);
-    HttpServer blue = backend("blue", threads);
-    HttpServer green = backend("green", threads);
-    int port = freePort();
+  /** Starts nginx ({@code bin}) in {@code dir} with {@code initialSplit} as the split file's text. */
+  @SuppressWarnings("try") // the probe connection only has to open
+  public static Nginx start(String bin, Path dir, int bluePort, int greenPort, String initialSplit)
+      throws IOException, InterruptedException {
+    int port = TestServices.freePort();
     Files.createDirectories(dir.resolve("split"));
     Files.writeString(dir.resolve("split/split.conf"), initialSplit);
     Path config = dir.resolve("nginx.conf");
@@ -99,24 +81,52 @@ final class NginxServer implements AutoCloseable {
             location / { proxy_pass http://$cutover_upstream; }
           }
         }
-        """.formatted(dir, blue.getAddress().getPort(), green.getAddress().getPort(), port));
+        """.formatted(dir, bluePort, greenPort, port));
     Process p = new ProcessBuilder(bin, "-c", config.toString(), "-e", dir.resolve("error.log").toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-    NginxServer s = new NginxServer(dir, config, port, p, blue, green, threads);
+    Nginx nginx = new Nginx(dir, config, port, p);
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (true) {
       try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        break;
+        return nginx;
       } catch (IOException notYet) {
         if (!p.isAlive() || System.nanoTime() > deadline) {
-          String out = Files.exists(dir.resolve("nginx.out")) ? Files.readString(dir.resolve("nginx.out")) : "";
-          s.close();
-          throw new IllegalStateException("nginx did not start: " + out);
+          Path out = dir.resolve("nginx.out");
+          String said = Files.exists(out) ? Files.readString(out) : "";
+          nginx.close();
+          throw new IllegalStateException("nginx did not start: " + said);
         }
         Thread.sleep(50);
       }
     }
-    return s;
+  }
+
+  /**
+   * As {@link #start}, in front of two JDK HTTP services of its own, "blue" and "green", each
+   * answering every request with its name; they stop with nginx.
+   */
+  public static Nginx startWithBackends(String bin, Path dir, String initialSplit)
+      throws IOException, InterruptedException {
+    ExecutorService threads = Executors.newFixedThreadPool(16);
+    HttpServer blue = null;
+    HttpServer green = null;
+    try {
+      blue = backend("blue", threads);
+      green = backend("green", threads);
+      Nginx nginx = start(bin, dir, blue.getAddress().getPort(), green.getAddress().getPort(), initialSplit);
+      nginx.backends.add(blue);
+      nginx.backends.add(green);
+      nginx.backendThreads = threads;
+      return nginx;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      for (HttpServer s : new HttpServer[] {blue, green}) {
+        if (s != null) {
+          s.stop(0);
+        }
+      }
+      threads.shutdownNow();
+      throw e;
+    }
   }
 
   private static HttpServer backend(String name, ExecutorService threads) throws IOException {
@@ -134,23 +144,16 @@ final class NginxServer implements AutoCloseable {
     return server;
   }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /**
-   * One GET through nginx on a new connection ({@code Connection: close}): the body ("blue" or
-   * "green"), or an exception for anything but a 200.
+   * One GET of {@code path} through nginx on a new connection ({@code Connection: close}): the
+   * body, or an exception for anything but a 200.
    */
-  String get() throws IOException {
+  public String get(String path) throws IOException {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       socket.setSoTimeout(5_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
       String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -162,20 +165,30 @@ final class NginxServer implements AutoCloseable {
     }
   }
 
-  /** Counts of answers to {@code n} sequential requests. */
-  record Counts(int blue, int green, int failed, List<String> failures) {
-    double greenShare() {
-      return (double) green / (blue + green + failed);
+  /** How requests were answered: by blue, by green, or not at all (with the first five failures). */
+  public record Counts(int blue, int green, int failed, List<String> failures) {
+    public Counts {
+      failures = List.copyOf(failures);
+    }
+
+    /** Blue and green answers, no failure. */
+    public static Counts of(int blue, int green) {
+      return new Counts(blue, green, 0, List.of());
+    }
+
+    public double greenPercent() {
+      return 100.0 * green / (blue + green + failed);
     }
   }
 
-  Counts send(int n) {
+  /** Sends {@code n} sequential requests to {@code /} and counts who answered. */
+  public Counts send(int n) {
     int b = 0;
     int g = 0;
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       try {
-        String body = get();
+        String body = get("/");
         if (body.equals("green")) {
           g++;
         } else if (body.equals("blue")) {
@@ -190,25 +203,26 @@ final class NginxServer implements AutoCloseable {
     return new Counts(b, g, failures.size(), failures.subList(0, Math.min(5, failures.size())));
   }
 
-  /** Requests from {@code threads} threads until {@link Load#stop}, at most {@code max} in all. */
-  Load load(int threads, int max) {
+  /** Requests to {@code /} from {@code threads} threads until {@link Load#stop}, at most {@code max} in all. */
+  public Load load(int threads, int max) {
     return new Load(this, threads, max);
   }
 
-  static final class Load {
-    final AtomicInteger ok = new AtomicInteger();
-    final AtomicInteger failed = new AtomicInteger();
-    final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+  /** Background load through nginx: how many requests succeeded and failed (and the first five failures). */
+  public static final class Load {
+    public final AtomicInteger ok = new AtomicInteger();
+    public final AtomicInteger failed = new AtomicInteger();
+    public final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
 
-    Load(NginxServer nginx, int n, int max) {
+    Load(Nginx nginx, int n, int max) {
       AtomicInteger budget = new AtomicInteger(max);
       for (int i = 0; i < n; i++) {
         Thread t = new Thread(() -> {
           while (!stop.get() && budget.getAndDecrement() > 0) {
             try {
-              nginx.get();
+              nginx.get("/");
               ok.incrementAndGet();
             } catch (IOException e) {
               failed.incrementAndGet();
@@ -224,7 +238,7 @@ final class NginxServer implements AutoCloseable {
       }
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
       stop.set(true);
       for (Thread t : threads) {
         t.join(10_000);
@@ -246,8 +260,9 @@ final class NginxServer implements AutoCloseable {
       }
       workers.forEach(ProcessHandle::destroyForcibly);
     }
-    blue.stop(0);
-    green.stop(0);
-    backendThreads.shutdownNow();
+    backends.forEach(s -> s.stop(0));
+    if (backendThreads != null) {
+      backendThreads.shutdownNow();
+    }
   }
 }
