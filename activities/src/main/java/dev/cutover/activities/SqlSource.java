@@ -435,49 +435,12 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     if (statements > 1) {
       return "refused before sending: " + statements + " statements; a check's SQL is one statement";
     }
-    String keyword = firstKeyword(sql);
+    String keyword = SqlStatements.firstKeyword(sql);
     if (!QUERY_KEYWORDS.contains(keyword)) {
       return "refused before sending: a check's SQL is a query (SELECT, WITH, VALUES or TABLE), not "
           + (keyword.isEmpty() ? "this" : keyword);
     }
     return null;
-  }
-
-  /** The first word of {@code sql} in upper case, past blanks, comments and opening parentheses. */
-  static String firstKeyword(String sql) {
-    int i = 0;
-    int n = sql.length();
-    while (i < n) {
-      char c = sql.charAt(i);
-      char next = i + 1 < n ? sql.charAt(i + 1) : '\0';
-      if (Character.isWhitespace(c) || c == '(') {
-        i++;
-      } else if (c == '-' && next == '-') {
-        int end = sql.indexOf('\n', i);
-        i = end < 0 ? n : end + 1;
-      } else if (c == '/' && next == '*') {
-        int depth = 1;
-        i += 2;
-        while (i < n && depth > 0) {
-          if (sql.startsWith("/*", i)) {
-            depth++;
-            i += 2;
-          } else if (sql.startsWith("*/", i)) {
-            depth--;
-            i += 2;
-          } else {
-            i++;
-          }
-        }
-      } else {
-        break;
-      }
-    }
-    int start = i;
-    while (i < n && (Character.isLetter(sql.charAt(i)) || sql.charAt(i) == '_')) {
-      i++;
-    }
-    return sql.substring(start, i).toUpperCase(Locale.ROOT);
   }
 
   private Pool pool(PoolKey key) {

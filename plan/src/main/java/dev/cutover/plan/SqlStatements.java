@@ -2,6 +2,7 @@ package dev.cutover.plan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Splits SQL text into statements the way PostgreSQL's lexer does (with {@code
@@ -55,6 +56,33 @@ public final class SqlStatements {
       }
     }
     return new String(chars);
+  }
+
+  /**
+   * The first word of {@code sql} in upper case, past blanks, comments and opening parentheses
+   * (what kind of statement it is: {@code SELECT}, {@code WITH}, {@code COPY} ...).
+   */
+  public static String firstKeyword(String sql) {
+    int i = 0;
+    int n = sql.length();
+    while (i < n) {
+      char c = sql.charAt(i);
+      char next = i + 1 < n ? sql.charAt(i + 1) : '\0';
+      if (Character.isWhitespace(c) || c == '(') {
+        i++;
+      } else if (c == '-' && next == '-') {
+        i = lineCommentEnd(sql, i);
+      } else if (c == '/' && next == '*') {
+        i = blockCommentEnd(sql, i);
+      } else {
+        break;
+      }
+    }
+    int start = i;
+    while (i < n && (Character.isLetter(sql.charAt(i)) || sql.charAt(i) == '_')) {
+      i++;
+    }
+    return sql.substring(start, i).toUpperCase(Locale.ROOT);
   }
 
   /** Where the lexer found top-level semicolons, where the last token that is not a comment ends. */

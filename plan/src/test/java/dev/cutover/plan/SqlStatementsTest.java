@@ -119,4 +119,17 @@ class SqlStatementsTest {
   void dropsOnlyTheSemicolonsThatEndTheLastStatement(String sql, String expected) {
     assertThat(SqlStatements.withoutTrailingSemicolons(sql)).isEqualTo(expected);
   }
+
+  @org.junit.jupiter.api.Test
+  void theFirstKeywordIsFoundPastBlanksCommentsAndParentheses() {
+    assertThat(SqlStatements.firstKeyword("SELECT 1")).isEqualTo("SELECT");
+    assertThat(SqlStatements.firstKeyword("  (( with x AS (SELECT 1) SELECT * FROM x")).isEqualTo("WITH");
+    assertThat(SqlStatements.firstKeyword("-- why\nvalues (1)")).isEqualTo("VALUES");
+    // PostgreSQL ends a -- comment at a carriage return too: what follows it is the statement.
+    assertThat(SqlStatements.firstKeyword("-- looks harmless\rCOPY t TO PROGRAM 'x'")).isEqualTo("COPY");
+    assertThat(SqlStatements.firstKeyword("/* a /* nested */ comment */ table t")).isEqualTo("TABLE");
+    assertThat(SqlStatements.firstKeyword("/* never closed SELECT")).isEmpty();
+    assertThat(SqlStatements.firstKeyword("")).isEmpty();
+    assertThat(SqlStatements.firstKeyword("  ;")).isEmpty();
+  }
 }
