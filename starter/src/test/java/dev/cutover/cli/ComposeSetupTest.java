@@ -107,28 +107,42 @@ class ComposeSetupTest {
   @Test
   void dockerComposeAcceptsTheFileAsAnOperatorHasIt(@TempDir Path dir) throws Exception {
     String compose = TestServices.require("CUTOVER_TEST_COMPOSE_BIN");
-    // A copy of the setup with worker.env made from its example, as the header says.
+    // A copy of the setup as an operator has it: no secrets file of their own at first.
     for (String file : List.of("docker-compose.yml", "Dockerfile", "deploy/worker-settings.env",
-        "deploy/temporal/setup-postgres.sh", "deploy/temporal/create-namespace.sh",
-        "deploy/temporal/dynamicconfig/development-sql.yaml")) {
+        "deploy/no-secrets.env", "deploy/keyring/approvers", "deploy/temporal/setup-postgres.sh",
+        "deploy/temporal/create-namespace.sh", "deploy/temporal/dynamicconfig/development-sql.yaml")) {
       Files.createDirectories(dir.resolve(file).getParent());
       Files.copy(ROOT.resolve(file), dir.resolve(file));
     }
+    String out = composeConfig(compose, dir, Map.of());
+    assertThat(out).isEmpty();
+
+    // Their secrets file, named by CUTOVER_WORKER_ENV as the header says (made from the example).
     Files.copy(ROOT.resolve("deploy/worker.env.example"), dir.resolve("worker.env"));
-    Process p = new ProcessBuilder(compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
-        .redirectErrorStream(true).start();
+    assertThat(composeConfig(compose, dir, Map.of("CUTOVER_WORKER_ENV", "./worker.env"))).isEmpty();
+
+    // Named but missing: compose refuses, naming the file.
+    Process missing = compose(compose, dir, Map.of("CUTOVER_WORKER_ENV", "./no-such.env"));
+    assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(missing.exitValue()).isNotZero();
+    assertThat(new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("no-such.env");
+  }
+
+  private static Process compose(String compose, Path dir, Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
+        .redirectErrorStream(true);
+    pb.environment().remove("CUTOVER_WORKER_ENV");
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** What {@code docker-compose config -q} printed; it must have exited 0. */
+  private static String composeConfig(String compose, Path dir, Map<String, String> env) throws Exception {
+    Process p = compose(compose, dir, env);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(out).isZero();
-    assertThat(out).isEmpty();
-
-    // Without worker.env, compose refuses to start the worker, naming the file.
-    Files.delete(dir.resolve("worker.env"));
-    Process missing = new ProcessBuilder(compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
-        .redirectErrorStream(true).start();
-    assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(missing.exitValue()).isNotZero();
-    assertThat(new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("worker.env");
+    return out;
   }
 
   /** {@code value} with compose's {@code ${VAR:-default}} interpolated from an empty environment. */
