@@ -20,12 +20,27 @@ final class TemporalOptions {
   @Option(names = "--namespace", description = "Temporal namespace (env TEMPORAL_NAMESPACE; default default)")
   String namespace;
 
-  /** The environment's settings (the CLI's entry reads it once); tests replace it. */
-  TemporalSettings environment = TemporalSettings.fromEnvironment(System.getenv());
+  /** The environment's settings, read when first needed; tests set them. */
+  TemporalSettings environment;
 
-  /** The settings in force: the flags given, else the environment's. */
+  /**
+   * The settings in force: the flags given, else the environment's.
+   *
+   * @throws CliException exit 2 for a malformed address (flag or {@code TEMPORAL_ADDRESS}), naming it
+   */
   TemporalSettings settings() {
-    return environment.overriddenBy(address, namespace, null);
+    return settings(address, namespace, null);
+  }
+
+  private TemporalSettings settings(String address, String namespace, String taskQueue) {
+    try {
+      if (environment == null) {
+        environment = TemporalSettings.fromEnvironment(System.getenv());
+      }
+      return environment.overriddenBy(address, namespace, taskQueue);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+    }
   }
 
   String address() {
@@ -38,7 +53,7 @@ final class TemporalOptions {
 
   /** The task queue cutovers start on: {@code flag} if given, else the environment's, else the default. */
   String taskQueue(String flag) {
-    return environment.overriddenBy(null, null, flag).taskQueue();
+    return settings(null, null, flag).taskQueue();
   }
 
   /** A connected client; an unreachable server is a clear failure, not a stack trace. */
