@@ -84,17 +84,18 @@ final class Versions {
 
   /** {@link #BOUNDED_SIGNALS}, asked when the first signal is read. */
   boolean boundedSignals() {
-    if (boundedSignals == null) {
-      boundedSignals = Workflow.getVersion(BOUNDED_SIGNALS, Workflow.DEFAULT_VERSION, 1);
-    }
+    boundedSignals = once(boundedSignals, BOUNDED_SIGNALS);
     return boundedSignals >= 1;
   }
 
   /** {@link #CONTINUE_AS_NEW_ON_SIZE}, asked when first needed. */
   boolean continueAsNewOnSize() {
-    if (onSize == null) {
-      onSize = Workflow.getVersion(CONTINUE_AS_NEW_ON_SIZE, Workflow.DEFAULT_VERSION, 1);
-    }
+    onSize = once(onSize, CONTINUE_AS_NEW_ON_SIZE);
     return onSize >= 1;
+  }
+
+  /** The version {@code changeId} was {@code asked} already, or asks now. */
+  private static int once(Integer asked, String changeId) {
+    return asked != null ? asked : Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1);
   }
 }
