@@ -62,9 +62,9 @@ import org.slf4j.LoggerFactory;
  * What remains is what a read-only role may do in a SELECT: read what it is granted, call the
  * functions it may execute. Give the worker a role that can read only what the gates need.
  *
- * <p>Value rule (PLAN.md): one row; the column {@code value}, else the only numeric column. No row
- * or a NULL is NO_DATA; several rows, no numeric column or any SQL error is ERROR, with the
- * SQLSTATE and the first line of PostgreSQL's message.
+ * <p>Value rule (docs/plan-format.md): one row; the column {@code value}, else the only numeric
+ * column. No row or a NULL is NO_DATA; several rows, no numeric column or any SQL error is ERROR,
+ * with the SQLSTATE and the first line of PostgreSQL's message.
  *
  * <p>Connections: one pool per distinct URL, resolved user and password ({@link SqlPools}).
  *
@@ -263,7 +263,7 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     }
   }
 
-  /** PLAN.md: one row back; the column {@code value}, else the only numeric column. */
+  /** The value rule: one row back; the column {@code value}, else the only numeric column. */
   static Answer valueRule(ResultSet rs) throws SQLException {
     ResultSetMetaData md = rs.getMetaData();
     int column = -1;

@@ -12,7 +12,7 @@ import org.slf4j.Logger;
  * the next run carries the plan, its starter, the whole state and the rules its plan is read by.
  */
 final class ContinueAsNew {
-  /** Continue as new well before the 2,000-event bar of DESIGN.md §7. */
+  /** Continue as new well before the project's bar of 2,000 events per run (docs/architecture.md). */
   static final int HISTORY_LIMIT = 1_500;
   /** Continue as new once history holds this many bytes (Temporal warns at 10 MB and stops a run at 50 MB). */
   static final long HISTORY_BYTES_LIMIT = 2L * 1024 * 1024;
