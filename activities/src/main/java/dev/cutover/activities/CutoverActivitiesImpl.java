@@ -82,7 +82,7 @@ import okhttp3.OkHttpClient;
 public final class CutoverActivitiesImpl implements CutoverActivities, AutoCloseable {
   static final int MEASURE_THREADS = 32;
   /** Beyond a check's timeout: opening a database connection (5 s) and handing the answer back. */
-  static final Duration SLACK = SqlSource.CONNECTION_TIMEOUT.plusSeconds(1);
+  static final Duration SLACK = SqlPools.CONNECTION_TIMEOUT.plusSeconds(1);
 
   private final Secrets secrets;
   private final HostPolicy hostPolicy;

@@ -1,8 +1,6 @@
 package dev.cutover.activities;
 
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,7 +11,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -26,7 +23,7 @@ import okhttp3.Dns;
  *
  * <p>Rules:
  * <ul>
- *   <li>Unset (or blank): every address but the special-purpose ones ({@link #SPECIAL}: loopback,
+ *   <li>Unset (or blank): every address but the special-purpose ones ({@link SpecialAddresses}: loopback,
  *       link-local, the unspecified address, multicast and reserved ranges, and the cloud
  *       providers' metadata and platform services in every spelling) is allowed. An IPv6 address
  *       that carries an IPv4 one (IPv4-mapped, -compatible and -translated, NAT64 {@code
@@ -40,7 +37,7 @@ import okhttp3.Dns;
  * resolves to; refused ones are dropped, and when none is left the lookup fails naming the first)
  * and in {@link #socketFactory}, whose sockets check the address they are about to connect to.
  * The second wall is what covers IP literals, which OkHttp connects to without asking the {@code
- * Dns}, and every redirect hop. PostgreSQL goes through both too: {@code SqlSource} looks up each
+ * Dns}, and every redirect hop. PostgreSQL goes through both too: {@code SqlPools} looks up each
  * host of a JDBC URL through {@link #dns}, and the driver's sockets come from {@link #socketFactory}
  * (through {@link PolicySocketFactory}).
  * {@link #refusalWithoutDns} judges a host as a plan writes it, for the admission check at start.
@@ -51,7 +48,6 @@ final class HostPolicy {
   static final String VARIABLE = "CUTOVER_ALLOWED_HOSTS";
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
-  private static final String UNSPECIFIED = "the unspecified address (it reaches this machine)";
 
   /** A connection the policy refuses; its message says why and how to allow it. */
   static final class Refused extends UnknownHostException {
@@ -60,77 +56,12 @@ final class HostPolicy {
     }
   }
 
-  /** An address range, {@code address/bits}. */
-  private record Range(byte[] network, int bits, String text) {
-    boolean contains(InetAddress a) {
-      byte[] b = a.getAddress();
-      if (b.length != network.length) {
-        return false;
-      }
-      int full = bits / 8;
-      for (int i = 0; i < full; i++) {
-        if (b[i] != network[i]) {
-          return false;
-        }
-      }
-      int rest = bits % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = (0xff << (8 - rest)) & 0xff;
-      return (b[full] & mask) == (network[full] & mask);
-    }
-  }
-
-  /** A special-purpose range and what it is, for the message. */
-  private record Special(Range range, String what) {}
-
-  /**
-   * Refused unless listed, most specific first. Sources (docs/host-policy.md has the links): RFC
-   * 6890 and IANA's special-purpose registries; the metadata and platform addresses each cloud
-   * documents (AWS, Google Cloud, Azure, Alibaba, Oracle, Scaleway, Akamai/Linode; DigitalOcean,
-   * OpenStack, Tencent, IBM, Hetzner and others use addresses in 169.254.0.0/16).
-   */
-  static final List<Special> SPECIAL = List.of(
-      special("0.0.0.0/32", UNSPECIFIED),
-      special("0.0.0.0/8", "in 0.0.0.0/8, \"this network\" (no host may be reached there)"),
-      special("127.0.0.0/8", "loopback"),
-      special("169.254.0.0/16", "link-local"),
-      special("100.100.100.200/32", "Alibaba Cloud's metadata service"),
-      special("168.63.129.16/32", "Azure's wire server (platform agent and DNS)"),
-      special("192.0.0.0/24", "in 192.0.0.0/24, the IETF protocol assignments (192.0.0.192 is Oracle Cloud's legacy"
-          + " metadata)"),
-      special("224.0.0.0/4", "multicast"),
-      special("240.0.0.0/4", "reserved (255.255.255.255 is broadcast)"),
-      special("::/128", UNSPECIFIED),
-      special("::1/128", "loopback"),
-      special("fe80::/10", "link-local"),
-      special("fec0::/10", "site-local (deprecated)"),
-      special("ff00::/8", "multicast"),
-      special("fd00:ec2::/32", "AWS's instance services (metadata at fd00:ec2::254, DNS at fd00:ec2::253)"),
-      special("fd20:ce::254/128", "Google Cloud's metadata service"),
-      special("fd00:42::42/128", "Scaleway's metadata service"),
-      special("fd00:a9fe:a9fe::1/128", "Akamai (Linode)'s metadata service"));
-
-  /** Names that are special whatever DNS says: RFC 6761's localhost, and the documented metadata names. */
-  private static final Map<String, String> SPECIAL_NAMES = Map.of(
-      "localhost", "loopback",
-      "metadata.google.internal", "Google Cloud's metadata service",
-      "metadata.goog", "Google Cloud's metadata service",
-      "metadata.tencentyun.com", "Tencent Cloud's metadata service",
-      "instance-data.ec2.internal", "AWS's metadata service",
-      "metadata.azure.com", "Azure's metadata service");
-
-  private static Special special(String cidr, String what) {
-    return new Special(range("built-in", cidr), what);
-  }
-
   private final String variable;
   private final boolean listed;
   private final Set<String> names;
-  private final List<Range> ranges;
+  private final List<AddressRange> ranges;
 
-  private HostPolicy(String variable, boolean listed, Set<String> names, List<Range> ranges) {
+  private HostPolicy(String variable, boolean listed, Set<String> names, List<AddressRange> ranges) {
     this.variable = variable;
     this.listed = listed;
     this.names = Set.copyOf(names);
@@ -157,13 +88,13 @@ final class HostPolicy {
    */
   static HostPolicy listOf(String variable, List<String> entries) {
     Set<String> names = new LinkedHashSet<>();
-    List<Range> ranges = new ArrayList<>();
+    List<AddressRange> ranges = new ArrayList<>();
     for (String raw : entries) {
       String entry = raw.strip().toLowerCase(Locale.ROOT);
       if (entry.isEmpty()) {
         continue;
       }
-      Range range = range(variable, entry);
+      AddressRange range = AddressRange.parse(variable, entry);
       if (range != null) {
         ranges.add(range);
         continue;
@@ -176,42 +107,6 @@ final class HostPolicy {
       names.add(name);
     }
     return new HostPolicy(variable, true, names, ranges);
-  }
-
-  /** An IP address (as a /32 or /128) or a CIDR range; null when {@code entry} is neither. */
-  private static Range range(String variable, String entry) {
-    String addressText = entry;
-    Integer bits = null;
-    int slash = entry.indexOf('/');
-    if (slash >= 0) {
-      addressText = entry.substring(0, slash);
-      try {
-        bits = Integer.parseInt(entry.substring(slash + 1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(variable + ": \"" + entry + "\" has no prefix length after the /");
-      }
-    }
-    if (addressText.startsWith("[") && addressText.endsWith("]")) {
-      addressText = addressText.substring(1, addressText.length() - 1);
-    }
-    InetAddress address = literal(addressText);
-    if (address == null) {
-      if (slash >= 0) {
-        throw new IllegalArgumentException(variable + ": \"" + entry + "\" is not an IP address before the /");
-      }
-      return null;
-    }
-    // An IPv4-mapped entry (::ffff:10.0.0.0/104) parses as IPv4; its prefix counts the IPv6 bits.
-    byte[] bytes = address.getAddress();
-    int max = bytes.length * 8;
-    int b = bits == null ? max : bits;
-    if (bytes.length == 4 && addressText.contains(":") && bits != null) {
-      b = bits - 96;
-    }
-    if (b < 0 || b > max) {
-      throw new IllegalArgumentException(variable + ": \"" + entry + "\" has a prefix length outside 0.." + max);
-    }
-    return new Range(bytes, b, entry);
   }
 
   /** The address an IP literal stands for, without any lookup; null for anything else. */
@@ -301,18 +196,18 @@ final class HostPolicy {
       name = name.substring(0, name.length() - 1);
     }
     boolean literal = name.isEmpty() || literal(name) != null;
-    List<InetAddress> carried = carried(address, true);
+    List<InetAddress> carried = SpecialAddresses.carried(address, true);
     if (listed && ((!literal && names.contains(name)) || ranges.stream().anyMatch(r -> r.contains(address)
         || carried.stream().anyMatch(r::contains)))) {
       return null;
     }
     String who = "host " + (literal ? address.getHostAddress() : host + " (" + address.getHostAddress() + ")");
-    String special = special(address);
+    String special = SpecialAddresses.what(address);
     if (special != null) {
       return who + " is " + special + "; allow it with " + variable;
     }
-    for (InetAddress inside : carried(address, false)) {
-      String what = special(inside);
+    for (InetAddress inside : SpecialAddresses.carried(address, false)) {
+      String what = SpecialAddresses.what(inside);
       if (what != null) {
         return who + " carries " + inside.getHostAddress() + ", which is " + what + "; allow it with " + variable;
       }
@@ -343,87 +238,8 @@ final class HostPolicy {
     if (listed) {
       return names.contains(h) || !ranges.isEmpty() ? null : "host " + h + " is not in " + variable;
     }
-    String special = SPECIAL_NAMES.get(h.endsWith(".localhost") ? "localhost" : h);
+    String special = SpecialAddresses.whatName(h);
     return special == null ? null : "host " + h + " is " + special + "; allow it with " + variable;
-  }
-
-  /** What makes an address dangerous to reach by default, or null when it is ordinary. */
-  private static String special(InetAddress a) {
-    for (Special s : SPECIAL) {
-      if (s.range().contains(a)) {
-        return s.what();
-      }
-    }
-    return null;
-  }
-
-  /**
-   * The IPv4 addresses an IPv6 address carries: IPv4-compatible ({@code ::/96}), -mapped ({@code
-   * ::ffff:0:0/96}) and -translated ({@code ::ffff:0:0:0/96}), NAT64's well-known prefix ({@code
-   * 64:ff9b::/96}); and, unless {@code unambiguousOnly}, those of RFC 6052's other prefix lengths in
-   * the local-use NAT64 prefix {@code 64:ff9b:1::/48}, 6to4 ({@code 2002::/16}), Teredo ({@code
-   * 2001::/32}: server and client) and an ISATAP interface identifier.
-   */
-  static List<InetAddress> carried(InetAddress address, boolean unambiguousOnly) {
-    if (!(address instanceof Inet6Address)) {
-      return List.of();
-    }
-    byte[] b = address.getAddress();
-    List<InetAddress> out = new ArrayList<>();
-    if (zero(b, 0, 10) && ((b[10] == 0 && b[11] == 0) || (b[10] == (byte) 0xff && b[11] == (byte) 0xff))) {
-      out.add(ipv4(b, 12, 13, 14, 15)); // ::a.b.c.d and ::ffff:a.b.c.d
-    } else if (zero(b, 0, 8) && b[8] == (byte) 0xff && b[9] == (byte) 0xff && b[10] == 0 && b[11] == 0) {
-      out.add(ipv4(b, 12, 13, 14, 15)); // ::ffff:0:a.b.c.d
-    } else if (prefix(b, 0x00, 0x64, 0xff, 0x9b) && zero(b, 4, 12)) {
-      out.add(ipv4(b, 12, 13, 14, 15)); // 64:ff9b::a.b.c.d
-    }
-    if (unambiguousOnly) {
-      return out;
-    }
-    if (prefix(b, 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01)) { // 64:ff9b:1::/48, RFC 8215, laid out per RFC 6052
-      out.add(ipv4(b, 6, 7, 9, 10));
-      out.add(ipv4(b, 7, 9, 10, 11));
-      out.add(ipv4(b, 9, 10, 11, 12));
-      out.add(ipv4(b, 12, 13, 14, 15));
-    }
-    if (prefix(b, 0x20, 0x02)) {
-      out.add(ipv4(b, 2, 3, 4, 5)); // 6to4
-    }
-    if (prefix(b, 0x20, 0x01, 0x00, 0x00)) {
-      out.add(ipv4(b, 4, 5, 6, 7)); // Teredo server
-      byte[] client = {(byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]};
-      out.add(ipv4(client, 0, 1, 2, 3)); // Teredo client, obfuscated
-    }
-    if ((b[8] == 0 || b[8] == 2) && b[9] == 0 && b[10] == 0x5e && b[11] == (byte) 0xfe) {
-      out.add(ipv4(b, 12, 13, 14, 15)); // ISATAP
-    }
-    return out;
-  }
-
-  private static boolean zero(byte[] b, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (b[i] != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean prefix(byte[] b, int... bytes) {
-    for (int i = 0; i < bytes.length; i++) {
-      if (b[i] != (byte) bytes[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static InetAddress ipv4(byte[] b, int i, int j, int k, int l) {
-    try {
-      return Inet4Address.getByAddress(new byte[] {b[i], b[j], b[k], b[l]});
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException(e); // four bytes are always an address
-    }
   }
 
   /** The first policy refusal in {@code e}, its causes and suppressed exceptions; null when none. */

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -212,7 +213,7 @@ final class HttpCalls {
       }
       if (connection.kind() != Connection.Kind.HTTP) {
         throw EffectException.invalid(description + ": connection \"" + name + "\" is "
-            + connection.kind().name().toLowerCase() + ", not http");
+            + connection.kind().name().toLowerCase(Locale.ROOT) + ", not http");
       }
       String base = resolveUrl(secrets, connection.url(), description + ": connections." + name);
       while (base.endsWith("/")) {
@@ -281,6 +282,8 @@ final class HttpCalls {
   }
 
   /** A response: its status and body, or {@code truncated} when the body exceeded the limit. */
+  // Read once by the caller that sent the request; never compared, hashed or kept.
+  @SuppressWarnings("ArrayRecordComponent")
   record Answer(int status, byte[] body, boolean truncated) {
     /** The body as JSON, or null when it is not JSON (or was too large to read). */
     JsonNode json() {

@@ -155,7 +155,7 @@ final class NginxTraffic {
       byte[] previous = read(file);
       String content = render(n, percent);
       write(file, content.getBytes(StandardCharsets.UTF_8), previous);
-      ProcessRunner.Result test = nginx(n, "-t");
+      ProcessRunner.Result test = nginx("-t");
       if (test == null || test.timedOut() || test.exitCode() != 0) {
         restore(file, previous);
         if (test == null) {
@@ -170,7 +170,7 @@ final class NginxTraffic {
         }
         throw EffectException.clientError(said);
       }
-      ProcessRunner.Result reload = nginx(n, "-s", "reload");
+      ProcessRunner.Result reload = nginx("-s", "reload");
       if (reload == null || reload.timedOut() || reload.exitCode() != 0) {
         throw EffectException.unavailable("wrote " + n.file() + " (" + percent + "%, nginx -t ok) but nginx -s reload "
             + (reload == null ? "could not start" : reload.timedOut() ? "did not finish" : "failed: " + message(reload))
@@ -399,7 +399,7 @@ final class NginxTraffic {
   }
 
   /** Runs nginx with {@code args} (and {@code -c} the worker's configuration); null when it cannot start. */
-  private ProcessRunner.Result nginx(Traffic.Nginx n, String... args) {
+  private ProcessRunner.Result nginx(String... args) {
     List<String> argv = new ArrayList<>();
     argv.add(nginx);
     argv.addAll(List.of(args));

@@ -7,6 +7,7 @@ import dev.cutover.plan.HttpCall;
 import dev.cutover.plan.Plan;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import okhttp3.HttpUrl;
 
 /**
@@ -32,7 +33,7 @@ final class PlanSites {
     List<Text> out = new ArrayList<>();
     plan.connections().forEach((name, c) -> {
       String path = "connections." + name + ".";
-      out.add(new Text(path + c.kind().name().toLowerCase(), c.url()));
+      out.add(new Text(path + c.kind().name().toLowerCase(Locale.ROOT), c.url()));
       out.add(new Text(path + "user", c.user()));
       out.add(new Text(path + "password", c.password()));
       c.headers().forEach((h, v) -> out.add(new Text(path + "headers." + h, v)));

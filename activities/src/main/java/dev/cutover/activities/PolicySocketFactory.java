@@ -17,7 +17,7 @@ import javax.net.SocketFactory;
  * <p>pgjdbc creates it by class name (connection property {@code socketFactory}) with one String
  * argument ({@code socketFactoryArg}), so the policy cannot be handed over as an object: {@link
  * #register} files a policy under a fresh random id and that id is the argument. The registry
- * holds one entry per {@link SqlSource}, so two workers (or tests) with different policies in one
+ * holds one entry per {@link SqlPools}, so two workers (or tests) with different policies in one
  * JVM each get their own; an id that is not registered (closed, or never issued) gives sockets
  * that refuse every connection. A plan can neither name this class nor pass an id: both
  * properties are refused in its URL ({@code JdbcUrls}) and set by the worker after the URL's own.

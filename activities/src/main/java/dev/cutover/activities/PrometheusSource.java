@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntFunction;
 import okhttp3.Headers;
@@ -59,7 +60,7 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
       return "no connection named \"" + named + "\"";
     }
     if (connection.kind() != Connection.Kind.PROMETHEUS) {
-      return "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase() + ", not prometheus";
+      return "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase(Locale.ROOT) + ", not prometheus";
     }
     return null;
   }
@@ -165,7 +166,7 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
           case SUM -> values.stream().mapToDouble(Double::doubleValue).sum();
           case AVG -> values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         };
-        String how = reduce.name().toLowerCase() + " of " + values.size() + " series"
+        String how = reduce.name().toLowerCase(Locale.ROOT) + " of " + values.size() + " series"
             + (values.size() < n ? " (" + (n - values.size()) + " NaN left out)" : "");
         return finite(name, r, how);
       }

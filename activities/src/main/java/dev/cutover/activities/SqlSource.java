@@ -1,13 +1,9 @@
 package dev.cutover.activities;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.JdbcUrls;
-import dev.cutover.plan.SqlStatements;
-import java.net.UnknownHostException;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -20,18 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.Dns;
 import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
-import org.postgresql.core.BaseConnection;
-import org.postgresql.core.Query;
-import org.postgresql.core.QueryExecutor;
-import org.postgresql.jdbc.PreferQueryMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,24 +28,27 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Walls, outermost first (docs/sql-checks.md says what each one is and is not):
  * <ol>
- *   <li>The connection: its JDBC URL must pass {@link JdbcUrls} (no {@code ${...}}, no user or
- *       password in it, only allow-listed parameters), for every plan whatever its rules; every
- *       host it names must be allowed by the worker's {@link HostPolicy} after DNS, checked before
- *       connecting and again on each socket ({@link PolicySocketFactory}). The worker's own
- *       settings are given after the URL's, which carries no parameter at all to the driver, so a
- *       plan cannot override them: extended query protocol, read-only sessions ({@code
- *       default_transaction_read_only}), timeouts, the socket factory, and a password always
- *       given (empty when the plan names none) so that the driver never reads {@code ~/.pgpass}.
+ *   <li>The connection ({@link SqlPools}): its JDBC URL must pass {@link JdbcUrls} (no {@code
+ *       ${...}}, no user or password in it, only allow-listed parameters), for every plan whatever
+ *       its rules; every host it names must be allowed by the worker's {@link HostPolicy} after
+ *       DNS, checked before connecting and again on each socket ({@link PolicySocketFactory}). The
+ *       worker's own settings are given after the URL's, which carries no parameter at all to the
+ *       driver, so a plan cannot override them: extended query protocol, read-only sessions
+ *       ({@code default_transaction_read_only}), timeouts, the socket factory, and a password
+ *       always given (empty when the plan names none) so that the driver never reads {@code
+ *       ~/.pgpass}.
  *   <li>Before anything is sent, the text must be one statement by our own lexer ({@link
- *       SqlStatements}) and a query (SELECT, WITH, VALUES or TABLE). This is for clear messages;
+ *       SqlWalls#refusal}) and a query (SELECT, WITH, VALUES or TABLE). This is for clear messages;
  *       nothing below relies on it.
  *   <li>Before the query runs, on its connection, in the transaction: the role (session and
  *       current user) must not be a superuser nor a member of a superuser role or of {@code
  *       pg_execute_server_program}, {@code pg_write_server_files} or {@code
- *       pg_read_server_files}; else the reading is ERROR and the query is never sent.
+ *       pg_read_server_files} ({@link SqlWalls#roleRefusal}); else the reading is ERROR and the
+ *       query is never sent.
  *   <li>The query is sent as {@code SELECT * FROM (\n<query>\n) AS cutover_check} (its trailing
- *       semicolons dropped), and only if the driver's own parser, on this connection and with its
- *       {@code standard_conforming_strings}, makes exactly one statement of that text. In
+ *       semicolons dropped), and only if the driver's own parser ({@link SqlWalls#driverRefusal}),
+ *       on this connection and with its {@code standard_conforming_strings}, makes exactly one
+ *       statement of that text. In
  *       extended-protocol mode that one statement is one Parse message, which PostgreSQL refuses
  *       when it holds more than one command; and PostgreSQL itself parses it as a SELECT whose
  *       FROM holds the user's text, where a smuggled {@code ;}, a utility command ({@code COPY},
@@ -71,41 +62,26 @@ import org.slf4j.LoggerFactory;
  * What remains is what a read-only role may do in a SELECT: read what it is granted, call the
  * functions it may execute. Give the worker a role that can read only what the gates need.
  *
- * <p>Value rule (PLAN.md): one row; the column {@code value}, else the only numeric column. No row
- * or a NULL is NO_DATA; several rows, no numeric column or any SQL error is ERROR, with the
- * SQLSTATE and the first line of PostgreSQL's message.
+ * <p>Value rule (docs/plan-format.md): one row; the column {@code value}, else the only numeric
+ * column. No row or a NULL is NO_DATA; several rows, no numeric column or any SQL error is ERROR,
+ * with the SQLSTATE and the first line of PostgreSQL's message.
  *
- * <p>Connections: one HikariCP pool (at most 2 connections, 5 s to get one) per distinct URL,
- * resolved user and password, created on first use. The password is part of the key so that a
- * check with a wrong password never borrows a connection opened with the right one.
+ * <p>Connections: one pool per distinct URL, resolved user and password ({@link SqlPools}).
  *
- * <p>Thread-safe: pools are created once per key through a concurrent map; each measurement uses
- * its own connection.
+ * <p>Thread-safe: each measurement uses its own connection.
  */
 final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SqlSource.class);
-  static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
-  /** A socket that hangs beyond the longest check timeout (5 min) is dead. */
-  static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(330);
-  /** What the user's query is placed in; the newlines end a trailing {@code --} comment and keep line numbers. */
-  static final String WRAP_BEFORE = "SELECT * FROM (\n";
-  static final String WRAP_AFTER = "\n) AS cutover_check";
   static final Duration MAX_LOCK_TIMEOUT = Duration.ofSeconds(5);
   /** Rows read at most: enough to say "returned N rows" for any sane mistake. */
   static final int MAX_ROWS = 1000;
   private static final Set<Integer> NUMERIC = Set.of(Types.TINYINT, Types.SMALLINT, Types.INTEGER,
       Types.BIGINT, Types.REAL, Types.FLOAT, Types.DOUBLE, Types.NUMERIC, Types.DECIMAL);
-  private static final Set<String> QUERY_KEYWORDS = Set.of("SELECT", "WITH", "VALUES", "TABLE");
-  private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final Secrets secrets;
-  /** The host policy's view of DNS: each host of a URL is looked up through it before connecting. */
-  private final Dns dns;
-  private final PolicySocketFactory.Registration sockets;
+  private final SqlPools pools;
   /** False only in tests that prove the walls behind our own lexer hold without it. */
   private final boolean lexerWall;
-  private final ConcurrentMap<PoolKey, Pool> pools = new ConcurrentHashMap<>();
-  private volatile boolean closed;
 
   SqlSource(Secrets secrets, HostPolicy hostPolicy) {
     this(secrets, hostPolicy, true);
@@ -113,20 +89,9 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
 
   SqlSource(Secrets secrets, HostPolicy hostPolicy, boolean lexerWall) {
     this.secrets = secrets;
-    this.dns = hostPolicy.dns(Dns.SYSTEM);
-    this.sockets = PolicySocketFactory.register(hostPolicy);
+    this.pools = new SqlPools(hostPolicy);
     this.lexerWall = lexerWall;
   }
-
-  /** What a pool is for. {@code toString} leaves the password out, in case it is ever logged. */
-  private record PoolKey(JdbcUrls.Parsed url, String user, String password) {
-    @Override
-    public String toString() {
-      return "PoolKey[url=" + url + ", user=" + user + "]";
-    }
-  }
-
-  private record Pool(HikariDataSource dataSource, Jdbi jdbi) {}
 
   /** A query's answer before the value rule's verdict: a number, or why there is none. */
   private record Answer(Double value, Reading.Kind kind, String reason) {}
@@ -139,9 +104,9 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
   @Override
   public Reading measure(Check check, Check.SqlQuery query, Connection connection) {
     String name = check.name();
-    String refused = refusal(query.query());
+    String refused = SqlWalls.refusal(query.query());
     if (refused == null && check.minSamples() != null) {
-      refused = refusal(check.minSamples().query());
+      refused = SqlWalls.refusal(check.minSamples().query());
       refused = refused == null ? null : "minSamples: " + refused;
     }
     return inTransaction(name, query.connectionName(), connection, refused, check.timeout(),
@@ -159,7 +124,7 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       Duration timeout) {
     String refused = null;
     for (Map.Entry<String, String> q : queries.entrySet()) {
-      String r = refusal(q.getValue());
+      String r = SqlWalls.refusal(q.getValue());
       if (r != null) {
         refused = q.getKey() + ": " + r;
         break;
@@ -198,7 +163,7 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       Duration timeout, InTransaction body) {
     if (connection == null || connection.kind() != Connection.Kind.POSTGRES) {
       return Reading.error(name, connection == null ? "no connection named \"" + connectionName + "\""
-          : "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase() + ", not postgres");
+          : "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase(Locale.ROOT) + ", not postgres");
     }
     if (refused != null && lexerWall) {
       return Reading.error(name, refused);
@@ -210,13 +175,13 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       // Nothing was resolved: the message holds only what the plan itself says.
       return Reading.error(name, "connection \"" + connection.name() + "\": " + e.getMessage());
     }
-    String hostRefused = hostRefusal(url);
+    String hostRefused = pools.hostRefusal(url);
     if (hostRefused != null) {
       return Reading.error(name, secrets.redact("cannot connect: " + hostRefused));
     }
-    Pool pool;
+    Jdbi jdbi;
     try {
-      pool = pool(new PoolKey(url, secrets.resolve(connection.user()), secrets.resolve(connection.password())));
+      jdbi = pools.jdbi(url, secrets.resolve(connection.user()), secrets.resolve(connection.password()));
     } catch (EffectException e) {
       return Reading.error(name, secrets.redact(e.getMessage()));
     } catch (RuntimeException e) {
@@ -226,13 +191,13 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     }
     try {
       long deadline = System.nanoTime() + timeout.toNanos();
-      Handle handle = pool.jdbi().open();
+      Handle handle = jdbi.open();
       try {
         handle.begin();
         try {
           handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
           handle.execute("SET LOCAL lock_timeout = '" + HttpCalls.min(timeout, MAX_LOCK_TIMEOUT).toMillis() + "ms'");
-          String roleRefused = roleRefusal(handle.getConnection());
+          String roleRefused = SqlWalls.roleRefusal(handle.getConnection());
           if (roleRefused != null) {
             return secretFree(Reading.error(name, roleRefused));
           }
@@ -279,8 +244,8 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       // statement_timeout = 0 would mean "no limit": never send it.
       return new Answer(null, Reading.Kind.ERROR, "the check's timeout ran out before the query started");
     }
-    String wrapped = wrapped(sql);
-    String refused = driverRefusal(handle.getConnection(), wrapped);
+    String wrapped = SqlWalls.wrapped(sql);
+    String refused = SqlWalls.driverRefusal(handle.getConnection(), wrapped);
     if (refused != null) {
       return new Answer(null, Reading.Kind.ERROR, refused);
     }
@@ -298,86 +263,7 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     }
   }
 
-  /** The text sent for the user's {@code sql}: a subquery of ours, so that PostgreSQL parses one SELECT. */
-  static String wrapped(String sql) {
-    return WRAP_BEFORE + SqlStatements.withoutTrailingSemicolons(sql) + WRAP_AFTER;
-  }
-
-  /**
-   * Why {@code text} is not sent on {@code connection}, judged by the driver itself; null when it
-   * may be. The driver splits a Statement's text with its own parser ({@code
-   * org.postgresql.core.Parser}) and sends each piece as its own Parse message: this asks it, with
-   * the same call {@code PgStatement} makes and this connection's {@code
-   * standard_conforming_strings}, how many pieces it would send. One piece in extended mode is
-   * one Parse message, which PostgreSQL refuses if it holds several commands.
-   */
-  static String driverRefusal(java.sql.Connection connection, String text) throws SQLException {
-    BaseConnection pg = connection.unwrap(BaseConnection.class);
-    if (pg.getPreferQueryMode() != PreferQueryMode.EXTENDED) {
-      // Simple mode sends the whole text in one Query message, which the server splits itself.
-      return "refused before sending: the connection is not in extended query mode";
-    }
-    QueryExecutor executor = pg.getQueryExecutor();
-    Query query = executor.createQueryByKey(executor.createQueryKey(text, false, false)).query;
-    int pieces = query.getSubqueries() == null ? 1 : query.getSubqueries().length;
-    if (pieces != 1) {
-      return "refused before sending: the driver reads " + pieces + " statements in it; a check's SQL is one statement";
-    }
-    return null;
-  }
-
-  /**
-   * Why the role {@code connection} is logged in as may not run a check, or null when it may:
-   * a superuser, or a member (directly or through other roles, inherited or not: {@code SET ROLE}
-   * reaches it) of a superuser role or of a role that runs programs or reads or writes files on
-   * the database server. Every name is schema-qualified, so a {@code search_path} cannot put
-   * another {@code pg_roles} in the way.
-   */
-  static String roleRefusal(java.sql.Connection connection) throws SQLException {
-    String sql = "SELECT session_user::text, r.rolname::text, r.rolsuper,"
-        + " r.rolname OPERATOR(pg_catalog.=) session_user OR r.rolname OPERATOR(pg_catalog.=) current_user"
-        + " FROM pg_catalog.pg_roles r"
-        + " WHERE (r.rolsuper OR r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['pg_execute_server_program',"
-        + " 'pg_write_server_files', 'pg_read_server_files']::pg_catalog.name[]))"
-        + " AND (pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')"
-        + " OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))"
-        + " ORDER BY 4 DESC, 3 DESC, 2";
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      if (!rs.next()) {
-        return null;
-      }
-      String user = rs.getString(1);
-      String role = rs.getString(2);
-      boolean superuser = rs.getBoolean(3);
-      boolean self = rs.getBoolean(4);
-      String what = self && superuser ? "is a superuser"
-          : superuser ? "is a member of the superuser role \"" + role + "\""
-          : "is a member of " + role;
-      return "refused: role \"" + user + "\" " + what + ", so a check could run programs or read or write files on"
-          + " the database server; give the worker a read-only role (docs/sql-checks.md)";
-    }
-  }
-
-  /**
-   * Why a host of {@code url} is refused by the worker's host policy, or null when every host is
-   * allowed: each is resolved and judged as the HTTP client's are ({@link HostPolicy#dns}). A
-   * lookup that fails for another reason is left to the driver, which reports it; whatever DNS
-   * says by then, each socket checks its address again.
-   */
-  private String hostRefusal(JdbcUrls.Parsed url) {
-    for (JdbcUrls.HostPort host : url.hosts()) {
-      try {
-        dns.lookup(host.address());
-      } catch (HostPolicy.Refused e) {
-        return e.getMessage();
-      } catch (UnknownHostException e) {
-        // Not ours to judge: the driver fails on it too, naming it.
-      }
-    }
-    return null;
-  }
-
-  /** PLAN.md: one row back; the column {@code value}, else the only numeric column. */
+  /** The value rule: one row back; the column {@code value}, else the only numeric column. */
   static Answer valueRule(ResultSet rs) throws SQLException {
     ResultSetMetaData md = rs.getMetaData();
     int column = -1;
@@ -426,72 +312,6 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     return new Answer(v, Reading.Kind.VALUE, "");
   }
 
-  /** Why {@code sql} is not sent at all, or null when it may be. */
-  static String refusal(String sql) {
-    int statements = SqlStatements.count(sql);
-    if (statements == 0) {
-      return "refused before sending: no SQL statement";
-    }
-    if (statements > 1) {
-      return "refused before sending: " + statements + " statements; a check's SQL is one statement";
-    }
-    String keyword = SqlStatements.firstKeyword(sql);
-    if (!QUERY_KEYWORDS.contains(keyword)) {
-      return "refused before sending: a check's SQL is a query (SELECT, WITH, VALUES or TABLE), not "
-          + (keyword.isEmpty() ? "this" : keyword);
-    }
-    return null;
-  }
-
-  private Pool pool(PoolKey key) {
-    if (closed) {
-      throw new IllegalStateException("closed");
-    }
-    return pools.computeIfAbsent(key, k -> {
-      HikariConfig c = new HikariConfig();
-      // The pool name is logged by HikariCP: a number, never the URL or user.
-      c.setPoolName("cutover-sql-" + POOLS.incrementAndGet());
-      // The address only: the URL's parameters (allow-listed) go in as properties, then ours on
-      // top. A parameter left in the URL would win over any property (Driver.parseURL).
-      c.setJdbcUrl(k.url().address());
-      c.setUsername(k.user());
-      // Always a password, empty when the plan gives none: without one the driver looks in the
-      // worker's ~/.pgpass (or PGPASSFILE) for the host the plan names.
-      c.setPassword(k.password() == null ? "" : k.password());
-      c.setMaximumPoolSize(2);
-      c.setMinimumIdle(0);
-      c.setIdleTimeout(Duration.ofMinutes(2).toMillis());
-      c.setMaxLifetime(Duration.ofMinutes(30).toMillis());
-      c.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
-      c.setValidationTimeout(Duration.ofSeconds(2).toMillis());
-      // Lazy: a database that is down must not fail the worker, only the checks that use it.
-      c.setInitializationFailTimeout(-1);
-      c.setReadOnly(true);
-      k.url().parameters().forEach(c::addDataSourceProperty);
-      // The worker's own settings, after the plan's: a plan's timeouts may only be shorter.
-      c.addDataSourceProperty("connectTimeout", clamped(k.url(), "connectTimeout", CONNECTION_TIMEOUT));
-      c.addDataSourceProperty("loginTimeout", clamped(k.url(), "loginTimeout", CONNECTION_TIMEOUT));
-      c.addDataSourceProperty("socketTimeout", clamped(k.url(), "socketTimeout", SOCKET_TIMEOUT));
-      c.addDataSourceProperty("ApplicationName", "cutover");
-      // Read-only even for a transaction we did not start ourselves.
-      c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
-      c.addDataSourceProperty("readOnlyMode", "transaction");
-      // Each piece of a Statement's text is its own Parse message, never one simple Query.
-      c.addDataSourceProperty("preferQueryMode", "extended");
-      c.addDataSourceProperty("socketFactory", PolicySocketFactory.class.getName());
-      c.addDataSourceProperty("socketFactoryArg", sockets.id());
-      HikariDataSource ds = new HikariDataSource(c);
-      return new Pool(ds, Jdbi.create(ds));
-    });
-  }
-
-  /** The plan's {@code name} parameter in seconds if it is shorter than {@code ours}, else ours. */
-  private static String clamped(JdbcUrls.Parsed url, String name, Duration ours) {
-    String given = url.parameters().get(name);
-    long seconds = given == null ? ours.toSeconds() : Math.min(Long.parseLong(given), ours.toSeconds());
-    return String.valueOf(seconds);
-  }
-
   private static void rollback(Handle handle) {
     try {
       handle.rollback();
@@ -535,11 +355,6 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
   /** Closes every pool; measurements after this are ERROR. */
   @Override
   public void close() {
-    closed = true;
-    for (Pool p : pools.values()) {
-      p.dataSource().close();
-    }
-    pools.clear();
-    sockets.close();
+    pools.close();
   }
 }

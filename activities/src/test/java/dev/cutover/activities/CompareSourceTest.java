@@ -213,7 +213,7 @@ class CompareSourceTest {
 
       Reading r = measure(compare("v2"), "jdbc:postgresql://127.0.0.1:" + Fixtures.closedPort() + "/postgres");
 
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(SqlSource.CONNECTION_TIMEOUT.plusSeconds(2));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(SqlPools.CONNECTION_TIMEOUT.plusSeconds(2));
       assertThat(r.kind()).isEqualTo(Reading.Kind.ERROR);
       assertThat(r.reason()).startsWith("cannot connect: ").contains("refused").endsWith("(SQLSTATE 08001)");
     }

@@ -440,7 +440,7 @@ class HostileSqlTest {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-        s.execute(SqlSource.wrapped("SELECT lo_export(" + largeObject + ", '" + marker + "') AS value"));
+        s.execute(SqlWalls.wrapped("SELECT lo_export(" + largeObject + ", '" + marker + "') AS value"));
       }
       c.rollback();
     }

@@ -230,7 +230,7 @@ class SqlSourceTest {
   void everyExampleQueryParsesInsideTheWrapper(String where, String sql) throws SQLException {
     // The examples' tables are not here: PostgreSQL parses before it looks tables up, so a
     // syntax error (42601) would show that wrapping broke the query; a missing table does not.
-    assertThat(SqlSource.refusal(sql)).isNull();
+    assertThat(SqlWalls.refusal(sql)).isNull();
     Reading r = measure(sql);
 
     if (r.kind() == Reading.Kind.ERROR) {
@@ -345,7 +345,7 @@ class SqlSourceTest {
 
     Reading r = source.measure(check("SELECT 1 AS value", null, Duration.ofSeconds(30)), nowhere);
 
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(SqlSource.CONNECTION_TIMEOUT.plusSeconds(2));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(SqlPools.CONNECTION_TIMEOUT.plusSeconds(2));
     assertThat(r.kind()).isEqualTo(Reading.Kind.ERROR);
     assertThat(r.reason()).startsWith("cannot connect: ").contains("refused").endsWith("(SQLSTATE 08001)");
   }

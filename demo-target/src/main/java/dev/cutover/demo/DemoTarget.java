@@ -1,11 +1,19 @@
 package dev.cutover.demo;
 
+import static dev.cutover.demo.Exchanges.JSON;
+import static dev.cutover.demo.Exchanges.allow;
+import static dev.cutover.demo.Exchanges.error;
+import static dev.cutover.demo.Exchanges.idempotencyKey;
+import static dev.cutover.demo.Exchanges.jsonBody;
+import static dev.cutover.demo.Exchanges.methodNotAllowed;
+import static dev.cutover.demo.Exchanges.nameAfter;
+import static dev.cutover.demo.Exchanges.readBody;
+import static dev.cutover.demo.Exchanges.send;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
+import dev.cutover.demo.Exchanges.BadRequest;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetAddress;
@@ -70,8 +78,6 @@ public final class DemoTarget implements AutoCloseable {
 
     static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
     static final long DEFAULT_SEED = 20240601L;
-    private static final int MAX_BODY_BYTES = 1 << 20;
-    private static final String JSON = "application/json; charset=utf-8";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpServer server;
@@ -359,29 +365,6 @@ public final class DemoTarget implements AutoCloseable {
         }
     }
 
-    /** True when the request's method is {@code method}; otherwise answers 405 and returns false. */
-    private static boolean allow(HttpExchange ex, String method) throws IOException {
-        if (ex.getRequestMethod().equals(method)) {
-            return true;
-        }
-        methodNotAllowed(ex, method);
-        return false;
-    }
-
-    private static void methodNotAllowed(HttpExchange ex, String allowed) throws IOException {
-        ex.getResponseHeaders().set("Allow", allowed);
-        send(ex, 405, JSON, error("method " + ex.getRequestMethod() + " not allowed; allowed: " + allowed));
-    }
-
-    /** The single path segment after {@code prefix}, or null when there is none. */
-    private static String nameAfter(String path, String prefix) {
-        if (!path.startsWith(prefix)) {
-            return null;
-        }
-        String name = path.substring(prefix.length());
-        return name.isEmpty() || name.contains("/") ? null : name;
-    }
-
     private void getFlag(HttpExchange ex, String name) throws IOException {
         String value;
         synchronized (state) {
@@ -490,49 +473,6 @@ public final class DemoTarget implements AutoCloseable {
         return Json.write(out);
     }
 
-    private static String error(String message) {
-        return Json.write(Map.of("error", message));
-    }
-
-    private static String idempotencyKey(HttpExchange ex) {
-        String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
-        return key == null || key.isBlank() ? null : key;
-    }
-
-    private static Map<String, Object> jsonBody(HttpExchange ex) throws IOException, BadRequest {
-        String text = new String(readBody(ex), StandardCharsets.UTF_8);
-        try {
-            return Json.parseObject(text);
-        } catch (Json.ParseException e) {
-            throw new BadRequest("malformed JSON body: " + e.getMessage());
-        }
-    }
-
-    private static byte[] readBody(HttpExchange ex) throws IOException, BadRequest {
-        try (InputStream in = ex.getRequestBody()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                if (out.size() + n > MAX_BODY_BYTES) {
-                    throw new BadRequest("body larger than " + MAX_BODY_BYTES + " bytes");
-                }
-                out.write(buffer, 0, n);
-            }
-            return out.toByteArray();
-        }
-    }
-
-    private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
     private static ThreadFactory daemonThreads(String name) {
         AtomicInteger n = new AtomicInteger();
         return runnable -> {
@@ -540,12 +480,5 @@ public final class DemoTarget implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    /** A client error, answered with 400 and the message. */
-    private static final class BadRequest extends Exception {
-        BadRequest(String message) {
-            super(message);
-        }
     }
 }

@@ -9,6 +9,7 @@ import dev.cutover.plan.Rollback;
 import dev.cutover.plan.Rule;
 import dev.cutover.plan.Stage;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Rollback: of everything applied, or of the current stage only ({@code rollback: stage}), and
@@ -47,7 +48,7 @@ final class Rollbacks extends Part {
     String what = partial ? "rolling back stage " + t.stage().name() + " only" : "rolling back";
     t.incident(now, "rollback", partial ? t.stage().name() : "all", what + ": " + reason);
     t.decide(now, by, "rollback", true, what + ": " + reason);
-    t.notify(Command.Notify.Level.PAGE, what.toUpperCase().charAt(0) + what.substring(1) + ": " + reason);
+    t.notify(Command.Notify.Level.PAGE, what.toUpperCase(Locale.ROOT).charAt(0) + what.substring(1) + ": " + reason);
   }
 
   /**

@@ -13,6 +13,7 @@ import dev.cutover.plan.Stage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The rules: which are active, when each is measured, how its readings are judged, and what its
@@ -237,7 +238,7 @@ final class RuleBook extends Part {
     String what = "check " + r.check() + " (" + r.id() + ") breached: " + m.reason()
         + (rule.forDuration() != null ? " for " + Durations.format(rule.forDuration()) : "")
         + (rule.failures() != null ? " in " + rule.failures() + " measurements" : "");
-    t.incident(now, "breach", r.id(), what + " [" + rule.severity().name().toLowerCase() + "]");
+    t.incident(now, "breach", r.id(), what + " [" + rule.severity().name().toLowerCase(Locale.ROOT) + "]");
     Rule.Severity sev = effectiveSeverity(r, rule, t.progress.acknowledged());
     if (sev != Rule.Severity.LOW) {
       t.resetSoak();

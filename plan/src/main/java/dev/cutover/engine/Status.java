@@ -9,6 +9,7 @@ import dev.cutover.plan.Rule;
 import dev.cutover.plan.Stage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -80,7 +81,7 @@ public record Status(String plan, String workflowId, String state, String phase,
       Rule rule = engine.rule(r);
       Comparison pass = engine.passOf(r);
       Measurement m = r.latest();
-      rules.add(new RuleView(r.id(), r.role().name().toLowerCase(), r.check(), rule.severity().name().toLowerCase(),
+      rules.add(new RuleView(r.id(), r.role().name().toLowerCase(Locale.ROOT), r.check(), rule.severity().name().toLowerCase(Locale.ROOT),
           pass != null ? pass.toString() : plan.check(r.check()).source() instanceof dev.cutover.plan.Check.Compare
               ? "not worse than baseline" : "expect met", Durations.format(rule.every()),
           m == null ? null : m.outcome().name(), m == null ? null : m.value(), m == null ? null : m.at(),

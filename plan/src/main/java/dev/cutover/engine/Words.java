@@ -8,6 +8,7 @@ import dev.cutover.plan.Notify;
 import dev.cutover.plan.Stage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** The words operators read: stages, steps and holds described, and the periodic status line. */
 final class Words extends Part {
@@ -47,7 +48,7 @@ final class Words extends Part {
   String holdSummary(Turn t) {
     List<String> parts = new ArrayList<>();
     for (Hold h : t.holds) {
-      parts.add(h.kind().name().toLowerCase() + (h.kind() == Hold.Kind.PAUSED ? " by " + h.by() : " " + h.subject()));
+      parts.add(h.kind().name().toLowerCase(Locale.ROOT) + (h.kind() == Hold.Kind.PAUSED ? " by " + h.by() : " " + h.subject()));
     }
     for (RuleState r : t.rules.values()) {
       if (r.holdsStage()) {

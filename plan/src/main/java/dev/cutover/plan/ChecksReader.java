@@ -81,7 +81,7 @@ final class ChecksReader {
     if (present == null) {
       return null;
     }
-    Shape shape = CONNECTIONS.stream().filter(c -> c.url() == present).findFirst().orElseThrow();
+    Shape shape = CONNECTIONS.stream().filter(c -> c.url().equals(present)).findFirst().orElseThrow();
     Connection.Kind kind = shape.kind();
     o.allow(shape.fields());
     String url = o.get(shape.url());
@@ -119,17 +119,17 @@ final class ChecksReader {
     if (kind == null) {
       return null;
     }
-    Duration defaultTimeout = Duration.ofSeconds(kind == SQL ? 30 : 10);
+    Duration defaultTimeout = Duration.ofSeconds(kind.equals(SQL) ? 30 : 10);
     Check.Source source;
     Check.MinSamples minSamples = null;
-    if (kind == SQL) {
+    if (kind.equals(SQL)) {
       o.allow(SQL_CHECK);
       String conn = o.get(SQL);
       String query = o.get(QUERY);
       sqlQuery(o, query);
       minSamples = o.has(MIN_SAMPLES) ? minSamples(o.get(MIN_SAMPLES)) : null;
       source = conn != null && query != null ? new Check.SqlQuery(conn, query) : null;
-    } else if (kind == PROMETHEUS) {
+    } else if (kind.equals(PROMETHEUS)) {
       o.allow(PROMETHEUS_CHECK);
       String conn = o.get(PROMETHEUS);
       String query = o.get(QUERY);
@@ -138,7 +138,7 @@ final class ChecksReader {
       }
       Check.Reduce reduce = o.get(REDUCE);
       source = conn != null && query != null ? new Check.PromQuery(conn, query, reduce) : null;
-    } else if (kind == HTTP) {
+    } else if (kind.equals(HTTP)) {
       o.allow(HTTP_CHECK);
       source = httpProbe(o);
     } else {
@@ -209,8 +209,8 @@ final class ChecksReader {
       return null;
     }
     Field<?> kindField = o.exactlyOne("a compare check", PROMETHEUS, SQL);
-    String conn = kindField == null ? null : o.get(kindField == SQL ? SQL : PROMETHEUS);
-    Check.Compare.Kind kind = kindField == SQL ? Check.Compare.Kind.SQL : Check.Compare.Kind.PROMETHEUS;
+    String conn = kindField == null ? null : o.get(SQL.equals(kindField) ? SQL : PROMETHEUS);
+    Check.Compare.Kind kind = SQL.equals(kindField) ? Check.Compare.Kind.SQL : Check.Compare.Kind.PROMETHEUS;
     String[] news = counts(o, NEW, kind);
     String[] base = counts(o, BASELINE, kind);
     Double margin = o.get(MARGIN);

@@ -1,6 +1,7 @@
 package dev.cutover.plan;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -50,7 +51,7 @@ final class CrossReferences {
     connections.forEach((name, c) -> {
       if (c.kind() != Connection.Kind.POSTGRES && !c.url().startsWith("${")
           && PlanSyntax.httpUrlProblem(c.url()) != null) {
-        reading.problem("connections." + name + "." + c.kind().name().toLowerCase(), PlanSyntax.httpUrlProblem(c.url()));
+        reading.problem("connections." + name + "." + c.kind().name().toLowerCase(Locale.ROOT), PlanSyntax.httpUrlProblem(c.url()));
       }
     });
     if (notify != null && !notify.webhook().startsWith("${") && PlanSyntax.httpUrlProblem(notify.webhook()) != null) {
@@ -118,8 +119,8 @@ final class CrossReferences {
     if (c == null) {
       reading.problem(path, "no connection named \"" + name + "\"" + known(connections.keySet()));
     } else if (c.kind() != kind) {
-      reading.problem(path, "connection \"" + name + "\" is " + c.kind().name().toLowerCase()
-          + ", not " + kind.name().toLowerCase());
+      reading.problem(path, "connection \"" + name + "\" is " + c.kind().name().toLowerCase(Locale.ROOT)
+          + ", not " + kind.name().toLowerCase(Locale.ROOT));
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 
@@ -158,7 +159,7 @@ final class Obj {
     String best = null;
     int bestDistance = 3;
     for (String a : section.names()) {
-      int d = editDistance(k.toLowerCase(), a.toLowerCase());
+      int d = editDistance(k.toLowerCase(Locale.ROOT), a.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = a;
         bestDistance = d;

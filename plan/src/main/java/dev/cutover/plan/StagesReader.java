@@ -162,17 +162,17 @@ final class StagesReader {
     if (kind == null) {
       return null;
     }
-    if (kind == WAIT) {
+    if (kind.equals(WAIT)) {
       o.allow(WAIT_ACTION);
       Waiting w = waiting(o.get(WAIT), PlanReader.MIN_EVERY, 30);
       o.done();
       return w == null ? null : new Action.Wait(w.check(), w.timeout(), w.every());
     }
     // GET and HEAD change nothing (a smoke test), so they have nothing to undo.
-    if (undoable && kind == HttpReader.HTTP && changesNothing(o.get(HttpReader.HTTP))) {
+    if (undoable && kind.equals(HttpReader.HTTP) && changesNothing(o.get(HttpReader.HTTP))) {
       undoable = false;
     }
-    Section fields = kind == HttpReader.HTTP ? HTTP_ACTION : COMMAND_ACTION;
+    Section fields = kind.equals(HttpReader.HTTP) ? HTTP_ACTION : COMMAND_ACTION;
     o.allow(undoable ? fields.plus(UNDO, IRREVERSIBLE) : fields);
     Action undo = null;
     boolean irreversible = false;
@@ -193,7 +193,7 @@ final class StagesReader {
       }
     }
     Action out;
-    if (kind == HttpReader.HTTP) {
+    if (kind.equals(HttpReader.HTTP)) {
       HttpCall call = http.call(o, allowed);
       Expect expect = http.expect(o);
       Boolean follow = o.get(HttpReader.FOLLOW_REDIRECTS);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -144,7 +145,7 @@ interface Type<T> {
       return null;
     }
     if (o.hardened() && (!Double.isFinite(c.get().bound())
-        || c.get().op() == Comparison.Op.BETWEEN && !Double.isFinite(c.get().upper()))) {
+        || (c.get().op() == Comparison.Op.BETWEEN && !Double.isFinite(c.get().upper())))) {
       o.problem(key, "\"" + n.asText() + "\" compares with a number too large to be one (at most about 1.8e308)");
       return null;
     }
@@ -170,7 +171,7 @@ interface Type<T> {
       }
       List<String> names = new ArrayList<>();
       for (E e : type.getEnumConstants()) {
-        names.add(e.name().toLowerCase());
+        names.add(e.name().toLowerCase(Locale.ROOT));
       }
       o.problem(key, "\"" + t + "\" is not one of: " + String.join(", ", names));
       return null;

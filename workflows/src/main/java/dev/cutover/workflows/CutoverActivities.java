@@ -24,7 +24,7 @@ import java.util.List;
  *
  * <p>{@link #measure} and {@link #apply} take the plan's fragments as written and read them again on
  * the worker. They are kept, with their behaviour, for cutovers started before the workflow sent
- * typed requests ({@code CutoverWorkflowImpl.TYPED_REQUESTS}) and for their activity tasks already
+ * typed requests ({@code Versions.TYPED_REQUESTS}) and for their activity tasks already
  * scheduled when a worker is upgraded; new cutovers never call them.
  */
 @ActivityInterface

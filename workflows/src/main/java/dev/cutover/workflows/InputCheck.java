@@ -8,6 +8,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -184,7 +185,7 @@ final class InputCheck {
       case STRING -> "a string";
       case NUMBER -> "a number";
       case BOOLEAN -> "a boolean";
-      default -> n.getNodeType().name().toLowerCase();
+      default -> n.getNodeType().name().toLowerCase(Locale.ROOT);
     };
   }
 

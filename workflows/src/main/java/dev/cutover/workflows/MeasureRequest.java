@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks to measure once each. Each check travels as the plan wrote it ({@code check}, with its
- * {@code ${env:...}} references unresolved) together with the connections it names.
+ * Checks to measure once each. Each check travels as the plan wrote it (its JSON, with its {@code
+ * ${env:...}} references unresolved) together with the connections it names.
  *
  * <p>Kept for compatibility: the request of the {@code measure} activity, which cutovers started
  * before typed requests still schedule; new cutovers send a {@link MeasureChecksRequest}.

@@ -14,7 +14,7 @@ import java.util.Map;
  * Cuts the pieces an activity needs out of the plan as the operator wrote it, so that requests in
  * history show the plan's own text (with {@code ${env:...}} unresolved) and nothing more.
  *
- * <p>Kept for compatibility: cutovers started before {@link CutoverWorkflowImpl#TYPED_REQUESTS}
+ * <p>Kept for compatibility: cutovers started before {@link Versions#TYPED_REQUESTS}
  * send these fragments for their whole life; new ones send typed requests ({@link PlanRequests}).
  */
 final class PlanFragments {

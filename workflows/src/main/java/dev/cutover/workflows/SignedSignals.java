@@ -293,7 +293,9 @@ public final class SignedSignals {
     try {
       ByteBuffer b = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(s));
-      return Arrays.copyOfRange(b.array(), b.position(), b.limit());
+      byte[] bytes = new byte[b.remaining()];
+      b.get(bytes);
+      return bytes;
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("not valid Unicode");
     }

@@ -1,0 +1,82 @@
+package dev.cutover.workflows;
+
+import dev.cutover.engine.Command;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The engine's notifications as activities, best effort. On cutovers at {@link
+ * Versions#COALESCED_COMMANDS}, at most {@link #IN_FLIGHT_MAX} are in flight: during a flood the
+ * rest are held back and sent as one message once a slot is free, so that a flood of signals does
+ * not add an activity to history for each one.
+ */
+final class Notifications {
+  static final int IN_FLIGHT_MAX = 4;
+  /** The most texts one combined notification quotes. */
+  static final int COMBINED_MAX = 5;
+
+  private final Versions versions;
+  private final WorkflowStart start;
+  private final ActivityStubs stubs;
+  private final List<Command.Notify> held = new ArrayList<>();
+  private final List<Promise<Void>> notifying = new ArrayList<>();
+
+  Notifications(Versions versions, WorkflowStart start, ActivityStubs stubs) {
+    this.versions = versions;
+    this.start = start;
+    this.stubs = stubs;
+  }
+
+  /** Sends {@code n} now, or holds it back behind the ones already held. */
+  void send(Command.Notify n) {
+    if (versions.coalesced() && (inFlight() >= IN_FLIGHT_MAX || !held.isEmpty())) {
+      held.add(n);
+    } else {
+      notifyPeople(n);
+    }
+  }
+
+  /** Held notifications, once a slot is free: one message, at the most urgent level among them. */
+  void sendHeld() {
+    if (held.isEmpty() || inFlight() >= IN_FLIGHT_MAX) {
+      return;
+    }
+    Command.Notify.Level level = held.stream().map(Command.Notify::level).max(Enum::compareTo).orElseThrow();
+    StringBuilder text = new StringBuilder("[" + start.plan().name() + "] " + held.size() + " notifications in a burst:");
+    held.stream().limit(COMBINED_MAX).forEach(n -> text.append("\n").append(n.text()));
+    if (held.size() > COMBINED_MAX) {
+      text.append("\n... and ").append(held.size() - COMBINED_MAX).append(" more (see cutover status)");
+    }
+    held.clear();
+    notifyPeople(new Command.Notify(level, text.toString()));
+  }
+
+  /** How many are held back (dropped if the run continues as new now). */
+  int held() {
+    return held.size();
+  }
+
+  boolean anyCompleted() {
+    return notifying.stream().anyMatch(Promise::isCompleted);
+  }
+
+  boolean allCompleted() {
+    return notifying.stream().allMatch(Promise::isCompleted);
+  }
+
+  void forgetCompleted() {
+    notifying.removeIf(Promise::isCompleted);
+  }
+
+  private long inFlight() {
+    return notifying.stream().filter(p -> !p.isCompleted()).count();
+  }
+
+  private void notifyPeople(Command.Notify n) {
+    notifying.add(Async.procedure(stubs.notifications()::notifyPeople,
+        new NotifyRequest(Workflow.getInfo().getWorkflowId(), start.requests().webhook(), n.level().name(), n.text())));
+  }
+}

@@ -1,0 +1,101 @@
+package dev.cutover.workflows;
+
+import dev.cutover.plan.PlanReader;
+import io.temporal.workflow.Workflow;
+
+/**
+ * The workflow's change ids ({@link Workflow#getVersion}) and what each one's version 1 means, and
+ * the answers of those the workflow asks once and reads often. A cutover started before a change
+ * keeps the old path for its whole life; the parts of the workflow ask each id at the point where
+ * its path first differs, always in the same order, since getVersion yields to other handlers and
+ * asking at another point would reorder the commands a replay expects.
+ */
+final class Versions {
+  /**
+   * Version 1 (after the first release): a new cutover records what it is and who started it as
+   * its memo, so the Temporal UI shows it without a worker answering a query. Cutovers started
+   * before keep the original path (no memo) for their whole life.
+   */
+  static final String MEMO_AT_START = "memo-at-start";
+  /** Version 1: plans are read by {@link PlanReader.Rules#CURRENT} (stage actions declare undo). */
+  static final String UNDO_REQUIRED = "undo-required";
+  /**
+   * Version 1 (issue 9): the input is checked before anything reads it (a new cutover's is exactly
+   * {@code {plan, startedBy}}; state, plan rules and admission are honoured only on a run that
+   * continue-as-new made from a cutover, verified with the service); the workflow id must be {@code
+   * cutover-<plan name>}; new plans are read by {@link PlanReader.Rules#HARDENED} and admitted by
+   * the worker before anything runs. Every failure is at once and non-retryable.
+   */
+  static final String CHECKED_INPUT = "checked-input";
+  /** Version 1 (issue 9): signals are held to {@link SignalLimits} before the engine reads them. */
+  static final String BOUNDED_SIGNALS = "bounded-signals";
+  /**
+   * Version 1 (issue 9): continue as new on history bytes too; once overdue, continue with
+   * measurements and notifications in flight (a continued run asks again for the measurements its
+   * state has in flight); and drain update handlers without the deadlock of an update arriving
+   * during the drain.
+   */
+  static final String CONTINUE_AS_NEW_ON_SIZE = "continue-as-new-on-size";
+  /**
+   * Version 1 (issue 9): search attributes are upserted once per workflow task, not after every
+   * event; and at most {@link Notifications#IN_FLIGHT_MAX} notifications are in flight, the rest held
+   * and sent as one. A flood of accepted signals (pause, resume, pause...) otherwise adds two or
+   * three events of ours for each signal.
+   */
+  static final String COALESCED_COMMANDS = "coalesced-commands";
+  /**
+   * Version 1 (issue 10): checks and effects go to the worker typed, as this workflow read them from
+   * its plan ({@link PlanRequests}), through the activities {@code measureChecks} and {@code
+   * applyEffect}; the worker no longer reads pieces of the plan again. Cutovers started before keep
+   * sending the plan's fragments ({@link PlanFragments}) to {@code measure} and {@code apply}.
+   */
+  static final String TYPED_REQUESTS = "typed-requests";
+
+  private boolean checkedInput;
+  private boolean coalesced;
+  private boolean typedRequests;
+  /** Asked once each, when first needed (asking again would reorder commands). */
+  private Integer boundedSignals;
+  private Integer onSize;
+
+  /** What {@code run} asks first, in this order: the later two only on a cutover with checked input. */
+  void askAtStart() {
+    checkedInput = takesChange(CHECKED_INPUT);
+    coalesced = checkedInput && takesChange(COALESCED_COMMANDS);
+    typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
+  }
+
+  /** Whether this cutover is at version 1 of {@code changeId}: asks, and records a marker on its first run. */
+  static boolean takesChange(String changeId) {
+    return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) >= 1;
+  }
+
+  boolean checkedInput() {
+    return checkedInput;
+  }
+
+  boolean coalesced() {
+    return coalesced;
+  }
+
+  boolean typedRequests() {
+    return typedRequests;
+  }
+
+  /** {@link #BOUNDED_SIGNALS}, asked when the first signal is read. */
+  boolean boundedSignals() {
+    boundedSignals = once(boundedSignals, BOUNDED_SIGNALS);
+    return boundedSignals >= 1;
+  }
+
+  /** {@link #CONTINUE_AS_NEW_ON_SIZE}, asked when first needed. */
+  boolean continueAsNewOnSize() {
+    onSize = once(onSize, CONTINUE_AS_NEW_ON_SIZE);
+    return onSize >= 1;
+  }
+
+  /** The version {@code changeId} was {@code asked} already, or asks now. */
+  private static int once(Integer asked, String changeId) {
+    return asked != null ? asked : Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1);
+  }
+}
