@@ -9,21 +9,24 @@ import java.util.Objects;
 /**
  * What the worker's operator allows plans to use, read once from the worker's environment at its
  * start and handed to the activities as typed values:
+ *
  * <ul>
  *   <li>{@value HostPolicy#VARIABLE}: the hosts plans may reach ({@link HostPolicy});
- *   <li>{@value Secrets#ALLOWED}: the {@code ${env:NAME}} references plans may use ({@link Secrets});
+ *   <li>{@value Secrets#ALLOWED}: the {@code ${env:NAME}} references plans may use ({@link
+ *       Secrets});
  *   <li>{@value Commands#ALLOWED}: the programs command actions may run ({@link Commands});
  *   <li>{@value NginxTraffic#DIRS}, {@value NginxTraffic#BIN}, {@value NginxTraffic#CONFIG}: nginx
  *       traffic ({@link NginxTraffic});
  *   <li>{@value ApproverKeys#KEYRING_VARIABLE} and {@value ApproverKeys#REQUIRE_VARIABLE}: signed
  *       signals ({@link ApproverKeys}).
  * </ul>
+ *
  * The environment itself is kept: it is what {@code ${env:NAME}} references resolve against (only
  * the names {@value Secrets#ALLOWED} allows), and where programs get {@code PATH}, {@code LANG},
  * {@code LC_ALL} and {@code TZ} from. No class below reads a variable of its own.
  *
- * <p>Immutable and thread-safe (the keyring file is read again for each verification: see
- * {@link ApproverKeys}).
+ * <p>Immutable and thread-safe (the keyring file is read again for each verification: see {@link
+ * ApproverKeys}).
  */
 public final class ActivitySettings {
   private final Map<String, String> environment;
@@ -33,8 +36,13 @@ public final class ActivitySettings {
   private final NginxTraffic.Settings nginx;
   private final ApproverKeys approverKeys;
 
-  private ActivitySettings(Map<String, String> environment, HostPolicy hosts, Secrets.AllowList allowedSecrets,
-      List<Commands.Entry> allowedCommands, NginxTraffic.Settings nginx, ApproverKeys approverKeys) {
+  private ActivitySettings(
+      Map<String, String> environment,
+      HostPolicy hosts,
+      Secrets.AllowList allowedSecrets,
+      List<Commands.Entry> allowedCommands,
+      NginxTraffic.Settings nginx,
+      ApproverKeys approverKeys) {
     this.environment = environment;
     this.hosts = hosts;
     this.allowedSecrets = allowedSecrets;
@@ -61,10 +69,12 @@ public final class ActivitySettings {
     Secrets.AllowList secrets = Secrets.AllowList.parse(env.get(Secrets.ALLOWED));
     HostPolicy hosts = HostPolicy.parse(env.get(HostPolicy.VARIABLE));
     List<Commands.Entry> commands = Commands.parse(env.get(Commands.ALLOWED));
-    NginxTraffic.Settings nginx = NginxTraffic.Settings.parse(env.get(NginxTraffic.DIRS), env.get(NginxTraffic.BIN),
-        env.get(NginxTraffic.CONFIG));
-    ApproverKeys keys = ApproverKeys.of(env.get(ApproverKeys.KEYRING_VARIABLE), env.get(ApproverKeys.REQUIRE_VARIABLE),
-        clock);
+    NginxTraffic.Settings nginx =
+        NginxTraffic.Settings.parse(
+            env.get(NginxTraffic.DIRS), env.get(NginxTraffic.BIN), env.get(NginxTraffic.CONFIG));
+    ApproverKeys keys =
+        ApproverKeys.of(
+            env.get(ApproverKeys.KEYRING_VARIABLE), env.get(ApproverKeys.REQUIRE_VARIABLE), clock);
     return new ActivitySettings(env, hosts, secrets, commands, nginx, keys);
   }
 
@@ -94,9 +104,15 @@ public final class ActivitySettings {
     return approverKeys;
   }
 
-  /** What this worker's operator allows, one line per setting, for the log at start; nothing secret. */
+  /**
+   * What this worker's operator allows, one line per setting, for the log at start; nothing secret.
+   */
   public List<String> lines() {
-    return List.of(hosts.toString(), allowedSecrets.setting(), Commands.setting(allowedCommands), nginx.setting());
+    return List.of(
+        hosts.toString(),
+        allowedSecrets.setting(),
+        Commands.setting(allowedCommands),
+        nginx.setting());
   }
 
   /** Settings left at a default that is open or makes plans fail, each worth a WARN at start. */

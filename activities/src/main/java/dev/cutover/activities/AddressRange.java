@@ -32,7 +32,8 @@ final class AddressRange {
       try {
         bits = Integer.parseInt(entry.substring(slash + 1));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(variable + ": \"" + entry + "\" has no prefix length after the /");
+        throw new IllegalArgumentException(
+            variable + ": \"" + entry + "\" has no prefix length after the /");
       }
     }
     if (addressText.startsWith("[") && addressText.endsWith("]")) {
@@ -41,7 +42,8 @@ final class AddressRange {
     InetAddress address = HostPolicy.literal(addressText);
     if (address == null) {
       if (slash >= 0) {
-        throw new IllegalArgumentException(variable + ": \"" + entry + "\" is not an IP address before the /");
+        throw new IllegalArgumentException(
+            variable + ": \"" + entry + "\" is not an IP address before the /");
       }
       return null;
     }
@@ -53,7 +55,8 @@ final class AddressRange {
       b = bits - 96;
     }
     if (b < 0 || b > max) {
-      throw new IllegalArgumentException(variable + ": \"" + entry + "\" has a prefix length outside 0.." + max);
+      throw new IllegalArgumentException(
+          variable + ": \"" + entry + "\" has a prefix length outside 0.." + max);
     }
     return new AddressRange(bytes, b, entry);
   }

@@ -2,8 +2,8 @@ package dev.cutover.activities;
 
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Durations;
-import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.Plan;
+import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.SecretReferences;
 import dev.cutover.workflows.ApplyEffectRequest;
 import java.io.IOException;
@@ -32,21 +32,22 @@ import org.slf4j.LoggerFactory;
  * allows, with the arguments it allows.
  *
  * <p>Contract:
+ *
  * <ul>
  *   <li><b>Allowed commands.</b> {@value #ALLOWED} is a comma-separated list of entries; unset or
- *       empty, no command runs. An entry is the program, then the arguments it allows, separated
- *       by spaces: {@code /usr/bin/systemctl restart ops-view} allows exactly that argv. A last
- *       word {@code *} allows any further arguments ({@code /opt/bin/final-sync *}); an entry of
- *       the program alone allows it with no arguments. A word with spaces, commas or a literal
- *       {@code *} is written in single quotes ({@code 'a b'}, {@code '*'}). Arguments are compared
- *       as the plan writes them ({@code ${stage}} unresolved). The program is an absolute path,
- *       matching exactly that file, or a bare name ({@code final-sync}), matching a plan that
- *       writes exactly that name, found through the worker's own {@code PATH}: a bare entry does
- *       not allow {@code /some/dir/final-sync}, or the plan would choose which program runs. A
- *       malformed list stops the worker at start.
- *   <li><b>Arguments.</b> {@code ${stage}} is the stage's name. {@code ${env:NAME}} (refused in
- *       new plans, which pass secrets through {@code env:}) is resolved like any reference:
- *       allowed names only, redacted from everything this class returns or throws.
+ *       empty, no command runs. An entry is the program, then the arguments it allows, separated by
+ *       spaces: {@code /usr/bin/systemctl restart ops-view} allows exactly that argv. A last word
+ *       {@code *} allows any further arguments ({@code /opt/bin/final-sync *}); an entry of the
+ *       program alone allows it with no arguments. A word with spaces, commas or a literal {@code
+ *       *} is written in single quotes ({@code 'a b'}, {@code '*'}). Arguments are compared as the
+ *       plan writes them ({@code ${stage}} unresolved). The program is an absolute path, matching
+ *       exactly that file, or a bare name ({@code final-sync}), matching a plan that writes exactly
+ *       that name, found through the worker's own {@code PATH}: a bare entry does not allow {@code
+ *       /some/dir/final-sync}, or the plan would choose which program runs. A malformed list stops
+ *       the worker at start.
+ *   <li><b>Arguments.</b> {@code ${stage}} is the stage's name. {@code ${env:NAME}} (refused in new
+ *       plans, which pass secrets through {@code env:}) is resolved like any reference: allowed
+ *       names only, redacted from everything this class returns or throws.
  *   <li><b>What the program gets.</b> A minimal environment, never the worker's: {@code PATH},
  *       {@code LANG}, {@code LC_ALL} and {@code TZ} as the worker has them, {@code HOME} set to its
  *       working directory, {@code CUTOVER_IDEMPOTENCY_KEY} (the same for every delivery of one
@@ -55,18 +56,18 @@ import org.slf4j.LoggerFactory;
  *       each resolved from the allowed secrets. A secret bound to hosts ({@code NAME@host} in
  *       {@code CUTOVER_ALLOWED_SECRETS}) is never handed to a program. A fresh empty working
  *       directory, deleted afterwards; no standard input.
- *   <li><b>Outcome.</b> Exit code equal to the action's {@code exitCode}: success, described with
- *       a short tail of the output. Another exit code: non-retryable {@code ExpectationFailed}
- *       naming the code and the last lines of output. Still running after {@code timeout}: the
- *       program and its child processes are killed, retryable {@code Unavailable}. Not allowed or
- *       cannot start: non-retryable {@code InvalidRequest}.
+ *   <li><b>Outcome.</b> Exit code equal to the action's {@code exitCode}: success, described with a
+ *       short tail of the output. Another exit code: non-retryable {@code ExpectationFailed} naming
+ *       the code and the last lines of output. Still running after {@code timeout}: the program and
+ *       its child processes are killed, retryable {@code Unavailable}. Not allowed or cannot start:
+ *       non-retryable {@code InvalidRequest}.
  *   <li><b>Output.</b> Standard output and error, merged; the last {@value #KEEP_BYTES} bytes are
  *       kept and logged by the worker (redacted); at most {@value #TAIL_CHARS} characters of the
  *       last lines reach workflow history, redacted of every secret handed out.
  *   <li><b>One run at a time per step.</b> A second delivery of the same step (same idempotency
- *       key) arriving at this worker while the first still runs waits for that run and reports
- *       its outcome instead of starting the program again. On another worker it would run again,
- *       with the same {@code CUTOVER_IDEMPOTENCY_KEY}.
+ *       key) arriving at this worker while the first still runs waits for that run and reports its
+ *       outcome instead of starting the program again. On another worker it would run again, with
+ *       the same {@code CUTOVER_IDEMPOTENCY_KEY}.
  * </ul>
  *
  * <p>Thread-safe: the allowed list and environment are fixed at construction; runs in flight are
@@ -77,15 +78,18 @@ final class Commands {
   static final int KEEP_BYTES = 64 * 1024;
   static final int TAIL_LINES = 10;
   static final int TAIL_CHARS = 800;
+
   /** What a program gets of the worker's environment, when the worker has it. */
   static final List<String> PASSED = List.of("PATH", "LANG", "LC_ALL", "TZ");
+
   private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
 
   /** One entry of the list: a program, the arguments it allows, and whether more may follow. */
   record Entry(String program, List<String> args, boolean more) {
     boolean allows(List<String> argv) {
       List<String> given = argv.subList(1, argv.size());
-      return argv.get(0).equals(program) && (more ? given.size() >= args.size() : given.size() == args.size())
+      return argv.get(0).equals(program)
+          && (more ? given.size() >= args.size() : given.size() == args.size())
           && given.subList(0, args.size()).equals(args);
     }
 
@@ -94,7 +98,10 @@ final class Commands {
     public String toString() {
       List<String> words = new ArrayList<>();
       words.add(program);
-      args.forEach(a -> words.add(a.isEmpty() || a.equals("*") || a.matches(".*[\\s,'].*") ? "'" + a + "'" : a));
+      args.forEach(
+          a ->
+              words.add(
+                  a.isEmpty() || a.equals("*") || a.matches(".*[\\s,'].*") ? "'" + a + "'" : a));
       if (more) {
         words.add("*");
       }
@@ -107,7 +114,10 @@ final class Commands {
   private final Secrets secrets;
   private final Map<String, CompletableFuture<String>> running = new ConcurrentHashMap<>();
 
-  /** @param settings the programs it may run ({@link ActivitySettings#allowedCommands}) and the worker's environment */
+  /**
+   * @param settings the programs it may run ({@link ActivitySettings#allowedCommands}) and the
+   *     worker's environment
+   */
   Commands(ActivitySettings settings, Secrets secrets) {
     this.environment = settings.environment();
     this.secrets = Objects.requireNonNull(secrets, "secrets");
@@ -139,7 +149,8 @@ final class Commands {
           word.append(c);
         }
       } else if (inQuote) {
-        throw new IllegalArgumentException(ALLOWED + ": a quote ' is not closed in \"" + value.strip() + "\"");
+        throw new IllegalArgumentException(
+            ALLOWED + ": a quote ' is not closed in \"" + value.strip() + "\"");
       } else if (c == '\'') {
         word = word == null ? new StringBuilder() : word;
         inQuote = true;
@@ -167,17 +178,28 @@ final class Commands {
   private static Entry entry(List<String> words, List<Boolean> quoted) {
     String text = String.join(" ", words);
     String program = words.get(0);
-    boolean more = words.size() > 1 && !quoted.get(words.size() - 1) && words.get(words.size() - 1).equals("*");
+    boolean more =
+        words.size() > 1
+            && !quoted.get(words.size() - 1)
+            && words.get(words.size() - 1).equals("*");
     List<String> args = new ArrayList<>(words.subList(1, more ? words.size() - 1 : words.size()));
     for (int i = 0; i < words.size(); i++) {
       if (!quoted.get(i) && words.get(i).equals("*") && !(more && i == words.size() - 1)) {
-        throw new IllegalArgumentException(ALLOWED + ": in \"" + text + "\", * stands only last (any further"
-            + " arguments); write '*' for the argument *");
+        throw new IllegalArgumentException(
+            ALLOWED
+                + ": in \""
+                + text
+                + "\", * stands only last (any further"
+                + " arguments); write '*' for the argument *");
       }
     }
     if (program.isEmpty() || (program.contains("/") && !program.startsWith("/"))) {
-      throw new IllegalArgumentException(ALLOWED + ": \"" + text + "\" does not start with an absolute path or a"
-          + " bare program name");
+      throw new IllegalArgumentException(
+          ALLOWED
+              + ": \""
+              + text
+              + "\" does not start with an absolute path or a"
+              + " bare program name");
     }
     return new Entry(program, args, more);
   }
@@ -186,7 +208,9 @@ final class Commands {
   String refusal(List<String> argv) {
     String program = argv.get(0);
     if (allowed.isEmpty()) {
-      return "this worker runs no commands; set " + ALLOWED + " to the programs it may run (comma-separated)";
+      return "this worker runs no commands; set "
+          + ALLOWED
+          + " to the programs it may run (comma-separated)";
     }
     String badProgram = PlanSyntax.programProblem(program); // the plan reader's own rule
     if (badProgram != null) {
@@ -198,16 +222,29 @@ final class Commands {
     }
     List<Entry> forProgram = allowed.stream().filter(e -> e.program().equals(program)).toList();
     if (forProgram.isEmpty()) {
-      String hint = program.contains("/") && allowed.stream().anyMatch(e -> e.program().equals(Path.of(program)
-          .getFileName().toString()))
-          ? " (" + Path.of(program).getFileName() + " is allowed as a bare name, found through the worker's PATH:"
-              + " write it so in the plan, or list the full path)"
-          : "";
-      return "\"" + program + "\" is not allowed on this worker; " + ALLOWED + " lists "
-          + String.join(", ", allowed.stream().map(Entry::program).distinct().toList()) + hint;
+      String hint =
+          program.contains("/")
+                  && allowed.stream()
+                      .anyMatch(e -> e.program().equals(Path.of(program).getFileName().toString()))
+              ? " ("
+                  + Path.of(program).getFileName()
+                  + " is allowed as a bare name, found through the worker's PATH:"
+                  + " write it so in the plan, or list the full path)"
+              : "";
+      return "\""
+          + program
+          + "\" is not allowed on this worker; "
+          + ALLOWED
+          + " lists "
+          + String.join(", ", allowed.stream().map(Entry::program).distinct().toList())
+          + hint;
     }
     if (forProgram.stream().noneMatch(e -> e.allows(argv))) {
-      return "these arguments are not allowed; " + ALLOWED + " allows " + program + " only as: "
+      return "these arguments are not allowed; "
+          + ALLOWED
+          + " allows "
+          + program
+          + " only as: "
           + String.join(", ", forProgram.stream().map(Entry::toString).toList())
           + " (an entry ending in * allows further arguments)";
     }
@@ -243,13 +280,18 @@ final class Commands {
   }
 
   private static String bound(String name) {
-    return "${env:" + name + "} is bound to hosts in " + Secrets.ALLOWED + "; a program could send it anywhere,"
+    return "${env:"
+        + name
+        + "} is bound to hosts in "
+        + Secrets.ALLOWED
+        + "; a program could send it anywhere,"
         + " so it is never handed to one";
   }
 
   /** What the worker logs at start about the commands {@code allowed}. */
   static String setting(List<Entry> allowed) {
-    return allowed.isEmpty() ? ALLOWED + " unset: no command runs"
+    return allowed.isEmpty()
+        ? ALLOWED + " unset: no command runs"
         : ALLOWED + ": " + String.join(", ", allowed.stream().map(Entry::toString).toList());
   }
 
@@ -316,7 +358,8 @@ final class Commands {
     argv.add(written.get(0));
     for (String arg : written.subList(1, written.size())) {
       if (Placeholders.uses(arg, "stage") && request.stage() == null) {
-        throw EffectException.invalid(described + ": uses ${stage}, but this step belongs to no stage");
+        throw EffectException.invalid(
+            described + ": uses ${stage}, but this step belongs to no stage");
       }
       String stage = request.stage();
       argv.add(Placeholders.fill(arg, v -> v.equals("stage") ? stage : null, secrets));
@@ -324,13 +367,18 @@ final class Commands {
     return argv;
   }
 
-  private String execute(Action.Command command, List<String> argv, Map<String, String> planEnv,
-      ApplyEffectRequest request, String described) {
+  private String execute(
+      Action.Command command,
+      List<String> argv,
+      Map<String, String> planEnv,
+      ApplyEffectRequest request,
+      String described) {
     Path dir;
     try {
       dir = Files.createTempDirectory("cutover-command-");
     } catch (IOException e) {
-      throw EffectException.unavailable(described + ": no working directory: " + HttpCalls.firstLine(e.getMessage()));
+      throw EffectException.unavailable(
+          described + ": no working directory: " + HttpCalls.firstLine(e.getMessage()));
     }
     Map<String, String> env = minimalEnvironment(environment, dir);
     env.putAll(planEnv);
@@ -341,30 +389,55 @@ final class Commands {
     try {
       result = ProcessRunner.run(argv, env, dir, command.timeout(), KEEP_BYTES);
     } catch (ProcessRunner.CannotStart e) {
-      throw EffectException.invalid(secrets.redact(described + " could not start: " + e.getMessage()));
+      throw EffectException.invalid(
+          secrets.redact(described + " could not start: " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw EffectException.unavailable(described + ": interrupted (the worker is stopping); stopped the program");
+      throw EffectException.unavailable(
+          described + ": interrupted (the worker is stopping); stopped the program");
     } finally {
       deleteTree(dir);
     }
     String output = secrets.redact(result.output());
     String tail = ProcessRunner.tail(output, TAIL_LINES, TAIL_CHARS); // redacted before it is cut
     String took = seconds(result.took());
-    LOG.info("{} ({}): exit {} after {}, {} bytes of output{}:\n{}", described, request.idempotencyKey(),
-        result.timedOut() ? "none (killed)" : result.exitCode(), took, result.outputBytes(),
-        result.truncated() ? " (the last " + KEEP_BYTES + " shown)" : "", output);
+    LOG.info(
+        "{} ({}): exit {} after {}, {} bytes of output{}:\n{}",
+        described,
+        request.idempotencyKey(),
+        result.timedOut() ? "none (killed)" : result.exitCode(),
+        took,
+        result.outputBytes(),
+        result.truncated() ? " (the last " + KEEP_BYTES + " shown)" : "",
+        output);
     String said = tail.isEmpty() ? "no output" : "last output: " + tail;
     if (result.timedOut()) {
-      throw EffectException.unavailable(described + " did not finish within " + Durations.format(command.timeout())
-          + "; stopped it and its child processes; " + said);
+      throw EffectException.unavailable(
+          described
+              + " did not finish within "
+              + Durations.format(command.timeout())
+              + "; stopped it and its child processes; "
+              + said);
     }
     if (result.exitCode() != command.exitCode()) {
-      throw EffectException.expectationFailed(described + " exited " + result.exitCode() + ", expected "
-          + command.exitCode() + " (after " + took + "); " + said);
+      throw EffectException.expectationFailed(
+          described
+              + " exited "
+              + result.exitCode()
+              + ", expected "
+              + command.exitCode()
+              + " (after "
+              + took
+              + "); "
+              + said);
     }
     String brief = ProcessRunner.tail(output, 3, 300);
-    return described + " -> exit " + result.exitCode() + " in " + took + (brief.isEmpty() ? "" : "; output: " + brief);
+    return described
+        + " -> exit "
+        + result.exitCode()
+        + " in "
+        + took
+        + (brief.isEmpty() ? "" : "; output: " + brief);
   }
 
   /** The command as the plan wrote it (placeholders unresolved), short enough for a message. */
@@ -374,8 +447,8 @@ final class Commands {
   }
 
   /**
-   * What any program the worker runs gets of its environment: {@link #PASSED} as the worker has them
-   * ({@code PATH} defaults to the usual directories) and {@code HOME} set to {@code home}.
+   * What any program the worker runs gets of its environment: {@link #PASSED} as the worker has
+   * them ({@code PATH} defaults to the usual directories) and {@code HOME} set to {@code home}.
    */
   static Map<String, String> minimalEnvironment(Map<String, String> worker, Path home) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -409,13 +482,15 @@ final class Commands {
       return;
     }
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-          // best effort: a temp directory left behind is harmless
-        }
-      });
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                  // best effort: a temp directory left behind is harmless
+                }
+              });
     } catch (IOException ignored) {
       // best effort
     }

@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -33,6 +32,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import okhttp3.OkHttpClient;
 
 /**
@@ -41,6 +41,7 @@ import okhttp3.OkHttpClient;
  * traffic, flags and actions, and notifies people.
  *
  * <p>Contract, beyond the interface's:
+ *
  * <ul>
  *   <li>{@link #measureChecks} measures the request's checks concurrently (at most {@value
  *       #MEASURE_THREADS} at a time across the worker) and returns one reading per check, in
@@ -56,16 +57,16 @@ import okhttp3.OkHttpClient;
  *   <li>{@link #notifyPeople} never throws.
  *   <li>No reading, message or failure holds a secret: all pass through {@link Secrets#redact}.
  *   <li>{@code httpTimeoutCap} bounds every HTTP request: a check's own timeout is cut to it.
- *       Effect requests (plans give them no timeout) wait at most 10 s each, and notifications 5
- *       s, so an effect's few requests finish well inside the workflow's start-to-close timeout
- *       rather than outliving the attempt that sent them.
+ *       Effect requests (plans give them no timeout) wait at most 10 s each, and notifications 5 s,
+ *       so an effect's few requests finish well inside the workflow's start-to-close timeout rather
+ *       than outliving the attempt that sent them.
  *   <li>Every outbound connection obeys the worker's {@link HostPolicy} ({@code
- *       CUTOVER_ALLOWED_HOSTS}), checked on the resolved address: HTTP (checks, Prometheus,
- *       traffic and flag APIs, actions, the webhook, each redirect hop) and PostgreSQL (each host
- *       of a JDBC URL, after DNS and again on the socket). A refused host is an ERROR reading for
- *       a measurement, a non-retryable {@code InvalidRequest} for an effect, and a logged line for
- *       a notification. Requests go out directly, never through a proxy, so the policy sees the
- *       real target. A JDBC URL's parameters are allow-listed for every plan ({@link
+ *       CUTOVER_ALLOWED_HOSTS}), checked on the resolved address: HTTP (checks, Prometheus, traffic
+ *       and flag APIs, actions, the webhook, each redirect hop) and PostgreSQL (each host of a JDBC
+ *       URL, after DNS and again on the socket). A refused host is an ERROR reading for a
+ *       measurement, a non-retryable {@code InvalidRequest} for an effect, and a logged line for a
+ *       notification. Requests go out directly, never through a proxy, so the policy sees the real
+ *       target. A JDBC URL's parameters are allow-listed for every plan ({@link
  *       dev.cutover.plan.JdbcUrls}), and a check's SQL is held to {@link SqlSource}'s walls.
  *   <li>Only the {@code ${env:NAME}} references {@code CUTOVER_ALLOWED_SECRETS} allows resolve
  *       ({@link Secrets}), never inside a URL, and a secret bound to hosts is checked on each
@@ -74,13 +75,15 @@ import okhttp3.OkHttpClient;
  *   <li>{@link #verifySignature} checks a signed signal against the worker's approver keyring
  *       ({@link ApproverKeys}); it never throws.
  * </ul>
+ *
  * Nothing here uses {@code Activity.getExecutionContext()}: methods can be called directly.
  *
- * <p>Thread-safe: one instance serves every cutover on a worker; it owns one OkHttpClient, one
- * pool per database and one bounded executor. {@link #close} releases them.
+ * <p>Thread-safe: one instance serves every cutover on a worker; it owns one OkHttpClient, one pool
+ * per database and one bounded executor. {@link #close} releases them.
  */
 public final class CutoverActivitiesImpl implements CutoverActivities, AutoCloseable {
   static final int MEASURE_THREADS = 32;
+
   /** Beyond a check's timeout: opening a database connection (5 s) and handing the answer back. */
   static final Duration SLACK = SqlPools.CONNECTION_TIMEOUT.plusSeconds(1);
 
@@ -98,17 +101,21 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
 
   /**
    * @param settings what the worker's operator allows, read once at its start ({@link
-   *     ActivitySettings#fromEnvironment}), with the environment {@code ${env:NAME}} resolves against
+   *     ActivitySettings#fromEnvironment}), with the environment {@code ${env:NAME}} resolves
+   *     against
    * @param httpTimeoutCap upper bound on every HTTP request's timeout (the worker passes the
    *     longest check timeout a plan may give)
    */
   public CutoverActivitiesImpl(ActivitySettings settings, Duration httpTimeoutCap) {
-    this(settings, httpTimeoutCap, new OkHttpClient.Builder()
-        .connectTimeout(Duration.ofSeconds(5))
-        .readTimeout(httpTimeoutCap)
-        .writeTimeout(httpTimeoutCap)
-        .callTimeout(httpTimeoutCap)
-        .build());
+    this(
+        settings,
+        httpTimeoutCap,
+        new OkHttpClient.Builder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .readTimeout(httpTimeoutCap)
+            .writeTimeout(httpTimeoutCap)
+            .callTimeout(httpTimeoutCap)
+            .build());
   }
 
   /**
@@ -126,41 +133,69 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     this.hostPolicy = settings.hosts();
     this.commands = new Commands(settings, secrets);
     this.nginxTraffic = new NginxTraffic(settings, secrets);
-    this.client = client.newBuilder().followRedirects(false).followSslRedirects(false)
-        .proxy(Proxy.NO_PROXY)
-        .dns(hostPolicy.dns(client.dns()))
-        .socketFactory(hostPolicy.socketFactory())
-        .addNetworkInterceptor(HttpCalls.destinations(secrets))
-        .build();
+    this.client =
+        client
+            .newBuilder()
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .proxy(Proxy.NO_PROXY)
+            .dns(hostPolicy.dns(client.dns()))
+            .socketFactory(hostPolicy.socketFactory())
+            .addNetworkInterceptor(HttpCalls.destinations(secrets))
+            .build();
     HttpCalls http = new HttpCalls(this.client, secrets);
     this.sql = new SqlSource(secrets, hostPolicy);
     PrometheusSource prometheus = new PrometheusSource(http, httpTimeoutCap);
-    this.sources = new MetricSources(List.of(sql, prometheus, new HttpSource(http, httpTimeoutCap),
-        new CompareSource(sql, prometheus)));
-    this.effects = new Effects(http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap),
-        nginxTraffic, commands);
+    this.sources =
+        new MetricSources(
+            List.of(
+                sql,
+                prometheus,
+                new HttpSource(http, httpTimeoutCap),
+                new CompareSource(sql, prometheus)));
+    this.effects =
+        new Effects(
+            http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap), nginxTraffic, commands);
     this.notifier = new Notifier(http, httpTimeoutCap);
     AtomicInteger n = new AtomicInteger();
-    ThreadFactory threads = r -> {
-      Thread t = new Thread(r, "cutover-measure-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-    this.executor = new ThreadPoolExecutor(MEASURE_THREADS, MEASURE_THREADS, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), threads);
+    ThreadFactory threads =
+        r -> {
+          Thread t = new Thread(r, "cutover-measure-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    this.executor =
+        new ThreadPoolExecutor(
+            MEASURE_THREADS,
+            MEASURE_THREADS,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            threads);
     this.executor.allowCoreThreadTimeOut(true);
   }
 
-  /** One check of a request: answered already (it could not be read), or under way until a deadline. */
-  private record Pending(String name, Reading answered, Future<Reading> future, Duration bound, long deadline) {}
+  /**
+   * One check of a request: answered already (it could not be read), or under way until a deadline.
+   */
+  private record Pending(
+      String name, Reading answered, Future<Reading> future, Duration bound, long deadline) {}
 
   @Override
   public List<Reading> measureChecks(MeasureChecksRequest request) {
-    return measureAll(request.checks().stream()
-        .map(c -> new PlanFragmentReader.CheckRead(c.check().name(), c.check(), c.connection(), null)).toList());
+    return measureAll(
+        request.checks().stream()
+            .map(
+                c ->
+                    new PlanFragmentReader.CheckRead(
+                        c.check().name(), c.check(), c.connection(), null))
+            .toList());
   }
 
-  /** Kept for compatibility: the checks of a cutover started before typed requests, read from their fragments. */
+  /**
+   * Kept for compatibility: the checks of a cutover started before typed requests, read from their
+   * fragments.
+   */
   @Override
   public List<Reading> measure(MeasureRequest request) {
     return measureAll(request.checks().stream().map(PlanFragmentReader::check).toList());
@@ -172,13 +207,20 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     for (PlanFragmentReader.CheckRead c : checks) {
       if (c.unreadable() != null) {
         Reading r = c.unreadable();
-        pending.add(new Pending(c.name(), Reading.error(r.check(), secrets.redact(r.reason())), null, null, now));
+        pending.add(
+            new Pending(
+                c.name(), Reading.error(r.check(), secrets.redact(r.reason())), null, null, now));
         continue;
       }
       Duration bound = c.check().timeout().plus(SLACK);
       // The sources bound themselves; this deadline is the backstop should one of them not.
-      pending.add(new Pending(c.name(), null, executor.submit(() -> measureOne(c.check(), c.connection())),
-          bound, now + bound.toNanos()));
+      pending.add(
+          new Pending(
+              c.name(),
+              null,
+              executor.submit(() -> measureOne(c.check(), c.connection())),
+              bound,
+              now + bound.toNanos()));
     }
     List<Reading> readings = new ArrayList<>(pending.size());
     for (Pending p : pending) {
@@ -195,8 +237,13 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
       return Reading.error(p.name(), "no answer within " + Durations.format(p.bound()));
     } catch (ExecutionException | CancellationException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      return Reading.error(p.name(), secrets.redact("measuring failed: " + cause.getClass().getSimpleName()
-          + ": " + HttpCalls.firstLine(cause.getMessage())));
+      return Reading.error(
+          p.name(),
+          secrets.redact(
+              "measuring failed: "
+                  + cause.getClass().getSimpleName()
+                  + ": "
+                  + HttpCalls.firstLine(cause.getMessage())));
     } catch (InterruptedException e) {
       // The worker is shutting down or the activity was cancelled: stop every check of the request.
       Thread.currentThread().interrupt();
@@ -205,13 +252,21 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     }
   }
 
-  /** One check, on an executor thread, by the source registered for its kind. Never throws: anything unexpected is an ERROR reading. */
+  /**
+   * One check, on an executor thread, by the source registered for its kind. Never throws: anything
+   * unexpected is an ERROR reading.
+   */
   private Reading measureOne(Check check, Connection connection) {
     try {
       return sources.measure(check, connection);
     } catch (RuntimeException e) {
-      return Reading.error(check.name(), secrets.redact("measuring failed: " + e.getClass().getSimpleName() + ": "
-          + HttpCalls.firstLine(e.getMessage())));
+      return Reading.error(
+          check.name(),
+          secrets.redact(
+              "measuring failed: "
+                  + e.getClass().getSimpleName()
+                  + ": "
+                  + HttpCalls.firstLine(e.getMessage())));
     }
   }
 
@@ -220,7 +275,10 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     return effect(() -> effects.apply(request));
   }
 
-  /** Kept for compatibility: the effect of a cutover started before typed requests, read from its fragments. */
+  /**
+   * Kept for compatibility: the effect of a cutover started before typed requests, read from its
+   * fragments.
+   */
   @Override
   public String apply(EffectRequest request) {
     return effect(() -> effects.apply(PlanFragmentReader.effect(request)));
@@ -237,8 +295,12 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     } catch (EffectException e) {
       throw e.toFailure(secrets);
     } catch (RuntimeException e) {
-      throw EffectException.unavailable("unexpected " + e.getClass().getSimpleName() + ": "
-          + HttpCalls.firstLine(e.getMessage())).toFailure(secrets);
+      throw EffectException.unavailable(
+              "unexpected "
+                  + e.getClass().getSimpleName()
+                  + ": "
+                  + HttpCalls.firstLine(e.getMessage()))
+          .toFailure(secrets);
     }
   }
 
@@ -248,13 +310,13 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   }
 
   /**
-   * Reads the plan by the request's rules and returns every reason this worker refuses it, each
-   * at its plan path and naming the setting involved: the reader's problems, references the worker
+   * Reads the plan by the request's rules and returns every reason this worker refuses it, each at
+   * its plan path and naming the setting involved: the reader's problems, references the worker
    * will not resolve ({@link Secrets#refusals}), requests it will not send ({@link
    * HttpCalls#refusals}: secrets inside URLs, hosts refused without DNS, secrets bound elsewhere),
    * commands it will not run ({@link Commands#refusals}) and nginx traffic it cannot apply ({@link
-   * NginxTraffic#refusals}). Each check is the one the run-time code applies. Never throws for a bad
-   * plan; no refusal holds a secret value.
+   * NginxTraffic#refusals}). Each check is the one the run-time code applies. Never throws for a
+   * bad plan; no refusal holds a secret value.
    */
   @Override
   public Admission admit(AdmitRequest request) {
@@ -270,14 +332,20 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
       e.problems().forEach(p -> refusals.add(p.toString()));
     } catch (RuntimeException e) {
       // A bug of ours must not let a plan through unchecked, nor fail the workflow task.
-      refusals.add("the worker could not check the plan: " + e.getClass().getSimpleName() + ": "
-          + HttpCalls.firstLine(e.getMessage()));
+      refusals.add(
+          "the worker could not check the plan: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + HttpCalls.firstLine(e.getMessage()));
     }
     List<String> redacted = refusals.stream().distinct().map(secrets::redact).toList();
     return new Admission(redacted, approverKeys.signaturesRequired());
   }
 
-  /** Verifies against the worker's approver keyring, read again for each call: see {@link ApproverKeys#verify}. */
+  /**
+   * Verifies against the worker's approver keyring, read again for each call: see {@link
+   * ApproverKeys#verify}.
+   */
   @Override
   public SignatureVerdict verifySignature(SignatureRequest request) {
     return approverKeys.verify(request);

@@ -24,7 +24,10 @@ final class EffectException extends RuntimeException {
     this.retryable = retryable;
   }
 
-  /** The fragment, a secret reference, a host or a file cannot be used: a person must change the plan or the worker. */
+  /**
+   * The fragment, a secret reference, a host or a file cannot be used: a person must change the
+   * plan or the worker.
+   */
   static EffectException invalid(String message) {
     return new EffectException(FailureTypes.INVALID_REQUEST, message, false);
   }
@@ -65,6 +68,8 @@ final class EffectException extends RuntimeException {
   /** Temporal's failure for this one, its message redacted of every secret handed out; no cause. */
   ApplicationFailure toFailure(Secrets secrets) {
     String message = secrets.redact(getMessage());
-    return retryable ? ApplicationFailure.newFailure(message, type) : ApplicationFailure.newNonRetryableFailure(message, type);
+    return retryable
+        ? ApplicationFailure.newFailure(message, type)
+        : ApplicationFailure.newNonRetryableFailure(message, type);
   }
 }

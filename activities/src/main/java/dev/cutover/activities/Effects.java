@@ -50,7 +50,9 @@ final class Effects {
   private final NginxTraffic nginx;
   private final Commands commands;
 
-  /** @param timeout bound on each request (plans give effects no timeout of their own) */
+  /**
+   * @param timeout bound on each request (plans give effects no timeout of their own)
+   */
   Effects(HttpCalls http, Duration timeout, NginxTraffic nginx, Commands commands) {
     this.http = http;
     this.timeout = timeout;
@@ -59,7 +61,8 @@ final class Effects {
   }
 
   /**
-   * Carries out {@code request} and says what was done, e.g. "PUT flags:/api/flags/x -> 200; read back 10".
+   * Carries out {@code request} and says what was done, e.g. "PUT flags:/api/flags/x -> 200; read
+   * back 10".
    *
    * @throws EffectException typed as the class comment says; nothing else but for a bug of ours
    */
@@ -72,7 +75,9 @@ final class Effects {
       case TRAFFIC -> traffic(request, step);
       case FLAGS -> flags(request, step);
       case ACTION, UNDO_ACTION, ROLLBACK_ACTION -> action(request);
-      case WAIT, DRAIN -> throw EffectException.invalid(step.kind() + " is carried out by the workflow, not applied");
+      case WAIT, DRAIN ->
+          throw EffectException.invalid(
+              step.kind() + " is carried out by the workflow, not applied");
     };
   }
 
@@ -90,8 +95,15 @@ final class Effects {
     if (traffic.get() == null) {
       return done;
     }
-    return done + "; " + readBack(traffic.get(), traffic.valuePath(), HttpCalls.Vars.NONE, request,
-        request.idempotencyKey(), IntNode.valueOf(step.percent()));
+    return done
+        + "; "
+        + readBack(
+            traffic.get(),
+            traffic.valuePath(),
+            HttpCalls.Vars.NONE,
+            request,
+            request.idempotencyKey(),
+            IntNode.valueOf(step.percent()));
   }
 
   private String flags(ApplyEffectRequest request, Step step) {
@@ -106,15 +118,19 @@ final class Effects {
       // The body is JSON, so a value goes in as JSON text ("x" with its quotes); a URL or a header
       // takes the plain text, encoded for the URL.
       String plain = value.isValueNode() ? value.asText() : value.toString();
-      HttpCalls.Vars set = new HttpCalls.Vars(
-          v -> v.equals("flag") ? encode(name) : v.equals("value") ? encode(plain) : null,
-          v -> v.equals("flag") ? name : v.equals("value") ? plain : null,
-          v -> v.equals("flag") ? name : v.equals("value") ? value.toString() : null);
+      HttpCalls.Vars set =
+          new HttpCalls.Vars(
+              v -> v.equals("flag") ? encode(name) : v.equals("value") ? encode(plain) : null,
+              v -> v.equals("flag") ? name : v.equals("value") ? plain : null,
+              v -> v.equals("flag") ? name : v.equals("value") ? value.toString() : null);
       String key = request.idempotencyKey() == null ? null : request.idempotencyKey() + ":" + name;
       String line = set(api.set(), request, set, key);
       if (api.get() != null) {
-        HttpCalls.Vars get = new HttpCalls.Vars(
-            v -> v.equals("flag") ? encode(name) : null, v -> v.equals("flag") ? name : null, v -> null);
+        HttpCalls.Vars get =
+            new HttpCalls.Vars(
+                v -> v.equals("flag") ? encode(name) : null,
+                v -> v.equals("flag") ? name : null,
+                v -> null);
         line += "; " + readBack(api.get(), api.valuePath(), get, request, key, value);
       }
       done.add(line);
@@ -131,15 +147,21 @@ final class Effects {
       throw EffectException.invalid("a wait action is carried out by the workflow, not applied");
     }
     HttpCall call = a.call();
-    boolean usesStage = Placeholders.uses(call.target(), "stage") || Placeholders.uses(call.body(), "stage")
-        || call.headers().values().stream().anyMatch(h -> Placeholders.uses(h, "stage"));
+    boolean usesStage =
+        Placeholders.uses(call.target(), "stage")
+            || Placeholders.uses(call.body(), "stage")
+            || call.headers().values().stream().anyMatch(h -> Placeholders.uses(h, "stage"));
     if (usesStage && request.stage() == null) {
       throw EffectException.invalid(call + ": uses ${stage}, but this step belongs to no stage");
     }
     String stage = request.stage() == null ? "" : request.stage();
-    HttpCalls.Vars vars = new HttpCalls.Vars(v -> v.equals("stage") ? encode(stage) : null,
-        v -> v.equals("stage") ? stage : null, v -> v.equals("stage") ? stage : null);
-    HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, request.idempotencyKey());
+    HttpCalls.Vars vars =
+        new HttpCalls.Vars(
+            v -> v.equals("stage") ? encode(stage) : null,
+            v -> v.equals("stage") ? stage : null,
+            v -> v.equals("stage") ? stage : null);
+    HttpCalls.Prepared p =
+        http.prepare(call, connection(request, call), vars, request.idempotencyKey());
     HttpCalls.Answer answer = send(p, a.followRedirects());
     Expect expect = a.expect();
     if (expect != null && expect.status() != null && expect.status() == answer.status()) {
@@ -154,7 +176,8 @@ final class Effects {
       }
       unmet.addAll(HttpSource.unmetJson(answer, expect.json()));
       if (!unmet.isEmpty()) {
-        throw EffectException.expectationFailed(p.description() + " did not meet expect: " + String.join("; ", unmet));
+        throw EffectException.expectationFailed(
+            p.description() + " did not meet expect: " + String.join("; ", unmet));
       }
     }
     return p.description() + " -> " + answer.status();
@@ -169,18 +192,27 @@ final class Effects {
   }
 
   /** GETs the value back and compares it with what was just set. */
-  private String readBack(HttpCall call, String valuePath, HttpCalls.Vars vars, ApplyEffectRequest request,
-      String key, JsonNode expected) {
+  private String readBack(
+      HttpCall call,
+      String valuePath,
+      HttpCalls.Vars vars,
+      ApplyEffectRequest request,
+      String key,
+      JsonNode expected) {
     HttpCalls.Prepared p = http.prepare(call, connection(request, call), vars, key);
     HttpCalls.Answer answer = send(p);
     classify(p, answer);
     JsonNode root = answer.json();
     JsonNode actual = JsonPaths.read(root, valuePath);
     if (!JsonPaths.sameValue(actual, expected)) {
-      String found = answer.truncated() ? "a body larger than 1 MiB"
-          : root == null ? "a body that is not JSON"
-          : actual.isMissingNode() ? "nothing at " + valuePath : actual.toString();
-      throw EffectException.readBackMismatch("read back " + found + " from " + p.description() + ", expected " + expected);
+      String found =
+          answer.truncated()
+              ? "a body larger than 1 MiB"
+              : root == null
+                  ? "a body that is not JSON"
+                  : actual.isMissingNode() ? "nothing at " + valuePath : actual.toString();
+      throw EffectException.readBackMismatch(
+          "read back " + found + " from " + p.description() + ", expected " + expected);
     }
     return "read back " + actual;
   }
@@ -221,8 +253,13 @@ final class Effects {
       throw EffectException.unavailable(said);
     }
     if (s >= 300 && s < 400) {
-      throw EffectException.clientError(p.description() + " answered " + s + (followed
-          ? " without a Location to follow" : " (a redirect; redirects are not followed, so give the final URL)"));
+      throw EffectException.clientError(
+          p.description()
+              + " answered "
+              + s
+              + (followed
+                  ? " without a Location to follow"
+                  : " (a redirect; redirects are not followed, so give the final URL)"));
     }
     throw EffectException.clientError(said);
   }

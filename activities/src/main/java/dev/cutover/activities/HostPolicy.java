@@ -22,9 +22,10 @@ import okhttp3.Dns;
  * names, IP addresses and CIDR ranges), enforced after DNS resolution on every connection.
  *
  * <p>Rules:
+ *
  * <ul>
- *   <li>Unset (or blank): every address but the special-purpose ones ({@link SpecialAddresses}: loopback,
- *       link-local, the unspecified address, multicast and reserved ranges, and the cloud
+ *   <li>Unset (or blank): every address but the special-purpose ones ({@link SpecialAddresses}:
+ *       loopback, link-local, the unspecified address, multicast and reserved ranges, and the cloud
  *       providers' metadata and platform services in every spelling) is allowed. An IPv6 address
  *       that carries an IPv4 one (IPv4-mapped, -compatible and -translated, NAT64 {@code
  *       64:ff9b::/96} and {@code 64:ff9b:1::/48}, 6to4 {@code 2002::/16}, Teredo, ISATAP) is
@@ -33,21 +34,23 @@ import okhttp3.Dns;
  *       addresses under any name; a listed host name allows the addresses that name resolves to
  *       (the operator vouches for the name), special ones included.
  * </ul>
- * The check runs twice, both on resolved addresses: in {@link #dns} (every address a name
- * resolves to; refused ones are dropped, and when none is left the lookup fails naming the first)
- * and in {@link #socketFactory}, whose sockets check the address they are about to connect to.
- * The second wall is what covers IP literals, which OkHttp connects to without asking the {@code
- * Dns}, and every redirect hop. PostgreSQL goes through both too: {@code SqlPools} looks up each
- * host of a JDBC URL through {@link #dns}, and the driver's sockets come from {@link #socketFactory}
- * (through {@link PolicySocketFactory}).
- * {@link #refusalWithoutDns} judges a host as a plan writes it, for the admission check at start.
+ *
+ * The check runs twice, both on resolved addresses: in {@link #dns} (every address a name resolves
+ * to; refused ones are dropped, and when none is left the lookup fails naming the first) and in
+ * {@link #socketFactory}, whose sockets check the address they are about to connect to. The second
+ * wall is what covers IP literals, which OkHttp connects to without asking the {@code Dns}, and
+ * every redirect hop. PostgreSQL goes through both too: {@code SqlPools} looks up each host of a
+ * JDBC URL through {@link #dns}, and the driver's sockets come from {@link #socketFactory} (through
+ * {@link PolicySocketFactory}). {@link #refusalWithoutDns} judges a host as a plan writes it, for
+ * the admission check at start.
  *
  * <p>Immutable and thread-safe.
  */
 final class HostPolicy {
   static final String VARIABLE = "CUTOVER_ALLOWED_HOSTS";
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+  private static final Pattern NAME =
+      Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
 
   /** A connection the policy refuses; its message says why and how to allow it. */
   static final class Refused extends UnknownHostException {
@@ -61,7 +64,8 @@ final class HostPolicy {
   private final Set<String> names;
   private final List<AddressRange> ranges;
 
-  private HostPolicy(String variable, boolean listed, Set<String> names, List<AddressRange> ranges) {
+  private HostPolicy(
+      String variable, boolean listed, Set<String> names, List<AddressRange> ranges) {
     this.variable = variable;
     this.listed = listed;
     this.names = Set.copyOf(names);
@@ -72,8 +76,8 @@ final class HostPolicy {
    * The policy {@value #VARIABLE} sets, from its value (null or blank: unset, every address but the
    * special ones). {@link ActivitySettings} reads it once, at the worker's start.
    *
-   * @throws IllegalArgumentException naming the variable and the entry, for an entry that is not
-   *     a host name, an IP address or a CIDR range
+   * @throws IllegalArgumentException naming the variable and the entry, for an entry that is not a
+   *     host name, an IP address or a CIDR range
    */
   static HostPolicy parse(String value) {
     if (value == null || value.isBlank()) {
@@ -101,8 +105,11 @@ final class HostPolicy {
       }
       String name = entry.endsWith(".") ? entry.substring(0, entry.length() - 1) : entry;
       if (!NAME.matcher(name).matches() || IPV4.matcher(name).matches() || name.length() > 253) {
-        throw new IllegalArgumentException(variable + ": \"" + raw.strip()
-            + "\" is not a host name, an IP address or a CIDR range (e.g. 10.0.0.0/8)");
+        throw new IllegalArgumentException(
+            variable
+                + ": \""
+                + raw.strip()
+                + "\" is not a host name, an IP address or a CIDR range (e.g. 10.0.0.0/8)");
       }
       names.add(name);
     }
@@ -117,8 +124,12 @@ final class HostPolicy {
     if (!text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
       return null;
     }
-    if (!text.contains(":") && Arrays.stream(text.split("\\.")).anyMatch(octet -> Integer.parseInt(octet) > 255
-        || (octet.length() > 1 && octet.startsWith("0")))) {
+    if (!text.contains(":")
+        && Arrays.stream(text.split("\\."))
+            .anyMatch(
+                octet ->
+                    Integer.parseInt(octet) > 255
+                        || (octet.length() > 1 && octet.startsWith("0")))) {
       return null; // getByName would take 999.1.1.1 or 0177.0.0.1 for a name and ask DNS
     }
     try {
@@ -138,7 +149,10 @@ final class HostPolicy {
     return legacyIpv4(text, true);
   }
 
-  /** As {@link #legacyIpv4(String)}; without {@code octalAndHex}, every part is decimal (Java's reading). */
+  /**
+   * As {@link #legacyIpv4(String)}; without {@code octalAndHex}, every part is decimal (Java's
+   * reading).
+   */
   private static InetAddress legacyIpv4(String text, boolean octalAndHex) {
     String[] parts = text.split("\\.", -1);
     if (parts.length < 1 || parts.length > 4) {
@@ -174,8 +188,10 @@ final class HostPolicy {
     }
     address |= last;
     try {
-      return InetAddress.getByAddress(new byte[] {
-          (byte) (address >> 24), (byte) (address >> 16), (byte) (address >> 8), (byte) address});
+      return InetAddress.getByAddress(
+          new byte[] {
+            (byte) (address >> 24), (byte) (address >> 16), (byte) (address >> 8), (byte) address
+          });
     } catch (UnknownHostException e) {
       return null;
     }
@@ -187,8 +203,8 @@ final class HostPolicy {
   }
 
   /**
-   * Why a connection to {@code address}, reached as {@code host} (a name, or the address itself
-   * for an IP literal), is refused; null when it is allowed.
+   * Why a connection to {@code address}, reached as {@code host} (a name, or the address itself for
+   * an IP literal), is refused; null when it is allowed.
    */
   String refusal(String host, InetAddress address) {
     String name = host == null ? "" : host.toLowerCase(Locale.ROOT);
@@ -197,11 +213,15 @@ final class HostPolicy {
     }
     boolean literal = name.isEmpty() || literal(name) != null;
     List<InetAddress> carried = SpecialAddresses.carried(address, true);
-    if (listed && ((!literal && names.contains(name)) || ranges.stream().anyMatch(r -> r.contains(address)
-        || carried.stream().anyMatch(r::contains)))) {
+    if (listed
+        && ((!literal && names.contains(name))
+            || ranges.stream()
+                .anyMatch(r -> r.contains(address) || carried.stream().anyMatch(r::contains)))) {
       return null;
     }
-    String who = "host " + (literal ? address.getHostAddress() : host + " (" + address.getHostAddress() + ")");
+    String who =
+        "host "
+            + (literal ? address.getHostAddress() : host + " (" + address.getHostAddress() + ")");
     String special = SpecialAddresses.what(address);
     if (special != null) {
       return who + " is " + special + "; allow it with " + variable;
@@ -209,7 +229,13 @@ final class HostPolicy {
     for (InetAddress inside : SpecialAddresses.carried(address, false)) {
       String what = SpecialAddresses.what(inside);
       if (what != null) {
-        return who + " carries " + inside.getHostAddress() + ", which is " + what + "; allow it with " + variable;
+        return who
+            + " carries "
+            + inside.getHostAddress()
+            + ", which is "
+            + what
+            + "; allow it with "
+            + variable;
       }
     }
     return listed ? who + " is not in " + variable : null;
@@ -230,8 +256,10 @@ final class HostPolicy {
     }
     // Digits and dots are read as OkHttp and Java read a URL's host (an address, each part decimal:
     // 127.1, 2130706433, 0177.0.0.1 is 177.0.0.1); anything else as the policy's Dns reads it.
-    InetAddress address = h.contains(":") ? literal(h)
-        : h.matches("[\\d.]+") ? legacyIpv4(h, false) : legacyIpv4(h, true);
+    InetAddress address =
+        h.contains(":")
+            ? literal(h)
+            : h.matches("[\\d.]+") ? legacyIpv4(h, false) : legacyIpv4(h, true);
     if (address != null) {
       return refusal(address.getHostAddress(), address);
     }
@@ -242,7 +270,9 @@ final class HostPolicy {
     return special == null ? null : "host " + h + " is " + special + "; allow it with " + variable;
   }
 
-  /** The first policy refusal in {@code e}, its causes and suppressed exceptions; null when none. */
+  /**
+   * The first policy refusal in {@code e}, its causes and suppressed exceptions; null when none.
+   */
   static Refused refusedIn(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof Refused r) {
@@ -267,8 +297,10 @@ final class HostPolicy {
       // A legacy IPv4 spelling (0x7f.1, 2130706433) means that address, whatever a resolver makes
       // of it (some resolve it, some fail): judged, and connected to, as that address.
       InetAddress legacy = legacyIpv4(hostname);
-      List<InetAddress> all = legacy != null ? List.of(InetAddress.getByAddress(hostname, legacy.getAddress()))
-          : delegate.lookup(hostname);
+      List<InetAddress> all =
+          legacy != null
+              ? List.of(InetAddress.getByAddress(hostname, legacy.getAddress()))
+              : delegate.lookup(hostname);
       List<InetAddress> allowed = new ArrayList<>(all.size());
       String first = null;
       for (InetAddress a : all) {
@@ -300,7 +332,8 @@ final class HostPolicy {
       }
 
       @Override
-      public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
+          throws IOException {
         return connected(new InetSocketAddress(host, port));
       }
 
@@ -310,7 +343,9 @@ final class HostPolicy {
       }
 
       @Override
-      public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+      public Socket createSocket(
+          InetAddress address, int port, InetAddress localAddress, int localPort)
+          throws IOException {
         return connected(new InetSocketAddress(address, port));
       }
 
@@ -325,9 +360,14 @@ final class HostPolicy {
   private final class CheckedSocket extends Socket {
     @Override
     public void connect(SocketAddress endpoint, int timeout) throws IOException {
-      if (!(endpoint instanceof InetSocketAddress to) || to.isUnresolved() || to.getAddress() == null) {
+      if (!(endpoint instanceof InetSocketAddress to)
+          || to.isUnresolved()
+          || to.getAddress() == null) {
         close();
-        throw new Refused("host " + endpoint + " is not resolved; the worker connects to resolved addresses only");
+        throw new Refused(
+            "host "
+                + endpoint
+                + " is not resolved; the worker connects to resolved addresses only");
       }
       String why = refusal(to.getHostString(), to.getAddress());
       if (why != null) {
@@ -338,11 +378,14 @@ final class HostPolicy {
     }
   }
 
-  /** What the worker logs at start: the rule in force, never anything secret (the variable is not). */
+  /**
+   * What the worker logs at start: the rule in force, never anything secret (the variable is not).
+   */
   @Override
   public String toString() {
     if (!listed) {
-      return variable + " unset: every host but loopback, link-local, cloud metadata and other special addresses";
+      return variable
+          + " unset: every host but loopback, link-local, cloud metadata and other special addresses";
     }
     List<String> entries = new ArrayList<>(names);
     ranges.forEach(r -> entries.add(r.text()));
@@ -354,9 +397,12 @@ final class HostPolicy {
     if (listed) {
       return null;
     }
-    return variable + " is not set: plans may reach EVERY address this worker can route to (the internet and every"
+    return variable
+        + " is not set: plans may reach EVERY address this worker can route to (the internet and every"
         + " private network: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7, ...), all but loopback, link-local,"
-        + " cloud metadata and other special-purpose addresses; set " + variable + " to the hosts plans need"
+        + " cloud metadata and other special-purpose addresses; set "
+        + variable
+        + " to the hosts plans need"
         + " (comma-separated names, addresses and CIDR ranges)";
   }
 }

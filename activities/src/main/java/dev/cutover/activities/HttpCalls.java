@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.HttpCall;
-import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.Plan;
+import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.SecretReferences;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -43,8 +43,10 @@ import okio.BufferedSource;
 final class HttpCalls {
   /** The most of a response body ever read: a gate reads one value, not a download. */
   static final int MAX_BODY_BYTES = 1 << 20;
+
   /** Redirects followed at most, for a call whose plan says {@code followRedirects: true}. */
   static final int MAX_REDIRECTS = 5;
+
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final MediaType JSON_TYPE = MediaType.get("application/json; charset=utf-8");
@@ -62,7 +64,9 @@ final class HttpCalls {
   }
 
   /** Values for non-secret placeholders, per part of the request (a URL needs them encoded). */
-  record Vars(Function<String, String> target, Function<String, String> headers,
+  record Vars(
+      Function<String, String> target,
+      Function<String, String> headers,
       Function<String, String> body) {
     static final Vars NONE = same(Map.of());
 
@@ -117,15 +121,27 @@ final class HttpCalls {
    */
   static List<String> refusals(Plan plan, HostPolicy policy, Secrets secrets) {
     List<String> out = new ArrayList<>();
-    plan.connections().forEach((name, c) -> {
-      if (c.kind() != Connection.Kind.POSTGRES) { // a database's host is the SQL source's to judge
-        String path = "connections." + name + "." + c.kind().name().toLowerCase(java.util.Locale.ROOT);
-        url(out, path, c.url(), policy);
-        List<String> written = new ArrayList<>(c.headers().values());
-        written.add(c.url());
-        bound(out, path, Carried.of(false, written.toArray(String[]::new)), PlanSites.host(c.url()), secrets);
-      }
-    });
+    plan.connections()
+        .forEach(
+            (name, c) -> {
+              if (c.kind()
+                  != Connection.Kind.POSTGRES) { // a database's host is the SQL source's to judge
+                String path =
+                    "connections."
+                        + name
+                        + "."
+                        + c.kind().name().toLowerCase(java.util.Locale.ROOT);
+                url(out, path, c.url(), policy);
+                List<String> written = new ArrayList<>(c.headers().values());
+                written.add(c.url());
+                bound(
+                    out,
+                    path,
+                    Carried.of(false, written.toArray(String[]::new)),
+                    PlanSites.host(c.url()),
+                    secrets);
+              }
+            });
     for (PlanSites.Request r : PlanSites.requests(plan)) {
       HttpCall call = r.call();
       if (call.connection().isEmpty()) {
@@ -139,7 +155,12 @@ final class HttpCalls {
       List<String> written = new ArrayList<>(call.headers().values());
       written.add(call.target());
       written.add(call.body() == null ? "" : call.body());
-      bound(out, r.path(), Carried.of(false, written.toArray(String[]::new)), PlanSites.host(r), secrets);
+      bound(
+          out,
+          r.path(),
+          Carried.of(false, written.toArray(String[]::new)),
+          PlanSites.host(r),
+          secrets);
     }
     if (plan.notifications() != null) {
       String webhook = plan.notifications().webhook();
@@ -161,7 +182,8 @@ final class HttpCalls {
     }
   }
 
-  private static void bound(List<String> out, String path, Carried carried, String host, Secrets secrets) {
+  private static void bound(
+      List<String> out, String path, Carried carried, String host, Secrets secrets) {
     String why = host == null ? null : secrets.destinationRefusal(carried.names(), host, null);
     if (why != null) {
       out.add(path + ": " + why);
@@ -171,15 +193,18 @@ final class HttpCalls {
   /**
    * A network interceptor: before a request is written to its connection, each secret it carries
    * ({@link Carried}) must be allowed to go to that host and address ({@link
-   * Secrets#destinationRefusal}); else it fails with {@link HostPolicy.Refused} and nothing is sent.
+   * Secrets#destinationRefusal}); else it fails with {@link HostPolicy.Refused} and nothing is
+   * sent.
    */
   static Interceptor destinations(Secrets secrets) {
     return chain -> {
       Request r = chain.request();
       Carried carried = r.tag(Carried.class);
       if (carried != null && !carried.names().isEmpty()) {
-        InetAddress address = chain.connection() == null ? null
-            : chain.connection().route().socketAddress().getAddress();
+        InetAddress address =
+            chain.connection() == null
+                ? null
+                : chain.connection().route().socketAddress().getAddress();
         String why = secrets.destinationRefusal(carried.names(), r.url().host(), address);
         if (why != null) {
           throw new HostPolicy.Refused(why);
@@ -198,8 +223,10 @@ final class HttpCalls {
    *     connection, an unset variable, or a request HTTP cannot carry
    */
   Prepared prepare(HttpCall call, Connection connection, Vars vars, String idempotencyKey) {
-    String description = call.method() + " " + Placeholders.fill(call.target(), vars.target(), null);
-    // A secret never goes into a URL, whatever rules the plan was read by (its reader may predate them).
+    String description =
+        call.method() + " " + Placeholders.fill(call.target(), vars.target(), null);
+    // A secret never goes into a URL, whatever rules the plan was read by (its reader may predate
+    // them).
     String inUrl = SecretReferences.inUrl(call.target());
     if (inUrl != null) {
       throw EffectException.invalid(description + ": " + inUrl);
@@ -212,8 +239,13 @@ final class HttpCalls {
         throw EffectException.invalid(description + ": no connection named \"" + name + "\"");
       }
       if (connection.kind() != Connection.Kind.HTTP) {
-        throw EffectException.invalid(description + ": connection \"" + name + "\" is "
-            + connection.kind().name().toLowerCase(Locale.ROOT) + ", not http");
+        throw EffectException.invalid(
+            description
+                + ": connection \""
+                + name
+                + "\" is "
+                + connection.kind().name().toLowerCase(Locale.ROOT)
+                + ", not http");
       }
       String base = resolveUrl(secrets, connection.url(), description + ": connections." + name);
       while (base.endsWith("/")) {
@@ -235,47 +267,63 @@ final class HttpCalls {
         }
       }
       for (Map.Entry<String, String> h : call.headers().entrySet()) {
-        headers.set(h.getKey(), carried(Placeholders.fill(h.getValue(), vars.headers(), secrets), h.getKey()));
+        headers.set(
+            h.getKey(),
+            carried(Placeholders.fill(h.getValue(), vars.headers(), secrets), h.getKey()));
       }
       if (idempotencyKey != null) {
         headers.set(IDEMPOTENCY_KEY, idempotencyKey);
       }
     } catch (IllegalArgumentException e) {
       // OkHttp's message may quote the header value; say only that a header is unusable.
-      throw EffectException.invalid(description + ": a header has a name or value HTTP cannot carry");
+      throw EffectException.invalid(
+          description + ": a header has a name or value HTTP cannot carry");
     }
     String body = Placeholders.fill(call.body(), vars.body(), secrets);
     RequestBody requestBody = null;
     if (PlanSyntax.bodyProblem(call.method(), body) != null) {
-      throw EffectException.invalid(description + ": " + PlanSyntax.bodyProblem(call.method(), body));
+      throw EffectException.invalid(
+          description + ": " + PlanSyntax.bodyProblem(call.method(), body));
     }
     if (body != null) {
       String type = headers.get("Content-Type");
       MediaType media = type == null ? JSON_TYPE : MediaType.parse(type);
-      requestBody = RequestBody.create(body.getBytes(StandardCharsets.UTF_8), media == null ? JSON_TYPE : media);
-    } else if (call.method().equals("POST") || call.method().equals("PUT") || call.method().equals("PATCH")) {
+      requestBody =
+          RequestBody.create(
+              body.getBytes(StandardCharsets.UTF_8), media == null ? JSON_TYPE : media);
+    } else if (call.method().equals("POST")
+        || call.method().equals("PUT")
+        || call.method().equals("PATCH")) {
       requestBody = RequestBody.create(new byte[0], null);
     }
-    List<String> written = new ArrayList<>(List.of(call.target(), call.body() == null ? "" : call.body()));
+    List<String> written =
+        new ArrayList<>(List.of(call.target(), call.body() == null ? "" : call.body()));
     written.addAll(call.headers().values());
     if (connection != null && call.connection().isPresent()) {
       written.add(connection.url());
       written.addAll(connection.headers().values());
     }
-    Carried carried = Carried.of(!SecretReferences.names(call.body()).isEmpty(), written.toArray(String[]::new));
-    Request request = new Request.Builder().url(httpUrl).headers(headers.build())
-        .method(call.method(), requestBody).tag(Carried.class, carried).build();
+    Carried carried =
+        Carried.of(!SecretReferences.names(call.body()).isEmpty(), written.toArray(String[]::new));
+    Request request =
+        new Request.Builder()
+            .url(httpUrl)
+            .headers(headers.build())
+            .method(call.method(), requestBody)
+            .tag(Carried.class, carried)
+            .build();
     return new Prepared(request, description);
   }
 
   /**
-   * {@code value}, if a header named {@code name} can carry it; by the plan reader's rules
-   * ({@link PlanSyntax}), which are the HTTP client's own.
+   * {@code value}, if a header named {@code name} can carry it; by the plan reader's rules ({@link
+   * PlanSyntax}), which are the HTTP client's own.
    *
    * @throws IllegalArgumentException when it cannot (the caller says so without quoting it)
    */
   static String carried(String value, String name) {
-    if (PlanSyntax.headerNameProblem(name) != null || PlanSyntax.headerValueProblem(value) != null) {
+    if (PlanSyntax.headerNameProblem(name) != null
+        || PlanSyntax.headerValueProblem(value) != null) {
       throw new IllegalArgumentException("unusable header");
     }
     return value;
@@ -342,16 +390,24 @@ final class HttpCalls {
         throw new InterruptedIOException("timeout");
       }
       Duration left = Duration.ofMillis(leftMillis);
-      // A derived client shares the connection pool, threads and host policy; only the timeouts differ.
-      OkHttpClient bounded = client.newBuilder()
-          .callTimeout(left).connectTimeout(left).readTimeout(left).writeTimeout(left)
-          .followRedirects(false).followSslRedirects(false)
-          .build();
+      // A derived client shares the connection pool, threads and host policy; only the timeouts
+      // differ.
+      OkHttpClient bounded =
+          client
+              .newBuilder()
+              .callTimeout(left)
+              .connectTimeout(left)
+              .readTimeout(left)
+              .writeTimeout(left)
+              .followRedirects(false)
+              .followSslRedirects(false)
+              .build();
       try (Response response = bounded.newCall(current).execute()) {
         String location = response.header("Location");
         if (followRedirects && isRedirect(response.code()) && location != null) {
           if (hop == MAX_REDIRECTS) {
-            throw new RedirectRefused("more than " + MAX_REDIRECTS + " redirects; give the final URL");
+            throw new RedirectRefused(
+                "more than " + MAX_REDIRECTS + " redirects; give the final URL");
           }
           current = followUp(current, response.code(), location);
           continue;
@@ -377,7 +433,12 @@ final class HttpCalls {
   }
 
   static boolean isRedirect(int status) {
-    return status == 300 || status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    return status == 300
+        || status == 301
+        || status == 302
+        || status == 303
+        || status == 307
+        || status == 308;
   }
 
   private Request followUp(Request from, int status, String location) throws RedirectRefused {
@@ -390,24 +451,34 @@ final class HttpCalls {
     }
     Request.Builder next = from.newBuilder().url(to);
     String method = from.method();
-    boolean keepsMethod = method.equals("GET") || method.equals("HEAD") || status == 307 || status == 308;
+    boolean keepsMethod =
+        method.equals("GET") || method.equals("HEAD") || status == 307 || status == 308;
     if (!keepsMethod) {
-      next.method("GET", null).removeHeader("Content-Type").removeHeader("Content-Length")
+      next.method("GET", null)
+          .removeHeader("Content-Type")
+          .removeHeader("Content-Length")
           .removeHeader("Transfer-Encoding");
     }
-    boolean sameOrigin = to.scheme().equals(from.url().scheme()) && to.host().equals(from.url().host())
-        && to.port() == from.url().port();
+    boolean sameOrigin =
+        to.scheme().equals(from.url().scheme())
+            && to.host().equals(from.url().host())
+            && to.port() == from.url().port();
     if (!sameOrigin) {
       Carried carried = from.tag(Carried.class);
       if (keepsMethod && from.body() != null && carried != null && carried.inBody()) {
-        throw new RedirectRefused("redirect " + status + " to another origin would send the body, which holds an"
-            + " ${env:...} value, there too; not followed");
+        throw new RedirectRefused(
+            "redirect "
+                + status
+                + " to another origin would send the body, which holds an"
+                + " ${env:...} value, there too; not followed");
       }
       // What still goes: no credential header and no body holding a secret.
       next.tag(Carried.class, Carried.NONE);
       for (String name : from.headers().names()) {
-        boolean credential = name.equalsIgnoreCase("Authorization") || name.equalsIgnoreCase("Cookie")
-            || name.equalsIgnoreCase("Proxy-Authorization");
+        boolean credential =
+            name.equalsIgnoreCase("Authorization")
+                || name.equalsIgnoreCase("Cookie")
+                || name.equalsIgnoreCase("Proxy-Authorization");
         boolean secret = from.headers(name).stream().anyMatch(v -> !secrets.redact(v).equals(v));
         if (credential || secret) {
           next.removeHeader(name);

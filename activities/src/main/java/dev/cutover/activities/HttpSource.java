@@ -14,12 +14,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Measures an {@code http} check: sends its request (relative targets against the http
- * connection's base URL, connection headers then the check's), follows redirects only when the
- * check says {@code followRedirects: true} (at most 5, each hop's host checked by the worker's
- * {@link HostPolicy}; otherwise a 3xx is the answer judged), reads at most 1 MiB of body, and
- * reports unmet {@code expect}ations and the number at {@code value}. A refused host, or a
- * redirect it will not follow, is an ERROR reading saying why.
+ * Measures an {@code http} check: sends its request (relative targets against the http connection's
+ * base URL, connection headers then the check's), follows redirects only when the check says {@code
+ * followRedirects: true} (at most 5, each hop's host checked by the worker's {@link HostPolicy};
+ * otherwise a 3xx is the answer judged), reads at most 1 MiB of body, and reports unmet {@code
+ * expect}ations and the number at {@code value}. A refused host, or a redirect it will not follow,
+ * is an ERROR reading saying why.
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
@@ -27,7 +27,9 @@ final class HttpSource implements MetricSource<Check.HttpProbe> {
   private final HttpCalls http;
   private final Duration cap;
 
-  /** @param cap upper bound on any HTTP timeout, whatever the check says */
+  /**
+   * @param cap upper bound on any HTTP timeout, whatever the check says
+   */
   HttpSource(HttpCalls http, Duration cap) {
     this.http = http;
     this.cap = cap;
@@ -53,13 +55,18 @@ final class HttpSource implements MetricSource<Check.HttpProbe> {
     try {
       answer = http.send(prepared.request(), timeout, probe.followRedirects());
     } catch (IOException e) {
-      return Reading.error(name, secrets.redact(prepared.description() + ": " + HttpCalls.failure(e, timeout)));
+      return Reading.error(
+          name, secrets.redact(prepared.description() + ": " + HttpCalls.failure(e, timeout)));
     }
     List<String> unmet = new ArrayList<>();
     Expect expect = probe.expect();
     if (expect != null) {
       if (expect.status() == null ? !answer.ok() : expect.status() != answer.status()) {
-        unmet.add("status " + answer.status() + ", expected " + (expect.status() == null ? "2xx" : expect.status()));
+        unmet.add(
+            "status "
+                + answer.status()
+                + ", expected "
+                + (expect.status() == null ? "2xx" : expect.status()));
       }
       if (!expect.json().isEmpty()) {
         unmet.addAll(unmetJson(answer, expect.json()));
@@ -74,14 +81,19 @@ final class HttpSource implements MetricSource<Check.HttpProbe> {
         value = at.doubleValue();
       } else if (unmet.isEmpty()) {
         // Expectations that failed say more than a missing number; otherwise the number is all.
-        String found = answer.truncated() ? "not read (body larger than 1 MiB)"
-            : root == null ? "missing (body is not JSON)"
-            : at.isMissingNode() ? "missing" : at + ", not a number";
-        return Reading.noData(name, secrets.redact(probe.valuePath() + " is " + found + "; " + reason));
+        String found =
+            answer.truncated()
+                ? "not read (body larger than 1 MiB)"
+                : root == null
+                    ? "missing (body is not JSON)"
+                    : at.isMissingNode() ? "missing" : at + ", not a number";
+        return Reading.noData(
+            name, secrets.redact(probe.valuePath() + " is " + found + "; " + reason));
       }
     }
     List<String> redacted = unmet.stream().map(secrets::redact).toList();
-    return expect == null ? Reading.value(name, value, reason)
+    return expect == null
+        ? Reading.value(name, value, reason)
         : Reading.expectations(name, value, redacted, reason);
   }
 
@@ -94,9 +106,12 @@ final class HttpSource implements MetricSource<Check.HttpProbe> {
     for (Map.Entry<String, JsonNode> e : new TreeMap<>(expected).entrySet()) {
       JsonNode actual = JsonPaths.read(root, e.getKey());
       if (!JsonPaths.sameValue(actual, e.getValue())) {
-        String found = answer.truncated() ? "not read (body larger than 1 MiB)"
-            : root == null ? "missing (body is not JSON)"
-            : actual.isMissingNode() ? "missing" : actual.toString();
+        String found =
+            answer.truncated()
+                ? "not read (body larger than 1 MiB)"
+                : root == null
+                    ? "missing (body is not JSON)"
+                    : actual.isMissingNode() ? "missing" : actual.toString();
         unmet.add(e.getKey() + " is " + found + ", expected " + e.getValue());
       }
     }

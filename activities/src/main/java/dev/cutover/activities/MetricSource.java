@@ -5,13 +5,14 @@ import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
 
 /**
- * Where one kind of check gets its number: the plug-in boundary between a check as the plan
- * states it and the system that answers it. A source measures; judging the reading against {@code
- * pass} is shared and happens elsewhere ({@link dev.cutover.engine.Judge}). Each source is
- * registered in {@link MetricSources} under its {@link #sourceType}, the kind of {@link
- * Check.Source} it measures.
+ * Where one kind of check gets its number: the plug-in boundary between a check as the plan states
+ * it and the system that answers it. A source measures; judging the reading against {@code pass} is
+ * shared and happens elsewhere ({@link dev.cutover.engine.Judge}). Each source is registered in
+ * {@link MetricSources} under its {@link #sourceType}, the kind of {@link Check.Source} it
+ * measures.
  *
  * <p>Contract:
+ *
  * <ul>
  *   <li>{@link #measure} never throws for a source that is unreachable, slow or refuses the
  *       question: that is {@code Reading.error(check, reason)} with a short reason, free of any
@@ -22,6 +23,7 @@ import dev.cutover.plan.Connection;
  *       check that names none); the source resolves it at the moment of use.
  *   <li>It changes nothing: a measurement may be repeated any number of times.
  * </ul>
+ *
  * Implementations are thread-safe: one instance measures for every cutover on a worker.
  *
  * @param <S> the kind of check source it measures
@@ -33,7 +35,9 @@ public interface MetricSource<S extends Check.Source> {
   /** Measures {@code check}, whose source is {@code source}. */
   Reading measure(Check check, S source, Connection connection);
 
-  /** Measures {@code check} if its source is of this one's kind; else an ERROR reading saying so. */
+  /**
+   * Measures {@code check} if its source is of this one's kind; else an ERROR reading saying so.
+   */
   default Reading measure(Check check, Connection connection) {
     if (!sourceType().isInstance(check.source())) {
       return Reading.error(check.name(), "not a check " + getClass().getSimpleName() + " measures");

@@ -16,7 +16,8 @@ import java.util.Map;
  * <p>Immutable and thread-safe.
  */
 final class MetricSources {
-  private final Map<Class<? extends Check.Source>, MetricSource<?>> bySource = new LinkedHashMap<>();
+  private final Map<Class<? extends Check.Source>, MetricSource<?>> bySource =
+      new LinkedHashMap<>();
 
   /**
    * @throws IllegalArgumentException when two sources measure the same kind, or a kind of check
@@ -25,11 +26,15 @@ final class MetricSources {
   MetricSources(List<MetricSource<?>> sources) {
     for (MetricSource<?> s : sources) {
       if (bySource.put(s.sourceType(), s) != null) {
-        throw new IllegalArgumentException("two metric sources for " + s.sourceType().getSimpleName());
+        throw new IllegalArgumentException(
+            "two metric sources for " + s.sourceType().getSimpleName());
       }
     }
-    List<String> missing = Arrays.stream(Check.Source.class.getPermittedSubclasses())
-        .filter(k -> !bySource.containsKey(k)).map(Class::getSimpleName).toList();
+    List<String> missing =
+        Arrays.stream(Check.Source.class.getPermittedSubclasses())
+            .filter(k -> !bySource.containsKey(k))
+            .map(Class::getSimpleName)
+            .toList();
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("no metric source for " + String.join(", ", missing));
     }
@@ -40,7 +45,10 @@ final class MetricSources {
     return bySource.get(check.source().getClass());
   }
 
-  /** Measures {@code check} with the source registered for its kind; never throws for a source that is down. */
+  /**
+   * Measures {@code check} with the source registered for its kind; never throws for a source that
+   * is down.
+   */
   Reading measure(Check check, Connection connection) {
     return sourceFor(check).measure(check, connection);
   }

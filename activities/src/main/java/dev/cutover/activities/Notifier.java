@@ -14,12 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends a message to people: {@code POST {"text": ...}} (Slack-compatible) to the resolved webhook,
- * within {@link #TIMEOUT}. The webhook is a URL written without references or as exactly one
- * {@code ${env:NAME}} (its whole URL is the secret), and goes through the worker's {@link
- * HostPolicy} like every request. Every message is also logged. Best effort by design: a webhook
- * that is unset, not allowed, down, slow, refusing or on a host the policy refuses is logged
- * (redacted) and never throws, because a notification must never stall or fail a cutover, least
- * of all a rollback.
+ * within {@link #TIMEOUT}. The webhook is a URL written without references or as exactly one {@code
+ * ${env:NAME}} (its whole URL is the secret), and goes through the worker's {@link HostPolicy} like
+ * every request. Every message is also logged. Best effort by design: a webhook that is unset, not
+ * allowed, down, slow, refusing or on a host the policy refuses is logged (redacted) and never
+ * throws, because a notification must never stall or fail a cutover, least of all a rollback.
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
@@ -47,15 +46,24 @@ final class Notifier {
     try {
       HttpUrl url = HttpUrl.parse(HttpCalls.resolveUrl(secrets, request.webhook(), "the webhook"));
       if (url == null) {
-        LOG.warn("notify {}: the webhook is not an http(s) URL once filled in", request.workflowId());
+        LOG.warn(
+            "notify {}: the webhook is not an http(s) URL once filled in", request.workflowId());
         return false;
       }
-      byte[] body = HttpCalls.JSON.writeValueAsString(Map.of("text", text)).getBytes(StandardCharsets.UTF_8);
-      Request post = new Request.Builder().url(url).post(RequestBody.create(body, JSON))
-          .tag(HttpCalls.Carried.class, HttpCalls.Carried.of(false, request.webhook())).build();
+      byte[] body =
+          HttpCalls.JSON.writeValueAsString(Map.of("text", text)).getBytes(StandardCharsets.UTF_8);
+      Request post =
+          new Request.Builder()
+              .url(url)
+              .post(RequestBody.create(body, JSON))
+              .tag(HttpCalls.Carried.class, HttpCalls.Carried.of(false, request.webhook()))
+              .build();
       HttpCalls.Answer answer = http.send(post, timeout);
       if (!answer.ok()) {
-        LOG.warn("notify {}: the webhook answered {}: {}", request.workflowId(), answer.status(),
+        LOG.warn(
+            "notify {}: the webhook answered {}: {}",
+            request.workflowId(),
+            answer.status(),
             secrets.redact(answer.snippet()));
         return false;
       }
@@ -64,10 +72,13 @@ final class Notifier {
       LOG.warn("notify {}: {}", request.workflowId(), secrets.redact(e.getMessage()));
     } catch (IOException e) {
       // The webhook URL itself is a secret (Slack's are bearer URLs): never log it, even redacted.
-      LOG.warn("notify {}: the webhook failed: {}", request.workflowId(),
+      LOG.warn(
+          "notify {}: the webhook failed: {}",
+          request.workflowId(),
           secrets.redact(HttpCalls.failure(e, timeout)));
     } catch (RuntimeException e) {
-      LOG.warn("notify {}: the webhook failed: {}", request.workflowId(), e.getClass().getSimpleName());
+      LOG.warn(
+          "notify {}: the webhook failed: {}", request.workflowId(), e.getClass().getSimpleName());
     }
     return false;
   }

@@ -19,8 +19,8 @@ final class Placeholders {
 
   /**
    * {@code text} with placeholders filled. With {@code secrets} null, {@code ${env:NAME}} stays as
-   * written: that is how a request is described in messages. A placeholder without a value stays
-   * as written too (the plan reader has already refused unknown ones).
+   * written: that is how a request is described in messages. A placeholder without a value stays as
+   * written too (the plan reader has already refused unknown ones).
    */
   static String fill(String text, Function<String, String> variables, Secrets secrets) {
     if (text == null) {
@@ -32,7 +32,8 @@ final class Placeholders {
       String inner = m.group(1);
       String replacement;
       if (inner.startsWith("env:")) {
-        replacement = secrets == null ? m.group() : secrets.lookup(inner.substring("env:".length()));
+        replacement =
+            secrets == null ? m.group() : secrets.lookup(inner.substring("env:".length()));
       } else {
         String v = variables.apply(inner);
         replacement = v == null ? m.group() : v;

@@ -38,7 +38,12 @@ final class PlanFragmentReader {
     } catch (PlanException e) {
       return unreadable(name, "invalid check: " + problems(e));
     } catch (RuntimeException e) {
-      return unreadable(name, "invalid check: " + e.getClass().getSimpleName() + ": " + HttpCalls.firstLine(e.getMessage()));
+      return unreadable(
+          name,
+          "invalid check: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + HttpCalls.firstLine(e.getMessage()));
     }
     if (check.source().connection().isEmpty()) {
       return new CheckRead(name, check, null, null);
@@ -53,7 +58,12 @@ final class PlanFragmentReader {
     } catch (PlanException e) {
       return unreadable(name, "invalid connection: " + problems(e));
     } catch (RuntimeException e) {
-      return unreadable(name, "measuring failed: " + e.getClass().getSimpleName() + ": " + HttpCalls.firstLine(e.getMessage()));
+      return unreadable(
+          name,
+          "measuring failed: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + HttpCalls.firstLine(e.getMessage()));
     }
   }
 
@@ -64,8 +74,8 @@ final class PlanFragmentReader {
   /**
    * The typed request an {@link EffectRequest} stands for: the fragment its step needs (traffic,
    * flags API or action) and the connections it carries, each read by {@link PlanReader}. The
-   * connections are read before anything is sent, where the released code read each just before
-   * its request: a connection that no longer reads now fails the step before its first request.
+   * connections are read before anything is sent, where the released code read each just before its
+   * request: a connection that no longer reads now fails the step before its first request.
    *
    * @throws EffectException {@code InvalidRequest} for a fragment that is missing or does not read
    */
@@ -77,16 +87,27 @@ final class PlanFragmentReader {
       switch (request.step().kind()) {
         case TRAFFIC -> traffic = read(() -> PlanReader.traffic(request.traffic()), "traffic");
         case FLAGS -> flagsApi = read(() -> PlanReader.flagsApi(request.flagsApi()), "flagsApi");
-        case ACTION, UNDO_ACTION, ROLLBACK_ACTION -> action = read(() -> PlanReader.action(request.action(), "action"),
-            "action");
-        default -> { } // not applied: the effect says so
+        case ACTION, UNDO_ACTION, ROLLBACK_ACTION ->
+            action = read(() -> PlanReader.action(request.action(), "action"), "action");
+        default -> {} // not applied: the effect says so
       }
     }
     Map<String, Connection> connections = new LinkedHashMap<>();
-    request.connections().forEach((name, node) ->
-        connections.put(name, read(() -> PlanReader.connection(name, node), "connections." + name)));
-    return new ApplyEffectRequest(request.workflowId(), request.idempotencyKey(), request.stage(), request.step(),
-        traffic, flagsApi, action, connections);
+    request
+        .connections()
+        .forEach(
+            (name, node) ->
+                connections.put(
+                    name, read(() -> PlanReader.connection(name, node), "connections." + name)));
+    return new ApplyEffectRequest(
+        request.workflowId(),
+        request.idempotencyKey(),
+        request.stage(),
+        request.step(),
+        traffic,
+        flagsApi,
+        action,
+        connections);
   }
 
   private static <T> T read(Supplier<T> reader, String what) {

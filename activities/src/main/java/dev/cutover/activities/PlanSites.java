@@ -11,10 +11,10 @@ import java.util.Locale;
 import okhttp3.HttpUrl;
 
 /**
- * The places of a read plan the worker acts on, each with its plan path: every text it may
- * resolve {@code ${env:...}} in, every HTTP request, every command. The admission check walks them
- * so that each concern ({@link Secrets}, {@link HttpCalls}, {@link Commands}) judges a whole plan
- * by the rules it applies at run time. Pure functions of the plan.
+ * The places of a read plan the worker acts on, each with its plan path: every text it may resolve
+ * {@code ${env:...}} in, every HTTP request, every command. The admission check walks them so that
+ * each concern ({@link Secrets}, {@link HttpCalls}, {@link Commands}) judges a whole plan by the
+ * rules it applies at run time. Pure functions of the plan.
  */
 final class PlanSites {
   private PlanSites() {}
@@ -31,13 +31,15 @@ final class PlanSites {
   /** Every text that may hold a reference: connections, requests, commands, the webhook. */
   static List<Text> texts(Plan plan) {
     List<Text> out = new ArrayList<>();
-    plan.connections().forEach((name, c) -> {
-      String path = "connections." + name + ".";
-      out.add(new Text(path + c.kind().name().toLowerCase(Locale.ROOT), c.url()));
-      out.add(new Text(path + "user", c.user()));
-      out.add(new Text(path + "password", c.password()));
-      c.headers().forEach((h, v) -> out.add(new Text(path + "headers." + h, v)));
-    });
+    plan.connections()
+        .forEach(
+            (name, c) -> {
+              String path = "connections." + name + ".";
+              out.add(new Text(path + c.kind().name().toLowerCase(Locale.ROOT), c.url()));
+              out.add(new Text(path + "user", c.user()));
+              out.add(new Text(path + "password", c.password()));
+              c.headers().forEach((h, v) -> out.add(new Text(path + "headers." + h, v)));
+            });
     for (Request r : requests(plan)) {
       HttpCall call = r.call();
       out.add(new Text(r.path(), call.target()));
@@ -58,14 +60,18 @@ final class PlanSites {
     return out;
   }
 
-  /** Every HTTP request a plan makes, at the path of its request line ({@code checks.health.http}). */
+  /**
+   * Every HTTP request a plan makes, at the path of its request line ({@code checks.health.http}).
+   */
   static List<Request> requests(Plan plan) {
     List<Request> out = new ArrayList<>();
-    plan.checks().forEach((name, check) -> {
-      if (check.source() instanceof Check.HttpProbe probe) {
-        out.add(request(plan, "checks." + name + ".http", probe.call()));
-      }
-    });
+    plan.checks()
+        .forEach(
+            (name, check) -> {
+              if (check.source() instanceof Check.HttpProbe probe) {
+                out.add(request(plan, "checks." + name + ".http", probe.call()));
+              }
+            });
     if (plan.traffic() != null && plan.traffic().set() != null) {
       out.add(request(plan, "traffic.set.http", plan.traffic().set()));
       if (plan.traffic().get() != null) {
@@ -78,22 +84,26 @@ final class PlanSites {
         out.add(request(plan, "flagsApi.get.http", plan.flagsApi().get()));
       }
     }
-    actions(plan, (path, action) -> {
-      if (action instanceof Action.Http h) {
-        out.add(request(plan, path + ".http", h.call()));
-      }
-    });
+    actions(
+        plan,
+        (path, action) -> {
+          if (action instanceof Action.Http h) {
+            out.add(request(plan, path + ".http", h.call()));
+          }
+        });
     return out;
   }
 
   /** Every command action, at the path of its {@code command} list. */
   static List<Command> commands(Plan plan) {
     List<Command> out = new ArrayList<>();
-    actions(plan, (path, action) -> {
-      if (action instanceof Action.Command c) {
-        out.add(new Command(path + ".command", c));
-      }
-    });
+    actions(
+        plan,
+        (path, action) -> {
+          if (action instanceof Action.Command c) {
+            out.add(new Command(path + ".command", c));
+          }
+        });
     return out;
   }
 
@@ -143,7 +153,9 @@ final class PlanSites {
     return parsed == null ? null : parsed.host();
   }
 
-  /** The host a request goes to as written: its own URL's, or its connection's; null when unknown. */
+  /**
+   * The host a request goes to as written: its own URL's, or its connection's; null when unknown.
+   */
   static String host(Request r) {
     if (r.call().connection().isEmpty()) {
       return host(r.call().target());

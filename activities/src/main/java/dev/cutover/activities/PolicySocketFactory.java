@@ -16,11 +16,11 @@ import javax.net.SocketFactory;
  *
  * <p>pgjdbc creates it by class name (connection property {@code socketFactory}) with one String
  * argument ({@code socketFactoryArg}), so the policy cannot be handed over as an object: {@link
- * #register} files a policy under a fresh random id and that id is the argument. The registry
- * holds one entry per {@link SqlPools}, so two workers (or tests) with different policies in one
- * JVM each get their own; an id that is not registered (closed, or never issued) gives sockets
- * that refuse every connection. A plan can neither name this class nor pass an id: both
- * properties are refused in its URL ({@code JdbcUrls}) and set by the worker after the URL's own.
+ * #register} files a policy under a fresh random id and that id is the argument. The registry holds
+ * one entry per {@link SqlPools}, so two workers (or tests) with different policies in one JVM each
+ * get their own; an id that is not registered (closed, or never issued) gives sockets that refuse
+ * every connection. A plan can neither name this class nor pass an id: both properties are refused
+ * in its URL ({@code JdbcUrls}) and set by the worker after the URL's own.
  *
  * <p>Thread-safe.
  */
@@ -35,7 +35,9 @@ public final class PolicySocketFactory extends SocketFactory {
     this.delegate = policy == null ? null : policy.socketFactory();
   }
 
-  /** An entry in the registry; closing it removes the policy, after which its id refuses everything. */
+  /**
+   * An entry in the registry; closing it removes the policy, after which its id refuses everything.
+   */
   record Registration(String id) implements AutoCloseable {
     @Override
     public void close() {
@@ -53,8 +55,9 @@ public final class PolicySocketFactory extends SocketFactory {
 
   private SocketFactory delegate() throws IOException {
     if (delegate == null) {
-      throw new HostPolicy.Refused("no host policy is registered for this connection; the worker connects only"
-          + " through its own");
+      throw new HostPolicy.Refused(
+          "no host policy is registered for this connection; the worker connects only"
+              + " through its own");
     }
     return delegate;
   }
@@ -70,7 +73,8 @@ public final class PolicySocketFactory extends SocketFactory {
   }
 
   @Override
-  public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+  public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
+      throws IOException {
     return delegate().createSocket(host, port, localHost, localPort);
   }
 

@@ -39,13 +39,19 @@ final class ProcessRunner {
       return outputBytes > output.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    /** The last {@code maxLines} non-blank lines of the output, at most {@code maxChars} characters, on one line. */
+    /**
+     * The last {@code maxLines} non-blank lines of the output, at most {@code maxChars} characters,
+     * on one line.
+     */
     String tail(int maxLines, int maxChars) {
       return ProcessRunner.tail(output, maxLines, maxChars);
     }
   }
 
-  /** The last {@code maxLines} non-blank lines of {@code output}, at most {@code maxChars} characters, on one line. */
+  /**
+   * The last {@code maxLines} non-blank lines of {@code output}, at most {@code maxChars}
+   * characters, on one line.
+   */
   static String tail(String output, int maxLines, int maxChars) {
     String[] lines = output.replace("\r", "\n").split("\n");
     List<String> kept = new ArrayList<>();
@@ -56,7 +62,9 @@ final class ProcessRunner {
       }
     }
     String joined = String.join(" | ", kept);
-    return joined.length() <= maxChars ? joined : "..." + joined.substring(joined.length() - maxChars);
+    return joined.length() <= maxChars
+        ? joined
+        : "..." + joined.substring(joined.length() - maxChars);
   }
 
   /** Thrown when the program cannot be started at all (not found, not executable). */
@@ -70,10 +78,16 @@ final class ProcessRunner {
    * Runs {@code argv} in {@code workDir} with exactly {@code environment}.
    *
    * @throws CannotStart when the program cannot be started
-   * @throws InterruptedException when the calling thread is interrupted (the program is killed first)
+   * @throws InterruptedException when the calling thread is interrupted (the program is killed
+   *     first)
    */
-  static Result run(List<String> argv, Map<String, String> environment, Path workDir, Duration timeout,
-      int keepBytes) throws CannotStart, InterruptedException {
+  static Result run(
+      List<String> argv,
+      Map<String, String> environment,
+      Path workDir,
+      Duration timeout,
+      int keepBytes)
+      throws CannotStart, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
     if (workDir != null) {
       pb.directory(workDir.toFile());
@@ -88,7 +102,8 @@ final class ProcessRunner {
       throw new CannotStart(HttpCalls.firstLine(e.getMessage()));
     }
     Tail tail = new Tail(keepBytes);
-    Thread reader = new Thread(() -> tail.readAll(process.getInputStream()), "cutover-process-output");
+    Thread reader =
+        new Thread(() -> tail.readAll(process.getInputStream()), "cutover-process-output");
     reader.setDaemon(true);
     reader.start();
     try {
@@ -108,7 +123,8 @@ final class ProcessRunner {
     }
     reader.join(DRAIN_MILLIS);
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    return new Result(finished ? process.exitValue() : -1, !finished, tail.text(), tail.total(), took);
+    return new Result(
+        finished ? process.exitValue() : -1, !finished, tail.text(), tail.total(), took);
   }
 
   /**

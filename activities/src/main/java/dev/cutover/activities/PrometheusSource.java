@@ -20,10 +20,9 @@ import okhttp3.Request;
  * or a vector of one series, or several series combined by the check's {@code reduce}.
  *
  * <p>Outcomes: an empty vector is NO_DATA ("no series"); a NaN or infinite sample is NO_DATA (a
- * ratio over no traffic is no evidence either way); several series without {@code reduce}, a
- * range vector or string, a non-200 answer or {@code "status": "error"} are ERROR with
- * Prometheus's own words. With {@code reduce}, NaN samples are left out and only an all-NaN
- * vector is NO_DATA.
+ * ratio over no traffic is no evidence either way); several series without {@code reduce}, a range
+ * vector or string, a non-200 answer or {@code "status": "error"} are ERROR with Prometheus's own
+ * words. With {@code reduce}, NaN samples are left out and only an all-NaN vector is NO_DATA.
  *
  * <p>Thread-safe: stateless apart from the shared {@link HttpCalls}.
  */
@@ -31,7 +30,9 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
   private final HttpCalls http;
   private final Duration cap;
 
-  /** @param cap upper bound on any HTTP timeout, whatever the check says */
+  /**
+   * @param cap upper bound on any HTTP timeout, whatever the check says
+   */
   PrometheusSource(HttpCalls http, Duration cap) {
     this.http = http;
     this.cap = cap;
@@ -50,7 +51,13 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
       return Reading.error(name, wrong);
     }
     Duration timeout = HttpCalls.min(check.timeout(), cap);
-    return instant(name, connection, query.query(), query.reduce(), timeout, timeout,
+    return instant(
+        name,
+        connection,
+        query.query(),
+        query.reduce(),
+        timeout,
+        timeout,
         n -> n + " series; say reduce: max|min|sum|avg");
   }
 
@@ -60,7 +67,11 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
       return "no connection named \"" + named + "\"";
     }
     if (connection.kind() != Connection.Kind.PROMETHEUS) {
-      return "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase(Locale.ROOT) + ", not prometheus";
+      return "connection \""
+          + connection.name()
+          + "\" is "
+          + connection.kind().name().toLowerCase(Locale.ROOT)
+          + ", not prometheus";
     }
     return null;
   }
@@ -72,12 +83,18 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
   /**
    * One instant query against {@code connection} (a Prometheus connection), bounded by {@code
    * timeout}; a timeout is reported as "no answer within {@code budget}" (the check's whole
-   * timeout, of which this query may have only the rest). Several series without {@code reduce}
-   * are an ERROR saying {@code several.apply(n)}. Never throws for an unreachable or refusing
+   * timeout, of which this query may have only the rest). Several series without {@code reduce} are
+   * an ERROR saying {@code several.apply(n)}. Never throws for an unreachable or refusing
    * Prometheus.
    */
-  Reading instant(String name, Connection connection, String promql, Check.Reduce reduce, Duration timeout,
-      Duration budget, IntFunction<String> several) {
+  Reading instant(
+      String name,
+      Connection connection,
+      String promql,
+      Check.Reduce reduce,
+      Duration timeout,
+      Duration budget,
+      IntFunction<String> several) {
     Secrets secrets = http.secrets();
     String where = "prometheus " + connection.name();
     Request request;
@@ -90,16 +107,25 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
       for (Map.Entry<String, String> h : connection.headers().entrySet()) {
         headers.set(h.getKey(), HttpCalls.carried(secrets.resolve(h.getValue()), h.getKey()));
       }
-      HttpUrl url = base.newBuilder()
-          .addPathSegments("api/v1/query")
-          .addQueryParameter("query", promql)
-          // Prometheus stops evaluating at its own timeout, so a slow query does not outlive us.
-          .addQueryParameter("timeout", Math.max(1, timeout.toSeconds()) + "s")
-          .build();
+      HttpUrl url =
+          base.newBuilder()
+              .addPathSegments("api/v1/query")
+              .addQueryParameter("query", promql)
+              // Prometheus stops evaluating at its own timeout, so a slow query does not outlive
+              // us.
+              .addQueryParameter("timeout", Math.max(1, timeout.toSeconds()) + "s")
+              .build();
       List<String> written = new ArrayList<>(connection.headers().values());
       written.add(connection.url());
-      request = new Request.Builder().url(url).headers(headers.build()).get()
-          .tag(HttpCalls.Carried.class, HttpCalls.Carried.of(false, written.toArray(String[]::new))).build();
+      request =
+          new Request.Builder()
+              .url(url)
+              .headers(headers.build())
+              .get()
+              .tag(
+                  HttpCalls.Carried.class,
+                  HttpCalls.Carried.of(false, written.toArray(String[]::new)))
+              .build();
     } catch (EffectException e) {
       return Reading.error(name, secrets.redact(e.getMessage()));
     } catch (IllegalArgumentException e) {
@@ -114,21 +140,28 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
     return secretFree(interpret(name, where, answer, reduce, several), secrets);
   }
 
-  static Reading interpret(String name, String where, HttpCalls.Answer answer, Check.Reduce reduce,
+  static Reading interpret(
+      String name,
+      String where,
+      HttpCalls.Answer answer,
+      Check.Reduce reduce,
       IntFunction<String> several) {
     if (answer.truncated()) {
-      return Reading.error(name, where + ": answer larger than 1 MiB; aggregate the query to fewer series");
+      return Reading.error(
+          name, where + ": answer larger than 1 MiB; aggregate the query to fewer series");
     }
     JsonNode root = answer.json();
     if (answer.status() != 200 || root == null || !"success".equals(root.path("status").asText())) {
       String detail;
       if (root != null && root.hasNonNull("error")) {
-        detail = (root.hasNonNull("errorType") ? root.get("errorType").asText() + ": " : "")
-            + HttpCalls.firstLine(root.get("error").asText());
+        detail =
+            (root.hasNonNull("errorType") ? root.get("errorType").asText() + ": " : "")
+                + HttpCalls.firstLine(root.get("error").asText());
       } else {
         detail = answer.snippet();
       }
-      return Reading.error(name, where + " answered " + answer.status() + (detail.isEmpty() ? "" : ": " + detail));
+      return Reading.error(
+          name, where + " answered " + answer.status() + (detail.isEmpty() ? "" : ": " + detail));
     }
     JsonNode data = root.path("data");
     String type = data.path("resultType").asText();
@@ -136,43 +169,53 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
     switch (type) {
       case "scalar":
         return sample(name, result, "scalar");
-      case "vector": {
-        int n = result.size();
-        if (n == 0) {
-          return Reading.noData(name, "no series");
-        }
-        if (n == 1) {
-          return sample(name, result.get(0).path("value"), "1 series");
-        }
-        if (reduce == null) {
-          return Reading.error(name, several.apply(n));
-        }
-        List<Double> values = new ArrayList<>();
-        for (JsonNode series : result) {
-          Double v = parse(series.path("value").path(1).asText(null));
-          if (v == null) {
-            return Reading.error(name, where + ": a sample that is not a number");
+      case "vector":
+        {
+          int n = result.size();
+          if (n == 0) {
+            return Reading.noData(name, "no series");
           }
-          if (!v.isNaN()) {
-            values.add(v);
+          if (n == 1) {
+            return sample(name, result.get(0).path("value"), "1 series");
           }
+          if (reduce == null) {
+            return Reading.error(name, several.apply(n));
+          }
+          List<Double> values = new ArrayList<>();
+          for (JsonNode series : result) {
+            Double v = parse(series.path("value").path(1).asText(null));
+            if (v == null) {
+              return Reading.error(name, where + ": a sample that is not a number");
+            }
+            if (!v.isNaN()) {
+              values.add(v);
+            }
+          }
+          if (values.isEmpty()) {
+            return Reading.noData(name, "NaN in all " + n + " series");
+          }
+          double r =
+              switch (reduce) {
+                case MAX -> values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+                case MIN -> values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+                case SUM -> values.stream().mapToDouble(Double::doubleValue).sum();
+                case AVG ->
+                    values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+              };
+          String how =
+              reduce.name().toLowerCase(Locale.ROOT)
+                  + " of "
+                  + values.size()
+                  + " series"
+                  + (values.size() < n ? " (" + (n - values.size()) + " NaN left out)" : "");
+          return finite(name, r, how);
         }
-        if (values.isEmpty()) {
-          return Reading.noData(name, "NaN in all " + n + " series");
-        }
-        double r = switch (reduce) {
-          case MAX -> values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-          case MIN -> values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-          case SUM -> values.stream().mapToDouble(Double::doubleValue).sum();
-          case AVG -> values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-        };
-        String how = reduce.name().toLowerCase(Locale.ROOT) + " of " + values.size() + " series"
-            + (values.size() < n ? " (" + (n - values.size()) + " NaN left out)" : "");
-        return finite(name, r, how);
-      }
       default:
-        return Reading.error(name, "result type " + (type.isEmpty() ? "missing" : type)
-            + "; a check's query returns an instant vector or a scalar");
+        return Reading.error(
+            name,
+            "result type "
+                + (type.isEmpty() ? "missing" : type)
+                + "; a check's query returns an instant vector or a scalar");
     }
   }
 
@@ -190,7 +233,8 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
       return Reading.noData(name, "NaN (" + how + ")");
     }
     if (Double.isInfinite(v)) {
-      return Reading.noData(name, (v > 0 ? "+Inf" : "-Inf") + " (" + how + "; a division by zero?)");
+      return Reading.noData(
+          name, (v > 0 ? "+Inf" : "-Inf") + " (" + how + "; a division by zero?)");
     }
     return Reading.value(name, v, how);
   }
@@ -218,6 +262,7 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
   }
 
   private static Reading secretFree(Reading r, Secrets secrets) {
-    return new Reading(r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()), r.counts());
+    return new Reading(
+        r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()), r.counts());
   }
 }

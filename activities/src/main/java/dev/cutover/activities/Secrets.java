@@ -28,40 +28,47 @@ import java.util.regex.Pattern;
  *
  * <p>{@value #ALLOWED} is a comma-separated list, read once at the worker's start ({@link
  * AllowList#parse}, through {@link ActivitySettings}). Each entry is
+ *
  * <ul>
  *   <li>a variable name ({@code APPDB_PASSWORD}), or a prefix ending in {@code *} ({@code APP_*});
  *   <li>optionally followed by {@code @host}: the secret is then sent only to that host (a name, an
  *       IP address or a CIDR range, as in {@code CUTOVER_ALLOWED_HOSTS}), checked on the connection
- *       itself, after DNS and at every redirect hop; repeat the entry for more hosts. A secret bound
- *       to hosts is never handed to a command, which could send it anywhere.
+ *       itself, after DNS and at every redirect hop; repeat the entry for more hosts. A secret
+ *       bound to hosts is never handed to a command, which could send it anywhere.
  * </ul>
+ *
  * Unset or blank, no reference resolves. The worker's own settings ({@code CUTOVER_*}, {@code
  * TEMPORAL_*}) never resolve, whatever a prefix says, and an entry naming one, a lone {@code *} or
  * a malformed entry stops the worker at start ({@link IllegalArgumentException} naming it).
  *
  * <p>Contract: {@link #resolve} replaces each {@code ${env:NAME}} in one pass (a resolved value is
  * never scanned again, so a value that itself looks like a reference stays as it is). A name the
- * list does not allow, or an unset variable, fails with a non-retryable {@link EffectException}
- * of type {@link FailureTypes#INVALID_REQUEST} whose message names the variable (and {@value
+ * list does not allow, or an unset variable, fails with a non-retryable {@link EffectException} of
+ * type {@link FailureTypes#INVALID_REQUEST} whose message names the variable (and {@value
  * #ALLOWED}), never a value. {@link #redact} replaces every value resolved so far, its URL-encoded
  * forms and, for a URL, its path (8 characters or more) with {@code ***}: activities run it over
- * every error message and reason, so a password a server echoes back never reaches workflow
- * history or the logs.
+ * every error message and reason, so a password a server echoes back never reaches workflow history
+ * or the logs.
  *
- * <p>Thread-safe: the environment and the list are fixed at construction and the set of
- * handed-out values is a concurrent set. One instance serves every cutover on a worker, so a
- * secret resolved for one cutover is also redacted from every other.
+ * <p>Thread-safe: the environment and the list are fixed at construction and the set of handed-out
+ * values is a concurrent set. One instance serves every cutover on a worker, so a secret resolved
+ * for one cutover is also redacted from every other.
  */
 public final class Secrets {
   /** The worker variable listing what plans may reference. */
   public static final String ALLOWED = "CUTOVER_ALLOWED_SECRETS";
+
   static final String MASK = "***";
   private static final int MIN_SECRET_PATH = 8;
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
   /** Prefixes of the worker's own settings: no plan reads them. */
   private static final List<String> RESERVED = List.of("CUTOVER_", "TEMPORAL_");
 
-  /** The names or prefixes the list allows, and the hosts each may go to (null: any the host policy allows). */
+  /**
+   * The names or prefixes the list allows, and the hosts each may go to (null: any the host policy
+   * allows).
+   */
   private record Entry(String name, boolean prefix, HostPolicy hosts, String text) {
     boolean matches(String variable) {
       return prefix ? variable.startsWith(name) : variable.equals(name);
@@ -69,8 +76,9 @@ public final class Secrets {
   }
 
   /**
-   * {@value #ALLOWED} as the worker read it: the names or prefixes it allows, each with the hosts it
-   * may go to, in the operator's order; {@code entries} is null when the variable is unset or blank.
+   * {@value #ALLOWED} as the worker read it: the names or prefixes it allows, each with the hosts
+   * it may go to, in the operator's order; {@code entries} is null when the variable is unset or
+   * blank.
    */
   static final class AllowList {
     static final AllowList UNSET = new AllowList(null);
@@ -93,22 +101,30 @@ public final class Secrets {
     /** What the worker logs at start about this list; never a value. */
     String setting() {
       if (entries == null) {
-        return ALLOWED + " unset: no ${env:...} reference resolves; plans that use one are refused at start";
+        return ALLOWED
+            + " unset: no ${env:...} reference resolves; plans that use one are refused at start";
       }
       return ALLOWED + ": " + String.join(", ", entries.stream().map(Entry::text).toList());
     }
 
     /** The warning a worker without a list logs at start; null when the list is set. */
     String warning() {
-      return entries == null ? ALLOWED + " is not set: this worker resolves no ${env:NAME} reference, so plans that"
-          + " use one (database passwords, API tokens, webhooks) are refused; list the variables plans may use,"
-          + " e.g. " + ALLOWED + "=APPDB_PASSWORD,FLAG_TOKEN@flags.internal" : null;
+      return entries == null
+          ? ALLOWED
+              + " is not set: this worker resolves no ${env:NAME} reference, so plans that"
+              + " use one (database passwords, API tokens, webhooks) are refused; list the variables plans may use,"
+              + " e.g. "
+              + ALLOWED
+              + "=APPDB_PASSWORD,FLAG_TOKEN@flags.internal"
+          : null;
     }
   }
 
   private final Map<String, String> environment;
+
   /** In the operator's order; null when the variable is unset. */
   private final List<Entry> entries;
+
   /** Every form of every value handed out, as it could appear in a message. */
   private final Set<String> handedOut = ConcurrentHashMap.newKeySet();
 
@@ -139,16 +155,27 @@ public final class Secrets {
       boolean prefix = key.endsWith("*");
       String name = prefix ? key.substring(0, key.length() - 1) : key;
       if (key.equals("*")) {
-        throw new IllegalArgumentException(ALLOWED + ": \"*\" would hand plans every variable of the worker"
-            + " (AWS_SECRET_ACCESS_KEY included); list names, or prefixes such as APP_*");
+        throw new IllegalArgumentException(
+            ALLOWED
+                + ": \"*\" would hand plans every variable of the worker"
+                + " (AWS_SECRET_ACCESS_KEY included); list names, or prefixes such as APP_*");
       }
       if (!NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(ALLOWED + ": \"" + entry + "\" is not a variable name or a prefix ending"
-            + " in * (e.g. APPDB_PASSWORD, APP_*, or FLAG_TOKEN@flags.internal)");
+        throw new IllegalArgumentException(
+            ALLOWED
+                + ": \""
+                + entry
+                + "\" is not a variable name or a prefix ending"
+                + " in * (e.g. APPDB_PASSWORD, APP_*, or FLAG_TOKEN@flags.internal)");
       }
-      if (reserved(name)) { // CUTOVER_*, TEMPORAL_X; a broader prefix (C*) simply never matches them
-        throw new IllegalArgumentException(ALLOWED + ": \"" + entry + "\" names the worker's own settings; no plan"
-            + " may read CUTOVER_* or TEMPORAL_* variables");
+      if (reserved(
+          name)) { // CUTOVER_*, TEMPORAL_X; a broader prefix (C*) simply never matches them
+        throw new IllegalArgumentException(
+            ALLOWED
+                + ": \""
+                + entry
+                + "\" names the worker's own settings; no plan"
+                + " may read CUTOVER_* or TEMPORAL_* variables");
       }
       if (at >= 0 && entry.substring(at + 1).isBlank()) {
         throw new IllegalArgumentException(ALLOWED + ": \"" + entry + "\" has no host after the @");
@@ -156,8 +183,12 @@ public final class Secrets {
       boolean bound = at >= 0;
       Boolean before = unbound.put(key, !bound);
       if (before != null && before == bound) {
-        throw new IllegalArgumentException(ALLOWED + ": " + key + " is listed both with and without @host; keep"
-            + " one way (with @host the secret goes only to the hosts listed)");
+        throw new IllegalArgumentException(
+            ALLOWED
+                + ": "
+                + key
+                + " is listed both with and without @host; keep"
+                + " one way (with @host the secret goes only to the hosts listed)");
       }
       List<String> h = hosts.computeIfAbsent(key, k -> new ArrayList<>());
       if (bound) {
@@ -165,13 +196,21 @@ public final class Secrets {
       }
     }
     List<Entry> out = new ArrayList<>();
-    hosts.forEach((key, list) -> {
-      boolean prefix = key.endsWith("*");
-      String name = prefix ? key.substring(0, key.length() - 1) : key;
-      HostPolicy policy = list.isEmpty() ? null : HostPolicy.listOf(ALLOWED + " (" + key + "@...)", list);
-      out.add(new Entry(name, prefix, policy, list.isEmpty() ? key
-          : String.join(", ", list.stream().map(host -> key + "@" + host).toList())));
-    });
+    hosts.forEach(
+        (key, list) -> {
+          boolean prefix = key.endsWith("*");
+          String name = prefix ? key.substring(0, key.length() - 1) : key;
+          HostPolicy policy =
+              list.isEmpty() ? null : HostPolicy.listOf(ALLOWED + " (" + key + "@...)", list);
+          out.add(
+              new Entry(
+                  name,
+                  prefix,
+                  policy,
+                  list.isEmpty()
+                      ? key
+                      : String.join(", ", list.stream().map(host -> key + "@" + host).toList())));
+        });
     return List.copyOf(out);
   }
 
@@ -199,10 +238,14 @@ public final class Secrets {
   public String refusal(String name) {
     String ref = "${env:" + name + "}";
     if (reserved(name)) {
-      return ref + " is a setting of the worker itself; no plan may read CUTOVER_* or TEMPORAL_* variables";
+      return ref
+          + " is a setting of the worker itself; no plan may read CUTOVER_* or TEMPORAL_* variables";
     }
     if (entries == null) {
-      return ref + " is not allowed: " + ALLOWED + " is not set on this worker, so no ${env:...} reference resolves";
+      return ref
+          + " is not allowed: "
+          + ALLOWED
+          + " is not set on this worker, so no ${env:...} reference resolves";
     }
     if (entries.stream().noneMatch(e -> e.matches(name))) {
       return ref + " is not allowed: " + ALLOWED + " does not list " + name;
@@ -212,7 +255,8 @@ public final class Secrets {
 
   /** Whether every entry allowing {@code name} binds it to hosts (with {@code @host}). */
   boolean bound(String name) {
-    return entries != null && entries.stream().anyMatch(e -> e.matches(name))
+    return entries != null
+        && entries.stream().anyMatch(e -> e.matches(name))
         && entries.stream().filter(e -> e.matches(name)).allMatch(e -> e.hosts() != null);
   }
 
@@ -223,16 +267,32 @@ public final class Secrets {
    */
   String destinationRefusal(Collection<String> names, String host, InetAddress address) {
     for (String name : names) {
-      if (bound(name) && entries.stream().noneMatch(e -> e.matches(name) && (address == null
-          ? e.hosts().refusalWithoutDns(host) == null : e.hosts().refusal(host, address) == null))) {
-        return "${env:" + name + "} may be sent only to the hosts " + ALLOWED + " binds it to, not to host "
-            + host + (address == null || address.getHostAddress().equals(host) ? "" : " (" + address.getHostAddress() + ")");
+      if (bound(name)
+          && entries.stream()
+              .noneMatch(
+                  e ->
+                      e.matches(name)
+                          && (address == null
+                              ? e.hosts().refusalWithoutDns(host) == null
+                              : e.hosts().refusal(host, address) == null))) {
+        return "${env:"
+            + name
+            + "} may be sent only to the hosts "
+            + ALLOWED
+            + " binds it to, not to host "
+            + host
+            + (address == null || address.getHostAddress().equals(host)
+                ? ""
+                : " (" + address.getHostAddress() + ")");
       }
     }
     return null;
   }
 
-  /** The value of environment variable {@code name}, if the list allows it; remembered for {@link #redact}. */
+  /**
+   * The value of environment variable {@code name}, if the list allows it; remembered for {@link
+   * #redact}.
+   */
   String lookup(String name) {
     String why = refusal(name);
     if (why != null) {
@@ -262,22 +322,27 @@ public final class Secrets {
     }
     // A database password bound to hosts goes only to those database hosts (as the URL writes them;
     // the plan cannot change them later, and a URL that is one reference is the operator's own).
-    plan.connections().forEach((name, c) -> {
-      if (c.kind() == Connection.Kind.POSTGRES) {
-        List<String> names = new ArrayList<>(SecretReferences.names(c.user()));
-        names.addAll(SecretReferences.names(c.password()));
-        for (String host : jdbcHosts(c.url())) {
-          String why = destinationRefusal(names, host, null);
-          if (why != null) {
-            out.add("connections." + name + ".postgres: " + why);
-          }
-        }
-      }
-    });
+    plan.connections()
+        .forEach(
+            (name, c) -> {
+              if (c.kind() == Connection.Kind.POSTGRES) {
+                List<String> names = new ArrayList<>(SecretReferences.names(c.user()));
+                names.addAll(SecretReferences.names(c.password()));
+                for (String host : jdbcHosts(c.url())) {
+                  String why = destinationRefusal(names, host, null);
+                  if (why != null) {
+                    out.add("connections." + name + ".postgres: " + why);
+                  }
+                }
+              }
+            });
     return out;
   }
 
-  /** The hosts of a JDBC URL as written ({@code jdbc:postgresql://a:5432,b/db}); none when it cannot tell. */
+  /**
+   * The hosts of a JDBC URL as written ({@code jdbc:postgresql://a:5432,b/db}); none when it cannot
+   * tell.
+   */
   static List<String> jdbcHosts(String url) {
     String prefix = "jdbc:postgresql:";
     if (url == null || !url.startsWith(prefix)) {
@@ -335,8 +400,9 @@ public final class Secrets {
     }
     try {
       URI uri = new URI(value);
-      String path = (uri.getRawPath() == null ? "" : uri.getRawPath())
-          + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+      String path =
+          (uri.getRawPath() == null ? "" : uri.getRawPath())
+              + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
       return path.length() >= MIN_SECRET_PATH ? path : null;
     } catch (URISyntaxException e) {
       return null;
@@ -346,8 +412,8 @@ public final class Secrets {
   static final int MIN_REDACTED = 4;
 
   /**
-   * {@code text} with every value handed out so far (of at least {@value #MIN_REDACTED}
-   * characters) replaced by {@code ***}; null stays null.
+   * {@code text} with every value handed out so far (of at least {@value #MIN_REDACTED} characters)
+   * replaced by {@code ***}; null stays null.
    */
   public String redact(String text) {
     if (text == null || handedOut.isEmpty()) {

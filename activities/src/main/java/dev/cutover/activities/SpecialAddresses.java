@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * The addresses and names a worker refuses unless its {@link HostPolicy} lists them: loopback,
  * link-local, the unspecified address, multicast and reserved ranges, and the cloud providers'
- * metadata and platform services; and the IPv4 addresses an IPv6 address carries, which are
- * judged as well. Tables and pure functions only.
+ * metadata and platform services; and the IPv4 addresses an IPv6 address carries, which are judged
+ * as well. Tables and pure functions only.
  */
 final class SpecialAddresses {
   static final String UNSPECIFIED = "the unspecified address (it reaches this machine)";
@@ -26,35 +26,44 @@ final class SpecialAddresses {
    * documents (AWS, Google Cloud, Azure, Alibaba, Oracle, Scaleway, Akamai/Linode; DigitalOcean,
    * OpenStack, Tencent, IBM, Hetzner and others use addresses in 169.254.0.0/16).
    */
-  static final List<Special> SPECIAL = List.of(
-      special("0.0.0.0/32", UNSPECIFIED),
-      special("0.0.0.0/8", "in 0.0.0.0/8, \"this network\" (no host may be reached there)"),
-      special("127.0.0.0/8", "loopback"),
-      special("169.254.0.0/16", "link-local"),
-      special("100.100.100.200/32", "Alibaba Cloud's metadata service"),
-      special("168.63.129.16/32", "Azure's wire server (platform agent and DNS)"),
-      special("192.0.0.0/24", "in 192.0.0.0/24, the IETF protocol assignments (192.0.0.192 is Oracle Cloud's legacy"
-          + " metadata)"),
-      special("224.0.0.0/4", "multicast"),
-      special("240.0.0.0/4", "reserved (255.255.255.255 is broadcast)"),
-      special("::/128", UNSPECIFIED),
-      special("::1/128", "loopback"),
-      special("fe80::/10", "link-local"),
-      special("fec0::/10", "site-local (deprecated)"),
-      special("ff00::/8", "multicast"),
-      special("fd00:ec2::/32", "AWS's instance services (metadata at fd00:ec2::254, DNS at fd00:ec2::253)"),
-      special("fd20:ce::254/128", "Google Cloud's metadata service"),
-      special("fd00:42::42/128", "Scaleway's metadata service"),
-      special("fd00:a9fe:a9fe::1/128", "Akamai (Linode)'s metadata service"));
+  static final List<Special> SPECIAL =
+      List.of(
+          special("0.0.0.0/32", UNSPECIFIED),
+          special("0.0.0.0/8", "in 0.0.0.0/8, \"this network\" (no host may be reached there)"),
+          special("127.0.0.0/8", "loopback"),
+          special("169.254.0.0/16", "link-local"),
+          special("100.100.100.200/32", "Alibaba Cloud's metadata service"),
+          special("168.63.129.16/32", "Azure's wire server (platform agent and DNS)"),
+          special(
+              "192.0.0.0/24",
+              "in 192.0.0.0/24, the IETF protocol assignments (192.0.0.192 is Oracle Cloud's legacy"
+                  + " metadata)"),
+          special("224.0.0.0/4", "multicast"),
+          special("240.0.0.0/4", "reserved (255.255.255.255 is broadcast)"),
+          special("::/128", UNSPECIFIED),
+          special("::1/128", "loopback"),
+          special("fe80::/10", "link-local"),
+          special("fec0::/10", "site-local (deprecated)"),
+          special("ff00::/8", "multicast"),
+          special(
+              "fd00:ec2::/32",
+              "AWS's instance services (metadata at fd00:ec2::254, DNS at fd00:ec2::253)"),
+          special("fd20:ce::254/128", "Google Cloud's metadata service"),
+          special("fd00:42::42/128", "Scaleway's metadata service"),
+          special("fd00:a9fe:a9fe::1/128", "Akamai (Linode)'s metadata service"));
 
-  /** Names that are special whatever DNS says: RFC 6761's localhost, and the documented metadata names. */
-  private static final Map<String, String> SPECIAL_NAMES = Map.of(
-      "localhost", "loopback",
-      "metadata.google.internal", "Google Cloud's metadata service",
-      "metadata.goog", "Google Cloud's metadata service",
-      "metadata.tencentyun.com", "Tencent Cloud's metadata service",
-      "instance-data.ec2.internal", "AWS's metadata service",
-      "metadata.azure.com", "Azure's metadata service");
+  /**
+   * Names that are special whatever DNS says: RFC 6761's localhost, and the documented metadata
+   * names.
+   */
+  private static final Map<String, String> SPECIAL_NAMES =
+      Map.of(
+          "localhost", "loopback",
+          "metadata.google.internal", "Google Cloud's metadata service",
+          "metadata.goog", "Google Cloud's metadata service",
+          "metadata.tencentyun.com", "Tencent Cloud's metadata service",
+          "instance-data.ec2.internal", "AWS's metadata service",
+          "metadata.azure.com", "Azure's metadata service");
 
   private SpecialAddresses() {}
 
@@ -72,7 +81,10 @@ final class SpecialAddresses {
     return null;
   }
 
-  /** What a host name (lower case, without a trailing dot) is whatever DNS says, or null when DNS decides. */
+  /**
+   * What a host name (lower case, without a trailing dot) is whatever DNS says, or null when DNS
+   * decides.
+   */
   static String whatName(String name) {
     return SPECIAL_NAMES.get(name.endsWith(".localhost") ? "localhost" : name);
   }
@@ -80,8 +92,8 @@ final class SpecialAddresses {
   /**
    * The IPv4 addresses an IPv6 address carries: IPv4-compatible ({@code ::/96}), -mapped ({@code
    * ::ffff:0:0/96}) and -translated ({@code ::ffff:0:0:0/96}), NAT64's well-known prefix ({@code
-   * 64:ff9b::/96}); and, unless {@code unambiguousOnly}, those of RFC 6052's other prefix lengths in
-   * the local-use NAT64 prefix {@code 64:ff9b:1::/48}, 6to4 ({@code 2002::/16}), Teredo ({@code
+   * 64:ff9b::/96}); and, unless {@code unambiguousOnly}, those of RFC 6052's other prefix lengths
+   * in the local-use NAT64 prefix {@code 64:ff9b:1::/48}, 6to4 ({@code 2002::/16}), Teredo ({@code
    * 2001::/32}: server and client) and an ISATAP interface identifier.
    */
   static List<InetAddress> carried(InetAddress address, boolean unambiguousOnly) {
@@ -90,9 +102,14 @@ final class SpecialAddresses {
     }
     byte[] b = address.getAddress();
     List<InetAddress> out = new ArrayList<>();
-    if (zero(b, 0, 10) && ((b[10] == 0 && b[11] == 0) || (b[10] == (byte) 0xff && b[11] == (byte) 0xff))) {
+    if (zero(b, 0, 10)
+        && ((b[10] == 0 && b[11] == 0) || (b[10] == (byte) 0xff && b[11] == (byte) 0xff))) {
       out.add(ipv4(b, 12, 13, 14, 15)); // ::a.b.c.d and ::ffff:a.b.c.d
-    } else if (zero(b, 0, 8) && b[8] == (byte) 0xff && b[9] == (byte) 0xff && b[10] == 0 && b[11] == 0) {
+    } else if (zero(b, 0, 8)
+        && b[8] == (byte) 0xff
+        && b[9] == (byte) 0xff
+        && b[10] == 0
+        && b[11] == 0) {
       out.add(ipv4(b, 12, 13, 14, 15)); // ::ffff:0:a.b.c.d
     } else if (prefix(b, 0x00, 0x64, 0xff, 0x9b) && zero(b, 4, 12)) {
       out.add(ipv4(b, 12, 13, 14, 15)); // 64:ff9b::a.b.c.d
@@ -100,7 +117,8 @@ final class SpecialAddresses {
     if (unambiguousOnly) {
       return out;
     }
-    if (prefix(b, 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01)) { // 64:ff9b:1::/48, RFC 8215, laid out per RFC 6052
+    if (prefix(
+        b, 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01)) { // 64:ff9b:1::/48, RFC 8215, laid out per RFC 6052
       out.add(ipv4(b, 6, 7, 9, 10));
       out.add(ipv4(b, 7, 9, 10, 11));
       out.add(ipv4(b, 9, 10, 11, 12));

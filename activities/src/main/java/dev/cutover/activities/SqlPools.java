@@ -27,12 +27,17 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class SqlPools implements AutoCloseable {
   static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
   /** A socket that hangs beyond the longest check timeout (5 min) is dead. */
   static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(330);
+
   private static final AtomicInteger POOLS = new AtomicInteger();
 
-  /** The host policy's view of DNS: each host of a URL is looked up through it before connecting. */
+  /**
+   * The host policy's view of DNS: each host of a URL is looked up through it before connecting.
+   */
   private final Dns dns;
+
   private final PolicySocketFactory.Registration sockets;
   private final ConcurrentMap<PoolKey, Pool> pools = new ConcurrentHashMap<>();
   private volatile boolean closed;
@@ -55,8 +60,8 @@ final class SqlPools implements AutoCloseable {
   /**
    * Why a host of {@code url} is refused by the worker's host policy, or null when every host is
    * allowed: each is resolved and judged as the HTTP client's are ({@link HostPolicy#dns}). A
-   * lookup that fails for another reason is left to the driver, which reports it; whatever DNS
-   * says by then, each socket checks its address again.
+   * lookup that fails for another reason is left to the driver, which reports it; whatever DNS says
+   * by then, each socket checks its address again.
    */
   String hostRefusal(JdbcUrls.Parsed url) {
     for (JdbcUrls.HostPort host : url.hosts()) {
@@ -82,48 +87,59 @@ final class SqlPools implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("closed");
     }
-    return pools.computeIfAbsent(new PoolKey(url, user, password), k -> {
-      HikariConfig c = new HikariConfig();
-      // The pool name is logged by HikariCP: a number, never the URL or user.
-      c.setPoolName("cutover-sql-" + POOLS.incrementAndGet());
-      // The address only: the URL's parameters (allow-listed) go in as properties, then ours on
-      // top. A parameter left in the URL would win over any property (Driver.parseURL).
-      c.setJdbcUrl(k.url().address());
-      c.setUsername(k.user());
-      // Always a password, empty when the plan gives none: without one the driver looks in the
-      // worker's ~/.pgpass (or PGPASSFILE) for the host the plan names.
-      c.setPassword(k.password() == null ? "" : k.password());
-      c.setMaximumPoolSize(2);
-      c.setMinimumIdle(0);
-      c.setIdleTimeout(Duration.ofMinutes(2).toMillis());
-      c.setMaxLifetime(Duration.ofMinutes(30).toMillis());
-      c.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
-      c.setValidationTimeout(Duration.ofSeconds(2).toMillis());
-      // Lazy: a database that is down must not fail the worker, only the checks that use it.
-      c.setInitializationFailTimeout(-1);
-      c.setReadOnly(true);
-      k.url().parameters().forEach(c::addDataSourceProperty);
-      // The worker's own settings, after the plan's: a plan's timeouts may only be shorter.
-      c.addDataSourceProperty("connectTimeout", clamped(k.url(), "connectTimeout", CONNECTION_TIMEOUT));
-      c.addDataSourceProperty("loginTimeout", clamped(k.url(), "loginTimeout", CONNECTION_TIMEOUT));
-      c.addDataSourceProperty("socketTimeout", clamped(k.url(), "socketTimeout", SOCKET_TIMEOUT));
-      c.addDataSourceProperty("ApplicationName", "cutover");
-      // Read-only even for a transaction we did not start ourselves.
-      c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
-      c.addDataSourceProperty("readOnlyMode", "transaction");
-      // Each piece of a Statement's text is its own Parse message, never one simple Query.
-      c.addDataSourceProperty("preferQueryMode", "extended");
-      c.addDataSourceProperty("socketFactory", PolicySocketFactory.class.getName());
-      c.addDataSourceProperty("socketFactoryArg", sockets.id());
-      HikariDataSource ds = new HikariDataSource(c);
-      return new Pool(ds, Jdbi.create(ds));
-    }).jdbi();
+    return pools
+        .computeIfAbsent(
+            new PoolKey(url, user, password),
+            k -> {
+              HikariConfig c = new HikariConfig();
+              // The pool name is logged by HikariCP: a number, never the URL or user.
+              c.setPoolName("cutover-sql-" + POOLS.incrementAndGet());
+              // The address only: the URL's parameters (allow-listed) go in as properties, then
+              // ours on
+              // top. A parameter left in the URL would win over any property (Driver.parseURL).
+              c.setJdbcUrl(k.url().address());
+              c.setUsername(k.user());
+              // Always a password, empty when the plan gives none: without one the driver looks in
+              // the
+              // worker's ~/.pgpass (or PGPASSFILE) for the host the plan names.
+              c.setPassword(k.password() == null ? "" : k.password());
+              c.setMaximumPoolSize(2);
+              c.setMinimumIdle(0);
+              c.setIdleTimeout(Duration.ofMinutes(2).toMillis());
+              c.setMaxLifetime(Duration.ofMinutes(30).toMillis());
+              c.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+              c.setValidationTimeout(Duration.ofSeconds(2).toMillis());
+              // Lazy: a database that is down must not fail the worker, only the checks that use
+              // it.
+              c.setInitializationFailTimeout(-1);
+              c.setReadOnly(true);
+              k.url().parameters().forEach(c::addDataSourceProperty);
+              // The worker's own settings, after the plan's: a plan's timeouts may only be shorter.
+              c.addDataSourceProperty(
+                  "connectTimeout", clamped(k.url(), "connectTimeout", CONNECTION_TIMEOUT));
+              c.addDataSourceProperty(
+                  "loginTimeout", clamped(k.url(), "loginTimeout", CONNECTION_TIMEOUT));
+              c.addDataSourceProperty(
+                  "socketTimeout", clamped(k.url(), "socketTimeout", SOCKET_TIMEOUT));
+              c.addDataSourceProperty("ApplicationName", "cutover");
+              // Read-only even for a transaction we did not start ourselves.
+              c.addDataSourceProperty("options", "-c default_transaction_read_only=on");
+              c.addDataSourceProperty("readOnlyMode", "transaction");
+              // Each piece of a Statement's text is its own Parse message, never one simple Query.
+              c.addDataSourceProperty("preferQueryMode", "extended");
+              c.addDataSourceProperty("socketFactory", PolicySocketFactory.class.getName());
+              c.addDataSourceProperty("socketFactoryArg", sockets.id());
+              HikariDataSource ds = new HikariDataSource(c);
+              return new Pool(ds, Jdbi.create(ds));
+            })
+        .jdbi();
   }
 
   /** The plan's {@code name} parameter in seconds if it is shorter than {@code ours}, else ours. */
   private static String clamped(JdbcUrls.Parsed url, String name, Duration ours) {
     String given = url.parameters().get(name);
-    long seconds = given == null ? ours.toSeconds() : Math.min(Long.parseLong(given), ours.toSeconds());
+    long seconds =
+        given == null ? ours.toSeconds() : Math.min(Long.parseLong(given), ours.toSeconds());
     return String.valueOf(seconds);
   }
 

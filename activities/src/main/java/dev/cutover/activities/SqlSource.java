@@ -27,38 +27,37 @@ import org.slf4j.LoggerFactory;
  * Measures a {@code sql} check against PostgreSQL, changing nothing.
  *
  * <p>Walls, outermost first (docs/sql-checks.md says what each one is and is not):
+ *
  * <ol>
  *   <li>The connection ({@link SqlPools}): its JDBC URL must pass {@link JdbcUrls} (no {@code
  *       ${...}}, no user or password in it, only allow-listed parameters), for every plan whatever
  *       its rules; every host it names must be allowed by the worker's {@link HostPolicy} after
  *       DNS, checked before connecting and again on each socket ({@link PolicySocketFactory}). The
  *       worker's own settings are given after the URL's, which carries no parameter at all to the
- *       driver, so a plan cannot override them: extended query protocol, read-only sessions
- *       ({@code default_transaction_read_only}), timeouts, the socket factory, and a password
- *       always given (empty when the plan names none) so that the driver never reads {@code
- *       ~/.pgpass}.
+ *       driver, so a plan cannot override them: extended query protocol, read-only sessions ({@code
+ *       default_transaction_read_only}), timeouts, the socket factory, and a password always given
+ *       (empty when the plan names none) so that the driver never reads {@code ~/.pgpass}.
  *   <li>Before anything is sent, the text must be one statement by our own lexer ({@link
  *       SqlWalls#refusal}) and a query (SELECT, WITH, VALUES or TABLE). This is for clear messages;
  *       nothing below relies on it.
- *   <li>Before the query runs, on its connection, in the transaction: the role (session and
- *       current user) must not be a superuser nor a member of a superuser role or of {@code
- *       pg_execute_server_program}, {@code pg_write_server_files} or {@code
- *       pg_read_server_files} ({@link SqlWalls#roleRefusal}); else the reading is ERROR and the
- *       query is never sent.
+ *   <li>Before the query runs, on its connection, in the transaction: the role (session and current
+ *       user) must not be a superuser nor a member of a superuser role or of {@code
+ *       pg_execute_server_program}, {@code pg_write_server_files} or {@code pg_read_server_files}
+ *       ({@link SqlWalls#roleRefusal}); else the reading is ERROR and the query is never sent.
  *   <li>The query is sent as {@code SELECT * FROM (\n<query>\n) AS cutover_check} (its trailing
  *       semicolons dropped), and only if the driver's own parser ({@link SqlWalls#driverRefusal}),
  *       on this connection and with its {@code standard_conforming_strings}, makes exactly one
- *       statement of that text. In
- *       extended-protocol mode that one statement is one Parse message, which PostgreSQL refuses
- *       when it holds more than one command; and PostgreSQL itself parses it as a SELECT whose
- *       FROM holds the user's text, where a smuggled {@code ;}, a utility command ({@code COPY},
- *       {@code SET}, {@code DO}, {@code CALL}, ...), a data-modifying {@code WITH} or {@code
- *       SELECT INTO} is an error.
+ *       statement of that text. In extended-protocol mode that one statement is one Parse message,
+ *       which PostgreSQL refuses when it holds more than one command; and PostgreSQL itself parses
+ *       it as a SELECT whose FROM holds the user's text, where a smuggled {@code ;}, a utility
+ *       command ({@code COPY}, {@code SET}, {@code DO}, {@code CALL}, ...), a data-modifying {@code
+ *       WITH} or {@code SELECT INTO} is an error.
  *   <li>It runs in a {@code REPEATABLE READ, READ ONLY} transaction (so {@code minSamples} and the
- *       figure see one snapshot) with {@code SET LOCAL statement_timeout} (the check's timeout)
- *       and {@code lock_timeout} (at most 5 s); that transaction is always rolled back, never
+ *       figure see one snapshot) with {@code SET LOCAL statement_timeout} (the check's timeout) and
+ *       {@code lock_timeout} (at most 5 s); that transaction is always rolled back, never
  *       committed, and session advisory locks are released afterwards.
  * </ol>
+ *
  * What remains is what a read-only role may do in a SELECT: read what it is granted, call the
  * functions it may execute. Give the worker a role that can read only what the gates need.
  *
@@ -73,13 +72,25 @@ import org.slf4j.LoggerFactory;
 final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SqlSource.class);
   static final Duration MAX_LOCK_TIMEOUT = Duration.ofSeconds(5);
+
   /** Rows read at most: enough to say "returned N rows" for any sane mistake. */
   static final int MAX_ROWS = 1000;
-  private static final Set<Integer> NUMERIC = Set.of(Types.TINYINT, Types.SMALLINT, Types.INTEGER,
-      Types.BIGINT, Types.REAL, Types.FLOAT, Types.DOUBLE, Types.NUMERIC, Types.DECIMAL);
+
+  private static final Set<Integer> NUMERIC =
+      Set.of(
+          Types.TINYINT,
+          Types.SMALLINT,
+          Types.INTEGER,
+          Types.BIGINT,
+          Types.REAL,
+          Types.FLOAT,
+          Types.DOUBLE,
+          Types.NUMERIC,
+          Types.DECIMAL);
 
   private final Secrets secrets;
   private final SqlPools pools;
+
   /** False only in tests that prove the walls behind our own lexer hold without it. */
   private final boolean lexerWall;
 
@@ -109,7 +120,12 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       refused = SqlWalls.refusal(check.minSamples().query());
       refused = refused == null ? null : "minSamples: " + refused;
     }
-    return inTransaction(name, query.connectionName(), connection, refused, check.timeout(),
+    return inTransaction(
+        name,
+        query.connectionName(),
+        connection,
+        refused,
+        check.timeout(),
         (handle, deadline) -> run(handle, deadline, check, query));
   }
 
@@ -120,7 +136,11 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
    * {@code timeout}. The first count that is refused, fails or has no number makes the whole
    * reading ERROR or NO_DATA, its reason prefixed with the count's name.
    */
-  Reading counts(String name, String connectionName, Connection connection, Map<String, String> queries,
+  Reading counts(
+      String name,
+      String connectionName,
+      Connection connection,
+      Map<String, String> queries,
       Duration timeout) {
     String refused = null;
     for (Map.Entry<String, String> q : queries.entrySet()) {
@@ -130,23 +150,30 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
         break;
       }
     }
-    return inTransaction(name, connectionName, connection, refused, timeout, (handle, deadline) -> {
-      Map<String, Double> counts = new LinkedHashMap<>();
-      for (Map.Entry<String, String> q : queries.entrySet()) {
-        Answer a;
-        try {
-          a = query(handle, q.getValue(), deadline);
-        } catch (SQLException | JdbiException e) {
-          // The server refused or cancelled this count: say which one.
-          return Reading.error(name, q.getKey() + ": " + reason(e));
-        }
-        if (a.kind() != Reading.Kind.VALUE) {
-          return new Reading(name, a.kind(), null, List.of(), q.getKey() + ": " + a.reason(), null);
-        }
-        counts.put(q.getKey(), a.value());
-      }
-      return Reading.counts(name, counts, "");
-    });
+    return inTransaction(
+        name,
+        connectionName,
+        connection,
+        refused,
+        timeout,
+        (handle, deadline) -> {
+          Map<String, Double> counts = new LinkedHashMap<>();
+          for (Map.Entry<String, String> q : queries.entrySet()) {
+            Answer a;
+            try {
+              a = query(handle, q.getValue(), deadline);
+            } catch (SQLException | JdbiException e) {
+              // The server refused or cancelled this count: say which one.
+              return Reading.error(name, q.getKey() + ": " + reason(e));
+            }
+            if (a.kind() != Reading.Kind.VALUE) {
+              return new Reading(
+                  name, a.kind(), null, List.of(), q.getKey() + ": " + a.reason(), null);
+            }
+            counts.put(q.getKey(), a.value());
+          }
+          return Reading.counts(name, counts, "");
+        });
   }
 
   /** The part of a measurement inside the transaction; {@code deadline} is a {@code nanoTime}. */
@@ -156,14 +183,26 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
   }
 
   /**
-   * Checks the connection, refuses what {@code refused} says, then runs {@code body} in a
-   * read-only {@code REPEATABLE READ} transaction with {@code lock_timeout}, always rolled back.
+   * Checks the connection, refuses what {@code refused} says, then runs {@code body} in a read-only
+   * {@code REPEATABLE READ} transaction with {@code lock_timeout}, always rolled back.
    */
-  private Reading inTransaction(String name, String connectionName, Connection connection, String refused,
-      Duration timeout, InTransaction body) {
+  private Reading inTransaction(
+      String name,
+      String connectionName,
+      Connection connection,
+      String refused,
+      Duration timeout,
+      InTransaction body) {
     if (connection == null || connection.kind() != Connection.Kind.POSTGRES) {
-      return Reading.error(name, connection == null ? "no connection named \"" + connectionName + "\""
-          : "connection \"" + connection.name() + "\" is " + connection.kind().name().toLowerCase(Locale.ROOT) + ", not postgres");
+      return Reading.error(
+          name,
+          connection == null
+              ? "no connection named \"" + connectionName + "\""
+              : "connection \""
+                  + connection.name()
+                  + "\" is "
+                  + connection.kind().name().toLowerCase(Locale.ROOT)
+                  + ", not postgres");
     }
     if (refused != null && lexerWall) {
       return Reading.error(name, refused);
@@ -181,13 +220,20 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     }
     Jdbi jdbi;
     try {
-      jdbi = pools.jdbi(url, secrets.resolve(connection.user()), secrets.resolve(connection.password()));
+      jdbi =
+          pools.jdbi(
+              url, secrets.resolve(connection.user()), secrets.resolve(connection.password()));
     } catch (EffectException e) {
       return Reading.error(name, secrets.redact(e.getMessage()));
     } catch (RuntimeException e) {
       // HikariCP refuses a malformed configuration (a URL no driver accepts) at construction.
-      return Reading.error(name, secrets.redact("cannot use connection \"" + connection.name() + "\": "
-          + HttpCalls.firstLine(e.getMessage())));
+      return Reading.error(
+          name,
+          secrets.redact(
+              "cannot use connection \""
+                  + connection.name()
+                  + "\": "
+                  + HttpCalls.firstLine(e.getMessage())));
     }
     try {
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -196,7 +242,10 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
         handle.begin();
         try {
           handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-          handle.execute("SET LOCAL lock_timeout = '" + HttpCalls.min(timeout, MAX_LOCK_TIMEOUT).toMillis() + "ms'");
+          handle.execute(
+              "SET LOCAL lock_timeout = '"
+                  + HttpCalls.min(timeout, MAX_LOCK_TIMEOUT).toMillis()
+                  + "ms'");
           String roleRefused = SqlWalls.roleRefusal(handle.getConnection());
           if (roleRefused != null) {
             return secretFree(Reading.error(name, roleRefused));
@@ -210,13 +259,15 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       }
     } catch (ConnectionException e) {
       HostPolicy.Refused r = HostPolicy.refusedIn(e);
-      return Reading.error(name, secrets.redact("cannot connect: " + (r != null ? r.getMessage() : reason(e))));
+      return Reading.error(
+          name, secrets.redact("cannot connect: " + (r != null ? r.getMessage() : reason(e))));
     } catch (JdbiException | SQLException e) {
       return Reading.error(name, secrets.redact(reason(e)));
     }
   }
 
-  private static Reading run(Handle handle, long deadline, Check check, Check.SqlQuery query) throws SQLException {
+  private static Reading run(Handle handle, long deadline, Check check, Check.SqlQuery query)
+      throws SQLException {
     String name = check.name();
     String samples = "";
     if (check.minSamples() != null) {
@@ -226,7 +277,8 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       }
       long n = (long) Math.floor(a.value());
       if (n < check.minSamples().atLeast()) {
-        return Reading.noData(name, n + " samples, fewer than minSamples " + check.minSamples().atLeast());
+        return Reading.noData(
+            name, n + " samples, fewer than minSamples " + check.minSamples().atLeast());
       }
       samples = n + " samples";
     }
@@ -242,7 +294,8 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
     if (leftMillis < 1) {
       // statement_timeout = 0 would mean "no limit": never send it.
-      return new Answer(null, Reading.Kind.ERROR, "the check's timeout ran out before the query started");
+      return new Answer(
+          null, Reading.Kind.ERROR, "the check's timeout ran out before the query started");
     }
     String wrapped = SqlWalls.wrapped(sql);
     String refused = SqlWalls.driverRefusal(handle.getConnection(), wrapped);
@@ -277,16 +330,26 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       }
     }
     if (column > 0 && !NUMERIC.contains(md.getColumnType(column))) {
-      return new Answer(null, Reading.Kind.ERROR, "column \"" + md.getColumnLabel(column) + "\" is "
-          + md.getColumnTypeName(column) + ", not a number");
+      return new Answer(
+          null,
+          Reading.Kind.ERROR,
+          "column \""
+              + md.getColumnLabel(column)
+              + "\" is "
+              + md.getColumnTypeName(column)
+              + ", not a number");
     }
     if (column < 0) {
       if (numeric.isEmpty()) {
-        return new Answer(null, Reading.Kind.ERROR, "no numeric column; return the number AS value");
+        return new Answer(
+            null, Reading.Kind.ERROR, "no numeric column; return the number AS value");
       }
       if (numeric.size() > 1) {
-        return new Answer(null, Reading.Kind.ERROR, numeric.size()
-            + " numeric columns and none named value; name the one to judge AS value");
+        return new Answer(
+            null,
+            Reading.Kind.ERROR,
+            numeric.size()
+                + " numeric columns and none named value; name the one to judge AS value");
       }
       column = numeric.get(0);
     }
@@ -300,8 +363,12 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       rows++;
     }
     if (rows > 1) {
-      return new Answer(null, Reading.Kind.ERROR, "returned " + (rows > MAX_ROWS ? "more than " + MAX_ROWS : rows)
-          + " rows; a check's query returns one row");
+      return new Answer(
+          null,
+          Reading.Kind.ERROR,
+          "returned "
+              + (rows > MAX_ROWS ? "more than " + MAX_ROWS : rows)
+              + " rows; a check's query returns one row");
     }
     if (isNull) {
       return new Answer(null, Reading.Kind.NO_DATA, "value is NULL");
@@ -344,12 +411,16 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     if (deepest == null) {
       return e.getClass().getSimpleName() + ": " + HttpCalls.firstLine(e.getMessage());
     }
-    String message = HttpCalls.firstLine(deepest.getMessage()).replaceFirst("^(ERROR|FATAL|PANIC): +", "");
-    return deepest.getSQLState() == null ? message : message + " (SQLSTATE " + deepest.getSQLState() + ")";
+    String message =
+        HttpCalls.firstLine(deepest.getMessage()).replaceFirst("^(ERROR|FATAL|PANIC): +", "");
+    return deepest.getSQLState() == null
+        ? message
+        : message + " (SQLSTATE " + deepest.getSQLState() + ")";
   }
 
   private Reading secretFree(Reading r) {
-    return new Reading(r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()), r.counts());
+    return new Reading(
+        r.check(), r.kind(), r.value(), r.unmet(), secrets.redact(r.reason()), r.counts());
   }
 
   /** Closes every pool; measurements after this are ERROR. */

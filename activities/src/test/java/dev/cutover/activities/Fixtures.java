@@ -30,7 +30,8 @@ final class Fixtures {
   /**
    * A worker environment of {@code name, value} pairs that also allows loopback hosts through
    * {@code CUTOVER_ALLOWED_HOSTS}, as the demo and the end-to-end workers do, and allows plans to
-   * reference the variables given (unless the pairs set {@code CUTOVER_ALLOWED_SECRETS} themselves).
+   * reference the variables given (unless the pairs set {@code CUTOVER_ALLOWED_SECRETS}
+   * themselves).
    */
   static Map<String, String> env(String... pairs) {
     Map<String, String> env = new HashMap<>();
@@ -38,8 +39,14 @@ final class Fixtures {
       env.put(pairs[i], pairs[i + 1]);
     }
     env.putIfAbsent(HostPolicy.VARIABLE, LOOPBACK);
-    env.putIfAbsent(Secrets.ALLOWED, String.join(",", env.keySet().stream()
-        .filter(k -> !k.startsWith("CUTOVER_") && !k.startsWith("TEMPORAL_")).sorted().toList()));
+    env.putIfAbsent(
+        Secrets.ALLOWED,
+        String.join(
+            ",",
+            env.keySet().stream()
+                .filter(k -> !k.startsWith("CUTOVER_") && !k.startsWith("TEMPORAL_"))
+                .sorted()
+                .toList()));
     return Map.copyOf(env);
   }
 
@@ -53,15 +60,22 @@ final class Fixtures {
     return ActivitySettings.fromEnvironment(env, clock);
   }
 
-  /** The settings of a worker with the environment {@link #env(String...)} makes of {@code pairs}. */
+  /**
+   * The settings of a worker with the environment {@link #env(String...)} makes of {@code pairs}.
+   */
   static ActivitySettings settings(String... pairs) {
     return settings(env(pairs));
   }
 
-  /** The {@link EffectException} {@code call} throws; fails the test when it throws anything else or nothing. */
+  /**
+   * The {@link EffectException} {@code call} throws; fails the test when it throws anything else or
+   * nothing.
+   */
   static EffectException effectFailure(ThrowingCallable call) {
     Throwable t = catchThrowable(call);
-    assertThat(t).as("the call should fail with an EffectException").isInstanceOf(EffectException.class);
+    assertThat(t)
+        .as("the call should fail with an EffectException")
+        .isInstanceOf(EffectException.class);
     return (EffectException) t;
   }
 
@@ -70,10 +84,15 @@ final class Fixtures {
     return PlanReader.parseTree(yaml);
   }
 
-  /** The ApplicationFailure {@code call} throws; fails the test when it throws anything else or nothing. */
+  /**
+   * The ApplicationFailure {@code call} throws; fails the test when it throws anything else or
+   * nothing.
+   */
   static ApplicationFailure failure(ThrowingCallable call) {
     Throwable t = catchThrowable(call);
-    assertThat(t).as("the call should fail with an ApplicationFailure").isInstanceOf(ApplicationFailure.class);
+    assertThat(t)
+        .as("the call should fail with an ApplicationFailure")
+        .isInstanceOf(ApplicationFailure.class);
     return (ApplicationFailure) t;
   }
 
@@ -119,8 +138,9 @@ final class Fixtures {
 
   /** Runs {@code statements} as {@code admin} on a plain connection, one after the other. */
   static void admin(Postgres admin, String... statements) {
-    try (java.sql.Connection c = DriverManager.getConnection(admin.url(), admin.user(), admin.password());
-         Statement s = c.createStatement()) {
+    try (java.sql.Connection c =
+            DriverManager.getConnection(admin.url(), admin.user(), admin.password());
+        Statement s = c.createStatement()) {
       for (String sql : statements) {
         s.execute(sql);
       }
@@ -131,9 +151,10 @@ final class Fixtures {
 
   /** The first column of the first row of {@code sql}, run as {@code admin}, as text. */
   static String adminQuery(Postgres admin, String sql) {
-    try (java.sql.Connection c = DriverManager.getConnection(admin.url(), admin.user(), admin.password());
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
+    try (java.sql.Connection c =
+            DriverManager.getConnection(admin.url(), admin.user(), admin.password());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
     } catch (SQLException e) {
       throw new IllegalStateException(e);
@@ -155,8 +176,9 @@ final class Fixtures {
     String password = System.getenv("CUTOVER_TEST_PG_PASSWORD");
     if (url == null || user == null || password == null) {
       if ("1".equals(System.getenv("CUTOVER_TEST_REQUIRE_SERVICES"))) {
-        fail("CUTOVER_TEST_PG_URL, CUTOVER_TEST_PG_USER and CUTOVER_TEST_PG_PASSWORD are not set, "
-            + "but CUTOVER_TEST_REQUIRE_SERVICES=1: run the tests with ./run-tests, which starts PostgreSQL");
+        fail(
+            "CUTOVER_TEST_PG_URL, CUTOVER_TEST_PG_USER and CUTOVER_TEST_PG_PASSWORD are not set, "
+                + "but CUTOVER_TEST_REQUIRE_SERVICES=1: run the tests with ./run-tests, which starts PostgreSQL");
       }
       return null;
     }

@@ -22,18 +22,29 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** HTTP checks measured through the activity: health on the demo target, faults on MockWebServer. */
+/**
+ * HTTP checks measured through the activity: health on the demo target, faults on MockWebServer.
+ */
 class HttpSourceTest {
-  private static final String HEALTH = """
+  private static final String HEALTH =
+      """
       http: GET app:/health
       expect: { status: 200, json: { "$.status": healthy, "$.processors_available": true } }
       """;
 
   static Reading measureOne(CutoverActivitiesImpl activities, String baseUrl, String checkYaml) {
-    Map<String, JsonNode> connections = Map.of("app",
-        tree("http: " + baseUrl + "\nheaders: { Authorization: \"Bearer ${env:APP_TOKEN}\" }\n"));
-    List<Reading> readings = activities.measure(new MeasureRequest("cutover-http",
-        List.of(new MeasureRequest.CheckSpec("probe", tree(checkYaml), connections))));
+    Map<String, JsonNode> connections =
+        Map.of(
+            "app",
+            tree(
+                "http: "
+                    + baseUrl
+                    + "\nheaders: { Authorization: \"Bearer ${env:APP_TOKEN}\" }\n"));
+    List<Reading> readings =
+        activities.measure(
+            new MeasureRequest(
+                "cutover-http",
+                List.of(new MeasureRequest.CheckSpec("probe", tree(checkYaml), connections))));
     assertThat(readings).hasSize(1);
     return readings.get(0);
   }
@@ -46,7 +57,9 @@ class HttpSourceTest {
     @BeforeEach
     void start() {
       target = DemoTarget.start(0);
-      activities = new CutoverActivitiesImpl(Fixtures.settings("APP_TOKEN", "app-token-1"), Duration.ofSeconds(5));
+      activities =
+          new CutoverActivitiesImpl(
+              Fixtures.settings("APP_TOKEN", "app-token-1"), Duration.ofSeconds(5));
     }
 
     @AfterEach
@@ -69,16 +82,22 @@ class HttpSourceTest {
       Reading r = measureOne(activities, target.baseUrl(), HEALTH);
 
       assertThat(r.kind()).isEqualTo(Reading.Kind.VALUE);
-      assertThat(r.unmet()).containsExactly("status 503, expected 200",
-          "$.processors_available is false, expected true",
-          "$.status is \"unhealthy\", expected \"healthy\"");
+      assertThat(r.unmet())
+          .containsExactly(
+              "status 503, expected 200",
+              "$.processors_available is false, expected true",
+              "$.status is \"unhealthy\", expected \"healthy\"");
     }
 
     @Test
     void withoutAnExpectedStatusAny2xxWillDo() {
       target.setHealthy(false);
 
-      Reading r = measureOne(activities, target.baseUrl(), """
+      Reading r =
+          measureOne(
+              activities,
+              target.baseUrl(),
+              """
           http: GET app:/health
           expect: { json: { "$.status": unhealthy } }
           """);
@@ -88,7 +107,11 @@ class HttpSourceTest {
 
     @Test
     void aValuePathYieldsTheNumber() {
-      Reading r = measureOne(activities, target.baseUrl(), """
+      Reading r =
+          measureOne(
+              activities,
+              target.baseUrl(),
+              """
           http: GET app:/stats
           value: $.percent
           pass: "== 0"
@@ -99,18 +122,27 @@ class HttpSourceTest {
 
     @Test
     void aValuePathThatIsNotANumberIsNoData() {
-      Reading r = measureOne(activities, target.baseUrl(), """
+      Reading r =
+          measureOne(
+              activities,
+              target.baseUrl(),
+              """
           http: GET app:/health
           value: $.status
           pass: "== 1"
           """);
 
-      assertThat(r).isEqualTo(Reading.noData("probe", "$.status is \"healthy\", not a number; status 200"));
+      assertThat(r)
+          .isEqualTo(Reading.noData("probe", "$.status is \"healthy\", not a number; status 200"));
     }
 
     @Test
     void aMissingValuePathIsNoData() {
-      Reading r = measureOne(activities, target.baseUrl(), """
+      Reading r =
+          measureOne(
+              activities,
+              target.baseUrl(),
+              """
           http: GET app:/health
           value: $.latency_ms
           pass: "< 100"
@@ -129,7 +161,9 @@ class HttpSourceTest {
     void start() throws IOException {
       server = new MockWebServer();
       server.start();
-      activities = new CutoverActivitiesImpl(Fixtures.settings("APP_TOKEN", "app-token-1"), Duration.ofSeconds(30));
+      activities =
+          new CutoverActivitiesImpl(
+              Fixtures.settings("APP_TOKEN", "app-token-1"), Duration.ofSeconds(30));
     }
 
     @AfterEach
@@ -146,7 +180,11 @@ class HttpSourceTest {
     void sendsConnectionHeadersThenTheChecksOwnAndItsBody() throws InterruptedException {
       server.enqueue(new MockResponse().setBody("{\"ok\": true}"));
 
-      Reading r = measureOne(activities, base(), """
+      Reading r =
+          measureOne(
+              activities,
+              base(),
+              """
           http: POST app:/probe
           headers: { X-Probe: "cutover", Authorization: "Token ${env:APP_TOKEN}" }
           body: '{"dry_run": true}'
@@ -165,14 +203,18 @@ class HttpSourceTest {
 
     @Test
     void aRedirectIsNotFollowed() {
-      server.enqueue(new MockResponse().setResponseCode(302).setHeader("Location", base() + "login"));
-      server.enqueue(new MockResponse().setBody("{\"status\": \"healthy\", \"processors_available\": true}"));
+      server.enqueue(
+          new MockResponse().setResponseCode(302).setHeader("Location", base() + "login"));
+      server.enqueue(
+          new MockResponse().setBody("{\"status\": \"healthy\", \"processors_available\": true}"));
 
       Reading r = measureOne(activities, base(), HEALTH);
 
-      assertThat(r.unmet()).containsExactly("status 302, expected 200",
-          "$.processors_available is missing (body is not JSON), expected true",
-          "$.status is missing (body is not JSON), expected \"healthy\"");
+      assertThat(r.unmet())
+          .containsExactly(
+              "status 302, expected 200",
+              "$.processors_available is missing (body is not JSON), expected true",
+              "$.status is missing (body is not JSON), expected \"healthy\"");
       assertThat(server.getRequestCount()).isEqualTo(1);
     }
 
@@ -181,7 +223,9 @@ class HttpSourceTest {
       server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
       long start = System.nanoTime();
 
-      Reading r = measureOne(activities, base(), "http: GET app:/health\nexpect: { status: 200 }\ntimeout: 1s\n");
+      Reading r =
+          measureOne(
+              activities, base(), "http: GET app:/health\nexpect: { status: 200 }\ntimeout: 1s\n");
 
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
       assertThat(r).isEqualTo(Reading.error("probe", "GET app:/health: no answer within 1s"));
@@ -189,10 +233,15 @@ class HttpSourceTest {
 
     @Test
     void aBodyThatTricklesInForeverIsCutOffAtTheTimeout() {
-      server.enqueue(new MockResponse().setBody("{\"value\": 1}").throttleBody(1, 1, TimeUnit.SECONDS));
+      server.enqueue(
+          new MockResponse().setBody("{\"value\": 1}").throttleBody(1, 1, TimeUnit.SECONDS));
       long start = System.nanoTime();
 
-      Reading r = measureOne(activities, base(), "http: GET app:/slow\nvalue: $.value\npass: '== 1'\ntimeout: 2s\n");
+      Reading r =
+          measureOne(
+              activities,
+              base(),
+              "http: GET app:/slow\nvalue: $.value\npass: '== 1'\ntimeout: 2s\n");
 
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
       assertThat(r).isEqualTo(Reading.error("probe", "GET app:/slow: no answer within 2s"));
@@ -206,9 +255,12 @@ class HttpSourceTest {
       big.writeUtf8("\"}");
       server.enqueue(new MockResponse().setBody(big));
 
-      Reading r = measureOne(activities, base(), "http: GET app:/big\nvalue: $.value\npass: '== 1'\n");
+      Reading r =
+          measureOne(activities, base(), "http: GET app:/big\nvalue: $.value\npass: '== 1'\n");
 
-      assertThat(r).isEqualTo(Reading.noData("probe", "$.value is not read (body larger than 1 MiB); status 200"));
+      assertThat(r)
+          .isEqualTo(
+              Reading.noData("probe", "$.value is not read (body larger than 1 MiB); status 200"));
     }
 
     @Test
@@ -234,8 +286,11 @@ class HttpSourceTest {
     void anAbsoluteTargetNeedsNoConnection() throws InterruptedException {
       server.enqueue(new MockResponse().setBody("{\"n\": 7}"));
 
-      Reading r = measureOne(activities, "http://unused.invalid",
-          "http: GET " + base() + "count\nvalue: $.n\npass: '> 1'\n");
+      Reading r =
+          measureOne(
+              activities,
+              "http://unused.invalid",
+              "http: GET " + base() + "count\nvalue: $.n\npass: '> 1'\n");
 
       assertThat(r).isEqualTo(Reading.value("probe", 7.0, "status 200"));
       assertThat(server.takeRequest(1, TimeUnit.SECONDS).getHeader("Authorization")).isNull();
@@ -243,7 +298,10 @@ class HttpSourceTest {
 
     @Test
     void aServerThatEchoesTheTokenHasItRedactedFromTheUnmetList() {
-      server.enqueue(new MockResponse().setResponseCode(401).setBody("{\"status\": \"Bearer app-token-1 is revoked\"}"));
+      server.enqueue(
+          new MockResponse()
+              .setResponseCode(401)
+              .setBody("{\"status\": \"Bearer app-token-1 is revoked\"}"));
 
       Reading r = measureOne(activities, base(), HEALTH);
 

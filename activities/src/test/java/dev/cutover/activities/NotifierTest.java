@@ -8,7 +8,6 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.cutover.workflows.NotifyRequest;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -28,8 +27,11 @@ class NotifierTest {
   void start() throws IOException {
     server = new MockWebServer();
     server.start();
-    activities = new CutoverActivitiesImpl(Fixtures.settings("SLACK_WEBHOOK", server.url("/hooks/T000/B000/s3cr3tpath").toString()),
-        Duration.ofSeconds(1));
+    activities =
+        new CutoverActivitiesImpl(
+            Fixtures.settings(
+                "SLACK_WEBHOOK", server.url("/hooks/T000/B000/s3cr3tpath").toString()),
+            Duration.ofSeconds(1));
     log.start();
     ((Logger) LoggerFactory.getLogger(Notifier.class)).addAppender(log);
   }
@@ -49,14 +51,19 @@ class NotifierTest {
   void postsSlackCompatibleJsonToTheResolvedWebhook() throws InterruptedException {
     server.enqueue(new MockResponse().setBody("ok"));
 
-    activities.notifyPeople(new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn",
-        "Rolling back \"canary\": error_rate 0.12 fails < 0.05"));
+    activities.notifyPeople(
+        new NotifyRequest(
+            "cutover-x",
+            "${env:SLACK_WEBHOOK}",
+            "warn",
+            "Rolling back \"canary\": error_rate 0.12 fails < 0.05"));
 
     RecordedRequest r = server.takeRequest(1, TimeUnit.SECONDS);
     assertThat(r.getMethod()).isEqualTo("POST");
     assertThat(r.getPath()).isEqualTo("/hooks/T000/B000/s3cr3tpath");
     assertThat(r.getHeader("Content-Type")).startsWith("application/json");
-    assertThat(r.getBody().readUtf8()).isEqualTo("{\"text\":\"Rolling back \\\"canary\\\": error_rate 0.12 fails < 0.05\"}");
+    assertThat(r.getBody().readUtf8())
+        .isEqualTo("{\"text\":\"Rolling back \\\"canary\\\": error_rate 0.12 fails < 0.05\"}");
   }
 
   @Test
@@ -69,9 +76,13 @@ class NotifierTest {
 
   @Test
   void aFailingWebhookIsLoggedWithoutItsAddressAndDoesNotThrow() {
-    server.enqueue(new MockResponse().setResponseCode(500).setBody("no_service for /hooks/T000/B000/s3cr3tpath"));
+    server.enqueue(
+        new MockResponse()
+            .setResponseCode(500)
+            .setBody("no_service for /hooks/T000/B000/s3cr3tpath"));
 
-    activities.notifyPeople(new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn", "hello"));
+    activities.notifyPeople(
+        new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn", "hello"));
 
     assertThat(logged()).contains("notify cutover-x: the webhook answered 500: no_service for ***");
     assertThat(logged()).doesNotContain("s3cr3tpath");
@@ -82,7 +93,8 @@ class NotifierTest {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     long start = System.nanoTime();
 
-    activities.notifyPeople(new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn", "hello"));
+    activities.notifyPeople(
+        new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn", "hello"));
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     assertThat(logged()).contains("notify cutover-x: the webhook failed: no answer within 1s");
@@ -93,18 +105,23 @@ class NotifierTest {
     activities.notifyPeople(new NotifyRequest("cutover-x", "${env:NO_SUCH_HOOK}", "warn", "hello"));
 
     assertThat(server.getRequestCount()).isZero();
-    assertThat(logged()).contains("notify cutover-x: ${env:NO_SUCH_HOOK} is not allowed: CUTOVER_ALLOWED_SECRETS"
-        + " does not list NO_SUCH_HOOK");
+    assertThat(logged())
+        .contains(
+            "notify cutover-x: ${env:NO_SUCH_HOOK} is not allowed: CUTOVER_ALLOWED_SECRETS"
+                + " does not list NO_SUCH_HOOK");
   }
 
   @Test
   void theNotifierWaitsAtMostFiveSecondsWhateverTheCap() throws IOException {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
-    try (CutoverActivitiesImpl generous = new CutoverActivitiesImpl(
-        Fixtures.settings("SLACK_WEBHOOK", server.url("/hook").toString()), Duration.ofMinutes(2))) {
+    try (CutoverActivitiesImpl generous =
+        new CutoverActivitiesImpl(
+            Fixtures.settings("SLACK_WEBHOOK", server.url("/hook").toString()),
+            Duration.ofMinutes(2))) {
       long start = System.nanoTime();
 
-      generous.notifyPeople(new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn", "hello"));
+      generous.notifyPeople(
+          new NotifyRequest("cutover-x", "${env:SLACK_WEBHOOK}", "warn", "hello"));
 
       assertThat(Duration.ofNanos(System.nanoTime() - start))
           .isBetween(Duration.ofMillis(4500), Duration.ofSeconds(7));

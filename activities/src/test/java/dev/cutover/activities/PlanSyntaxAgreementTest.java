@@ -61,9 +61,11 @@ class PlanSyntaxAgreementTest {
       String name = "X-" + c;
       String value = "v" + c + "v";
       assertThat(PlanSyntax.headerNameProblem(name) == null)
-          .as("name with U+%04X", (int) c).isEqualTo(okhttpTakes(() -> new Headers.Builder().set(name, "v")));
+          .as("name with U+%04X", (int) c)
+          .isEqualTo(okhttpTakes(() -> new Headers.Builder().set(name, "v")));
       assertThat(PlanSyntax.headerValueProblem(value) == null)
-          .as("value with U+%04X", (int) c).isEqualTo(okhttpTakes(() -> new Headers.Builder().set("X", value)));
+          .as("value with U+%04X", (int) c)
+          .isEqualTo(okhttpTakes(() -> new Headers.Builder().set("X", value)));
       compared += 2;
     }
     assertThat(PlanSyntax.headerNameProblem("")).isNotNull();
@@ -73,12 +75,45 @@ class PlanSyntaxAgreementTest {
 
   @Test
   void everyUrlTheReaderAcceptsTheHttpClientParses() {
-    List<String> hosts = List.of("a", "a.b", "flags.internal", "a-b.c", "_x.y", "1.2.3.4", "999.1.1.1", "[::1]",
-        "[2001:db8::1]", "[::ffff:1.2.3.4]", "[1:2]", "[::1", "xn--bcher-kva.de", "bücher.de", "a..b", ".a", "a.",
-        "-a", "%41", "a%2eb", "a b", "", "l" + "x".repeat(63) + ".b", "x".repeat(63) + ".b", "user:pw@h", "@h",
-        "h@", "u@[::1]", "${env:HOST}", "api-${env:REGION}.example.com", "a\\b", "a\u0000b", "ex\u00e4mple.com");
-    List<String> ports = List.of("", ":1", ":65535", ":0", ":65536", ":", ":x", ":-1", ":08080", ":${env:PORT}");
-    List<String> rests = List.of("", "/", "/a b", "/a?b#c", "?q=1", "#f", "/%zz", "/ü", "/${percent}", "/a\u0007");
+    List<String> hosts =
+        List.of(
+            "a",
+            "a.b",
+            "flags.internal",
+            "a-b.c",
+            "_x.y",
+            "1.2.3.4",
+            "999.1.1.1",
+            "[::1]",
+            "[2001:db8::1]",
+            "[::ffff:1.2.3.4]",
+            "[1:2]",
+            "[::1",
+            "xn--bcher-kva.de",
+            "bücher.de",
+            "a..b",
+            ".a",
+            "a.",
+            "-a",
+            "%41",
+            "a%2eb",
+            "a b",
+            "",
+            "l" + "x".repeat(63) + ".b",
+            "x".repeat(63) + ".b",
+            "user:pw@h",
+            "@h",
+            "h@",
+            "u@[::1]",
+            "${env:HOST}",
+            "api-${env:REGION}.example.com",
+            "a\\b",
+            "a\u0000b",
+            "ex\u00e4mple.com");
+    List<String> ports =
+        List.of("", ":1", ":65535", ":0", ":65536", ":", ":x", ":-1", ":08080", ":${env:PORT}");
+    List<String> rests =
+        List.of("", "/", "/a b", "/a?b#c", "?q=1", "#f", "/%zz", "/ü", "/${percent}", "/a\u0007");
     int accepted = 0;
     int tried = 0;
     for (String scheme : List.of("http://", "https://")) {
@@ -90,8 +125,11 @@ class PlanSyntaxAgreementTest {
             if (PlanSyntax.httpUrlProblem(url) == null) {
               accepted++;
               // The worker fills placeholders before parsing; a plain value stands for each.
-              String filled = url.replace("${env:HOST}", "h").replace("${env:REGION}", "eu")
-                  .replace("${env:PORT}", "8080").replace("${percent}", "10");
+              String filled =
+                  url.replace("${env:HOST}", "h")
+                      .replace("${env:REGION}", "eu")
+                      .replace("${env:PORT}", "8080")
+                      .replace("${percent}", "10");
               assertThat(HttpUrl.parse(filled)).as(url).isNotNull();
             }
           }
@@ -99,8 +137,11 @@ class PlanSyntaxAgreementTest {
       }
     }
     assertThat(tried).isEqualTo(2 * hosts.size() * ports.size() * rests.size());
-    assertThat(accepted).as("the rule is not so strict it refuses ordinary URLs").isGreaterThan(tried / 8);
-    assertThat(PlanSyntax.httpUrlProblem("https://flags.internal:8443/api/flags/v2?x=1#y")).isNull();
+    assertThat(accepted)
+        .as("the rule is not so strict it refuses ordinary URLs")
+        .isGreaterThan(tried / 8);
+    assertThat(PlanSyntax.httpUrlProblem("https://flags.internal:8443/api/flags/v2?x=1#y"))
+        .isNull();
   }
 
   private CutoverActivitiesImpl activities(Map<String, String> env) {
@@ -110,19 +151,28 @@ class PlanSyntaxAgreementTest {
 
   private static EffectRequest action(String actionYaml) {
     String key = "cutover-x/s/actions/0";
-    return new EffectRequest("cutover-x", key, "s", new Step(Step.Kind.ACTION, 0, 0, null, null, key),
-        null, null, tree("action: " + actionYaml).get("action"), Map.of());
+    return new EffectRequest(
+        "cutover-x",
+        key,
+        "s",
+        new Step(Step.Kind.ACTION, 0, 0, null, null, key),
+        null,
+        null,
+        tree("action: " + actionYaml).get("action"),
+        Map.of());
   }
 
   private static String lint(String actionYaml) {
-    String plan = """
+    String plan =
+        """
         version: 1
         name: agree
         stages:
           - name: s
             actions:
               - %s
-        """.formatted(actionYaml);
+        """
+            .formatted(actionYaml);
     try {
       PlanReader.fromTree(PlanReader.parseTree(plan), PlanReader.Rules.HARDENED);
       return null;
@@ -137,11 +187,14 @@ class PlanSyntaxAgreementTest {
     String said = lint(yaml);
     assertThat(said).isEqualTo("\"bin/sync\": " + PlanSyntax.programProblem("bin/sync"));
 
-    // A worker cannot allow "bin/sync" itself (such an entry stops it at start); one that runs commands
+    // A worker cannot allow "bin/sync" itself (such an entry stops it at start); one that runs
+    // commands
     // refuses the plan's relative program in the reader's words, whatever its entries.
-    ApplicationFailure f = failure(() -> activities(Map.of(Commands.ALLOWED, "/opt/bin/sync")).apply(action(yaml)));
+    ApplicationFailure f =
+        failure(() -> activities(Map.of(Commands.ALLOWED, "/opt/bin/sync")).apply(action(yaml)));
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.getOriginalMessage()).isEqualTo("command bin/sync: " + PlanSyntax.programProblem("bin/sync"));
+    assertThat(f.getOriginalMessage())
+        .isEqualTo("command bin/sync: " + PlanSyntax.programProblem("bin/sync"));
   }
 
   @Test
@@ -151,16 +204,20 @@ class PlanSyntaxAgreementTest {
 
     ApplicationFailure f = failure(() -> activities(Map.of()).apply(action(yaml)));
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.getOriginalMessage()).isEqualTo("GET https://app.internal/x: a GET request cannot carry a body");
+    assertThat(f.getOriginalMessage())
+        .isEqualTo("GET https://app.internal/x: a GET request cannot carry a body");
   }
 
   @Test
   void aHeaderWithALineBreakIsRefusedByLintAndTheWorkerSendsNothing() {
-    String yaml = "{ http: \"POST https://app.internal/x\", headers: { X-A: \"a\\r\\nX-Injected: 1\" }, irreversible: true }";
-    assertThat(lint(yaml)).isEqualTo("a header value is ASCII text on one line (character 2 is U+000D)");
+    String yaml =
+        "{ http: \"POST https://app.internal/x\", headers: { X-A: \"a\\r\\nX-Injected: 1\" }, irreversible: true }";
+    assertThat(lint(yaml))
+        .isEqualTo("a header value is ASCII text on one line (character 2 is U+000D)");
 
     ApplicationFailure f = failure(() -> activities(Map.of()).apply(action(yaml)));
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
-    assertThat(f.getOriginalMessage()).isEqualTo("POST https://app.internal/x: a header has a name or value HTTP cannot carry");
+    assertThat(f.getOriginalMessage())
+        .isEqualTo("POST https://app.internal/x: a header has a name or value HTTP cannot carry");
   }
 }

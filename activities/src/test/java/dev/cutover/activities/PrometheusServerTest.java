@@ -46,7 +46,8 @@ import org.junit.jupiter.api.Timeout;
  * rule with {@code for: 6s} rolls back; one bad scrape inside the window does not; no series is
  * NO_DATA (and holds the cutover); several series without {@code reduce} is an ERROR.
  *
- * <p>Each test drives series of its own ({@code scenario} label), so they do not disturb each other.
+ * <p>Each test drives series of its own ({@code scenario} label), so they do not disturb each
+ * other.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PrometheusServerTest {
@@ -62,7 +63,8 @@ class PrometheusServerTest {
     String bin = System.getenv("CUTOVER_TEST_PROMETHEUS_BIN");
     if (bin == null || bin.isBlank()) {
       if ("1".equals(System.getenv("CUTOVER_TEST_REQUIRE_SERVICES"))) {
-        fail("CUTOVER_TEST_PROMETHEUS_BIN is not set, but CUTOVER_TEST_REQUIRE_SERVICES=1: run ./run-tests");
+        fail(
+            "CUTOVER_TEST_PROMETHEUS_BIN is not set, but CUTOVER_TEST_REQUIRE_SERVICES=1: run ./run-tests");
       }
       return;
     }
@@ -83,7 +85,9 @@ class PrometheusServerTest {
 
     dir = Files.createTempDirectory("cutover-prometheus-");
     Path config = dir.resolve("prometheus.yml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         global:
           scrape_interval: 1s
           scrape_timeout: 900ms
@@ -92,15 +96,29 @@ class PrometheusServerTest {
           - job_name: test
             static_configs:
               - targets: ["127.0.0.1:%d"]
-        """.formatted(metrics.port()));
+        """
+            .formatted(metrics.port()));
     int port = Fixtures.closedPort();
     prometheusUrl = "http://127.0.0.1:" + port;
-    prometheus = new ProcessBuilder(bin, "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
-        "--web.listen-address=127.0.0.1:" + port, "--storage.tsdb.retention.time=1h")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-    activities = new CutoverActivitiesImpl(Fixtures.settings(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1")), Duration.ofSeconds(10));
+    prometheus =
+        new ProcessBuilder(
+                bin,
+                "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port,
+                "--storage.tsdb.retention.time=1h")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("prometheus.log").toFile())
+            .start();
+    activities =
+        new CutoverActivitiesImpl(
+            Fixtures.settings(Map.of("CUTOVER_ALLOWED_HOSTS", "127.0.0.1")),
+            Duration.ofSeconds(10));
     // Ready once a rate over the window can be computed: a few scrapes in.
-    awaitValue("count_over_time(app_requests_total{scenario=\"blip\"}[" + WINDOW.toSeconds() + "s])", 3, Duration.ofSeconds(30));
+    awaitValue(
+        "count_over_time(app_requests_total{scenario=\"blip\"}[" + WINDOW.toSeconds() + "s])",
+        3,
+        Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -125,7 +143,8 @@ class PrometheusServerTest {
   }
 
   private static void assumeStarted() {
-    Assumptions.assumeTrue(prometheus != null, "CUTOVER_TEST_PROMETHEUS_BIN is not set; run ./run-tests");
+    Assumptions.assumeTrue(
+        prometheus != null, "CUTOVER_TEST_PROMETHEUS_BIN is not set; run ./run-tests");
   }
 
   private static void fastLatency() {
@@ -163,7 +182,8 @@ class PrometheusServerTest {
         watch:
           - %s
         rollback: { percent: 0 }
-        """.formatted(name, prometheusUrl, gateYaml.indent(4).stripTrailing(), gates, watch);
+        """
+        .formatted(name, prometheusUrl, gateYaml.indent(4).stripTrailing(), gates, watch);
   }
 
   private static final String WATCH_GATE = "{ check: gate, every: 1s, for: 6s }";
@@ -174,7 +194,8 @@ class PrometheusServerTest {
         query: 'sum(rate(app_errors_total{scenario="%1$s"}[3s])) / sum(rate(app_requests_total{scenario="%1$s"}[3s]))'
         pass: "< 0.05"
         timeout: 2s
-        """.formatted(scenario);
+        """
+        .formatted(scenario);
   }
 
   private static boolean rolledBack(RealTimeCutover c) {
@@ -186,21 +207,32 @@ class PrometheusServerTest {
   @Test
   void aSustainedErrorRateAboveThresholdForTheWholeWindowRollsBack() {
     assumeStarted();
-    RealTimeCutover cutover = new RealTimeCutover(plan("prom-sustained", errorRatio("sustained"), "ok", WATCH_GATE), activities);
+    RealTimeCutover cutover =
+        new RealTimeCutover(
+            plan("prom-sustained", errorRatio("sustained"), "ok", WATCH_GATE), activities);
     cutover.start("carol");
-    assertThat(cutover.runUntil(c -> c.of("watch[0]").stream().anyMatch(m -> m.outcome() == Outcome.PASS),
-        Duration.ofSeconds(10))).as("a first passing measurement").isTrue();
+    assertThat(
+            cutover.runUntil(
+                c -> c.of("watch[0]").stream().anyMatch(m -> m.outcome() == Outcome.PASS),
+                Duration.ofSeconds(10)))
+        .as("a first passing measurement")
+        .isTrue();
 
     metrics.rate("app_errors_total{scenario=\"sustained\",path=\"v2\"}", 20);
 
     assertThat(cutover.runUntil(PrometheusServerTest::rolledBack, Duration.ofSeconds(25)))
-        .as("rolled back; measurements: %s", cutover.of("watch[0]")).isTrue();
+        .as("rolled back; measurements: %s", cutover.of("watch[0]"))
+        .isTrue();
     List<Measurement> watch = cutover.of("watch[0]");
-    Measurement firstFail = watch.stream().filter(m -> m.outcome() == Outcome.FAIL).findFirst().orElseThrow();
+    Measurement firstFail =
+        watch.stream().filter(m -> m.outcome() == Outcome.FAIL).findFirst().orElseThrow();
     Measurement last = watch.get(watch.size() - 1);
     // Every measurement from the first failure on failed, and the breach needed the whole window.
-    assertThat(watch.subList(watch.indexOf(firstFail), watch.size())).allMatch(m -> m.outcome() == Outcome.FAIL);
-    assertThat(last.at() - firstFail.at()).as("%s; rollback %s", watch, cutover.state().rollback()).isBetween(5_000L, 8_000L);
+    assertThat(watch.subList(watch.indexOf(firstFail), watch.size()))
+        .allMatch(m -> m.outcome() == Outcome.FAIL);
+    assertThat(last.at() - firstFail.at())
+        .as("%s; rollback %s", watch, cutover.state().rollback())
+        .isBetween(5_000L, 8_000L);
     assertThat(last.value()).isCloseTo(0.2, offset(1e-9));
     assertThat(last.reason()).isEqualTo("0.2 fails < 0.05");
     // The rollback's first effect puts traffic back to 0%.
@@ -213,10 +245,14 @@ class PrometheusServerTest {
   @Test
   void aSingleBadScrapeInsideTheWindowDoesNotRollBack() {
     assumeStarted();
-    RealTimeCutover cutover = new RealTimeCutover(plan("prom-blip", errorRatio("blip"), "ok", WATCH_GATE), activities);
+    RealTimeCutover cutover =
+        new RealTimeCutover(plan("prom-blip", errorRatio("blip"), "ok", WATCH_GATE), activities);
     cutover.start("carol");
-    assertThat(cutover.runUntil(c -> c.of("watch[0]").stream().anyMatch(m -> m.outcome() == Outcome.PASS),
-        Duration.ofSeconds(10))).isTrue();
+    assertThat(
+            cutover.runUntil(
+                c -> c.of("watch[0]").stream().anyMatch(m -> m.outcome() == Outcome.PASS),
+                Duration.ofSeconds(10)))
+        .isTrue();
 
     // One scrape sees 300 extra errors at once (a burst), then errors stop again.
     metrics.bump("app_errors_total{scenario=\"blip\",path=\"v2\"}", 300);
@@ -225,7 +261,9 @@ class PrometheusServerTest {
     List<Measurement> watch = cutover.of("watch[0]");
     assertThat(watch).as("the burst was seen").anyMatch(m -> m.outcome() == Outcome.FAIL);
     int firstFail = indexOf(watch, Outcome.FAIL);
-    assertThat(watch.subList(firstFail, watch.size())).as("and passed off").anyMatch(m -> m.outcome() == Outcome.PASS);
+    assertThat(watch.subList(firstFail, watch.size()))
+        .as("and passed off")
+        .anyMatch(m -> m.outcome() == Outcome.PASS);
     assertThat(watch.get(watch.size() - 1).outcome()).isEqualTo(Outcome.PASS);
     assertThat(cutover.phases).doesNotContain(State.ROLLING_BACK);
     assertThat(cutover.state().phase()).isEqualTo(State.SOAKING);
@@ -238,22 +276,28 @@ class PrometheusServerTest {
   @Test
   void aSustainedP95LatencyAboveThresholdRollsBack() {
     assumeStarted();
-    String p95 = """
+    String p95 =
+        """
         prometheus: prom
         query: 'histogram_quantile(0.95, sum by (le) (rate(app_latency_seconds_bucket{scenario="latency"}[3s])))'
         pass: "< 0.5"
         timeout: 2s
         """;
-    RealTimeCutover cutover = new RealTimeCutover(plan("prom-latency", p95, "ok", WATCH_GATE), activities);
+    RealTimeCutover cutover =
+        new RealTimeCutover(plan("prom-latency", p95, "ok", WATCH_GATE), activities);
     cutover.start("carol");
-    assertThat(cutover.runUntil(c -> c.of("watch[0]").stream().anyMatch(m -> m.outcome() == Outcome.PASS),
-        Duration.ofSeconds(10))).isTrue();
+    assertThat(
+            cutover.runUntil(
+                c -> c.of("watch[0]").stream().anyMatch(m -> m.outcome() == Outcome.PASS),
+                Duration.ofSeconds(10)))
+        .isTrue();
     assertThat(cutover.of("watch[0]").get(0).value()).isCloseTo(0.095, offset(1e-9));
 
     slowLatency();
     try {
       assertThat(cutover.runUntil(PrometheusServerTest::rolledBack, Duration.ofSeconds(25)))
-          .as("rolled back; measurements: %s", cutover.of("watch[0]")).isTrue();
+          .as("rolled back; measurements: %s", cutover.of("watch[0]"))
+          .isTrue();
     } finally {
       fastLatency();
     }
@@ -270,22 +314,32 @@ class PrometheusServerTest {
   @Test
   void aQueryWithNoSeriesIsNoDataAndAfterErrorLimitTheCutoverHoldsWithoutSoaking() {
     assumeStarted();
-    String absent = """
+    String absent =
+        """
         prometheus: prom
         query: 'sum(rate(app_requests_total{scenario="absent"}[3s]))'
         pass: "> 0"
         """;
-    RealTimeCutover cutover = new RealTimeCutover(plan("prom-absent", absent, "gate", "{ check: ok, every: 1s }"), activities);
+    RealTimeCutover cutover =
+        new RealTimeCutover(
+            plan("prom-absent", absent, "gate", "{ check: ok, every: 1s }"), activities);
     cutover.start("carol");
 
-    assertThat(cutover.runUntil(c -> c.state().displayState() == State.HELD, Duration.ofSeconds(10))).isTrue();
+    assertThat(
+            cutover.runUntil(c -> c.state().displayState() == State.HELD, Duration.ofSeconds(10)))
+        .isTrue();
 
-    assertThat(cutover.of("stages[0].gates[0]")).hasSize(3).allSatisfy(m -> {
-      assertThat(m.outcome()).isEqualTo(Outcome.NO_DATA);
-      assertThat(m.reason()).isEqualTo("no series");
-    });
+    assertThat(cutover.of("stages[0].gates[0]"))
+        .hasSize(3)
+        .allSatisfy(
+            m -> {
+              assertThat(m.outcome()).isEqualTo(Outcome.NO_DATA);
+              assertThat(m.reason()).isEqualTo("no series");
+            });
     CutoverState s = cutover.state();
-    assertThat(s.holds()).extracting(CutoverState.Hold::kind).containsExactly(CutoverState.Hold.Kind.INCONCLUSIVE);
+    assertThat(s.holds())
+        .extracting(CutoverState.Hold::kind)
+        .containsExactly(CutoverState.Hold.Kind.INCONCLUSIVE);
     assertThat(s.soak().accumulated()).isZero();
     assertThat(s.soak().runningSince()).isNull();
     assertThat(cutover.phases).doesNotContain(State.ROLLING_BACK);
@@ -297,7 +351,8 @@ class PrometheusServerTest {
     String query = "rate(app_shard_calls_total[3s])";
 
     Reading several = measure("shards", "prometheus: prom\nquery: '" + query + "'\npass: '< 10'\n");
-    Reading summed = measure("shards", "prometheus: prom\nquery: '" + query + "'\nreduce: sum\npass: '< 10'\n");
+    Reading summed =
+        measure("shards", "prometheus: prom\nquery: '" + query + "'\nreduce: sum\npass: '< 10'\n");
 
     assertThat(several).isEqualTo(Reading.error("shards", "3 series; say reduce: max|min|sum|avg"));
     assertThat(summed.kind()).isEqualTo(Reading.Kind.VALUE);
@@ -308,7 +363,8 @@ class PrometheusServerTest {
   @Test
   void aCompareOfTwoLabelValuesIsJudgedByTheProportionTest() {
     assumeStarted();
-    String yaml = """
+    String yaml =
+        """
         compare:
           prometheus: prom
           new:      { failures: 'sum(increase(app_errors_total{scenario="compare",path="v2"}[3s]))', total: 'sum(increase(app_requests_total{scenario="compare",path="v2"}[3s]))' }
@@ -325,15 +381,21 @@ class PrometheusServerTest {
     Check.Compare spec = (Check.Compare) PlanReader.check("v2_vs_v1", tree(yaml)).source();
     Measurement m = ProportionTest.judge(spec, r, 1L);
     assertThat(m.outcome()).isEqualTo(Outcome.FAIL);
-    assertThat(m.reason()).startsWith("new 10% vs baseline 1% (+9 points): worse by more than 2 points at 95% confidence (z=");
+    assertThat(m.reason())
+        .startsWith(
+            "new 10% vs baseline 1% (+9 points): worse by more than 2 points at 95% confidence (z=");
   }
 
   // ------------------------------------------------------------------ helpers
 
   private static Reading measure(String name, String yaml) {
     Map<String, JsonNode> connections = Map.of("prom", tree("prometheus: " + prometheusUrl + "\n"));
-    return activities.measure(new MeasureRequest("cutover-prom", List.of(new MeasureRequest.CheckSpec(name,
-        tree(yaml), connections)))).get(0);
+    return activities
+        .measure(
+            new MeasureRequest(
+                "cutover-prom",
+                List.of(new MeasureRequest.CheckSpec(name, tree(yaml), connections))))
+        .get(0);
   }
 
   private static int indexOf(List<Measurement> ms, Outcome outcome) {
@@ -352,9 +414,16 @@ class PrometheusServerTest {
     String last = "";
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(prometheusUrl + "/api/v1/query?query="
-            + java.net.URLEncoder.encode(query, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            prometheusUrl
+                                + "/api/v1/query?query="
+                                + java.net.URLEncoder.encode(query, StandardCharsets.UTF_8)))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         last = r.body();
         JsonNode result = HttpCalls.JSON.readTree(r.body()).path("data").path("result");
         if (result.size() > 0 && result.get(0).path("value").path(1).asDouble() >= atLeast) {
@@ -368,16 +437,23 @@ class PrometheusServerTest {
       }
       Thread.sleep(250);
     }
-    fail("prometheus not ready within " + timeout + ": " + last + "\n" + Files.readString(dir.resolve("prometheus.log")));
+    fail(
+        "prometheus not ready within "
+            + timeout
+            + ": "
+            + last
+            + "\n"
+            + Files.readString(dir.resolve("prometheus.log")));
   }
 
   /**
-   * A /metrics endpoint whose counters grow at rates the test sets, exactly: each scrape adds
-   * rate x elapsed time to every series at the same instant, so ratios of series are exact.
+   * A /metrics endpoint whose counters grow at rates the test sets, exactly: each scrape adds rate
+   * x elapsed time to every series at the same instant, so ratios of series are exact.
    */
   static final class Metrics {
     private final HttpServer server;
-    private final Map<String, double[]> series = new LinkedHashMap<>(); // name -> {value, rate, bump}
+    private final Map<String, double[]> series =
+        new LinkedHashMap<>(); // name -> {value, rate, bump}
     private long last = System.nanoTime();
 
     private Metrics(HttpServer server) {
@@ -385,16 +461,19 @@ class PrometheusServerTest {
     }
 
     static Metrics start() throws IOException {
-      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      HttpServer server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       Metrics m = new Metrics(server);
-      server.createContext("/metrics", ex -> {
-        byte[] body = m.scrape().getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
-        ex.sendResponseHeaders(200, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(body);
-        }
-      });
+      server.createContext(
+          "/metrics",
+          ex -> {
+            byte[] body = m.scrape().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+              out.write(body);
+            }
+          });
       server.start();
       return m;
     }

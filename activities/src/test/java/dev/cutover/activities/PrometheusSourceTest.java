@@ -24,9 +24,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Prometheus answers in the shapes its HTTP API really uses (/api/v1/query), served by MockWebServer. */
+/**
+ * Prometheus answers in the shapes its HTTP API really uses (/api/v1/query), served by
+ * MockWebServer.
+ */
 class PrometheusSourceTest {
-  private static final String QUERY = "sum(rate(http_errors_total[5m])) / sum(rate(http_requests_total[5m]))";
+  private static final String QUERY =
+      "sum(rate(http_errors_total[5m])) / sum(rate(http_requests_total[5m]))";
 
   private MockWebServer server;
   private CutoverActivitiesImpl activities;
@@ -35,7 +39,9 @@ class PrometheusSourceTest {
   void start() throws IOException {
     server = new MockWebServer();
     server.start();
-    activities = new CutoverActivitiesImpl(Fixtures.settings("PROM_TOKEN", "prom-t0ken"), Duration.ofSeconds(30));
+    activities =
+        new CutoverActivitiesImpl(
+            Fixtures.settings("PROM_TOKEN", "prom-t0ken"), Duration.ofSeconds(30));
   }
 
   @AfterEach
@@ -45,11 +51,19 @@ class PrometheusSourceTest {
   }
 
   private Reading measure(String extra) {
-    Map<String, JsonNode> connections = Map.of("prom",
-        tree("prometheus: " + server.url("/") + "\nheaders: { Authorization: \"Bearer ${env:PROM_TOKEN}\" }\n"));
+    Map<String, JsonNode> connections =
+        Map.of(
+            "prom",
+            tree(
+                "prometheus: "
+                    + server.url("/")
+                    + "\nheaders: { Authorization: \"Bearer ${env:PROM_TOKEN}\" }\n"));
     JsonNode check = tree("prometheus: prom\nquery: '" + QUERY + "'\npass: '< 0.05'\n" + extra);
-    List<Reading> readings = activities.measure(new MeasureRequest("cutover-prom",
-        List.of(new MeasureRequest.CheckSpec("error_rate", check, connections))));
+    List<Reading> readings =
+        activities.measure(
+            new MeasureRequest(
+                "cutover-prom",
+                List.of(new MeasureRequest.CheckSpec("error_rate", check, connections))));
     return readings.get(0);
   }
 
@@ -59,10 +73,16 @@ class PrometheusSourceTest {
       if (i > 0) {
         result.append(',');
       }
-      result.append("{\"metric\":{\"__name__\":\"up\",\"instance\":\"api-").append(i)
-          .append(":9090\",\"job\":\"api\"},\"value\":[1700000000.123,\"").append(samples[i]).append("\"]}");
+      result
+          .append("{\"metric\":{\"__name__\":\"up\",\"instance\":\"api-")
+          .append(i)
+          .append(":9090\",\"job\":\"api\"},\"value\":[1700000000.123,\"")
+          .append(samples[i])
+          .append("\"]}");
     }
-    return "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[" + result + "]}}";
+    return "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        + result
+        + "]}}";
   }
 
   @Test
@@ -90,8 +110,10 @@ class PrometheusSourceTest {
 
   @Test
   void aScalarIsItsValue() {
-    server.enqueue(new MockResponse().setBody(
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1700000000.123,\"42\"]}}"));
+    server.enqueue(
+        new MockResponse()
+            .setBody(
+                "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1700000000.123,\"42\"]}}"));
 
     assertThat(measure("")).isEqualTo(Reading.value("error_rate", 42.0, "scalar"));
   }
@@ -100,7 +122,8 @@ class PrometheusSourceTest {
   void severalSeriesWithoutReduceAreAnError() {
     server.enqueue(new MockResponse().setBody(vector("0.01", "0.2", "0.03")));
 
-    assertThat(measure("")).isEqualTo(Reading.error("error_rate", "3 series; say reduce: max|min|sum|avg"));
+    assertThat(measure(""))
+        .isEqualTo(Reading.error("error_rate", "3 series; say reduce: max|min|sum|avg"));
   }
 
   static Stream<Arguments> reductions() {
@@ -143,42 +166,68 @@ class PrometheusSourceTest {
   void anInfiniteSampleIsNoData() {
     server.enqueue(new MockResponse().setBody(vector("+Inf")));
 
-    assertThat(measure("")).isEqualTo(Reading.noData("error_rate", "+Inf (1 series; a division by zero?)"));
+    assertThat(measure(""))
+        .isEqualTo(Reading.noData("error_rate", "+Inf (1 series; a division by zero?)"));
   }
 
   @Test
   void anErrorStatusIsAnErrorInPrometheussWords() {
-    server.enqueue(new MockResponse().setResponseCode(400).setBody("{\"status\":\"error\",\"errorType\":\"bad_data\","
-        + "\"error\":\"invalid parameter \\\"query\\\": 1:6: parse error: unexpected end of input\"}"));
+    server.enqueue(
+        new MockResponse()
+            .setResponseCode(400)
+            .setBody(
+                "{\"status\":\"error\",\"errorType\":\"bad_data\","
+                    + "\"error\":\"invalid parameter \\\"query\\\": 1:6: parse error: unexpected end of input\"}"));
 
-    assertThat(measure("")).isEqualTo(Reading.error("error_rate", "prometheus prom answered 400: "
-        + "bad_data: invalid parameter \"query\": 1:6: parse error: unexpected end of input"));
+    assertThat(measure(""))
+        .isEqualTo(
+            Reading.error(
+                "error_rate",
+                "prometheus prom answered 400: "
+                    + "bad_data: invalid parameter \"query\": 1:6: parse error: unexpected end of input"));
   }
 
   @Test
   void aQueryTimeoutReportedByPrometheusIsAnError() {
-    server.enqueue(new MockResponse().setResponseCode(503).setBody("{\"status\":\"error\",\"errorType\":\"timeout\","
-        + "\"error\":\"query timed out in expression evaluation\"}"));
+    server.enqueue(
+        new MockResponse()
+            .setResponseCode(503)
+            .setBody(
+                "{\"status\":\"error\",\"errorType\":\"timeout\","
+                    + "\"error\":\"query timed out in expression evaluation\"}"));
 
-    assertThat(measure("")).isEqualTo(Reading.error("error_rate",
-        "prometheus prom answered 503: timeout: query timed out in expression evaluation"));
+    assertThat(measure(""))
+        .isEqualTo(
+            Reading.error(
+                "error_rate",
+                "prometheus prom answered 503: timeout: query timed out in expression evaluation"));
   }
 
   @Test
   void aProxyErrorPageIsAnError() {
-    server.enqueue(new MockResponse().setResponseCode(502).setBody("<html><body>Bad Gateway</body></html>"));
+    server.enqueue(
+        new MockResponse().setResponseCode(502).setBody("<html><body>Bad Gateway</body></html>"));
 
-    assertThat(measure("")).isEqualTo(Reading.error("error_rate",
-        "prometheus prom answered 502: <html><body>Bad Gateway</body></html>"));
+    assertThat(measure(""))
+        .isEqualTo(
+            Reading.error(
+                "error_rate",
+                "prometheus prom answered 502: <html><body>Bad Gateway</body></html>"));
   }
 
   @Test
   void aRangeVectorIsAnError() {
-    server.enqueue(new MockResponse().setBody("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":"
-        + "[{\"metric\":{},\"values\":[[1700000000,\"1\"],[1700000015,\"2\"]]}]}}"));
+    server.enqueue(
+        new MockResponse()
+            .setBody(
+                "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":"
+                    + "[{\"metric\":{},\"values\":[[1700000000,\"1\"],[1700000015,\"2\"]]}]}}"));
 
-    assertThat(measure("")).isEqualTo(Reading.error("error_rate",
-        "result type matrix; a check's query returns an instant vector or a scalar"));
+    assertThat(measure(""))
+        .isEqualTo(
+            Reading.error(
+                "error_rate",
+                "result type matrix; a check's query returns an instant vector or a scalar"));
   }
 
   @Test
@@ -194,10 +243,15 @@ class PrometheusSourceTest {
 
   @Test
   void anErrorThatEchoesTheTokenIsRedacted() {
-    server.enqueue(new MockResponse().setResponseCode(401).setBody(
-        "{\"status\":\"error\",\"errorType\":\"unauthorized\",\"error\":\"bad token prom-t0ken\"}"));
+    server.enqueue(
+        new MockResponse()
+            .setResponseCode(401)
+            .setBody(
+                "{\"status\":\"error\",\"errorType\":\"unauthorized\",\"error\":\"bad token prom-t0ken\"}"));
 
-    assertThat(measure("")).isEqualTo(Reading.error("error_rate",
-        "prometheus prom answered 401: unauthorized: bad token ***"));
+    assertThat(measure(""))
+        .isEqualTo(
+            Reading.error(
+                "error_rate", "prometheus prom answered 401: unauthorized: bad token ***"));
   }
 }

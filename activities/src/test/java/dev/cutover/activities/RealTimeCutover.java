@@ -90,7 +90,10 @@ final class RealTimeCutover {
     runUntil(c -> false, time);
   }
 
-  /** Carries out the commands in order, feeding each result to the latest state, as the workflow does. */
+  /**
+   * Carries out the commands in order, feeding each result to the latest state, as the workflow
+   * does.
+   */
   private void carryOut(Engine.Transition first) {
     adopt(first.state());
     Deque<Command> commands = new ArrayDeque<>(first.commands());
@@ -112,9 +115,15 @@ final class RealTimeCutover {
           if (latest == null || latest.at() != at) {
             // The measurement ended the rule's life (a breach began a rollback, which resets the
             // rules): judge the reading as the engine did, for the record.
-            Reading reading = readings.stream().filter(x -> x.check().equals(r.check())).findFirst().orElseThrow();
-            latest = plan.check(r.check()).source() instanceof Check.Compare cmp ? ProportionTest.judge(cmp, reading, at)
-                : Judge.judge(reading, plan.check(r.check()).passCondition().orElse(null), at);
+            Reading reading =
+                readings.stream()
+                    .filter(x -> x.check().equals(r.check()))
+                    .findFirst()
+                    .orElseThrow();
+            latest =
+                plan.check(r.check()).source() instanceof Check.Compare cmp
+                    ? ProportionTest.judge(cmp, reading, at)
+                    : Judge.judge(reading, plan.check(r.check()).passCondition().orElse(null), at);
           }
           judged.add(new Judged(r.id(), latest));
         }
@@ -139,12 +148,20 @@ final class RealTimeCutover {
   }
 
   private MeasureRequest request(List<String> checks) {
-    return new MeasureRequest("cutover-" + plan.name(), checks.stream().map(name -> {
-      Map<String, JsonNode> connections = new LinkedHashMap<>();
-      plan.check(name).source().connection()
-          .ifPresent(c -> connections.put(c, planJson.path("connections").path(c)));
-      return new MeasureRequest.CheckSpec(name, planJson.path("checks").path(name), connections);
-    }).toList());
+    return new MeasureRequest(
+        "cutover-" + plan.name(),
+        checks.stream()
+            .map(
+                name -> {
+                  Map<String, JsonNode> connections = new LinkedHashMap<>();
+                  plan.check(name)
+                      .source()
+                      .connection()
+                      .ifPresent(c -> connections.put(c, planJson.path("connections").path(c)));
+                  return new MeasureRequest.CheckSpec(
+                      name, planJson.path("checks").path(name), connections);
+                })
+            .toList());
   }
 
   static long now() {

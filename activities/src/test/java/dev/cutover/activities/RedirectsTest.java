@@ -21,14 +21,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code followRedirects: true} on checks and actions: at most five hops, each hop's host under
- * the host policy, credentials kept to their origin, the whole chain inside the timeout. Redirect
+ * {@code followRedirects: true} on checks and actions: at most five hops, each hop's host under the
+ * host policy, credentials kept to their origin, the whole chain inside the timeout. Redirect
  * chains on demand are what MockWebServer is for; the default (not followed) is pinned in
  * HttpSourceTest and EffectsTest.
  */
 class RedirectsTest {
   private static final String HEALTHY = "{\"status\": \"healthy\"}";
-  private static final String CHECK = """
+  private static final String CHECK =
+      """
       http: GET app:/start
       followRedirects: true
       expect: { status: 200, json: { "$.status": healthy } }
@@ -44,7 +45,11 @@ class RedirectsTest {
     server.start();
     other = new MockWebServer();
     other.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
-    activities = new CutoverActivitiesImpl(Fixtures.settings("APP_TOKEN", "app-token-redirect-1", "FLAG_TOKEN", "flag-token-redirect-2"), Duration.ofSeconds(5));
+    activities =
+        new CutoverActivitiesImpl(
+            Fixtures.settings(
+                "APP_TOKEN", "app-token-redirect-1", "FLAG_TOKEN", "flag-token-redirect-2"),
+            Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -76,7 +81,8 @@ class RedirectsTest {
     server.enqueue(redirect(302, "/moved"));
     server.enqueue(new MockResponse().setBody(HEALTHY));
 
-    assertThat(measure(activities, CHECK)).isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
+    assertThat(measure(activities, CHECK))
+        .isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
     assertThat(server.takeRequest(1, TimeUnit.SECONDS).getPath()).isEqualTo("/start");
     assertThat(server.takeRequest(1, TimeUnit.SECONDS).getPath()).isEqualTo("/moved");
   }
@@ -87,7 +93,8 @@ class RedirectsTest {
       server.enqueue(redirect(i % 2 == 0 ? 307 : 301, "/hop-" + i));
     }
     server.enqueue(new MockResponse().setBody(HEALTHY));
-    assertThat(measure(activities, CHECK)).isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
+    assertThat(measure(activities, CHECK))
+        .isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
     assertThat(server.getRequestCount()).isEqualTo(6);
 
     for (int i = 1; i <= 6; i++) {
@@ -96,37 +103,55 @@ class RedirectsTest {
     server.enqueue(new MockResponse().setBody(HEALTHY));
 
     assertThat(measure(activities, CHECK))
-        .isEqualTo(Reading.error("probe", "GET app:/start: more than 5 redirects; give the final URL"));
+        .isEqualTo(
+            Reading.error("probe", "GET app:/start: more than 5 redirects; give the final URL"));
     assertThat(server.getRequestCount()).as("the sixth redirect is not followed").isEqualTo(12);
   }
 
   @Test
   void aRedirectToALoopbackAddressIsRefusedThoughTheFirstHostWasAllowed() throws IOException {
     // Only the name "localhost" is allowed: the redirect to 127.0.0.1 (the other server) is not.
-    try (CutoverActivitiesImpl byName = new CutoverActivitiesImpl(
-        Fixtures.settings(Map.of("APP_TOKEN", "app-token-redirect-1", "CUTOVER_ALLOWED_HOSTS", "localhost", Secrets.ALLOWED, "APP_TOKEN")), Duration.ofSeconds(5))) {
+    try (CutoverActivitiesImpl byName =
+        new CutoverActivitiesImpl(
+            Fixtures.settings(
+                Map.of(
+                    "APP_TOKEN",
+                    "app-token-redirect-1",
+                    "CUTOVER_ALLOWED_HOSTS",
+                    "localhost",
+                    Secrets.ALLOWED,
+                    "APP_TOKEN")),
+            Duration.ofSeconds(5))) {
       server.enqueue(redirect(302, otherBase() + "/health"));
       other.enqueue(new MockResponse().setBody(HEALTHY));
 
-      assertThat(measure(byName, CHECK)).isEqualTo(Reading.error("probe",
-          "GET app:/start: host 127.0.0.1 is loopback; allow it with CUTOVER_ALLOWED_HOSTS"));
+      assertThat(measure(byName, CHECK))
+          .isEqualTo(
+              Reading.error(
+                  "probe",
+                  "GET app:/start: host 127.0.0.1 is loopback; allow it with CUTOVER_ALLOWED_HOSTS"));
       assertThat(other.getRequestCount()).isZero();
     }
   }
 
   @Test
   void aRedirectToTheCloudMetadataAddressIsRefused() {
-    server.enqueue(redirect(301, "http://169.254.169.254/latest/meta-data/iam/security-credentials/"));
+    server.enqueue(
+        redirect(301, "http://169.254.169.254/latest/meta-data/iam/security-credentials/"));
     long start = System.nanoTime();
 
-    assertThat(measure(activities, CHECK)).isEqualTo(Reading.error("probe",
-        "GET app:/start: host 169.254.169.254 is link-local; allow it with CUTOVER_ALLOWED_HOSTS"));
+    assertThat(measure(activities, CHECK))
+        .isEqualTo(
+            Reading.error(
+                "probe",
+                "GET app:/start: host 169.254.169.254 is link-local; allow it with CUTOVER_ALLOWED_HOSTS"));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
   }
 
   @Test
   void credentialsStayWithTheirOriginWhenARedirectLeavesIt() throws InterruptedException {
-    String check = """
+    String check =
+        """
         http: GET app:/start
         headers: { X-Api-Key: "${env:APP_TOKEN}", X-Probe: cutover }
         followRedirects: true
@@ -136,7 +161,8 @@ class RedirectsTest {
     server.enqueue(redirect(302, otherBase() + "/elsewhere"));
     other.enqueue(new MockResponse().setBody(HEALTHY));
 
-    assertThat(measure(activities, check)).isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
+    assertThat(measure(activities, check))
+        .isEqualTo(Reading.expectations("probe", null, List.of(), "status 200"));
 
     RecordedRequest first = server.takeRequest(1, TimeUnit.SECONDS);
     RecordedRequest sameOrigin = server.takeRequest(1, TimeUnit.SECONDS);
@@ -154,8 +180,10 @@ class RedirectsTest {
   void aLocationThatIsNotHttpIsAnError() {
     server.enqueue(redirect(302, "ftp://files.example/health"));
 
-    assertThat(measure(activities, CHECK)).isEqualTo(Reading.error("probe",
-        "GET app:/start: redirect 302 to a Location that is not an http(s) URL"));
+    assertThat(measure(activities, CHECK))
+        .isEqualTo(
+            Reading.error(
+                "probe", "GET app:/start: redirect 302 to a Location that is not an http(s) URL"));
   }
 
   @Test
@@ -183,7 +211,10 @@ class RedirectsTest {
     server.enqueue(redirect(307, "/v2/announce"));
     server.enqueue(new MockResponse().setBody("{\"ok\": true}"));
 
-    String done = activities.apply(action("""
+    String done =
+        activities.apply(
+            action(
+                """
         http: "POST flags:/announce"
         body: '{"stage": "${stage}"}'
         followRedirects: true
@@ -204,11 +235,15 @@ class RedirectsTest {
     server.enqueue(redirect(303, "/result/42"));
     server.enqueue(new MockResponse().setBody("{\"ok\": true}"));
 
-    assertThat(activities.apply(action("""
+    assertThat(
+            activities.apply(
+                action(
+                    """
         http: "POST flags:/jobs"
         body: '{"run": true}'
         followRedirects: true
-        """))).isEqualTo("POST flags:/jobs -> 200");
+        """)))
+        .isEqualTo("POST flags:/jobs -> 200");
     server.takeRequest(1, TimeUnit.SECONDS);
     RecordedRequest followed = server.takeRequest(1, TimeUnit.SECONDS);
     assertThat(followed.getMethod()).isEqualTo("GET");
@@ -219,15 +254,21 @@ class RedirectsTest {
   void anActionRedirectedOntoARefusedHostIsANonRetryableInvalidRequest() {
     server.enqueue(redirect(302, "http://169.254.169.254/latest/api/token"));
 
-    ApplicationFailure f = failure(() -> activities.apply(action("""
+    ApplicationFailure f =
+        failure(
+            () ->
+                activities.apply(
+                    action(
+                        """
         http: "POST flags:/announce"
         followRedirects: true
         """)));
 
     assertThat(f.getType()).isEqualTo(FailureTypes.INVALID_REQUEST);
     assertThat(f.isNonRetryable()).isTrue();
-    assertThat(f.getOriginalMessage()).isEqualTo(
-        "POST flags:/announce: host 169.254.169.254 is link-local; allow it with CUTOVER_ALLOWED_HOSTS");
+    assertThat(f.getOriginalMessage())
+        .isEqualTo(
+            "POST flags:/announce: host 169.254.169.254 is link-local; allow it with CUTOVER_ALLOWED_HOSTS");
   }
 
   @Test
@@ -236,13 +277,19 @@ class RedirectsTest {
       server.enqueue(redirect(307, "/again"));
     }
 
-    ApplicationFailure f = failure(() -> activities.apply(action("""
+    ApplicationFailure f =
+        failure(
+            () ->
+                activities.apply(
+                    action(
+                        """
         http: "POST flags:/announce"
         followRedirects: true
         """)));
 
     assertThat(f.getType()).isEqualTo(FailureTypes.CLIENT_ERROR);
     assertThat(f.isNonRetryable()).isTrue();
-    assertThat(f.getOriginalMessage()).isEqualTo("POST flags:/announce: more than 5 redirects; give the final URL");
+    assertThat(f.getOriginalMessage())
+        .isEqualTo("POST flags:/announce: more than 5 redirects; give the final URL");
   }
 }

@@ -13,12 +13,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class SecretsTest {
-  private final Secrets secrets = new Secrets(Fixtures.settings(Map.of(
-      Secrets.ALLOWED, "DB_PASSWORD, TOKEN,LOOKS_LIKE_*, EMPTY,DB_USER,MISSING",
-      "DB_PASSWORD", "hunter2-long-secret",
-      "TOKEN", "abc def",
-      "LOOKS_LIKE_A_REFERENCE", "${env:DB_PASSWORD}",
-      "EMPTY", "")));
+  private final Secrets secrets =
+      new Secrets(
+          Fixtures.settings(
+              Map.of(
+                  Secrets.ALLOWED,
+                  "DB_PASSWORD, TOKEN,LOOKS_LIKE_*, EMPTY,DB_USER,MISSING",
+                  "DB_PASSWORD",
+                  "hunter2-long-secret",
+                  "TOKEN",
+                  "abc def",
+                  "LOOKS_LIKE_A_REFERENCE",
+                  "${env:DB_PASSWORD}",
+                  "EMPTY",
+                  "")));
 
   @Test
   void resolvesEveryReferenceInTheText() {
@@ -28,7 +36,8 @@ class SecretsTest {
 
   @Test
   void leavesTextWithoutReferencesAndNullAlone() {
-    assertThat(secrets.resolve("jdbc:postgresql://db:5432/app")).isEqualTo("jdbc:postgresql://db:5432/app");
+    assertThat(secrets.resolve("jdbc:postgresql://db:5432/app"))
+        .isEqualTo("jdbc:postgresql://db:5432/app");
     assertThat(secrets.resolve(null)).isNull();
   }
 
@@ -39,7 +48,8 @@ class SecretsTest {
 
   @Test
   void anUnsetVariableIsANonRetryableInvalidRequestNamingIt() {
-    EffectException f = effectFailure(() -> secrets.resolve("user=${env:DB_USER} password=${env:DB_PASSWORD}"));
+    EffectException f =
+        effectFailure(() -> secrets.resolve("user=${env:DB_USER} password=${env:DB_PASSWORD}"));
 
     assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
     assertThat(f.retryable()).isFalse();
@@ -58,7 +68,9 @@ class SecretsTest {
     secrets.resolve("${env:DB_PASSWORD}");
     secrets.resolve("${env:TOKEN}");
 
-    assertThat(secrets.redact("FATAL: password hunter2-long-secret rejected; token abc def; again hunter2-long-secret"))
+    assertThat(
+            secrets.redact(
+                "FATAL: password hunter2-long-secret rejected; token abc def; again hunter2-long-secret"))
         .isEqualTo("FATAL: password *** rejected; token ***; again ***");
   }
 
@@ -66,13 +78,22 @@ class SecretsTest {
   void redactsTheUrlEncodedFormsToo() {
     secrets.resolve("${env:TOKEN}");
 
-    assertThat(secrets.redact("GET /x?t=abc+def and /p/abc%20def")).isEqualTo("GET /x?t=*** and /p/***");
+    assertThat(secrets.redact("GET /x?t=abc+def and /p/abc%20def"))
+        .isEqualTo("GET /x?t=*** and /p/***");
   }
 
   @Test
   void redactsTheSecretPathOfAUrlHeldAsASecret() {
-    Secrets withHook = new Secrets(Fixtures.settings(Map.of("HOOK", "https://hooks.slack.com/services/T0/B0/XyZ123",
-        "PROM", "http://prom:9090/", Secrets.ALLOWED, "HOOK,PROM")));
+    Secrets withHook =
+        new Secrets(
+            Fixtures.settings(
+                Map.of(
+                    "HOOK",
+                    "https://hooks.slack.com/services/T0/B0/XyZ123",
+                    "PROM",
+                    "http://prom:9090/",
+                    Secrets.ALLOWED,
+                    "HOOK,PROM")));
     withHook.resolve("${env:HOOK} ${env:PROM}");
 
     assertThat(withHook.redact("no_service for /services/T0/B0/XyZ123 via http://prom:9090/"))
@@ -102,23 +123,40 @@ class SecretsTest {
   // ------------------------------------------------------------------ CUTOVER_ALLOWED_SECRETS
 
   private static Secrets listing(String allowed) {
-    return new Secrets(Fixtures.settings(Map.of(Secrets.ALLOWED, allowed, "APP_DB_PASSWORD", "app-db-pa55-1", "APP_TOKEN", "app-t0ken-2",
-        "AWS_SECRET_ACCESS_KEY", "aws-s3cret-3", "CUTOVER_TEST_PG_PASSWORD", "pg-pa55-4", "TEMPORAL_API_KEY", "tk-5")));
+    return new Secrets(
+        Fixtures.settings(
+            Map.of(
+                Secrets.ALLOWED,
+                allowed,
+                "APP_DB_PASSWORD",
+                "app-db-pa55-1",
+                "APP_TOKEN",
+                "app-t0ken-2",
+                "AWS_SECRET_ACCESS_KEY",
+                "aws-s3cret-3",
+                "CUTOVER_TEST_PG_PASSWORD",
+                "pg-pa55-4",
+                "TEMPORAL_API_KEY",
+                "tk-5")));
   }
 
   @ParameterizedTest(name = "{0} allows {1}: {2}")
-  @CsvSource(delimiter = '|', value = {
-      "APP_DB_PASSWORD|APP_DB_PASSWORD|true",
-      "APP_DB_PASSWORD|APP_TOKEN|false",
-      "APP_*|APP_TOKEN|true",
-      "APP_*|AWS_SECRET_ACCESS_KEY|false",
-      "' APP_TOKEN , ,APP_DB_PASSWORD '|APP_DB_PASSWORD|true",
-      "A*|AWS_SECRET_ACCESS_KEY|true",
-      "C*|CUTOVER_TEST_PG_PASSWORD|false",
-      "T*|TEMPORAL_API_KEY|false",
-      "APP_TOKEN@flags.internal|APP_TOKEN|true",
-      "app_token|APP_TOKEN|false"})
-  void onlyWhatTheListNamesResolvesAndNeverTheWorkersOwnSettings(String allowed, String name, boolean resolves) {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "APP_DB_PASSWORD|APP_DB_PASSWORD|true",
+        "APP_DB_PASSWORD|APP_TOKEN|false",
+        "APP_*|APP_TOKEN|true",
+        "APP_*|AWS_SECRET_ACCESS_KEY|false",
+        "' APP_TOKEN , ,APP_DB_PASSWORD '|APP_DB_PASSWORD|true",
+        "A*|AWS_SECRET_ACCESS_KEY|true",
+        "C*|CUTOVER_TEST_PG_PASSWORD|false",
+        "T*|TEMPORAL_API_KEY|false",
+        "APP_TOKEN@flags.internal|APP_TOKEN|true",
+        "app_token|APP_TOKEN|false"
+      })
+  void onlyWhatTheListNamesResolvesAndNeverTheWorkersOwnSettings(
+      String allowed, String name, boolean resolves) {
     Secrets secrets = listing(allowed);
 
     assertThat(secrets.refusal(name) == null).isEqualTo(resolves);
@@ -126,32 +164,45 @@ class SecretsTest {
       EffectException f = effectFailure(() -> secrets.resolve("${env:" + name + "}"));
       assertThat(f.type()).isEqualTo(FailureTypes.INVALID_REQUEST);
       assertThat(f.retryable()).isFalse();
-      assertThat(f.getMessage()).startsWith("${env:" + name + "} ").doesNotContain("pa55", "s3cret", "t0ken");
+      assertThat(f.getMessage())
+          .startsWith("${env:" + name + "} ")
+          .doesNotContain("pa55", "s3cret", "t0ken");
     }
   }
 
   @Test
   void theRefusalSaysWhyNamingTheSetting() {
-    assertThat(new Secrets(Fixtures.settings(Map.of("TOKEN", "x"))).refusal("TOKEN")).isEqualTo("${env:TOKEN} is not allowed:"
-        + " CUTOVER_ALLOWED_SECRETS is not set on this worker, so no ${env:...} reference resolves");
-    assertThat(listing("APP_*").refusal("AWS_SECRET_ACCESS_KEY")).isEqualTo("${env:AWS_SECRET_ACCESS_KEY} is not"
-        + " allowed: CUTOVER_ALLOWED_SECRETS does not list AWS_SECRET_ACCESS_KEY");
-    assertThat(listing("C*").refusal("CUTOVER_TEST_PG_PASSWORD")).isEqualTo("${env:CUTOVER_TEST_PG_PASSWORD} is a"
-        + " setting of the worker itself; no plan may read CUTOVER_* or TEMPORAL_* variables");
+    assertThat(new Secrets(Fixtures.settings(Map.of("TOKEN", "x"))).refusal("TOKEN"))
+        .isEqualTo(
+            "${env:TOKEN} is not allowed:"
+                + " CUTOVER_ALLOWED_SECRETS is not set on this worker, so no ${env:...} reference resolves");
+    assertThat(listing("APP_*").refusal("AWS_SECRET_ACCESS_KEY"))
+        .isEqualTo(
+            "${env:AWS_SECRET_ACCESS_KEY} is not"
+                + " allowed: CUTOVER_ALLOWED_SECRETS does not list AWS_SECRET_ACCESS_KEY");
+    assertThat(listing("C*").refusal("CUTOVER_TEST_PG_PASSWORD"))
+        .isEqualTo(
+            "${env:CUTOVER_TEST_PG_PASSWORD} is a"
+                + " setting of the worker itself; no plan may read CUTOVER_* or TEMPORAL_* variables");
   }
 
   @ParameterizedTest(name = "\"{0}\"")
-  @CsvSource(delimiter = '|', value = {
-      "*|CUTOVER_ALLOWED_SECRETS: \"*\" would hand plans every variable of the worker (AWS_SECRET_ACCESS_KEY included); list names, or prefixes such as APP_*",
-      "APP-TOKEN|CUTOVER_ALLOWED_SECRETS: \"APP-TOKEN\" is not a variable name or a prefix ending in * (e.g. APPDB_PASSWORD, APP_*, or FLAG_TOKEN@flags.internal)",
-      "APP_*_X|CUTOVER_ALLOWED_SECRETS: \"APP_*_X\" is not a variable name or a prefix ending in * (e.g. APPDB_PASSWORD, APP_*, or FLAG_TOKEN@flags.internal)",
-      "CUTOVER_TEST_PG_PASSWORD|CUTOVER_ALLOWED_SECRETS: \"CUTOVER_TEST_PG_PASSWORD\" names the worker's own settings; no plan may read CUTOVER_* or TEMPORAL_* variables",
-      "TEMPORAL_*|CUTOVER_ALLOWED_SECRETS: \"TEMPORAL_*\" names the worker's own settings; no plan may read CUTOVER_* or TEMPORAL_* variables",
-      "APP_TOKEN@|CUTOVER_ALLOWED_SECRETS: \"APP_TOKEN@\" has no host after the @",
-      "APP_TOKEN@flags internal|CUTOVER_ALLOWED_SECRETS (APP_TOKEN@...): \"flags internal\" is not a host name, an IP address or a CIDR range (e.g. 10.0.0.0/8)",
-      "APP_TOKEN@x.internal,APP_TOKEN|CUTOVER_ALLOWED_SECRETS: APP_TOKEN is listed both with and without @host; keep one way (with @host the secret goes only to the hosts listed)"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "*|CUTOVER_ALLOWED_SECRETS: \"*\" would hand plans every variable of the worker (AWS_SECRET_ACCESS_KEY included); list names, or prefixes such as APP_*",
+        "APP-TOKEN|CUTOVER_ALLOWED_SECRETS: \"APP-TOKEN\" is not a variable name or a prefix ending in * (e.g. APPDB_PASSWORD, APP_*, or FLAG_TOKEN@flags.internal)",
+        "APP_*_X|CUTOVER_ALLOWED_SECRETS: \"APP_*_X\" is not a variable name or a prefix ending in * (e.g. APPDB_PASSWORD, APP_*, or FLAG_TOKEN@flags.internal)",
+        "CUTOVER_TEST_PG_PASSWORD|CUTOVER_ALLOWED_SECRETS: \"CUTOVER_TEST_PG_PASSWORD\" names the worker's own settings; no plan may read CUTOVER_* or TEMPORAL_* variables",
+        "TEMPORAL_*|CUTOVER_ALLOWED_SECRETS: \"TEMPORAL_*\" names the worker's own settings; no plan may read CUTOVER_* or TEMPORAL_* variables",
+        "APP_TOKEN@|CUTOVER_ALLOWED_SECRETS: \"APP_TOKEN@\" has no host after the @",
+        "APP_TOKEN@flags internal|CUTOVER_ALLOWED_SECRETS (APP_TOKEN@...): \"flags internal\" is not a host name, an IP address or a CIDR range (e.g. 10.0.0.0/8)",
+        "APP_TOKEN@x.internal,APP_TOKEN|CUTOVER_ALLOWED_SECRETS: APP_TOKEN is listed both with and without @host; keep one way (with @host the secret goes only to the hosts listed)"
+      })
   void aMalformedListStopsTheWorkerNamingTheEntry(String allowed, String message) {
-    assertThatThrownBy(() -> listing(allowed)).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    assertThatThrownBy(() -> listing(allowed))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(message);
   }
 
   @Test
@@ -162,15 +213,22 @@ class SecretsTest {
 
     assertThat(secrets.bound("APP_TOKEN")).isTrue();
     assertThat(secrets.bound("APP_DB_PASSWORD")).isFalse();
-    assertThat(secrets.destinationRefusal(List.of("APP_TOKEN"), "flags.internal", outside)).isNull();
-    assertThat(secrets.destinationRefusal(List.of("APP_TOKEN"), "other.internal", inRange)).isNull();
-    assertThat(secrets.destinationRefusal(List.of("APP_DB_PASSWORD", "APP_TOKEN"), "other.internal", outside))
-        .isEqualTo("${env:APP_TOKEN} may be sent only to the hosts CUTOVER_ALLOWED_SECRETS binds it to, not to host"
-            + " other.internal (10.30.1.2)");
+    assertThat(secrets.destinationRefusal(List.of("APP_TOKEN"), "flags.internal", outside))
+        .isNull();
+    assertThat(secrets.destinationRefusal(List.of("APP_TOKEN"), "other.internal", inRange))
+        .isNull();
+    assertThat(
+            secrets.destinationRefusal(
+                List.of("APP_DB_PASSWORD", "APP_TOKEN"), "other.internal", outside))
+        .isEqualTo(
+            "${env:APP_TOKEN} may be sent only to the hosts CUTOVER_ALLOWED_SECRETS binds it to, not to host"
+                + " other.internal (10.30.1.2)");
     // As a plan writes it, without DNS: a name not listed may still resolve into the range.
     assertThat(secrets.destinationRefusal(List.of("APP_TOKEN"), "other.internal", null)).isNull();
-    assertThat(secrets.destinationRefusal(List.of("APP_TOKEN"), "10.30.1.2", null)).isEqualTo("${env:APP_TOKEN} may be"
-        + " sent only to the hosts CUTOVER_ALLOWED_SECRETS binds it to, not to host 10.30.1.2");
+    assertThat(secrets.destinationRefusal(List.of("APP_TOKEN"), "10.30.1.2", null))
+        .isEqualTo(
+            "${env:APP_TOKEN} may be"
+                + " sent only to the hosts CUTOVER_ALLOWED_SECRETS binds it to, not to host 10.30.1.2");
     assertThat(Secrets.jdbcHosts("jdbc:postgresql://db1:5432,[::1]:5433,db3/app?ssl=true"))
         .containsExactly("db1", "[::1]", "db3");
     assertThat(Secrets.jdbcHosts("jdbc:postgresql:app")).containsExactly("localhost");

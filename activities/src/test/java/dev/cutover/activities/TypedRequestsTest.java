@@ -40,12 +40,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The typed requests new cutovers send ({@code measureChecks}, {@code applyEffect}) are measured and
- * applied as given, with the same outcome as the plan fragments older cutovers still send ({@code
- * measure}, {@code apply}) for the same plan; references travel as text and are resolved only on
- * the wire; failures are Temporal's, typed and redacted, at the activity boundary. Real PostgreSQL
- * and the real demo target; a loopback HTTP server answers the HTTP check and, in Prometheus's own
- * answer shape, the Prometheus queries.
+ * The typed requests new cutovers send ({@code measureChecks}, {@code applyEffect}) are measured
+ * and applied as given, with the same outcome as the plan fragments older cutovers still send
+ * ({@code measure}, {@code apply}) for the same plan; references travel as text and are resolved
+ * only on the wire; failures are Temporal's, typed and redacted, at the activity boundary. Real
+ * PostgreSQL and the real demo target; a loopback HTTP server answers the HTTP check and, in
+ * Prometheus's own answer shape, the Prometheus queries.
  */
 class TypedRequestsTest {
   private static final String TOKEN = "tok-typed-5ecret-77c1";
@@ -64,28 +64,43 @@ class TypedRequestsTest {
     target = DemoTarget.start(0);
     legacyTarget = DemoTarget.start(0);
     http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    http.createContext("/", exchange -> {
-      authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-      String query = exchange.getRequestURI().getQuery() == null ? "" : exchange.getRequestURI().getQuery();
-      String body;
-      int status = 200;
-      if (exchange.getRequestURI().getPath().equals("/api/v1/query")) {
-        // A count per query of the compare check, else the error rate.
-        String sample = query.contains("query=sum(a)") ? "3" : query.contains("query=sum(b)") ? "300"
-            : query.contains("query=sum(c)") ? "5" : query.contains("query=sum(d)") ? "500" : "0.0125";
-        body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":"
-            + "[1700000000.1,\"" + sample + "\"]}]}}";
-      } else if (exchange.getRequestURI().getPath().equals("/health")) {
-        body = "{\"status\": \"ok\", \"replicas\": 3}";
-      } else {
-        status = 403;
-        body = "{\"error\": \"token " + TOKEN + " may not do that\"}";
-      }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(status, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
-    });
+    http.createContext(
+        "/",
+        exchange -> {
+          authorizations.add(
+              String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+          String query =
+              exchange.getRequestURI().getQuery() == null
+                  ? ""
+                  : exchange.getRequestURI().getQuery();
+          String body;
+          int status = 200;
+          if (exchange.getRequestURI().getPath().equals("/api/v1/query")) {
+            // A count per query of the compare check, else the error rate.
+            String sample =
+                query.contains("query=sum(a)")
+                    ? "3"
+                    : query.contains("query=sum(b)")
+                        ? "300"
+                        : query.contains("query=sum(c)")
+                            ? "5"
+                            : query.contains("query=sum(d)") ? "500" : "0.0125";
+            body =
+                "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":"
+                    + "[1700000000.1,\""
+                    + sample
+                    + "\"]}]}}";
+          } else if (exchange.getRequestURI().getPath().equals("/health")) {
+            body = "{\"status\": \"ok\", \"replicas\": 3}";
+          } else {
+            status = 403;
+            body = "{\"error\": \"token " + TOKEN + " may not do that\"}";
+          }
+          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(status, bytes.length);
+          exchange.getResponseBody().write(bytes);
+          exchange.close();
+        });
     http.start();
     pg = Fixtures.postgres();
     List<String> env = new ArrayList<>(List.of("API_TOKEN", TOKEN));
@@ -93,7 +108,9 @@ class TypedRequestsTest {
       gate = Fixtures.createRole(pg, SCHEMA + "_gate");
       env.addAll(List.of("PG_USER", gate.user(), "PG_PASSWORD", gate.password()));
     }
-    activities = new CutoverActivitiesImpl(Fixtures.settings(env.toArray(String[]::new)), Duration.ofSeconds(10));
+    activities =
+        new CutoverActivitiesImpl(
+            Fixtures.settings(env.toArray(String[]::new)), Duration.ofSeconds(10));
   }
 
   @AfterEach
@@ -107,7 +124,10 @@ class TypedRequestsTest {
     }
   }
 
-  /** A plan as a cutover reads it: every kind of check source and of effect, against the servers above. */
+  /**
+   * A plan as a cutover reads it: every kind of check source and of effect, against the servers
+   * above.
+   */
   private String planYaml(String flagsUrl) {
     String api = "http://127.0.0.1:" + http.getAddress().getPort();
     return """
@@ -149,25 +169,51 @@ class TypedRequestsTest {
                 body: '{"stage": "${stage}"}'
                 expect: { status: 200, json: { "$.ok": true } }
                 undo: { http: "POST flags:/api/actions/unannounce" }
-        """.formatted(flagsUrl, api, api, pg == null ? "jdbc:postgresql://127.0.0.1:1/x" : pg.url());
+        """
+        .formatted(flagsUrl, api, api, pg == null ? "jdbc:postgresql://127.0.0.1:1/x" : pg.url());
   }
 
   /** The checks as the workflow sends them: typed, each with the connection it names. */
   private static MeasureChecksRequest typed(Plan plan, List<String> checks) {
-    return new MeasureChecksRequest("cutover-typed", checks.stream().map(c -> new MeasureChecksRequest.Item(
-        plan.check(c), plan.check(c).source().connection().map(n -> plan.connections().get(n)).orElse(null))).toList());
+    return new MeasureChecksRequest(
+        "cutover-typed",
+        checks.stream()
+            .map(
+                c ->
+                    new MeasureChecksRequest.Item(
+                        plan.check(c),
+                        plan.check(c)
+                            .source()
+                            .connection()
+                            .map(n -> plan.connections().get(n))
+                            .orElse(null)))
+            .toList());
   }
 
-  /** The same checks as cutovers started before typed requests send them: the plan's own fragments. */
+  /**
+   * The same checks as cutovers started before typed requests send them: the plan's own fragments.
+   */
   private static MeasureRequest fragments(JsonNode plan, List<String> checks) {
-    return new MeasureRequest("cutover-typed", checks.stream().map(c -> {
-      Map<String, JsonNode> conns = new LinkedHashMap<>();
-      JsonNode check = plan.path("checks").path(c);
-      String named = check.has("compare") ? check.path("compare").path(check.path("compare").has("sql") ? "sql" : "prometheus").asText()
-          : check.has("sql") ? check.path("sql").asText() : check.has("prometheus") ? check.path("prometheus").asText() : "api";
-      conns.put(named, plan.path("connections").path(named));
-      return new MeasureRequest.CheckSpec(c, check, conns);
-    }).toList());
+    return new MeasureRequest(
+        "cutover-typed",
+        checks.stream()
+            .map(
+                c -> {
+                  Map<String, JsonNode> conns = new LinkedHashMap<>();
+                  JsonNode check = plan.path("checks").path(c);
+                  String named =
+                      check.has("compare")
+                          ? check
+                              .path("compare")
+                              .path(check.path("compare").has("sql") ? "sql" : "prometheus")
+                              .asText()
+                          : check.has("sql")
+                              ? check.path("sql").asText()
+                              : check.has("prometheus") ? check.path("prometheus").asText() : "api";
+                  conns.put(named, plan.path("connections").path(named));
+                  return new MeasureRequest.CheckSpec(c, check, conns);
+                })
+            .toList());
   }
 
   @Test
@@ -189,12 +235,13 @@ class TypedRequestsTest {
     promCounts.put(ProportionTest.NEW_TOTAL, 300.0);
     promCounts.put(ProportionTest.BASE_FAILURES, 5.0);
     promCounts.put(ProportionTest.BASE_TOTAL, 500.0);
-    assertThat(readings).containsExactly(
-        Reading.value("rows", 0.25, ""),
-        Reading.value("error_rate", 0.0125, "1 series"),
-        Reading.expectations("health", 3.0, List.of(), "status 200"),
-        Reading.counts("sql_vs_v1", sqlCounts, ""),
-        Reading.counts("prom_vs_v1", promCounts, ""));
+    assertThat(readings)
+        .containsExactly(
+            Reading.value("rows", 0.25, ""),
+            Reading.value("error_rate", 0.0125, "1 series"),
+            Reading.expectations("health", 3.0, List.of(), "status 200"),
+            Reading.counts("sql_vs_v1", sqlCounts, ""),
+            Reading.counts("prom_vs_v1", promCounts, ""));
     assertThat(activities.measure(fragments(tree, checks))).isEqualTo(readings);
     // Every request to the API carried the resolved token, on the wire only.
     assertThat(authorizations).isNotEmpty().containsOnly("Bearer " + TOKEN);
@@ -216,78 +263,205 @@ class TypedRequestsTest {
     Step undo = new Step(Step.Kind.UNDO_ACTION, 0, 0, null, null, "stage-0/undo-0");
 
     List<String> typedDone = new ArrayList<>();
-    typedDone.add(activities.applyEffect(new ApplyEffectRequest("cutover-typed", "cutover-typed/stage-0/traffic",
-        "canary", traffic, plan.traffic(), null, null, flags)));
-    typedDone.add(activities.applyEffect(new ApplyEffectRequest("cutover-typed", "cutover-typed/stage-0/flags",
-        "canary", setFlags, null, plan.flagsApi(), null, flags)));
-    typedDone.add(activities.applyEffect(new ApplyEffectRequest("cutover-typed", "cutover-typed/stage-0/action-0",
-        "canary", action, null, null, announce, flags)));
-    typedDone.add(activities.applyEffect(new ApplyEffectRequest("cutover-typed", "cutover-typed/stage-0/undo-0",
-        "canary", undo, null, null, announce.undo(), flags)));
+    typedDone.add(
+        activities.applyEffect(
+            new ApplyEffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/traffic",
+                "canary",
+                traffic,
+                plan.traffic(),
+                null,
+                null,
+                flags)));
+    typedDone.add(
+        activities.applyEffect(
+            new ApplyEffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/flags",
+                "canary",
+                setFlags,
+                null,
+                plan.flagsApi(),
+                null,
+                flags)));
+    typedDone.add(
+        activities.applyEffect(
+            new ApplyEffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/action-0",
+                "canary",
+                action,
+                null,
+                null,
+                announce,
+                flags)));
+    typedDone.add(
+        activities.applyEffect(
+            new ApplyEffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/undo-0",
+                "canary",
+                undo,
+                null,
+                null,
+                announce.undo(),
+                flags)));
     JsonNode actionJson = legacyTree.path("stages").path(0).path("actions").path(0);
     List<String> legacyDone = new ArrayList<>();
-    legacyDone.add(activities.apply(new EffectRequest("cutover-typed", "cutover-typed/stage-0/traffic", "canary",
-        traffic, legacyTree.path("traffic"), null, null, flagsJson)));
-    legacyDone.add(activities.apply(new EffectRequest("cutover-typed", "cutover-typed/stage-0/flags", "canary",
-        setFlags, null, legacyTree.path("flagsApi"), null, flagsJson)));
-    legacyDone.add(activities.apply(new EffectRequest("cutover-typed", "cutover-typed/stage-0/action-0", "canary",
-        action, null, null, actionJson, flagsJson)));
-    legacyDone.add(activities.apply(new EffectRequest("cutover-typed", "cutover-typed/stage-0/undo-0", "canary",
-        undo, null, null, actionJson.path("undo"), flagsJson)));
+    legacyDone.add(
+        activities.apply(
+            new EffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/traffic",
+                "canary",
+                traffic,
+                legacyTree.path("traffic"),
+                null,
+                null,
+                flagsJson)));
+    legacyDone.add(
+        activities.apply(
+            new EffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/flags",
+                "canary",
+                setFlags,
+                null,
+                legacyTree.path("flagsApi"),
+                null,
+                flagsJson)));
+    legacyDone.add(
+        activities.apply(
+            new EffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/action-0",
+                "canary",
+                action,
+                null,
+                null,
+                actionJson,
+                flagsJson)));
+    legacyDone.add(
+        activities.apply(
+            new EffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/undo-0",
+                "canary",
+                undo,
+                null,
+                null,
+                actionJson.path("undo"),
+                flagsJson)));
 
-    assertThat(typedDone).containsExactly(
-        "PUT flags:/api/flags/v2-rollout -> 200; read back 10",
-        "PUT flags:/api/flags/NEW_UI -> 200; read back true; PUT flags:/api/flags/LIMIT -> 200; read back 25",
-        "POST flags:/api/actions/announce-canary -> 200",
-        "POST flags:/api/actions/unannounce -> 200");
-    assertThat(legacyDone).isEqualTo(typedDone);
-    assertThat(target.changes()).extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
+    assertThat(typedDone)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("flag", "v2-rollout", "10", "cutover-typed/stage-0/traffic"),
-            org.assertj.core.groups.Tuple.tuple("flag", "NEW_UI", "true", "cutover-typed/stage-0/flags:NEW_UI"),
-            org.assertj.core.groups.Tuple.tuple("flag", "LIMIT", "25", "cutover-typed/stage-0/flags:LIMIT"),
-            org.assertj.core.groups.Tuple.tuple("action", "announce-canary", "{\"stage\": \"canary\"}",
+            "PUT flags:/api/flags/v2-rollout -> 200; read back 10",
+            "PUT flags:/api/flags/NEW_UI -> 200; read back true; PUT flags:/api/flags/LIMIT -> 200; read back 25",
+            "POST flags:/api/actions/announce-canary -> 200",
+            "POST flags:/api/actions/unannounce -> 200");
+    assertThat(legacyDone).isEqualTo(typedDone);
+    assertThat(target.changes())
+        .extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "flag", "v2-rollout", "10", "cutover-typed/stage-0/traffic"),
+            org.assertj.core.groups.Tuple.tuple(
+                "flag", "NEW_UI", "true", "cutover-typed/stage-0/flags:NEW_UI"),
+            org.assertj.core.groups.Tuple.tuple(
+                "flag", "LIMIT", "25", "cutover-typed/stage-0/flags:LIMIT"),
+            org.assertj.core.groups.Tuple.tuple(
+                "action",
+                "announce-canary",
+                "{\"stage\": \"canary\"}",
                 "cutover-typed/stage-0/action-0"),
-            org.assertj.core.groups.Tuple.tuple("action", "unannounce", "", "cutover-typed/stage-0/undo-0"));
-    assertThat(legacyTarget.changes()).extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
-        .isEqualTo(new ArrayList<>(target.changes()).stream()
-            .map(c -> org.assertj.core.groups.Tuple.tuple(c.kind(), c.name(), c.value(), c.idempotencyKey())).toList());
+            org.assertj.core.groups.Tuple.tuple(
+                "action", "unannounce", "", "cutover-typed/stage-0/undo-0"));
+    assertThat(legacyTarget.changes())
+        .extracting(Change::kind, Change::name, Change::value, Change::idempotencyKey)
+        .isEqualTo(
+            new ArrayList<>(target.changes())
+                .stream()
+                    .map(
+                        c ->
+                            org.assertj.core.groups.Tuple.tuple(
+                                c.kind(), c.name(), c.value(), c.idempotencyKey()))
+                    .toList());
   }
 
   @Test
   void aTypedRequestHoldsTheReferenceTheWorkerResolvesOnlyOnTheWireAndItsFailureIsRedacted() {
     Plan plan = PlanReader.fromTree(tree(planYaml(target.baseUrl())), PlanReader.Rules.HARDENED);
-    Action forbidden = PlanReader.action(tree("http: \"POST api:/admin\"\nexpect: { status: 200 }\n"), "action");
-    ApplyEffectRequest request = new ApplyEffectRequest("cutover-typed", "cutover-typed/stage-0/action-0", "canary",
-        new Step(Step.Kind.ACTION, 0, 0, null, null, "stage-0/action-0"), null, null, forbidden,
-        Map.of("api", plan.connections().get("api")));
-    String before = new String(DefaultDataConverter.newDefaultInstance().toPayload(request).orElseThrow()
-        .getData().toByteArray(), StandardCharsets.UTF_8);
+    Action forbidden =
+        PlanReader.action(tree("http: \"POST api:/admin\"\nexpect: { status: 200 }\n"), "action");
+    ApplyEffectRequest request =
+        new ApplyEffectRequest(
+            "cutover-typed",
+            "cutover-typed/stage-0/action-0",
+            "canary",
+            new Step(Step.Kind.ACTION, 0, 0, null, null, "stage-0/action-0"),
+            null,
+            null,
+            forbidden,
+            Map.of("api", plan.connections().get("api")));
+    String before =
+        new String(
+            DefaultDataConverter.newDefaultInstance()
+                .toPayload(request)
+                .orElseThrow()
+                .getData()
+                .toByteArray(),
+            StandardCharsets.UTF_8);
 
     ApplicationFailure f = failure(() -> activities.applyEffect(request));
 
     assertThat(f.getType()).isEqualTo(FailureTypes.CLIENT_ERROR);
     assertThat(f.isNonRetryable()).isTrue();
-    assertThat(f.getOriginalMessage()).isEqualTo("POST api:/admin answered 403: {\"error\": \"token *** may not do that\"}");
+    assertThat(f.getOriginalMessage())
+        .isEqualTo("POST api:/admin answered 403: {\"error\": \"token *** may not do that\"}");
     assertThat(f.getCause()).isNull();
     assertThat(authorizations).containsExactly("Bearer " + TOKEN);
-    String after = new String(DefaultDataConverter.newDefaultInstance().toPayload(request).orElseThrow()
-        .getData().toByteArray(), StandardCharsets.UTF_8);
+    String after =
+        new String(
+            DefaultDataConverter.newDefaultInstance()
+                .toPayload(request)
+                .orElseThrow()
+                .getData()
+                .toByteArray(),
+            StandardCharsets.UTF_8);
     assertThat(after).isEqualTo(before).contains("Bearer ${env:API_TOKEN}").doesNotContain(TOKEN);
   }
 
   @Test
   void aStepTheWorkerDoesNotApplyIsAnInvalidRequestAtTheBoundary() {
-    ApplyEffectRequest noStep = new ApplyEffectRequest("cutover-typed", null, null, null, null, null, null, Map.of());
-    ApplyEffectRequest aWait = new ApplyEffectRequest("cutover-typed", "k", "canary",
-        new Step(Step.Kind.ACTION, 0, 0, null, null, "k"), null, null,
-        new Action.Wait("health", Duration.ofMinutes(1), Duration.ofSeconds(5)), Map.of());
-    ApplyEffectRequest noTraffic = new ApplyEffectRequest("cutover-typed", "k", "canary",
-        new Step(Step.Kind.TRAFFIC, 0, -1, 10, null, "k"), null, null, null, Map.of());
+    ApplyEffectRequest noStep =
+        new ApplyEffectRequest("cutover-typed", null, null, null, null, null, null, Map.of());
+    ApplyEffectRequest aWait =
+        new ApplyEffectRequest(
+            "cutover-typed",
+            "k",
+            "canary",
+            new Step(Step.Kind.ACTION, 0, 0, null, null, "k"),
+            null,
+            null,
+            new Action.Wait("health", Duration.ofMinutes(1), Duration.ofSeconds(5)),
+            Map.of());
+    ApplyEffectRequest noTraffic =
+        new ApplyEffectRequest(
+            "cutover-typed",
+            "k",
+            "canary",
+            new Step(Step.Kind.TRAFFIC, 0, -1, 10, null, "k"),
+            null,
+            null,
+            null,
+            Map.of());
 
-    for (var c : List.of(Map.entry(noStep, "the request has no step"),
-        Map.entry(aWait, "a wait action is carried out by the workflow, not applied"),
-        Map.entry(noTraffic, "traffic is missing from the request"))) {
+    for (var c :
+        List.of(
+            Map.entry(noStep, "the request has no step"),
+            Map.entry(aWait, "a wait action is carried out by the workflow, not applied"),
+            Map.entry(noTraffic, "traffic is missing from the request"))) {
       ApplicationFailure f = failure(() -> activities.applyEffect(c.getKey()));
       assertThat(f.getType()).as(c.getValue()).isEqualTo(FailureTypes.INVALID_REQUEST);
       assertThat(f.isNonRetryable()).as(c.getValue()).isTrue();
@@ -306,17 +480,35 @@ class TypedRequestsTest {
   @Test
   void theRegistryMeasuresEachKindWithTheSourceRegisteredForItAndRefusesToMissOne() {
     Plan plan = PlanReader.fromTree(tree(planYaml(target.baseUrl())), PlanReader.Rules.HARDENED);
-    MetricSources sources = new MetricSources(List.of(new Named<>(Check.SqlQuery.class),
-        new Named<>(Check.PromQuery.class), new Named<>(Check.HttpProbe.class), new Named<>(Check.Compare.class)));
+    MetricSources sources =
+        new MetricSources(
+            List.of(
+                new Named<>(Check.SqlQuery.class),
+                new Named<>(Check.PromQuery.class),
+                new Named<>(Check.HttpProbe.class),
+                new Named<>(Check.Compare.class)));
 
-    assertThat(List.of("rows", "error_rate", "health", "sql_vs_v1").stream()
-        .map(c -> sources.measure(plan.check(c), null).reason()).toList())
+    assertThat(
+            List.of("rows", "error_rate", "health", "sql_vs_v1").stream()
+                .map(c -> sources.measure(plan.check(c), null).reason())
+                .toList())
         .containsExactly("SqlQuery", "PromQuery", "HttpProbe", "Compare");
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new MetricSources(List.of(
-        new Named<>(Check.SqlQuery.class), new Named<>(Check.HttpProbe.class)))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("no metric source for PromQuery, Compare");
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new MetricSources(List.of(
-        new Named<>(Check.SqlQuery.class), new Named<>(Check.SqlQuery.class)))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("two metric sources for SqlQuery");
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () ->
+                    new MetricSources(
+                        List.of(
+                            new Named<>(Check.SqlQuery.class),
+                            new Named<>(Check.HttpProbe.class)))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("no metric source for PromQuery, Compare");
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () ->
+                    new MetricSources(
+                        List.of(
+                            new Named<>(Check.SqlQuery.class), new Named<>(Check.SqlQuery.class)))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("two metric sources for SqlQuery");
   }
 }

@@ -19,11 +19,12 @@ import java.util.Set;
  * server and the pure engine for the simulated figures. The report goes to stdout (markdown, or
  * JSON with {@code --output json}); progress goes to stderr.
  *
- * <p>Exit codes: 0 every measured goal met, 1 a goal missed or a figure could not be measured,
- * 2 bad arguments.
+ * <p>Exit codes: 0 every measured goal met, 1 a goal missed or a figure could not be measured, 2
+ * bad arguments.
  */
 public final class Bench {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: ./bench [all|latency|breach|events|simulate|scale ...] [options]
         latency    approve -> next stage applied, abort -> rollback applied and read back (dev server)
         breach     a `for: 5s` rule's breach -> rollback applied (dev server)
@@ -65,7 +66,11 @@ public final class Bench {
           case "--samples" -> samples = positive(a, value(args, ++i, a));
           case "--breaches" -> breaches = positive(a, value(args, ++i, a));
           case "--events-budget" -> eventsBudget = positive(a, value(args, ++i, a));
-          case "--worker-jvm" -> workerJvm = Arrays.stream(value(args, ++i, a).trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+          case "--worker-jvm" ->
+              workerJvm =
+                  Arrays.stream(value(args, ++i, a).trim().split("\\s+"))
+                      .filter(s -> !s.isEmpty())
+                      .toList();
           case "--output" -> {
             output = value(args, ++i, a);
             if (!output.equals("text") && !output.equals("json")) {
@@ -90,24 +95,50 @@ public final class Bench {
 
     String address = blankToNull(System.getenv("CUTOVER_TEST_TEMPORAL_ADDRESS"));
     Path repo = Path.of(System.getProperty("cutover.repo", ".")).toAbsolutePath().normalize();
-    Path jar = Path.of(System.getProperty("cutover.jar", repo.resolve("starter/target/cutover.jar").toString()));
+    Path jar =
+        Path.of(
+            System.getProperty(
+                "cutover.jar", repo.resolve("starter/target/cutover.jar").toString()));
     Path logDir = repo.resolve("target").resolve("bench");
     String run = Long.toString(System.currentTimeMillis(), 36);
     long t0 = System.nanoTime();
 
     Report report = new Report();
-    Machine.describe(report, what.stream().anyMatch(w -> !w.equals("simulate") && !w.equals("events")) ? address : null);
-    report.machine("worker", "`java " + String.join(" ", workerJvm) + " -jar starter/target/cutover.jar worker`, its own "
-        + "process (one per figure group), task queue bench-" + run + "-*, CUTOVER_ALLOWED_HOSTS=127.0.0.1");
-    report.machine("bench run", "bench-" + run + ": " + String.join(", ", what) + " (--cutovers " + cutovers + " --seconds "
-        + seconds + " --samples " + samples + " --breaches " + breaches + ")");
+    Machine.describe(
+        report,
+        what.stream().anyMatch(w -> !w.equals("simulate") && !w.equals("events")) ? address : null);
+    report.machine(
+        "worker",
+        "`java "
+            + String.join(" ", workerJvm)
+            + " -jar starter/target/cutover.jar worker`, its own "
+            + "process (one per figure group), task queue bench-"
+            + run
+            + "-*, CUTOVER_ALLOWED_HOSTS=127.0.0.1");
+    report.machine(
+        "bench run",
+        "bench-"
+            + run
+            + ": "
+            + String.join(", ", what)
+            + " (--cutovers "
+            + cutovers
+            + " --seconds "
+            + seconds
+            + " --samples "
+            + samples
+            + " --breaches "
+            + breaches
+            + ")");
 
     boolean live = what.contains("latency") || what.contains("breach");
     if (live) {
       if (address == null) {
-        String why = "CUTOVER_TEST_TEMPORAL_ADDRESS is not set (run through ./bench, which starts the dev server)";
+        String why =
+            "CUTOVER_TEST_TEMPORAL_ADDRESS is not set (run through ./bench, which starts the dev server)";
         if (what.contains("latency")) {
-          report.notMeasured("1. Signal latency", "approve / abort latency", "p95 ≤ 300 ms / ≤ 1 s", why);
+          report.notMeasured(
+              "1. Signal latency", "approve / abort latency", "p95 ≤ 300 ms / ≤ 1 s", why);
         }
         if (what.contains("breach")) {
           report.notMeasured("2. Breach → rollback", "breach → rollback", "≤ for + 2 s", why);
@@ -115,8 +146,9 @@ public final class Bench {
       } else {
         String queue = "bench-" + run + "-live";
         try (Server server = Server.connect(address);
-             WorkerProcess worker = startWorker(jar, workerJvm, address, queue, logDir)) {
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> server.terminateStarted("bench interrupted")));
+            WorkerProcess worker = startWorker(jar, workerJvm, address, queue, logDir)) {
+          Runtime.getRuntime()
+              .addShutdownHook(new Thread(() -> server.terminateStarted("bench interrupted")));
           LiveBench bench = new LiveBench(server, queue, run, report);
           if (what.contains("latency")) {
             step("latency");
@@ -139,13 +171,19 @@ public final class Bench {
     if (what.contains("scale")) {
       step("scale");
       if (address == null) {
-        report.notMeasured("4. Scale", "concurrent cutovers on one worker", "≥ 500, p99 ≤ 150 ms, RSS ≤ 512 MB",
+        report.notMeasured(
+            "4. Scale",
+            "concurrent cutovers on one worker",
+            "≥ 500, p99 ≤ 150 ms, RSS ≤ 512 MB",
             "CUTOVER_TEST_TEMPORAL_ADDRESS is not set");
       } else {
         try {
           new ScaleBench(report, address, jar, workerJvm, logDir, run).run(cutovers, seconds);
         } catch (Exception e) {
-          report.notMeasured("4. Scale", "concurrent cutovers on one worker", "≥ 500, p99 ≤ 150 ms, RSS ≤ 512 MB",
+          report.notMeasured(
+              "4. Scale",
+              "concurrent cutovers on one worker",
+              "≥ 500, p99 ≤ 150 ms, RSS ≤ 512 MB",
               "the scale run failed: " + e);
           progress("scale failed: %s", e);
         }
@@ -161,17 +199,25 @@ public final class Bench {
       step("events");
       // `./bench events` runs the 6-week cutover to its end; within `all` it gets a budget, because
       // the in-memory server slows down as the run goes on (it takes 15-25 minutes on 2 cores).
-      long budget = eventsBudget > 0 ? eventsBudget : what.contains("latency") || what.contains("scale") ? 240 : 3600;
+      long budget =
+          eventsBudget > 0
+              ? eventsBudget
+              : what.contains("latency") || what.contains("scale") ? 240 : 3600;
       new EventsBench(report, repo, budget).both();
     }
     report.machine("load average at end", Machine.loadAverage());
     report.machine("other busy processes at end (> 10% of a core)", Machine.busyProcesses());
-    report.machine("bench wall time", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9));
-    report.note("Worker logs: " + logDir + ". Timestamps: the demo target's Change.atMillis and the client's clock are "
-        + "this machine's wall clock; history event times come from the dev server on the same machine.");
+    report.machine(
+        "bench wall time", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - t0) / 1e9));
+    report.note(
+        "Worker logs: "
+            + logDir
+            + ". Timestamps: the demo target's Change.atMillis and the client's clock are "
+            + "this machine's wall clock; history event times come from the dev server on the same machine.");
     System.out.print(output.equals("json") ? report.json() : report.markdown());
     System.out.flush();
-    boolean incomplete = report.figures().stream().anyMatch(f -> f.verdict() == Report.Verdict.NOT_MEASURED);
+    boolean incomplete =
+        report.figures().stream().anyMatch(f -> f.verdict() == Report.Verdict.NOT_MEASURED);
     System.exit(report.anyFailed() || incomplete ? 1 : 0);
   }
 
@@ -180,21 +226,32 @@ public final class Bench {
   }
 
   /**
-   * The real worker as its own JVM: {@code java <jvm options> -jar starter/target/cutover.jar worker}
-   * on a dedicated task queue, with {@code CUTOVER_ALLOWED_HOSTS=127.0.0.1} (the demo target listens
-   * on loopback, which workers refuse unless allowed). Its output goes to {@code worker-QUEUE.log}.
+   * The real worker as its own JVM: {@code java <jvm options> -jar starter/target/cutover.jar
+   * worker} on a dedicated task queue, with {@code CUTOVER_ALLOWED_HOSTS=127.0.0.1} (the demo
+   * target listens on loopback, which workers refuse unless allowed). Its output goes to {@code
+   * worker-QUEUE.log}.
    */
-  static WorkerProcess startWorker(Path jar, List<String> jvmOptions, String address, String taskQueue, Path logDir)
+  static WorkerProcess startWorker(
+      Path jar, List<String> jvmOptions, String address, String taskQueue, Path logDir)
       throws IOException {
     Map<String, String> env = new HashMap<>();
     env.put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1");
     env.put("CUTOVER_LOG_LEVEL", System.getenv().getOrDefault("CUTOVER_LOG_LEVEL", "WARN"));
-    return WorkerProcess.start(jar, jvmOptions, List.of("worker", "--address", address, "--task-queue", taskQueue), env,
-        logDir.resolve("worker-" + taskQueue + ".log"), Duration.ofSeconds(90));
+    return WorkerProcess.start(
+        jar,
+        jvmOptions,
+        List.of("worker", "--address", address, "--task-queue", taskQueue),
+        env,
+        logDir.resolve("worker-" + taskQueue + ".log"),
+        Duration.ofSeconds(90));
   }
 
   static void progress(String format, Object... args) {
-    System.err.println("[bench " + java.time.LocalTime.now(java.time.ZoneId.systemDefault()).withNano(0) + "] " + String.format(Locale.ROOT, format, args));
+    System.err.println(
+        "[bench "
+            + java.time.LocalTime.now(java.time.ZoneId.systemDefault()).withNano(0)
+            + "] "
+            + String.format(Locale.ROOT, format, args));
   }
 
   static void sleep(long millis) {

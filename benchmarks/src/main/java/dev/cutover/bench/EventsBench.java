@@ -86,7 +86,8 @@ final class EventsBench {
     }
 
     @Override
-    public dev.cutover.workflows.SignatureVerdict verifySignature(dev.cutover.workflows.SignatureRequest request) {
+    public dev.cutover.workflows.SignatureVerdict verifySignature(
+        dev.cutover.workflows.SignatureRequest request) {
       return new dev.cutover.workflows.SignatureVerdict(false, "no keyring in this benchmark");
     }
 
@@ -99,10 +100,20 @@ final class EventsBench {
       String workflowId = Activity.getExecutionContext().getInfo().getWorkflowId();
       JsonNode status = client.newUntypedWorkflowStub(workflowId).query("status", JsonNode.class);
       JsonNode pending = status == null ? null : status.path("pendingApproval");
-      if (pending != null && pending.path("soakMet").asBoolean(false) && pending.path("approvedBy").isNull()
+      if (pending != null
+          && pending.path("soakMet").asBoolean(false)
+          && pending.path("approvedBy").isNull()
           && "AWAITING_APPROVAL".equals(status.path("state").asText())) {
-        client.newUntypedWorkflowStub(workflowId).signal("approve",
-            new SignalPayload(pending.path("stage").asText(), "alice", "bench: approved as soon as awaited", null, null));
+        client
+            .newUntypedWorkflowStub(workflowId)
+            .signal(
+                "approve",
+                new SignalPayload(
+                    pending.path("stage").asText(),
+                    "alice",
+                    "bench: approved as soon as awaited",
+                    null,
+                    null));
         approvals.incrementAndGet();
       }
     }
@@ -114,13 +125,20 @@ final class EventsBench {
    * new or by completing; a run the bench stopped at its wall-time budget is left out, and then
    * {@code state} is STOPPED and {@code virtualDays} says how far it got.
    */
-  record Outcome(String state, double wallMillis, double virtualDays, List<Integer> eventsPerRun, int measures,
-      int effects, int notes, int approvals) {}
+  record Outcome(
+      String state,
+      double wallMillis,
+      double virtualDays,
+      List<Integer> eventsPerRun,
+      int measures,
+      int effects,
+      int notes,
+      int approvals) {}
 
   /**
    * Runs one cutover to its end. A cutover that runs past {@code virtualLimitDays} of workflow time
-   * (say, an approval that never arrives) is terminated and reported, and so is one that takes
-   * more than {@code wallLimitSeconds}.
+   * (say, an approval that never arrives) is terminated and reported, and so is one that takes more
+   * than {@code wallLimitSeconds}.
    */
   Outcome runToEnd(String name, String yaml, double virtualLimitDays, long wallLimitSeconds) {
     long t0 = System.nanoTime();
@@ -143,34 +161,50 @@ final class EventsBench {
       WorkflowStub stub = server.start(id, QUEUE, PlanReader.parseTree(yaml), "carol");
       String firstRun = stub.getExecution().getRunId();
       JsonNode end;
-      java.util.concurrent.atomic.AtomicReference<String> overrun = new java.util.concurrent.atomic.AtomicReference<>();
-      Thread watcher = new Thread(() -> {
-        long startedAt = -1;
-        while (!Thread.currentThread().isInterrupted()) {
-          try {
-            Thread.sleep(15_000);
-            JsonNode s = server.status(id);
-            if (s != null) {
-              startedAt = startedAt < 0 ? s.path("startedAt").asLong() : startedAt;
-              double days = (s.path("asOf").asLong() - startedAt) / 86_400_000.0;
-              if (days > virtualLimitDays) {
-                overrun.set(String.format(java.util.Locale.ROOT, "%s was still %s in stage %s after %.1f virtual days "
-                    + "(limit %.0f): terminated", name, s.path("state").asText(), s.path("stage").path("name").asText(),
-                    days, virtualLimitDays));
-                server.stub(id).terminate("bench: past its virtual-time limit");
-                return;
-              }
-              Bench.progress("%s: %.1f virtual days in %.0f s wall, %s, stage %s, %d measure activities so far", name,
-                  (s.path("asOf").asLong() - startedAt) / 86_400_000.0, (System.nanoTime() - start) / 1e9,
-                  s.path("state").asText(), s.path("stage").path("name").asText(), world.measures.get());
-            }
-          } catch (InterruptedException e) {
-            return;
-          } catch (RuntimeException e) {
-            // a query can fail while the run continues as new: report next time
-          }
-        }
-      }, "bench-events-progress");
+      java.util.concurrent.atomic.AtomicReference<String> overrun =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread watcher =
+          new Thread(
+              () -> {
+                long startedAt = -1;
+                while (!Thread.currentThread().isInterrupted()) {
+                  try {
+                    Thread.sleep(15_000);
+                    JsonNode s = server.status(id);
+                    if (s != null) {
+                      startedAt = startedAt < 0 ? s.path("startedAt").asLong() : startedAt;
+                      double days = (s.path("asOf").asLong() - startedAt) / 86_400_000.0;
+                      if (days > virtualLimitDays) {
+                        overrun.set(
+                            String.format(
+                                java.util.Locale.ROOT,
+                                "%s was still %s in stage %s after %.1f virtual days "
+                                    + "(limit %.0f): terminated",
+                                name,
+                                s.path("state").asText(),
+                                s.path("stage").path("name").asText(),
+                                days,
+                                virtualLimitDays));
+                        server.stub(id).terminate("bench: past its virtual-time limit");
+                        return;
+                      }
+                      Bench.progress(
+                          "%s: %.1f virtual days in %.0f s wall, %s, stage %s, %d measure activities so far",
+                          name,
+                          (s.path("asOf").asLong() - startedAt) / 86_400_000.0,
+                          (System.nanoTime() - start) / 1e9,
+                          s.path("state").asText(),
+                          s.path("stage").path("name").asText(),
+                          world.measures.get());
+                    }
+                  } catch (InterruptedException e) {
+                    return;
+                  } catch (RuntimeException e) {
+                    // a query can fail while the run continues as new: report next time
+                  }
+                }
+              },
+              "bench-events-progress");
       watcher.setDaemon(true);
       watcher.start();
       try {
@@ -178,7 +212,8 @@ final class EventsBench {
         watcher.interrupt();
       } catch (io.temporal.client.WorkflowFailedException e) {
         watcher.interrupt();
-        throw new IllegalStateException(overrun.get() != null ? overrun.get() : name + " failed: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            overrun.get() != null ? overrun.get() : name + " failed: " + e.getMessage(), e);
       } catch (java.util.concurrent.TimeoutException e) {
         // The wall-time budget is spent: stop here and count the runs that closed.
         watcher.interrupt();
@@ -192,7 +227,8 @@ final class EventsBench {
           days = (s.path("asOf").asLong() - s.path("startedAt").asLong()) / 86_400_000.0;
         }
         server.terminateStarted("bench: its wall-time budget is spent");
-        Bench.progress("%s: stopped after %.0f s (its budget), %.1f virtual days in", name, wall / 1000, days);
+        Bench.progress(
+            "%s: stopped after %.0f s (its budget), %.1f virtual days in", name, wall / 1000, days);
       } else {
         days = (end.path("asOf").asLong() - end.path("startedAt").asLong()) / 86_400_000.0;
       }
@@ -205,17 +241,27 @@ final class EventsBench {
         if (last.getEventType() != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED) {
           perRun.add(h.size());
         }
-        runId = last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
-            ? last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId() : null;
+        runId =
+            last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+                ? last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId()
+                : null;
       }
-      return new Outcome(end == null ? "STOPPED" : end.path("state").asText(), wall, days, perRun, world.measures.get(),
-          world.effects.get(), world.notes.get(), world.approvals.get());
+      return new Outcome(
+          end == null ? "STOPPED" : end.path("state").asText(),
+          wall,
+          days,
+          perRun,
+          world.measures.get(),
+          world.effects.get(),
+          world.notes.get(),
+          world.approvals.get());
     } finally {
       env.close();
     }
   }
 
-  static final String SECTION = "3. Events per run and time-skipping simulation (in-memory test server, fake activities)";
+  static final String SECTION =
+      "3. Events per run and time-skipping simulation (in-memory test server, fake activities)";
 
   /**
    * Runs the seed-001 cutover, then the 6-week one, each in its own in-memory server. One after the
@@ -243,28 +289,64 @@ final class EventsBench {
         throw e;
       }
       Outcome o = (Outcome) result;
-      Bench.progress("six-weeks: %s in %.1f s wall, %d runs, max %d events per run", o.state(), o.wallMillis() / 1000,
-          o.eventsPerRun().size(), o.eventsPerRun().stream().mapToInt(Integer::intValue).max().orElse(0));
+      Bench.progress(
+          "six-weeks: %s in %.1f s wall, %d runs, max %d events per run",
+          o.state(),
+          o.wallMillis() / 1000,
+          o.eventsPerRun().size(),
+          o.eventsPerRun().stream().mapToInt(Integer::intValue).max().orElse(0));
       String ok;
       if ("COMPLETED".equals(o.state())) {
         ok = "; ran to COMPLETED";
       } else if ("STOPPED".equals(o.state())) {
-        ok = String.format(java.util.Locale.ROOT, "; **stopped at its wall-time budget (%d s) after %.1f of 42 virtual days**: "
-            + "the runs that closed are counted; `./bench events` runs it to COMPLETED", sixWeeksBudgetSeconds, o.virtualDays());
+        ok =
+            String.format(
+                java.util.Locale.ROOT,
+                "; **stopped at its wall-time budget (%d s) after %.1f of 42 virtual days**: "
+                    + "the runs that closed are counted; `./bench events` runs it to COMPLETED",
+                sixWeeksBudgetSeconds,
+                o.virtualDays());
       } else {
         ok = "; **ended " + o.state() + ", not COMPLETED**";
       }
-      report.judged(section, "events per workflow run, 6-week plan, 1-minute watch", "≤ 2,000 (max)", "",
-          Stats.of(o.eventsPerRun()), 2000, "max",
-          o.eventsPerRun().size() + " runs closed (continue-as-new), " + o.measures() + " measure activities, "
-              + o.approvals() + " approvals; the workflow continues as new past 1,500 events" + ok);
-      report.info(section, "runs (continue-as-new chain) of the 6-week cutover", "",
-          Stats.of((double) o.eventsPerRun().size()), "STOPPED".equals(o.state()) ? "runs closed before the budget ran out" : null);
-      report.info(section, "wall time of the 6-week cutover in time-skipping", "s", Stats.of(o.wallMillis() / 1000),
-          String.format(java.util.Locale.ROOT, "%.1f virtual days in that time (%s)", o.virtualDays(), o.state()));
+      report.judged(
+          section,
+          "events per workflow run, 6-week plan, 1-minute watch",
+          "≤ 2,000 (max)",
+          "",
+          Stats.of(o.eventsPerRun()),
+          2000,
+          "max",
+          o.eventsPerRun().size()
+              + " runs closed (continue-as-new), "
+              + o.measures()
+              + " measure activities, "
+              + o.approvals()
+              + " approvals; the workflow continues as new past 1,500 events"
+              + ok);
+      report.info(
+          section,
+          "runs (continue-as-new chain) of the 6-week cutover",
+          "",
+          Stats.of((double) o.eventsPerRun().size()),
+          "STOPPED".equals(o.state()) ? "runs closed before the budget ran out" : null);
+      report.info(
+          section,
+          "wall time of the 6-week cutover in time-skipping",
+          "s",
+          Stats.of(o.wallMillis() / 1000),
+          String.format(
+              java.util.Locale.ROOT,
+              "%.1f virtual days in that time (%s)",
+              o.virtualDays(),
+              o.state()));
       report.detail("sixWeeks", o);
     } catch (RuntimeException e) {
-      report.notMeasured(section, "events per workflow run, 6-week plan, 1-minute watch", "≤ 2,000", e.getMessage());
+      report.notMeasured(
+          section,
+          "events per workflow run, 6-week plan, 1-minute watch",
+          "≤ 2,000",
+          e.getMessage());
     }
   }
 
@@ -275,13 +357,29 @@ final class EventsBench {
         throw e;
       }
       Outcome o = (Outcome) result;
-      Bench.progress("seed-001: %s in %.1f s wall, %d runs", o.state(), o.wallMillis() / 1000, o.eventsPerRun().size());
-      String ok = "COMPLETED".equals(o.state()) ? "" : " **ended " + o.state() + ", not COMPLETED**";
-      report.judged(section, "seed-001 plan (examples/full-pass-v2.yaml, ~17 days of soaks) in time-skipping", "≤ 5 s wall",
-          "s", Stats.of(o.wallMillis() / 1000), 5, "max",
-          "start to result; " + o.eventsPerRun().size() + " runs, max " + o.eventsPerRun().stream().mapToInt(Integer::intValue)
-              .max().orElse(0) + " events per run, " + o.measures() + " measure activities, " + o.approvals()
-              + " approvals sent as soon as awaited" + ok);
+      Bench.progress(
+          "seed-001: %s in %.1f s wall, %d runs",
+          o.state(), o.wallMillis() / 1000, o.eventsPerRun().size());
+      String ok =
+          "COMPLETED".equals(o.state()) ? "" : " **ended " + o.state() + ", not COMPLETED**";
+      report.judged(
+          section,
+          "seed-001 plan (examples/full-pass-v2.yaml, ~17 days of soaks) in time-skipping",
+          "≤ 5 s wall",
+          "s",
+          Stats.of(o.wallMillis() / 1000),
+          5,
+          "max",
+          "start to result; "
+              + o.eventsPerRun().size()
+              + " runs, max "
+              + o.eventsPerRun().stream().mapToInt(Integer::intValue).max().orElse(0)
+              + " events per run, "
+              + o.measures()
+              + " measure activities, "
+              + o.approvals()
+              + " approvals sent as soon as awaited"
+              + ok);
       report.detail("seed001TimeSkipping", o);
     } catch (RuntimeException e) {
       report.notMeasured(section, "seed-001 plan in time-skipping", "≤ 5 s wall", e.getMessage());

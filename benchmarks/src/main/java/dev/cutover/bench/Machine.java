@@ -20,10 +20,22 @@ final class Machine {
     r.machine("processors (nproc)", Integer.toString(Runtime.getRuntime().availableProcessors()));
     r.machine("CPU", cpuModel());
     r.machine("memory", String.format(Locale.ROOT, "%.1f GiB", memTotalKb() / 1024.0 / 1024.0));
-    r.machine("OS", osName() + " (kernel " + System.getProperty("os.version") + ", " + System.getProperty("os.arch") + ")");
-    r.machine("JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-    r.machine("Temporal", temporalAddress == null ? "none (figures that need the dev server are not measured)"
-        : "dev server at " + temporalAddress + temporalVersion());
+    r.machine(
+        "OS",
+        osName()
+            + " (kernel "
+            + System.getProperty("os.version")
+            + ", "
+            + System.getProperty("os.arch")
+            + ")");
+    r.machine(
+        "JVM",
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    r.machine(
+        "Temporal",
+        temporalAddress == null
+            ? "none (figures that need the dev server are not measured)"
+            : "dev server at " + temporalAddress + temporalVersion());
     r.machine("load average at start", loadAverage());
     r.machine("other busy processes at start (> 10% of a core)", busyProcesses());
   }
@@ -99,8 +111,8 @@ final class Machine {
   }
 
   /**
-   * Processes other than this one that used more than 10% of a core over one second, busiest
-   * first ("pid name NN%"): the bench shares the machine with them.
+   * Processes other than this one that used more than 10% of a core over one second, busiest first
+   * ("pid name NN%"): the bench shares the machine with them.
    */
   static String busyProcesses() {
     java.util.Map<Long, Long> before = allCpuTicks();
@@ -113,23 +125,31 @@ final class Machine {
     java.util.Map<Long, Long> after = allCpuTicks();
     long self = ProcessHandle.current().pid();
     List<long[]> busy = new ArrayList<>();
-    after.forEach((pid, t) -> {
-      Long b = before.get(pid);
-      if (b != null && pid != self && t - b > CLOCK_TICKS_PER_SECOND / 10) {
-        busy.add(new long[] {pid, t - b});
-      }
-    });
+    after.forEach(
+        (pid, t) -> {
+          Long b = before.get(pid);
+          if (b != null && pid != self && t - b > CLOCK_TICKS_PER_SECOND / 10) {
+            busy.add(new long[] {pid, t - b});
+          }
+        });
     busy.sort((x, y) -> Long.compare(y[1], x[1]));
     List<String> out = new ArrayList<>();
     for (long[] b : busy) {
-      out.add(b[0] + " " + processName(b[0]) + " " + Math.round(b[1] * 100 / CLOCK_TICKS_PER_SECOND) + "%");
+      out.add(
+          b[0]
+              + " "
+              + processName(b[0])
+              + " "
+              + Math.round(b[1] * 100 / CLOCK_TICKS_PER_SECOND)
+              + "%");
     }
     return out.isEmpty() ? "none" : String.join(", ", out);
   }
 
   private static java.util.Map<Long, Long> allCpuTicks() {
     java.util.Map<Long, Long> out = new java.util.HashMap<>();
-    java.io.File[] dirs = new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
+    java.io.File[] dirs =
+        new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
     if (dirs != null) {
       for (java.io.File d : dirs) {
         long pid = Long.parseLong(d.getName());
@@ -142,13 +162,16 @@ final class Machine {
     return out;
   }
 
-  /** The Temporal dev server serving {@code address} (host:port), found by its command line, or -1. */
+  /**
+   * The Temporal dev server serving {@code address} (host:port), found by its command line, or -1.
+   */
   static long devServerPid(String address) {
     if (address == null) {
       return -1;
     }
     String port = address.substring(address.lastIndexOf(':') + 1);
-    java.io.File[] dirs = new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
+    java.io.File[] dirs =
+        new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
     if (dirs != null) {
       for (java.io.File d : dirs) {
         try {

@@ -16,7 +16,8 @@ final class Plans {
    * Six weeks of stages (1 + 2 + 3 weeks) under a 1-minute watch, approvals between stages: the
    * plan of the "events per run" figure.
    */
-  static final String SIX_WEEKS = """
+  static final String SIX_WEEKS =
+      """
       version: 1
       name: bench-six-weeks
       description: bench - six weeks under a one-minute watch
@@ -43,15 +44,16 @@ final class Plans {
       """;
 
   /** Passing readings for every check of SIX_WEEKS and of examples/full-pass-v2.yaml (seed 001). */
-  static final Map<String, Reading> PASSING = Map.of(
-      "schema_ready", Reading.value("schema_ready", 4.0, "4 columns"),
-      "health", Reading.expectations("health", null, List.of(), "HTTP 200"),
-      "success_rate", Reading.value("success_rate", 99.0, "99%"),
-      "stuck_imports", Reading.value("stuck_imports", 0.0, "none"),
-      "error_rate", Reading.value("error_rate", 0.01, "1%"),
-      "p95_minutes", Reading.value("p95_minutes", 10.0, "10 min"),
-      "in_flight_v2", Reading.value("in_flight_v2", 0.0, "none"),
-      "v1_calls", Reading.value("v1_calls", 0.0, "none"));
+  static final Map<String, Reading> PASSING =
+      Map.of(
+          "schema_ready", Reading.value("schema_ready", 4.0, "4 columns"),
+          "health", Reading.expectations("health", null, List.of(), "HTTP 200"),
+          "success_rate", Reading.value("success_rate", 99.0, "99%"),
+          "stuck_imports", Reading.value("stuck_imports", 0.0, "none"),
+          "error_rate", Reading.value("error_rate", 0.01, "1%"),
+          "p95_minutes", Reading.value("p95_minutes", 10.0, "10 min"),
+          "in_flight_v2", Reading.value("in_flight_v2", 0.0, "none"),
+          "v1_calls", Reading.value("v1_calls", 0.0, "none"));
 
   static Reading passing(String check) {
     Reading r = PASSING.get(check);
@@ -64,7 +66,9 @@ final class Plans {
     try {
       return Files.readString(p);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + p + " (run the bench from the repository root, or set -Dcutover.repo)", e);
+      throw new UncheckedIOException(
+          "cannot read " + p + " (run the bench from the repository root, or set -Dcutover.repo)",
+          e);
     }
   }
 }

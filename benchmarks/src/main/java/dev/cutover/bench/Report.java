@@ -16,14 +16,27 @@ import java.util.Map;
  * bench fills it from its main thread.
  */
 final class Report {
-  enum Verdict { PASS, FAIL, INFO, NOT_MEASURED }
+  enum Verdict {
+    PASS,
+    FAIL,
+    INFO,
+    NOT_MEASURED
+  }
 
   /**
    * One figure. {@code limit} is the goal as a number in {@code unit} (null when there is none);
    * {@code judgedOn} says which statistic the goal applies to ("p95", "p99", "max", "median").
    */
-  record Figure(String section, String name, String goal, String unit, Stats stats, Double limit, String judgedOn,
-      Verdict verdict, String note) {}
+  record Figure(
+      String section,
+      String name,
+      String goal,
+      String unit,
+      Stats stats,
+      Double limit,
+      String judgedOn,
+      Verdict verdict,
+      String note) {}
 
   /** A table that explains a figure (e.g. where the time of a signal goes). */
   record Table(String title, List<String> header, List<List<String>> rows) {}
@@ -39,7 +52,14 @@ final class Report {
   }
 
   /** A figure judged against a goal: {@code stat(stats) <= limit} passes. */
-  Figure judged(String section, String name, String goal, String unit, Stats stats, double limit, String judgedOn,
+  Figure judged(
+      String section,
+      String name,
+      String goal,
+      String unit,
+      Stats stats,
+      double limit,
+      String judgedOn,
       String note) {
     Verdict v;
     if (stats.n() == 0) {
@@ -53,23 +73,43 @@ final class Report {
   }
 
   /** A figure judged as "at least": {@code stat(stats) >= limit} passes. */
-  Figure atLeast(String section, String name, String goal, String unit, Stats stats, double limit, String judgedOn,
+  Figure atLeast(
+      String section,
+      String name,
+      String goal,
+      String unit,
+      Stats stats,
+      double limit,
+      String judgedOn,
       String note) {
-    Verdict v = stats.n() == 0 ? Verdict.NOT_MEASURED : stat(stats, judgedOn) >= limit ? Verdict.PASS : Verdict.FAIL;
+    Verdict v =
+        stats.n() == 0
+            ? Verdict.NOT_MEASURED
+            : stat(stats, judgedOn) >= limit ? Verdict.PASS : Verdict.FAIL;
     Figure f = new Figure(section, name, goal, unit, stats, limit, judgedOn, v, note);
     figures.add(f);
     return f;
   }
 
   Figure info(String section, String name, String unit, Stats stats, String note) {
-    Figure f = new Figure(section, name, "—", unit, stats, null, null,
-        stats.n() == 0 ? Verdict.NOT_MEASURED : Verdict.INFO, note);
+    Figure f =
+        new Figure(
+            section,
+            name,
+            "—",
+            unit,
+            stats,
+            null,
+            null,
+            stats.n() == 0 ? Verdict.NOT_MEASURED : Verdict.INFO,
+            note);
     figures.add(f);
     return f;
   }
 
   void notMeasured(String section, String name, String goal, String why) {
-    figures.add(new Figure(section, name, goal, "", Stats.EMPTY, null, null, Verdict.NOT_MEASURED, why));
+    figures.add(
+        new Figure(section, name, goal, "", Stats.EMPTY, null, null, Verdict.NOT_MEASURED, why));
   }
 
   void table(String title, List<String> header, List<List<String>> rows) {
@@ -113,9 +153,11 @@ final class Report {
     out.append("# cutover bench\n\n");
     out.append("## Machine\n\n");
     out.append("| | |\n|---|---|\n");
-    machine.forEach((k, v) -> out.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
+    machine.forEach(
+        (k, v) -> out.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
     out.append("\n## Figures (DESIGN.md §7)\n\n");
-    out.append("Percentiles are nearest-rank over the n samples; a goal is judged on the statistic named in the goal.\n\n");
+    out.append(
+        "Percentiles are nearest-rank over the n samples; a goal is judged on the statistic named in the goal.\n\n");
     out.append("| figure | goal | n | median | p95 | p99 | max | result |\n");
     out.append("|---|---|---:|---:|---:|---:|---:|---|\n");
     String section = null;
@@ -125,15 +167,26 @@ final class Report {
         out.append("| **").append(section).append("** | | | | | | | |\n");
       }
       Stats s = f.stats();
-      out.append("| ").append(cell(f.name())).append(" | ").append(cell(f.goal())).append(" | ")
-          .append(s.n() == 0 ? "—" : Integer.toString(s.n())).append(" | ")
-          .append(fmt(s.median(), f.unit())).append(" | ")
-          .append(s.n() < 2 ? "—" : fmt(s.p95(), f.unit())).append(" | ")
-          .append(s.n() < 2 ? "—" : fmt(s.p99(), f.unit())).append(" | ")
-          .append(fmt(s.max(), f.unit())).append(" | ")
-          .append(verdictText(f.verdict())).append(" |\n");
+      out.append("| ")
+          .append(cell(f.name()))
+          .append(" | ")
+          .append(cell(f.goal()))
+          .append(" | ")
+          .append(s.n() == 0 ? "—" : Integer.toString(s.n()))
+          .append(" | ")
+          .append(fmt(s.median(), f.unit()))
+          .append(" | ")
+          .append(s.n() < 2 ? "—" : fmt(s.p95(), f.unit()))
+          .append(" | ")
+          .append(s.n() < 2 ? "—" : fmt(s.p99(), f.unit()))
+          .append(" | ")
+          .append(fmt(s.max(), f.unit()))
+          .append(" | ")
+          .append(verdictText(f.verdict()))
+          .append(" |\n");
     }
-    List<Figure> annotated = figures().stream().filter(f -> f.note() != null && !f.note().isBlank()).toList();
+    List<Figure> annotated =
+        figures().stream().filter(f -> f.note() != null && !f.note().isBlank()).toList();
     if (!annotated.isEmpty()) {
       out.append("\nAbout the rows:\n\n");
       for (Figure f : annotated) {
@@ -145,7 +198,9 @@ final class Report {
       out.append("| ").append(String.join(" | ", t.header())).append(" |\n");
       out.append("|").append("---|".repeat(t.header().size())).append('\n');
       for (List<String> row : t.rows()) {
-        out.append("| ").append(String.join(" | ", row.stream().map(Report::cell).toList())).append(" |\n");
+        out.append("| ")
+            .append(String.join(" | ", row.stream().map(Report::cell).toList()))
+            .append(" |\n");
       }
     }
     if (!notes.isEmpty()) {
@@ -157,7 +212,12 @@ final class Report {
     long failed = figures.stream().filter(f -> f.verdict() == Verdict.FAIL).count();
     long passed = figures.stream().filter(f -> f.verdict() == Verdict.PASS).count();
     long missing = figures.stream().filter(f -> f.verdict() == Verdict.NOT_MEASURED).count();
-    out.append("\n").append(passed).append(" goals met, ").append(failed).append(" missed, ").append(missing)
+    out.append("\n")
+        .append(passed)
+        .append(" goals met, ")
+        .append(failed)
+        .append(" missed, ")
+        .append(missing)
         .append(" not measured.\n");
     return out.toString();
   }
@@ -231,9 +291,16 @@ final class Report {
       case "s" -> String.format(Locale.ROOT, "%.2f s", v);
       case "MB" -> String.format(Locale.ROOT, "%.0f MB", v);
       case "%" -> String.format(Locale.ROOT, "%.1f %%", v);
-      case "" -> v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
-      default -> (v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v))
-          + " " + unit;
+      case "" ->
+          v == Math.rint(v)
+              ? String.format(Locale.ROOT, "%.0f", v)
+              : String.format(Locale.ROOT, "%.1f", v);
+      default ->
+          (v == Math.rint(v)
+                  ? String.format(Locale.ROOT, "%.0f", v)
+                  : String.format(Locale.ROOT, "%.1f", v))
+              + " "
+              + unit;
     };
   }
 }

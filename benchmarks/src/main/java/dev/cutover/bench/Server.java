@@ -26,9 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * The bench's connection to a Temporal server (the dev server, or the in-memory test server for
- * the time-skipping figures): starts cutovers under bench- ids, reads their histories, and
- * terminates whatever it started and is still running. Thread-safe.
+ * The bench's connection to a Temporal server (the dev server, or the in-memory test server for the
+ * time-skipping figures): starts cutovers under bench- ids, reads their histories, and terminates
+ * whatever it started and is still running. Thread-safe.
  */
 final class Server implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -46,10 +46,15 @@ final class Server implements AutoCloseable {
   }
 
   static Server connect(String address) {
-    WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(address).build(), Duration.ofSeconds(15));
-    return new Server(service, WorkflowClient.newInstance(service,
-        WorkflowClientOptions.newBuilder().setNamespace(NAMESPACE).build()), true);
+    WorkflowServiceStubs service =
+        WorkflowServiceStubs.newConnectedServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(address).build(),
+            Duration.ofSeconds(15));
+    return new Server(
+        service,
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(NAMESPACE).build()),
+        true);
   }
 
   static Server of(WorkflowClient client) {
@@ -63,12 +68,16 @@ final class Server implements AutoCloseable {
    */
   WorkflowStub start(String workflowId, String taskQueue, JsonNode plan, String startedBy) {
     if (!workflowId.startsWith("cutover-")) {
-      throw new IllegalArgumentException("a cutover's workflow id is cutover-<plan name>, not " + workflowId);
+      throw new IllegalArgumentException(
+          "a cutover's workflow id is cutover-<plan name>, not " + workflowId);
     }
-    com.fasterxml.jackson.databind.node.ObjectNode named = (com.fasterxml.jackson.databind.node.ObjectNode) plan.deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode named =
+        (com.fasterxml.jackson.databind.node.ObjectNode) plan.deepCopy();
     named.put("name", workflowId.substring("cutover-".length()));
-    WorkflowStub stub = client.newUntypedWorkflowStub("CutoverWorkflow",
-        WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(taskQueue).build());
+    WorkflowStub stub =
+        client.newUntypedWorkflowStub(
+            "CutoverWorkflow",
+            WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(taskQueue).build());
     started.add(workflowId);
     stub.start(CutoverInput.start(named, startedBy));
     return stub;
@@ -84,7 +93,8 @@ final class Server implements AutoCloseable {
   }
 
   /** Polls the status query until {@code test} holds; returns the status that satisfied it. */
-  JsonNode awaitStatus(String workflowId, Predicate<JsonNode> test, Duration timeout, long pollMillis, String what) {
+  JsonNode awaitStatus(
+      String workflowId, Predicate<JsonNode> test, Duration timeout, long pollMillis, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     JsonNode last = null;
     while (System.nanoTime() < deadline) {
@@ -98,8 +108,14 @@ final class Server implements AutoCloseable {
       }
       Bench.sleep(pollMillis);
     }
-    throw new IllegalStateException(workflowId + ": " + what + " not reached within " + timeout + "; last status state: "
-        + (last == null ? "none" : last.path("state").asText()));
+    throw new IllegalStateException(
+        workflowId
+            + ": "
+            + what
+            + " not reached within "
+            + timeout
+            + "; last status state: "
+            + (last == null ? "none" : last.path("state").asText()));
   }
 
   /** Every event of one run (runId null: the latest run), all pages. */
@@ -111,16 +127,24 @@ final class Server implements AutoCloseable {
       if (runId != null) {
         exec.setRunId(runId);
       }
-      GetWorkflowExecutionHistoryResponse r = service.blockingStub().getWorkflowExecutionHistory(
-          GetWorkflowExecutionHistoryRequest.newBuilder().setNamespace(NAMESPACE).setExecution(exec)
-              .setNextPageToken(token).build());
+      GetWorkflowExecutionHistoryResponse r =
+          service
+              .blockingStub()
+              .getWorkflowExecutionHistory(
+                  GetWorkflowExecutionHistoryRequest.newBuilder()
+                      .setNamespace(NAMESPACE)
+                      .setExecution(exec)
+                      .setNextPageToken(token)
+                      .build());
       out.addAll(r.getHistory().getEventsList());
       token = r.getNextPageToken();
     } while (!token.isEmpty());
     return out;
   }
 
-  /** Terminates every cutover this bench started that still runs; returns how many it terminated. */
+  /**
+   * Terminates every cutover this bench started that still runs; returns how many it terminated.
+   */
   int terminateStarted(String reason) {
     int n = 0;
     for (String id : List.copyOf(started)) {
@@ -160,14 +184,22 @@ final class Server implements AutoCloseable {
     return e.getEventType() == type;
   }
 
-  /** The activity type of an ActivityTaskScheduled event, lower case ("apply", "measure", "notifypeople"). */
+  /**
+   * The activity type of an ActivityTaskScheduled event, lower case ("apply", "measure",
+   * "notifypeople").
+   */
   static String activityType(HistoryEvent scheduled) {
-    return scheduled.getActivityTaskScheduledEventAttributes().getActivityType().getName().toLowerCase(Locale.ROOT);
+    return scheduled
+        .getActivityTaskScheduledEventAttributes()
+        .getActivityType()
+        .getName()
+        .toLowerCase(Locale.ROOT);
   }
 
   /** The first payload of an activity's input, as JSON. */
   static JsonNode input(HistoryEvent scheduled) {
-    return payload(scheduled.getActivityTaskScheduledEventAttributes().getInput().getPayloads(0).getData());
+    return payload(
+        scheduled.getActivityTaskScheduledEventAttributes().getInput().getPayloads(0).getData());
   }
 
   /** The first payload of an activity's result, as JSON (null for a void result). */
@@ -209,10 +241,17 @@ final class Server implements AutoCloseable {
   /** The Started (or Completed) event of the activity scheduled as {@code scheduled}. */
   static HistoryEvent activityEvent(List<HistoryEvent> h, HistoryEvent scheduled, EventType type) {
     long id = scheduled.getEventId();
-    return firstAfter(h, id, e -> e.getEventType() == type && switch (type) {
-      case EVENT_TYPE_ACTIVITY_TASK_STARTED -> e.getActivityTaskStartedEventAttributes().getScheduledEventId() == id;
-      case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> e.getActivityTaskCompletedEventAttributes().getScheduledEventId() == id;
-      default -> false;
-    });
+    return firstAfter(
+        h,
+        id,
+        e ->
+            e.getEventType() == type
+                && switch (type) {
+                  case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
+                      e.getActivityTaskStartedEventAttributes().getScheduledEventId() == id;
+                  case EVENT_TYPE_ACTIVITY_TASK_COMPLETED ->
+                      e.getActivityTaskCompletedEventAttributes().getScheduledEventId() == id;
+                  default -> false;
+                });
   }
 }

@@ -23,8 +23,15 @@ final class SimulateBench {
   static final long T0 = 1_700_000_000_000L;
 
   /** What one simulated cutover did. */
-  record Outcome(String state, double wallMillis, long virtualMillis, int events, int measureCommands,
-      int checksMeasured, int effects, int approvals) {}
+  record Outcome(
+      String state,
+      double wallMillis,
+      long virtualMillis,
+      int events,
+      int measureCommands,
+      int checksMeasured,
+      int effects,
+      int approvals) {}
 
   static Outcome run(Plan plan) {
     long t0 = System.nanoTime();
@@ -63,13 +70,17 @@ final class SimulateBench {
         break;
       }
       if (state.phase() == State.AWAITING_APPROVAL) {
-        String stage = plan.stages().get(state.pendingStage() != null ? state.pendingStage() : state.stage()).name();
+        String stage =
+            plan.stages()
+                .get(state.pendingStage() != null ? state.pendingStage() : state.stage())
+                .name();
         String key = stage + "@" + state.attempt() + "@" + state.stage();
         if (!key.equals(lastApproved)) {
           lastApproved = key;
           approvals++;
           events++;
-          Engine.Transition next = engine.on(state, new Event.SignalReceived(now, Signal.approve(stage, "alice", null)));
+          Engine.Transition next =
+              engine.on(state, new Event.SignalReceived(now, Signal.approve(stage, "alice", null)));
           state = next.state();
           todo.addAll(next.commands());
           continue;
@@ -77,8 +88,12 @@ final class SimulateBench {
       }
       long wake = engine.nextWakeAt(state);
       if (wake == Long.MAX_VALUE) {
-        throw new IllegalStateException("the simulated cutover is stuck in " + state.displayState()
-            + " with nothing due (" + (now - T0) / 3_600_000 + " h in)");
+        throw new IllegalStateException(
+            "the simulated cutover is stuck in "
+                + state.displayState()
+                + " with nothing due ("
+                + (now - T0) / 3_600_000
+                + " h in)");
       }
       now = wake;
       events++;
@@ -86,8 +101,15 @@ final class SimulateBench {
       state = next.state();
       todo.addAll(next.commands());
     }
-    return new Outcome(state.displayState().name(), (System.nanoTime() - t0) / 1e6, now - T0, events, measures, checks,
-        effects, approvals);
+    return new Outcome(
+        state.displayState().name(),
+        (System.nanoTime() - t0) / 1e6,
+        now - T0,
+        events,
+        measures,
+        checks,
+        effects,
+        approvals);
   }
 
   static void seed001(Report report, Path repo) {
@@ -96,14 +118,34 @@ final class SimulateBench {
       Plan plan = PlanReader.read(Plans.seed001(repo));
       run(plan); // warm-up: class loading and JIT, so the figure is the engine's own time
       Outcome o = run(plan);
-      Bench.progress("simulate seed-001: %s, %.0f ms wall, %d measure commands, %.1f virtual days", o.state(),
-          o.wallMillis(), o.measureCommands(), o.virtualMillis() / 86_400_000.0);
-      report.info(section, "seed-001 plan, pure engine in virtual time (no Temporal): wall time", "ms",
-          Stats.of(o.wallMillis()), o.state() + " after " + String.format(java.util.Locale.ROOT, "%.1f", o.virtualMillis()
-              / 86_400_000.0) + " virtual days; " + o.events() + " events fed, " + o.measureCommands()
-              + " measure commands (" + o.checksMeasured() + " checks measured), " + o.effects() + " effects, "
-              + o.approvals() + " approvals; second of two runs (the first warms the JVM)");
-      report.info(section, "seed-001 plan, pure engine: measure commands", "", Stats.of((double) o.measureCommands()), null);
+      Bench.progress(
+          "simulate seed-001: %s, %.0f ms wall, %d measure commands, %.1f virtual days",
+          o.state(), o.wallMillis(), o.measureCommands(), o.virtualMillis() / 86_400_000.0);
+      report.info(
+          section,
+          "seed-001 plan, pure engine in virtual time (no Temporal): wall time",
+          "ms",
+          Stats.of(o.wallMillis()),
+          o.state()
+              + " after "
+              + String.format(java.util.Locale.ROOT, "%.1f", o.virtualMillis() / 86_400_000.0)
+              + " virtual days; "
+              + o.events()
+              + " events fed, "
+              + o.measureCommands()
+              + " measure commands ("
+              + o.checksMeasured()
+              + " checks measured), "
+              + o.effects()
+              + " effects, "
+              + o.approvals()
+              + " approvals; second of two runs (the first warms the JVM)");
+      report.info(
+          section,
+          "seed-001 plan, pure engine: measure commands",
+          "",
+          Stats.of((double) o.measureCommands()),
+          null);
       report.detail("seed001Engine", o);
     } catch (RuntimeException e) {
       report.notMeasured(section, "seed-001 plan, pure engine in virtual time", "—", e.toString());

@@ -6,11 +6,12 @@ import java.util.Collection;
 /**
  * A summary of samples. Percentiles are nearest-rank (the smallest sample with at least p% of the
  * samples at or below it: rank {@code ceil(p/100 * n)}), so every reported percentile is a value
- * that was actually measured; the median is the usual one (mean of the two middle samples when n
- * is even).
+ * that was actually measured; the median is the usual one (mean of the two middle samples when n is
+ * even).
  */
 record Stats(int n, double min, double median, double p95, double p99, double max, double mean) {
-  static final Stats EMPTY = new Stats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+  static final Stats EMPTY =
+      new Stats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
   static Stats of(Collection<? extends Number> samples) {
     return of(samples.stream().mapToDouble(Number::doubleValue).toArray());
@@ -26,7 +27,14 @@ record Stats(int n, double min, double median, double p95, double p99, double ma
     for (double v : s) {
       sum += v;
     }
-    return new Stats(s.length, s[0], median(s), percentile(s, 95), percentile(s, 99), s[s.length - 1], sum / s.length);
+    return new Stats(
+        s.length,
+        s[0],
+        median(s),
+        percentile(s, 95),
+        percentile(s, 99),
+        s[s.length - 1],
+        sum / s.length);
   }
 
   /** Nearest-rank percentile of sorted samples, 0 < p <= 100. */

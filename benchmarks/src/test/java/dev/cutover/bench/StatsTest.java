@@ -46,17 +46,26 @@ class StatsTest {
   void noSamplesGiveNaNAndAnOutOfRangePercentileIsRefused() {
     assertThat(Stats.of().n()).isZero();
     assertThat(Stats.of().p99()).isNaN();
-    assertThatThrownBy(() -> Stats.percentile(new double[] {1}, 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Stats.percentile(new double[] {1}, 101)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Stats.percentile(new double[] {1}, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Stats.percentile(new double[] {1}, 101))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void aGoalIsJudgedOnTheStatisticItNames() {
     Report r = new Report();
-    Stats s = Stats.of(100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 900);
-    assertThat(r.judged("x", "p95 figure", "p95 ≤ 300 ms", "ms", s, 300, "p95", null).verdict()).isEqualTo(Report.Verdict.PASS);
-    assertThat(r.judged("x", "max figure", "≤ 300 ms", "ms", s, 300, "max", null).verdict()).isEqualTo(Report.Verdict.FAIL);
-    assertThat(r.judged("x", "empty", "≤ 1", "ms", Stats.EMPTY, 1, "max", null).verdict()).isEqualTo(Report.Verdict.NOT_MEASURED);
-    assertThat(r.markdown()).contains("| p95 figure | p95 ≤ 300 ms | 20 | 100 ms | 100 ms | 900 ms | 900 ms | pass |");
+    Stats s =
+        Stats.of(
+            100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100,
+            100, 100, 900);
+    assertThat(r.judged("x", "p95 figure", "p95 ≤ 300 ms", "ms", s, 300, "p95", null).verdict())
+        .isEqualTo(Report.Verdict.PASS);
+    assertThat(r.judged("x", "max figure", "≤ 300 ms", "ms", s, 300, "max", null).verdict())
+        .isEqualTo(Report.Verdict.FAIL);
+    assertThat(r.judged("x", "empty", "≤ 1", "ms", Stats.EMPTY, 1, "max", null).verdict())
+        .isEqualTo(Report.Verdict.NOT_MEASURED);
+    assertThat(r.markdown())
+        .contains("| p95 figure | p95 ≤ 300 ms | 20 | 100 ms | 100 ms | 900 ms | 900 ms | pass |");
   }
 }

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * When a rule's measurements amount to a breach (PLAN.md §2, "Rules"). Only conclusive
- * measurements (PASS, FAIL) count; ERROR and NO_DATA neither fail a rule nor interrupt a run of
- * failures, they count towards inconclusiveness instead.
+ * When a rule's measurements amount to a breach (PLAN.md §2, "Rules"). Only conclusive measurements
+ * (PASS, FAIL) count; ERROR and NO_DATA neither fail a rule nor interrupt a run of failures, they
+ * count towards inconclusiveness instead.
  *
  * <ul>
  *   <li>{@code for: D}: the latest conclusive measurement failed, and so did every conclusive one
@@ -20,6 +20,7 @@ import java.util.List;
 public final class Breach {
   /** Temporal timers have one-second resolution; a run this much short of {@code for} counts. */
   static final long TIMER_TOLERANCE_MS = 1_000;
+
   static final int MAX_KEPT = 240;
 
   private Breach() {}
@@ -52,7 +53,9 @@ public final class Breach {
       return true;
     }
     long firstOfRun = latest.at();
-    for (int i = conclusive.size() - 1; i >= 0 && conclusive.get(i).outcome() == Outcome.FAIL; i--) {
+    for (int i = conclusive.size() - 1;
+        i >= 0 && conclusive.get(i).outcome() == Outcome.FAIL;
+        i--) {
       firstOfRun = conclusive.get(i).at();
     }
     return latest.at() - firstOfRun + TIMER_TOLERANCE_MS >= rule.forDuration().toMillis();

@@ -17,6 +17,10 @@ public sealed interface Command permits Command.Measure, Command.Apply, Command.
 
   /** Tell people. {@code PAGE} is for what needs someone now (a rollback failing, a breach). */
   record Notify(Level level, String text) implements Command {
-    public enum Level { INFO, WARN, PAGE }
+    public enum Level {
+      INFO,
+      WARN,
+      PAGE
+    }
   }
 }

@@ -33,8 +33,18 @@ import java.util.Map;
  */
 @JsonSerialize(converter = StateJson.Write.class)
 @JsonDeserialize(converter = StateJson.Read.class)
-public record CutoverState(Run run, long at, long seq, Position position, Applied applied, StepCursor cursor,
-    Progress progress, Map<String, RuleState> rules, List<Hold> holds, RollbackInfo rollback, Journal journal) {
+public record CutoverState(
+    Run run,
+    long at,
+    long seq,
+    Position position,
+    Applied applied,
+    StepCursor cursor,
+    Progress progress,
+    Map<String, RuleState> rules,
+    List<Hold> holds,
+    RollbackInfo rollback,
+    Journal journal) {
 
   /** The state to show: the phase, or HELD / ROLLBACK_FAILED when that is what is happening. */
   public State displayState() {
@@ -45,8 +55,11 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
     if (phase == State.ROLLING_BACK && stepError != null) {
       return State.ROLLBACK_FAILED;
     }
-    if ((phase == State.APPLYING || phase == State.SOAKING || phase == State.AWAITING_APPROVAL
-        || phase == State.WAITING_WINDOW) && held) {
+    if ((phase == State.APPLYING
+            || phase == State.SOAKING
+            || phase == State.AWAITING_APPROVAL
+            || phase == State.WAITING_WINDOW)
+        && held) {
       return State.HELD;
     }
     return phase;
@@ -89,9 +102,17 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
 
   /** A new cutover's state, before anything has happened. */
   static CutoverState initial(String plan, String startedBy, long now) {
-    return new CutoverState(new Run(plan, startedBy, now, 1, 0), now, 0,
-        new Position(State.CHECKING_PREREQUISITES, now, -1, null, null, null), Applied.NOTHING,
-        new StepCursor(List.of(), 0, 0, now, null, null, null), Progress.FRESH, Map.of(), List.of(), null,
+    return new CutoverState(
+        new Run(plan, startedBy, now, 1, 0),
+        now,
+        0,
+        new Position(State.CHECKING_PREREQUISITES, now, -1, null, null, null),
+        Applied.NOTHING,
+        new StepCursor(List.of(), 0, 0, now, null, null, null),
+        Progress.FRESH,
+        Map.of(),
+        List.of(),
+        null,
         Journal.EMPTY);
   }
 
@@ -120,14 +141,23 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
    * @param waitUntil when the pending stage's window opens
    * @param stageStartedAt when the current stage began (or was returned to)
    */
-  public record Position(State phase, long phaseSince, int stage, Integer pendingStage, Long waitUntil,
+  public record Position(
+      State phase,
+      long phaseSince,
+      int stage,
+      Integer pendingStage,
+      Long waitUntil,
       Long stageStartedAt) {
     /** In phase {@code p}, since {@code now} unless it was there already. */
     Position withPhase(State p, long now) {
-      return p == phase ? this : new Position(p, now, stage, pendingStage, waitUntil, stageStartedAt);
+      return p == phase
+          ? this
+          : new Position(p, now, stage, pendingStage, waitUntil, stageStartedAt);
     }
 
-    /** Waiting to start stage {@code index}: for its window ({@code until}) or an approval (null). */
+    /**
+     * Waiting to start stage {@code index}: for its window ({@code until}) or an approval (null).
+     */
     Position waitingFor(Integer index, Long until) {
       return new Position(phase, phaseSince, stage, index, until, stageStartedAt);
     }
@@ -145,9 +175,14 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
    * @param flags flag values last applied
    * @param entered stages applied (or being applied) since the last start, oldest first: what a
    *     rollback undoes, newest first
-   * @param actionsDone the stage actions that ran ({@code "stage:index"}): the ones a rollback undoes
+   * @param actionsDone the stage actions that ran ({@code "stage:index"}): the ones a rollback
+   *     undoes
    */
-  public record Applied(Integer percent, Map<String, JsonNode> flags, List<Integer> entered, List<String> actionsDone) {
+  public record Applied(
+      Integer percent,
+      Map<String, JsonNode> flags,
+      List<Integer> entered,
+      List<String> actionsDone) {
     static final Applied NOTHING = new Applied(null, Map.of(), List.of(), List.of());
 
     Applied withPercent(Integer p) {
@@ -161,7 +196,9 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
     }
 
     Applied entering(int stage) {
-      return entered.contains(stage) ? this : new Applied(percent, flags, plus(entered, stage), actionsDone);
+      return entered.contains(stage)
+          ? this
+          : new Applied(percent, flags, plus(entered, stage), actionsDone);
     }
 
     Applied leaving(int stage) {
@@ -184,7 +221,9 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
       return new Applied(percent, flags, entered, List.copyOf(a));
     }
 
-    /** Starting over: no stage entered and no action to undo; traffic and flags stay as they are. */
+    /**
+     * Starting over: no stage entered and no action to undo; traffic and flags stay as they are.
+     */
     Applied forgetStages() {
       return new Applied(percent, flags, List.of(), List.of());
     }
@@ -201,7 +240,13 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
    * @param error why the current step failed, if it did
    * @param effect the effect in flight, if any; no other effect starts until it is done
    */
-  public record StepCursor(List<Step> steps, int index, int attempt, long startedAt, Long retryAt, String error,
+  public record StepCursor(
+      List<Step> steps,
+      int index,
+      int attempt,
+      long startedAt,
+      Long retryAt,
+      String error,
       InFlightEffect effect) {
     /** Carrying out {@code list} from its first step, at {@code now}. */
     StepCursor start(List<Step> list, long now) {
@@ -264,7 +309,8 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
    * @param approval the approval of the current (or pending) stage, if given
    * @param acknowledged checks whose high breach is acknowledged for this stage
    */
-  public record Progress(Soak soak, Long promoteAt, String promoteBy, Approval approval, List<String> acknowledged) {
+  public record Progress(
+      Soak soak, Long promoteAt, String promoteBy, Approval approval, List<String> acknowledged) {
     static final Progress FRESH = new Progress(Soak.ZERO, null, null, null, List.of());
 
     Progress withSoak(Soak s) {
@@ -289,20 +335,25 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
    *
    * @param decisions the most recent decisions, newest last, with who and why
    * @param incidents the most recent breaches, inconclusive rules and rollbacks, newest last
-   * @param signaturesUsed the signed signals seen lately, each accepted once (null in states carried
-   *     from before signed signals: none)
+   * @param signaturesUsed the signed signals seen lately, each accepted once (null in states
+   *     carried from before signed signals: none)
    * @param nextStatusAt when the next status line is due, if the plan asks for them
    */
-  public record Journal(List<Decision> decisions, List<Incident> incidents, List<SignatureUse> signaturesUsed,
+  public record Journal(
+      List<Decision> decisions,
+      List<Incident> incidents,
+      List<SignatureUse> signaturesUsed,
       Long nextStatusAt) {
     static final Journal EMPTY = new Journal(List.of(), List.of(), List.of(), null);
 
     Journal with(Decision d) {
-      return new Journal(bounded(decisions, d, Engine.MAX_DECISIONS), incidents, signaturesUsed, nextStatusAt);
+      return new Journal(
+          bounded(decisions, d, Engine.MAX_DECISIONS), incidents, signaturesUsed, nextStatusAt);
     }
 
     Journal with(Incident i) {
-      return new Journal(decisions, bounded(incidents, i, Engine.MAX_INCIDENTS), signaturesUsed, nextStatusAt);
+      return new Journal(
+          decisions, bounded(incidents, i, Engine.MAX_INCIDENTS), signaturesUsed, nextStatusAt);
     }
 
     Journal withSignatures(List<SignatureUse> used) {
@@ -327,7 +378,9 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
     return List.copyOf(out);
   }
 
-  /** The soak clock: passing time accumulated, and since when it has been running (null: stopped). */
+  /**
+   * The soak clock: passing time accumulated, and since when it has been running (null: stopped).
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Soak(long accumulated, Long runningSince, boolean promoted) {
     static final Soak ZERO = new Soak(0, null, false);
@@ -360,20 +413,39 @@ public record CutoverState(Run run, long at, long seq, Position position, Applie
   /** Something keeping the cutover from promoting until {@code resume}. */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Hold(Kind kind, String subject, String by, String reason, long since) {
-    public enum Kind { PAUSED, INCONCLUSIVE, APPLY_FAILED, STAGE_ROLLED_BACK }
+    public enum Kind {
+      PAUSED,
+      INCONCLUSIVE,
+      APPLY_FAILED,
+      STAGE_ROLLED_BACK
+    }
   }
 
   /** The latest rollback: why, who, scope, and how its steps went. */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record RollbackInfo(String reason, String by, long startedAt, Rule.Scope scope,
-      int failures, String lastError, Long completedAt, String note) {
+  public record RollbackInfo(
+      String reason,
+      String by,
+      long startedAt,
+      Rule.Scope scope,
+      int failures,
+      String lastError,
+      Long completedAt,
+      String note) {
     RollbackInfo failedOnce(String error) {
       return new RollbackInfo(reason, by, startedAt, scope, failures + 1, error, completedAt, note);
     }
 
     /** With {@code more} added to its note. */
     RollbackInfo noted(String more) {
-      return new RollbackInfo(reason, by, startedAt, scope, failures, lastError, completedAt,
+      return new RollbackInfo(
+          reason,
+          by,
+          startedAt,
+          scope,
+          failures,
+          lastError,
+          completedAt,
           note == null ? more : note + "; " + more);
     }
 

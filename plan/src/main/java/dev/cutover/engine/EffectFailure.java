@@ -15,7 +15,9 @@ public enum EffectFailure {
   EXPECTATION_FAILED("ExpectationFailed", true),
   /** The value read back differs from the value just set (retried a few times first). */
   READ_BACK_MISMATCH("ReadBackMismatch", true),
-  /** The plan fragment or a secret reference cannot be used (e.g. an unset environment variable). */
+  /**
+   * The plan fragment or a secret reference cannot be used (e.g. an unset environment variable).
+   */
   INVALID_REQUEST("InvalidRequest", true),
   /** A timeout, a refused connection or a 5xx: worth trying again. */
   UNAVAILABLE("Unavailable", false);

@@ -15,30 +15,32 @@ import java.util.List;
  * events in, carries the commands out, and sleeps until {@link #nextWakeAt}.
  *
  * <p>Counters and clocks, stated once:
+ *
  * <ul>
  *   <li>Soak clock: accumulates while every gate's latest measurement is PASS, no rule holds the
  *       stage and nothing is held. A non-PASS gate measurement freezes it; a breach (any severity
  *       but low) or a hold resets it to zero. The soak is met when the clock reaches {@code soak}
  *       and every gate has been measured, passing, at or after that moment.
- *   <li>Error streak: consecutive ERROR/NO_DATA outcomes of one rule; reset by a conclusive
- *       outcome or by {@code resume}. At {@code errorLimit} the rule is inconclusive (latched
- *       until {@code resume}).
+ *   <li>Error streak: consecutive ERROR/NO_DATA outcomes of one rule; reset by a conclusive outcome
+ *       or by {@code resume}. At {@code errorLimit} the rule is inconclusive (latched until {@code
+ *       resume}).
  *   <li>Breach deadlines: {@code grace} (high) and {@code escalateAfter} (medium, or high once
- *       acknowledged) count from the moment the breach began; a passing measurement ends the
- *       breach and its deadline.
+ *       acknowledged) count from the moment the breach began; a passing measurement ends the breach
+ *       and its deadline.
  * </ul>
  *
- * <p>This class is the facade and the main loop; each concern is a package-private part: the
- * stages forward and back ({@link Stages}), carrying out their steps ({@link StepRunner}), the
- * rules and breaches ({@link RuleBook}), the soak clock and approvals ({@link SoakClock}), rollback
- * ({@link Rollbacks}), operator signals ({@link Signals}, who may send them: {@link Signatures}) and
- * the words operators read ({@link Words}). A call works on its own copy of the state ({@link Turn}).
+ * <p>This class is the facade and the main loop; each concern is a package-private part: the stages
+ * forward and back ({@link Stages}), carrying out their steps ({@link StepRunner}), the rules and
+ * breaches ({@link RuleBook}), the soak clock and approvals ({@link SoakClock}), rollback ({@link
+ * Rollbacks}), operator signals ({@link Signals}, who may send them: {@link Signatures}) and the
+ * words operators read ({@link Words}). A call works on its own copy of the state ({@link Turn}).
  *
  * <p>Thread-safe: immutable; every call works on its own copy of the state.
  */
 public final class Engine {
   static final int MAX_DECISIONS = 50;
   static final int MAX_INCIDENTS = 30;
+
   /** Who the engine's own decisions are by. */
   static final String ENGINE = "cutover";
 
@@ -62,8 +64,8 @@ public final class Engine {
   /**
    * How this engine treats who sent a signal.
    *
-   * @param workerRequiresSignatures the worker refuses unsigned promoting signals for every
-   *     cutover ({@code Admission.signaturesRequired}), whatever the plan says
+   * @param workerRequiresSignatures the worker refuses unsigned promoting signals for every cutover
+   *     ({@code Admission.signaturesRequired}), whatever the plan says
    * @param normaliseNames compare approvers and the starter as {@link Names#same} does, and refuse
    *     promoting signals from names {@link Names#problem} refuses; false only for cutovers started
    *     before names were normalised, which keep comparing them exactly
@@ -71,6 +73,7 @@ public final class Engine {
   public record Options(boolean workerRequiresSignatures, boolean normaliseNames) {
     /** Names normalised; signatures required only where the plan says {@code approvals.signed}. */
     public static final Options DEFAULT = new Options(false, true);
+
     /** As cutovers started before signed signals decided: names compared exactly. */
     public static final Options LEGACY = new Options(false, false);
 
@@ -114,8 +117,15 @@ public final class Engine {
   /** A new cutover, started by {@code startedBy} at {@code now}. */
   public Transition start(String startedBy, long now) {
     Turn t = new Turn(plan, CutoverState.initial(plan.name(), startedBy, now));
-    t.decide(now, startedBy, "start", true, "started the cutover of " + plan.stages().size()
-        + " stage" + (plan.stages().size() == 1 ? "" : "s"));
+    t.decide(
+        now,
+        startedBy,
+        "start",
+        true,
+        "started the cutover of "
+            + plan.stages().size()
+            + " stage"
+            + (plan.stages().size() == 1 ? "" : "s"));
     stages.beginAttempt(t, now);
     advance(t, now);
     return t.transition();
@@ -156,7 +166,8 @@ public final class Engine {
    * The earliest time after the last event at which something comes due (a measurement, a soak, a
    * deadline, a window), or MAX_VALUE when only a signal can move the cutover on. Times at or
    * before the last event have already been acted on, or wait for something else (a measurement in
-   * flight, a resume), so they never count: a caller sleeping until this time always makes progress.
+   * flight, a resume), so they never count: a caller sleeping until this time always makes
+   * progress.
    */
   public long nextWakeAt(CutoverState s) {
     return dueTimes(s).stream().filter(t -> t > s.at()).min(Long::compare).orElse(Long.MAX_VALUE);
@@ -187,7 +198,9 @@ public final class Engine {
       times.add(s.cursor().retryAt());
     }
     if (!s.cursor().finished()) {
-      steps.waitTimeout(s.cursor().current()).ifPresent(d -> times.add(s.cursor().startedAt() + d.toMillis()));
+      steps
+          .waitTimeout(s.cursor().current())
+          .ifPresent(d -> times.add(s.cursor().startedAt() + d.toMillis()));
     }
     if (s.journal().nextStatusAt() != null) {
       times.add(s.journal().nextStatusAt());
@@ -199,15 +212,18 @@ public final class Engine {
   private void advance(Turn t, long now) {
     for (int guard = 0; guard < 100; guard++) {
       rules.evaluate(t, now);
-      boolean progressed = switch (t.phase()) {
-        case CHECKING_PREREQUISITES -> stages.checkPrerequisites(t, now);
-        case WAITING_WINDOW -> stages.waitForWindow(t, now);
-        case APPLYING, ROLLING_BACK -> steps.run(t, now);
-        case SOAKING -> soak.soakAndApprove(t, now);
-        case AWAITING_APPROVAL -> t.position.pendingStage() != null ? stages.approvedToStart(t, now)
-            : soak.soakAndApprove(t, now);
-        default -> false;
-      };
+      boolean progressed =
+          switch (t.phase()) {
+            case CHECKING_PREREQUISITES -> stages.checkPrerequisites(t, now);
+            case WAITING_WINDOW -> stages.waitForWindow(t, now);
+            case APPLYING, ROLLING_BACK -> steps.run(t, now);
+            case SOAKING -> soak.soakAndApprove(t, now);
+            case AWAITING_APPROVAL ->
+                t.position.pendingStage() != null
+                    ? stages.approvedToStart(t, now)
+                    : soak.soakAndApprove(t, now);
+            default -> false;
+          };
       if (!progressed) {
         break;
       }

@@ -2,8 +2,11 @@ package dev.cutover.engine;
 
 import java.util.List;
 
-/** What the workflow feeds into the engine. Every event carries the workflow time it happened at. */
-public sealed interface Event permits Event.Tick, Event.Measured, Event.EffectDone, Event.SignalReceived {
+/**
+ * What the workflow feeds into the engine. Every event carries the workflow time it happened at.
+ */
+public sealed interface Event
+    permits Event.Tick, Event.Measured, Event.EffectDone, Event.SignalReceived {
   long at();
 
   /** Time passed (a timer fired); the engine looks at what has come due. */
@@ -27,9 +30,12 @@ public sealed interface Event permits Event.Tick, Event.Measured, Event.EffectDo
       return new EffectDone(at, seq, null, detail);
     }
 
-    /** The effect failed with {@code failureType} (never null: an untyped failure has a name too). */
+    /**
+     * The effect failed with {@code failureType} (never null: an untyped failure has a name too).
+     */
     public static EffectDone failed(long at, long seq, String failureType, String detail) {
-      return new EffectDone(at, seq, java.util.Objects.requireNonNull(failureType, "failureType"), detail);
+      return new EffectDone(
+          at, seq, java.util.Objects.requireNonNull(failureType, "failureType"), detail);
     }
 
     public boolean ok() {

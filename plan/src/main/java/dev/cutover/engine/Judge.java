@@ -25,16 +25,20 @@ public final class Judge {
       return new Measurement(at, Outcome.FAIL, r.value(), String.join("; ", r.unmet()));
     }
     if (pass == null) {
-      return new Measurement(at, Outcome.PASS, r.value(), r.reason().isEmpty() ? "expectations met" : r.reason());
+      return new Measurement(
+          at, Outcome.PASS, r.value(), r.reason().isEmpty() ? "expectations met" : r.reason());
     }
     Double v = r.value();
     if (v == null || v.isNaN() || v.isInfinite()) {
-      return new Measurement(at, Outcome.NO_DATA, null,
+      return new Measurement(
+          at,
+          Outcome.NO_DATA,
+          null,
           (r.reason().isEmpty() ? "" : r.reason() + "; ") + "no numeric value");
     }
     boolean ok = pass.test(v);
-    return new Measurement(at, ok ? Outcome.PASS : Outcome.FAIL, v,
-        format(v) + (ok ? " meets " : " fails ") + pass);
+    return new Measurement(
+        at, ok ? Outcome.PASS : Outcome.FAIL, v, format(v) + (ok ? " meets " : " fails ") + pass);
   }
 
   /** A number as people read it: no trailing zeros, at most 6 significant digits. */

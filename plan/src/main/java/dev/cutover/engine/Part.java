@@ -2,7 +2,10 @@ package dev.cutover.engine;
 
 import dev.cutover.plan.Plan;
 
-/** One part of the {@link Engine}: it reads the plan, and reaches the other parts through the engine. */
+/**
+ * One part of the {@link Engine}: it reads the plan, and reaches the other parts through the
+ * engine.
+ */
 abstract class Part {
   final Engine engine;
   final Plan plan;

@@ -6,13 +6,22 @@ import java.util.Objects;
 
 /**
  * What a source returned for one check, before judging: a value (possibly absent for an HTTP check
- * judged only by its expectations), no data, or an error. {@code unmet} lists the HTTP
- * expectations that did not hold. {@code reason} is short and never holds a secret.
+ * judged only by its expectations), no data, or an error. {@code unmet} lists the HTTP expectations
+ * that did not hold. {@code reason} is short and never holds a secret.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Reading(String check, Kind kind, Double value, List<String> unmet, String reason,
+public record Reading(
+    String check,
+    Kind kind,
+    Double value,
+    List<String> unmet,
+    String reason,
     java.util.Map<String, Double> counts) {
-  public enum Kind { VALUE, NO_DATA, ERROR }
+  public enum Kind {
+    VALUE,
+    NO_DATA,
+    ERROR
+  }
 
   public Reading {
     Objects.requireNonNull(check, "check");
@@ -31,7 +40,8 @@ public record Reading(String check, Kind kind, Double value, List<String> unmet,
     return new Reading(check, Kind.VALUE, value, List.of(), reason, null);
   }
 
-  public static Reading expectations(String check, Double value, List<String> unmet, String reason) {
+  public static Reading expectations(
+      String check, Double value, List<String> unmet, String reason) {
     return new Reading(check, Kind.VALUE, value, unmet, reason, null);
   }
 

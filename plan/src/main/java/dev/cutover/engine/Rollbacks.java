@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Rollback: of everything applied, or of the current stage only ({@code rollback: stage}), and
- * what follows when its steps are done.
+ * Rollback: of everything applied, or of the current stage only ({@code rollback: stage}), and what
+ * follows when its steps are done.
  */
 final class Rollbacks extends Part {
 
@@ -26,7 +26,10 @@ final class Rollbacks extends Part {
     if (!t.phase().active()) {
       return;
     }
-    boolean partial = scope == Rule.Scope.STAGE && t.position.stage() >= 1 && t.phase() != State.CHECKING_PREREQUISITES;
+    boolean partial =
+        scope == Rule.Scope.STAGE
+            && t.position.stage() >= 1
+            && t.phase() != State.CHECKING_PREREQUISITES;
     t.run = t.run.oneMoreRollback();
     if (t.cursor.effect() != null) {
       t.cursor = t.cursor.withEffect(t.cursor.effect().orphan());
@@ -37,23 +40,32 @@ final class Rollbacks extends Part {
     t.holds.clear();
     String promoteBy = t.progress.promoteBy();
     if (t.progress.promoteAt() != null) {
-      t.decide(now, promoteBy, SignalName.PROMOTE.wire(), false,
+      t.decide(
+          now,
+          promoteBy,
+          SignalName.PROMOTE.wire(),
+          false,
           "rejected: rolling back before the fresh measurements settled");
     }
     t.progress = t.progress.withApproval(null).promoting(null, null);
     t.position = t.position.waitingFor(null, null);
     t.rules.clear();
     t.journal = t.journal.withNextStatusAt(null);
-    t.rollback = new RollbackInfo(reason, by, now, partial ? Rule.Scope.STAGE : Rule.Scope.ALL, 0, null, null, null);
+    t.rollback =
+        new RollbackInfo(
+            reason, by, now, partial ? Rule.Scope.STAGE : Rule.Scope.ALL, 0, null, null, null);
     String what = partial ? "rolling back stage " + t.stage().name() + " only" : "rolling back";
     t.incident(now, "rollback", partial ? t.stage().name() : "all", what + ": " + reason);
     t.decide(now, by, "rollback", true, what + ": " + reason);
-    t.notify(Command.Notify.Level.PAGE, what.toUpperCase(Locale.ROOT).charAt(0) + what.substring(1) + ": " + reason);
+    t.notify(
+        Command.Notify.Level.PAGE,
+        what.toUpperCase(Locale.ROOT).charAt(0) + what.substring(1) + ": " + reason);
   }
 
   /**
    * Every undo step is done. A stage rollback holds at the stage before, soaking it again once
-   * resumed; a full rollback holds for {@code retry} or {@code abandon}, or ends ({@code then: end}).
+   * resumed; a full rollback holds for {@code retry} or {@code abandon}, or ends ({@code then:
+   * end}).
    */
   void finish(Turn t, long now) {
     RollbackInfo rb = t.rollback;
@@ -69,8 +81,12 @@ final class Rollbacks extends Part {
       engine.rules.addWatch(t, now);
       engine.rules.addGates(t, back, now);
       Stage stage = t.stage();
-      String text = "stage " + undone.name() + " rolled back; holding at stage " + stage.name()
-          + " (resume to soak it again, abort to roll back everything)";
+      String text =
+          "stage "
+              + undone.name()
+              + " rolled back; holding at stage "
+              + stage.name()
+              + " (resume to soak it again, abort to roll back everything)";
       t.addHold(Hold.Kind.STAGE_ROLLED_BACK, undone.name(), ENGINE, rb.reason(), now);
       t.journal = t.journal.withNextStatusAt(engine.words.nextStatusAt(now));
       t.decide(now, ENGINE, "rolled-back", true, text);
@@ -79,9 +95,13 @@ final class Rollbacks extends Part {
     }
     boolean end = plan.rollback().then() == Rollback.Then.END;
     Integer percent = t.applied.percent();
-    String text = "rolled back" + (percent != null ? ": traffic at " + percent + "%" : "")
-        + (rb.note() != null ? " (" + rb.note() + ")" : "")
-        + (end ? "; the cutover ends (then: end)" : "; holding: send retry to start over or abandon to end");
+    String text =
+        "rolled back"
+            + (percent != null ? ": traffic at " + percent + "%" : "")
+            + (rb.note() != null ? " (" + rb.note() + ")" : "")
+            + (end
+                ? "; the cutover ends (then: end)"
+                : "; holding: send retry to start over or abandon to end");
     t.decide(now, ENGINE, "rolled-back", true, text);
     t.notify(Command.Notify.Level.PAGE, text);
     t.setPhase(end ? State.ABANDONED : State.ROLLED_BACK, now);

@@ -20,7 +20,10 @@ import java.util.Locale;
  * breaches and inconclusive runs lead to (a notification, a hold, or a rollback).
  */
 final class RuleBook extends Part {
-  /** A rule keeps room for at most this many ERROR/NO_DATA outcomes besides the evidence a breach needs. */
+  /**
+   * A rule keeps room for at most this many ERROR/NO_DATA outcomes besides the evidence a breach
+   * needs.
+   */
   private static final int MAX_ERROR_LIMIT_KEPT = 50;
 
   RuleBook(Engine engine) {
@@ -31,7 +34,14 @@ final class RuleBook extends Part {
 
   void addPrerequisites(Turn t, long now) {
     for (int i = 0; i < plan.prerequisites().size(); i++) {
-      add(t, "prerequisites[" + i + "]", Role.PREREQUISITE, -1, i, plan.prerequisites().get(i), now);
+      add(
+          t,
+          "prerequisites[" + i + "]",
+          Role.PREREQUISITE,
+          -1,
+          i,
+          plan.prerequisites().get(i),
+          now);
     }
   }
 
@@ -49,7 +59,14 @@ final class RuleBook extends Part {
   void addGates(Turn t, int index, long now) {
     Stage stage = plan.stages().get(index);
     for (int i = 0; i < stage.gates().size(); i++) {
-      add(t, "stages[" + index + "].gates[" + i + "]", Role.GATE, index, i, stage.gates().get(i), now);
+      add(
+          t,
+          "stages[" + index + "].gates[" + i + "]",
+          Role.GATE,
+          index,
+          i,
+          stage.gates().get(i),
+          now);
     }
   }
 
@@ -59,8 +76,16 @@ final class RuleBook extends Part {
 
   /** The rule a WAIT or DRAIN step measures until its check passes. */
   void addWait(Turn t, String id, Step step, String check, long now) {
-    t.rules.put(id, RuleState.fresh(id, step.kind() == Step.Kind.DRAIN ? Role.DRAIN : Role.WAIT, step.stage(),
-        step.index(), check, Rule.Severity.LOW, now));
+    t.rules.put(
+        id,
+        RuleState.fresh(
+            id,
+            step.kind() == Step.Kind.DRAIN ? Role.DRAIN : Role.WAIT,
+            step.stage(),
+            step.index(),
+            check,
+            Rule.Severity.LOW,
+            now));
   }
 
   void removeRoles(Turn t, Role... roles) {
@@ -99,8 +124,19 @@ final class RuleBook extends Part {
       case PREREQUISITE -> plan.prerequisites().get(r.index());
       case GATE -> plan.stages().get(r.stage()).gates().get(r.index());
       case WATCH -> plan.watch().get(r.index());
-      case WAIT, DRAIN -> new Rule(r.check(), waitEvery(r), null, null, Rule.Severity.LOW, Duration.ZERO,
-          Duration.ZERO, Rule.Scope.ALL, null, Integer.MAX_VALUE, Rule.OnInconclusive.HOLD);
+      case WAIT, DRAIN ->
+          new Rule(
+              r.check(),
+              waitEvery(r),
+              null,
+              null,
+              Rule.Severity.LOW,
+              Duration.ZERO,
+              Duration.ZERO,
+              Rule.Scope.ALL,
+              null,
+              Integer.MAX_VALUE,
+              Rule.OnInconclusive.HOLD);
     };
   }
 
@@ -108,7 +144,8 @@ final class RuleBook extends Part {
     if (r.role() == Role.DRAIN) {
       return plan.rollback().drain().every();
     }
-    List<Action> actions = r.stage() >= 0 ? plan.stages().get(r.stage()).actions() : plan.rollback().actions();
+    List<Action> actions =
+        r.stage() >= 0 ? plan.stages().get(r.stage()).actions() : plan.rollback().actions();
     return ((Action.Wait) actions.get(r.index())).every();
   }
 
@@ -124,7 +161,10 @@ final class RuleBook extends Part {
     return rule.severity();
   }
 
-  /** When a breach of {@code r} rolls back unless it clears: its grace or escalateAfter; null: never. */
+  /**
+   * When a breach of {@code r} rolls back unless it clears: its grace or escalateAfter; null:
+   * never.
+   */
   Long breachDeadline(RuleState r, List<String> acknowledged) {
     if (r.breachedSince() == null || (r.role() != Role.GATE && r.role() != Role.WATCH)) {
       return null;
@@ -169,11 +209,16 @@ final class RuleBook extends Part {
       if (r.inFlight() == null || r.inFlight() != m.seq()) {
         continue;
       }
-      Reading reading = m.readings().stream().filter(x -> x.check().equals(r.check())).findFirst()
-          .orElse(Reading.error(r.check(), "no reading returned for this check"));
+      Reading reading =
+          m.readings().stream()
+              .filter(x -> x.check().equals(r.check()))
+              .findFirst()
+              .orElse(Reading.error(r.check(), "no reading returned for this check"));
       Rule rule = rule(r);
-      Measurement measured = plan.check(r.check()).source() instanceof Check.Compare cmp
-          ? ProportionTest.judge(cmp, reading, now) : Judge.judge(reading, passOf(r), now);
+      Measurement measured =
+          plan.check(r.check()).source() instanceof Check.Compare cmp
+              ? ProportionTest.judge(cmp, reading, now)
+              : Judge.judge(reading, passOf(r), now);
       List<Measurement> recent = new ArrayList<>(r.recent());
       recent.add(measured);
       int keep = Breach.keep(rule, Math.min(rule.errorLimit(), MAX_ERROR_LIMIT_KEPT));
@@ -182,17 +227,27 @@ final class RuleBook extends Part {
       }
       int streak = measured.outcome().conclusive() ? 0 : r.errorStreak() + 1;
       t.rules.put(r.id(), r.measured(recent, streak));
-      if (r.role() == Role.PREREQUISITE && measured.outcome() != Outcome.PASS
+      if (r.role() == Role.PREREQUISITE
+          && measured.outcome() != Outcome.PASS
           && (r.latest() == null || r.latest().outcome() == Outcome.PASS)) {
-        t.notify(Command.Notify.Level.WARN, "prerequisite " + r.check() + " is " + measured.outcome()
-            + ": " + measured.reason() + "; the first stage waits until it passes");
+        t.notify(
+            Command.Notify.Level.WARN,
+            "prerequisite "
+                + r.check()
+                + " is "
+                + measured.outcome()
+                + ": "
+                + measured.reason()
+                + "; the first stage waits until it passes");
       }
     }
   }
 
   // ------------------------------------------------------------------ breaches
 
-  /** Looks at every active rule: inconclusive runs, breaches beginning or ending, deadlines passed. */
+  /**
+   * Looks at every active rule: inconclusive runs, breaches beginning or ending, deadlines passed.
+   */
   void evaluate(Turn t, long now) {
     for (RuleState r : List.copyOf(t.rules.values())) {
       if (!t.phase().active()) {
@@ -216,18 +271,37 @@ final class RuleBook extends Part {
         onBreach(t, b, rule, now);
       } else if (!breached && r.breachedSince() != null) {
         t.rules.put(r.id(), r.withBreach(null));
-        t.decide(now, ENGINE, "breach-cleared", true, "check " + r.check() + " (" + r.id() + ") passes again: "
-            + r.latest().reason());
+        t.decide(
+            now,
+            ENGINE,
+            "breach-cleared",
+            true,
+            "check " + r.check() + " (" + r.id() + ") passes again: " + r.latest().reason());
         t.notify(Command.Notify.Level.INFO, "check " + r.check() + " passes again");
       } else if (breached) {
         Rule.Severity sev = effectiveSeverity(r, rule, t.progress.acknowledged());
         long since = r.breachedSince();
         if (sev == Rule.Severity.HIGH && now >= since + rule.grace().toMillis()) {
-          engine.rollbacks.start(t, now, "check " + r.check() + " stayed breached for its grace of "
-              + Durations.format(rule.grace()) + " without acknowledgement", ENGINE, rule.rollback());
+          engine.rollbacks.start(
+              t,
+              now,
+              "check "
+                  + r.check()
+                  + " stayed breached for its grace of "
+                  + Durations.format(rule.grace())
+                  + " without acknowledgement",
+              ENGINE,
+              rule.rollback());
         } else if (sev == Rule.Severity.MEDIUM && now >= since + rule.escalateAfter().toMillis()) {
-          engine.rollbacks.start(t, now, "check " + r.check() + " stayed breached past escalateAfter "
-              + Durations.format(rule.escalateAfter()), ENGINE, rule.rollback());
+          engine.rollbacks.start(
+              t,
+              now,
+              "check "
+                  + r.check()
+                  + " stayed breached past escalateAfter "
+                  + Durations.format(rule.escalateAfter()),
+              ENGINE,
+              rule.rollback());
         }
       }
     }
@@ -235,26 +309,53 @@ final class RuleBook extends Part {
 
   private void onBreach(Turn t, RuleState r, Rule rule, long now) {
     Measurement m = r.latest();
-    String what = "check " + r.check() + " (" + r.id() + ") breached: " + m.reason()
-        + (rule.forDuration() != null ? " for " + Durations.format(rule.forDuration()) : "")
-        + (rule.failures() != null ? " in " + rule.failures() + " measurements" : "");
-    t.incident(now, "breach", r.id(), what + " [" + rule.severity().name().toLowerCase(Locale.ROOT) + "]");
+    String what =
+        "check "
+            + r.check()
+            + " ("
+            + r.id()
+            + ") breached: "
+            + m.reason()
+            + (rule.forDuration() != null ? " for " + Durations.format(rule.forDuration()) : "")
+            + (rule.failures() != null ? " in " + rule.failures() + " measurements" : "");
+    t.incident(
+        now, "breach", r.id(), what + " [" + rule.severity().name().toLowerCase(Locale.ROOT) + "]");
     Rule.Severity sev = effectiveSeverity(r, rule, t.progress.acknowledged());
     if (sev != Rule.Severity.LOW) {
       t.resetSoak();
       CutoverState.Approval approval = t.progress.approval();
       if (approval != null) {
-        t.decide(now, ENGINE, "approval-voided", true, "approval of " + approval.stage() + " by "
-            + approval.by() + " voided by the breach of " + r.check());
+        t.decide(
+            now,
+            ENGINE,
+            "approval-voided",
+            true,
+            "approval of "
+                + approval.stage()
+                + " by "
+                + approval.by()
+                + " voided by the breach of "
+                + r.check());
         t.progress = t.progress.withApproval(null);
       }
     }
     switch (sev) {
       case CRITICAL -> engine.rollbacks.start(t, now, what, ENGINE, rule.rollback());
-      case HIGH -> t.notify(Command.Notify.Level.PAGE, what + "; rolling back in " + Durations.format(rule.grace())
-          + " unless someone acknowledges " + r.check());
-      case MEDIUM -> t.notify(Command.Notify.Level.WARN, what + "; the stage holds, and rolls back if still breached"
-          + " after " + Durations.format(rule.escalateAfter()));
+      case HIGH ->
+          t.notify(
+              Command.Notify.Level.PAGE,
+              what
+                  + "; rolling back in "
+                  + Durations.format(rule.grace())
+                  + " unless someone acknowledges "
+                  + r.check());
+      case MEDIUM ->
+          t.notify(
+              Command.Notify.Level.WARN,
+              what
+                  + "; the stage holds, and rolls back if still breached"
+                  + " after "
+                  + Durations.format(rule.escalateAfter()));
       case LOW -> t.notify(Command.Notify.Level.INFO, what);
     }
   }
@@ -262,14 +363,26 @@ final class RuleBook extends Part {
   private void onInconclusive(Turn t, RuleState r, Rule rule, long now) {
     t.rules.put(r.id(), r.declaredInconclusive());
     Measurement m = r.latest();
-    String text = "check " + r.check() + " (" + r.id() + ") is inconclusive: its last " + rule.errorLimit()
-        + " measurements were ERROR or NO_DATA (latest: " + m.outcome() + " " + m.reason() + ")";
+    String text =
+        "check "
+            + r.check()
+            + " ("
+            + r.id()
+            + ") is inconclusive: its last "
+            + rule.errorLimit()
+            + " measurements were ERROR or NO_DATA (latest: "
+            + m.outcome()
+            + " "
+            + m.reason()
+            + ")";
     t.incident(now, "inconclusive", r.id(), text);
     if (rule.onInconclusive() == Rule.OnInconclusive.ROLLBACK && r.role() != Role.PREREQUISITE) {
       engine.rollbacks.start(t, now, text, ENGINE, rule.rollback());
       return;
     }
     t.addHold(Hold.Kind.INCONCLUSIVE, r.id(), ENGINE, text, now);
-    t.notify(Command.Notify.Level.WARN, text + "; holding until someone sends resume (to measure again) or abort");
+    t.notify(
+        Command.Notify.Level.WARN,
+        text + "; holding until someone sends resume (to measure again) or abort");
   }
 }

@@ -12,10 +12,27 @@ import java.util.Objects;
  * {@code id} is the rule's path in the plan, e.g. {@code stages[1].gates[0]} or {@code watch[2]}.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record RuleState(String id, Role role, int stage, int index, String check, Rule.Severity severity,
-    List<Measurement> recent, long nextDueAt, Long inFlight, Long breachedSince, int errorStreak,
-    boolean inconclusive, long since) {
-  public enum Role { PREREQUISITE, GATE, WATCH, WAIT, DRAIN }
+public record RuleState(
+    String id,
+    Role role,
+    int stage,
+    int index,
+    String check,
+    Rule.Severity severity,
+    List<Measurement> recent,
+    long nextDueAt,
+    Long inFlight,
+    Long breachedSince,
+    int errorStreak,
+    boolean inconclusive,
+    long since) {
+  public enum Role {
+    PREREQUISITE,
+    GATE,
+    WATCH,
+    WAIT,
+    DRAIN
+  }
 
   public RuleState {
     Objects.requireNonNull(id, "id");
@@ -26,7 +43,8 @@ public record RuleState(String id, Role role, int stage, int index, String check
 
   /** Breached as a gate or watch whose severity holds the stage (anything but low). */
   public boolean holdsStage() {
-    return breachedSince != null && (role == Role.GATE || role == Role.WATCH)
+    return breachedSince != null
+        && (role == Role.GATE || role == Role.WATCH)
         && severity != Rule.Severity.LOW;
   }
 
@@ -35,8 +53,10 @@ public record RuleState(String id, Role role, int stage, int index, String check
   }
 
   /** A rule just activated: due at once, nothing measured yet. */
-  static RuleState fresh(String id, Role role, int stage, int index, String check, Rule.Severity severity, long now) {
-    return new RuleState(id, role, stage, index, check, severity, List.of(), now, null, null, 0, false, now);
+  static RuleState fresh(
+      String id, Role role, int stage, int index, String check, Rule.Severity severity, long now) {
+    return new RuleState(
+        id, role, stage, index, check, severity, List.of(), now, null, null, 0, false, now);
   }
 
   RuleState withDue(long due) {
@@ -48,7 +68,9 @@ public record RuleState(String id, Role role, int stage, int index, String check
     return with(recent, next, seq, breachedSince, errorStreak, inconclusive);
   }
 
-  /** The measurement in flight came back: {@code recent} now, and the error streak {@code streak}. */
+  /**
+   * The measurement in flight came back: {@code recent} now, and the error streak {@code streak}.
+   */
   RuleState measured(List<Measurement> recentNow, int streak) {
     return with(recentNow, nextDueAt, null, breachedSince, streak, inconclusive);
   }
@@ -62,13 +84,27 @@ public record RuleState(String id, Role role, int stage, int index, String check
     return with(recent, nextDueAt, inFlight, breachedSince, errorStreak, true);
   }
 
-  /** Released from inconclusive by a resume: measured again at {@code now} unless a measurement is in flight. */
+  /**
+   * Released from inconclusive by a resume: measured again at {@code now} unless a measurement is
+   * in flight.
+   */
   RuleState resumed(long now) {
     return with(recent, inFlight == null ? now : nextDueAt, inFlight, breachedSince, 0, false);
   }
 
-  /** The same rule (its id, role, place, check, severity and since) with what changes as it is measured. */
-  private RuleState with(List<Measurement> recentNow, long due, Long batch, Long breached, int streak, boolean latched) {
-    return new RuleState(id, role, stage, index, check, severity, recentNow, due, batch, breached, streak, latched, since);
+  /**
+   * The same rule (its id, role, place, check, severity and since) with what changes as it is
+   * measured.
+   */
+  private RuleState with(
+      List<Measurement> recentNow,
+      long due,
+      Long batch,
+      Long breached,
+      int streak,
+      boolean latched) {
+    return new RuleState(
+        id, role, stage, index, check, severity, recentNow, due, batch, breached, streak, latched,
+        since);
   }
 }

@@ -8,19 +8,28 @@ import java.util.stream.Collectors;
 
 /**
  * An operator's message (PLAN.md §3), named by one of {@link SignalName}: {@code approve}, {@code
- * abort}, {@code pause}, {@code resume}, {@code promote}, {@code acknowledge}, {@code retry}, {@code
- * abandon}. {@code name} is kept as it arrived, so that an unknown one is rejected by name. Every one names who
- * sent it in {@code by}; {@code stage}, {@code check}, {@code comment} and {@code reason} are used
- * where the signal needs them. {@code signature} says whether the worker verified a signature over
- * it, and for whom: the workflow sets it from the worker's approver keyring before the engine sees
- * the signal; the engine never verifies anything itself.
+ * abort}, {@code pause}, {@code resume}, {@code promote}, {@code acknowledge}, {@code retry},
+ * {@code abandon}. {@code name} is kept as it arrived, so that an unknown one is rejected by name.
+ * Every one names who sent it in {@code by}; {@code stage}, {@code check}, {@code comment} and
+ * {@code reason} are used where the signal needs them. {@code signature} says whether the worker
+ * verified a signature over it, and for whom: the workflow sets it from the worker's approver
+ * keyring before the engine sees the signal; the engine never verifies anything itself.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Signal(String name, String by, String reason, String stage, String check, String comment,
+public record Signal(
+    String name,
+    String by,
+    String reason,
+    String stage,
+    String check,
+    String comment,
     Signature signature) {
   /** The names of the {@link SignalName#promoting} signals. */
-  public static final Set<String> PROMOTING = Arrays.stream(SignalName.values()).filter(SignalName::promoting)
-      .map(SignalName::wire).collect(Collectors.toUnmodifiableSet());
+  public static final Set<String> PROMOTING =
+      Arrays.stream(SignalName.values())
+          .filter(SignalName::promoting)
+          .map(SignalName::wire)
+          .collect(Collectors.toUnmodifiableSet());
 
   public Signal {
     signature = signature == null ? Signature.UNSIGNED : signature;
@@ -69,7 +78,11 @@ public record Signal(String name, String by, String reason, String stage, String
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Signature(Status status, String signer, String id, Long signedAt, String problem) {
-    public enum Status { UNSIGNED, VERIFIED, INVALID }
+    public enum Status {
+      UNSIGNED,
+      VERIFIED,
+      INVALID
+    }
 
     public static final Signature UNSIGNED = new Signature(Status.UNSIGNED, null, null, null, null);
 

@@ -75,8 +75,16 @@ final class Signals extends Part {
     boolean toStart = phase == State.AWAITING_APPROVAL && t.position.pendingStage() != null;
     Stage current = plan.stages().get(toStart ? t.position.pendingStage() : t.position.stage());
     if (s.stage() == null || !s.stage().equals(current.name())) {
-      reject(t, now, by, SignalName.APPROVE, "stage " + (s.stage() == null ? "(none given)" : "\"" + s.stage() + "\"")
-          + " is not the current stage (" + current.name() + ")");
+      reject(
+          t,
+          now,
+          by,
+          SignalName.APPROVE,
+          "stage "
+              + (s.stage() == null ? "(none given)" : "\"" + s.stage() + "\"")
+              + " is not the current stage ("
+              + current.name()
+              + ")");
       return;
     }
     if (!toStart && !current.approval()) {
@@ -90,15 +98,26 @@ final class Signals extends Part {
     }
     Approval given = t.progress.approval();
     if (given != null) {
-      reject(t, now, by, SignalName.APPROVE, "stage " + current.name() + " is already approved by " + given.by());
+      reject(
+          t,
+          now,
+          by,
+          SignalName.APPROVE,
+          "stage " + current.name() + " is already approved by " + given.by());
       return;
     }
     t.progress = t.progress.withApproval(new Approval(current.name(), by, now, s.comment()));
     boolean early = phase != State.AWAITING_APPROVAL;
-    t.decide(now, by, SignalName.APPROVE.wire(), true, (toStart ? "approved the start of stage " : "approved stage ")
-        + current.name() + (s.comment() == null || s.comment().isBlank() ? "" : ": " + s.comment())
-        + (early ? " (before the soak is met: kept, acts when it is, voided by a breach)" : "")
-        + (s.signature().status() == Signal.Signature.Status.VERIFIED ? " (signed)" : ""));
+    t.decide(
+        now,
+        by,
+        SignalName.APPROVE.wire(),
+        true,
+        (toStart ? "approved the start of stage " : "approved stage ")
+            + current.name()
+            + (s.comment() == null || s.comment().isBlank() ? "" : ": " + s.comment())
+            + (early ? " (before the soak is met: kept, acts when it is, voided by a breach)" : "")
+            + (s.signature().status() == Signal.Signature.Status.VERIFIED ? " (signed)" : ""));
   }
 
   /** Why {@code by} may not approve (not an approver; four eyes and the starter), or null. */
@@ -111,8 +130,10 @@ final class Signals extends Part {
     }
     String starter = t.run.startedBy();
     if (approvals.fourEyes() && (normalise ? Names.same(by, starter) : by.equals(starter))) {
-      return "four eyes: " + Names.display(by) + (by.equals(starter) ? "" : " (the same person as "
-          + Names.display(starter) + ")") + " started this cutover and may not approve it";
+      return "four eyes: "
+          + Names.display(by)
+          + (by.equals(starter) ? "" : " (the same person as " + Names.display(starter) + ")")
+          + " started this cutover and may not approve it";
     }
     return null;
   }
@@ -135,7 +156,12 @@ final class Signals extends Part {
     } else {
       t.addHold(Hold.Kind.PAUSED, "cutover", by, s.reason(), now);
       t.resetSoak();
-      t.decide(now, by, SignalName.PAUSE.wire(), true, "paused" + reason + "; checks go on, nothing is promoted");
+      t.decide(
+          now,
+          by,
+          SignalName.PAUSE.wire(),
+          true,
+          "paused" + reason + "; checks go on, nothing is promoted");
       t.notify(Command.Notify.Level.INFO, "paused by " + by + reason);
     }
   }
@@ -164,11 +190,26 @@ final class Signals extends Part {
 
   private void promote(Turn t, String by, String reason, long now) {
     if (t.phase() != State.SOAKING) {
-      reject(t, now, by, SignalName.PROMOTE, "promote ends a soak, and the cutover is " + t.displayState());
+      reject(
+          t,
+          now,
+          by,
+          SignalName.PROMOTE,
+          "promote ends a soak, and the cutover is " + t.displayState());
     } else if (t.held()) {
-      reject(t, now, by, SignalName.PROMOTE, "the stage is held (" + engine.words.holdSummary(t) + ")");
+      reject(
+          t,
+          now,
+          by,
+          SignalName.PROMOTE,
+          "the stage is held (" + engine.words.holdSummary(t) + ")");
     } else if (t.progress.promoteAt() != null) {
-      reject(t, now, by, SignalName.PROMOTE, "a promote by " + t.progress.promoteBy() + " is already measuring");
+      reject(
+          t,
+          now,
+          by,
+          SignalName.PROMOTE,
+          "a promote by " + t.progress.promoteBy() + " is already measuring");
     } else {
       engine.soak.promote(t, by, reason, now);
     }
@@ -182,13 +223,21 @@ final class Signals extends Part {
     String check = s.check();
     boolean highBreach = false;
     for (RuleState r : t.rules.values()) {
-      if (r.check().equals(check) && r.breachedSince() != null && engine.rules.rule(r).severity() == Rule.Severity.HIGH) {
+      if (r.check().equals(check)
+          && r.breachedSince() != null
+          && engine.rules.rule(r).severity() == Rule.Severity.HIGH) {
         highBreach = true;
       }
     }
     if (check == null || !highBreach) {
-      reject(t, now, by, SignalName.ACKNOWLEDGE, check == null ? "no check named"
-          : "check " + check + " has no high-severity breach to acknowledge");
+      reject(
+          t,
+          now,
+          by,
+          SignalName.ACKNOWLEDGE,
+          check == null
+              ? "no check named"
+              : "check " + check + " has no high-severity breach to acknowledge");
       return;
     }
     if (t.progress.acknowledged().contains(check)) {
@@ -197,28 +246,51 @@ final class Signals extends Part {
     }
     t.progress = t.progress.acknowledging(check);
     String reason = s.reason() == null || s.reason().isBlank() ? "" : ": " + s.reason().trim();
-    t.decide(now, by, SignalName.ACKNOWLEDGE.wire(), true, "acknowledged " + check
-        + " for this stage: now medium (holds; rolls back after escalateAfter)" + reason);
+    t.decide(
+        now,
+        by,
+        SignalName.ACKNOWLEDGE.wire(),
+        true,
+        "acknowledged "
+            + check
+            + " for this stage: now medium (holds; rolls back after escalateAfter)"
+            + reason);
     t.notify(Command.Notify.Level.INFO, by + " acknowledged " + check + reason);
   }
 
   private void retry(Turn t, String by, String reason, long now) {
     if (t.phase() != State.ROLLED_BACK) {
-      reject(t, now, by, SignalName.RETRY, "retry starts over after a rollback, and the cutover is " + t.displayState());
+      reject(
+          t,
+          now,
+          by,
+          SignalName.RETRY,
+          "retry starts over after a rollback, and the cutover is " + t.displayState());
       return;
     }
     t.run = t.run.nextAttempt();
     int attempt = t.run.attempt();
-    t.decide(now, by, SignalName.RETRY.wire(), true, "starting over from the first stage (attempt " + attempt + ")"
-        + reason);
-    t.notify(Command.Notify.Level.INFO, "retry by " + by + ": starting over (attempt " + attempt + ")");
+    t.decide(
+        now,
+        by,
+        SignalName.RETRY.wire(),
+        true,
+        "starting over from the first stage (attempt " + attempt + ")" + reason);
+    t.notify(
+        Command.Notify.Level.INFO, "retry by " + by + ": starting over (attempt " + attempt + ")");
     engine.stages.beginAttempt(t, now);
   }
 
   private static void abandon(Turn t, String by, String reason, long now) {
     if (t.phase() != State.ROLLED_BACK) {
-      reject(t, now, by, SignalName.ABANDON, "abandon ends a rolled-back cutover, and the cutover is "
-          + t.displayState() + (t.phase().active() ? "; abort first" : ""));
+      reject(
+          t,
+          now,
+          by,
+          SignalName.ABANDON,
+          "abandon ends a rolled-back cutover, and the cutover is "
+              + t.displayState()
+              + (t.phase().active() ? "; abort first" : ""));
       return;
     }
     t.decide(now, by, SignalName.ABANDON.wire(), true, "abandoned" + reason);

@@ -26,15 +26,23 @@ final class SoakClock extends Part {
     t.cursor = t.cursor.cleared();
     t.resetSoak();
     engine.rules.addGates(t, t.position.stage(), now);
-    t.decide(now, ENGINE, "soak", true, "stage " + stage.name() + " applied; soaking "
-        + Durations.format(stage.soak()) + (stage.gates().isEmpty() ? "" : ", gates every "
-        + Durations.format(stage.every())));
+    t.decide(
+        now,
+        ENGINE,
+        "soak",
+        true,
+        "stage "
+            + stage.name()
+            + " applied; soaking "
+            + Durations.format(stage.soak())
+            + (stage.gates().isEmpty() ? "" : ", gates every " + Durations.format(stage.every())));
   }
 
   /** When the soak clock, running now, reaches the stage's soak; null when it is not running. */
   Long metAt(CutoverState s) {
     Soak soak = s.soak();
-    if ((s.phase() != State.SOAKING && s.phase() != State.AWAITING_APPROVAL) || soak.runningSince() == null) {
+    if ((s.phase() != State.SOAKING && s.phase() != State.AWAITING_APPROVAL)
+        || soak.runningSince() == null) {
       return null;
     }
     return reachedAt(soak, plan.stages().get(s.stage()).soak().toMillis());
@@ -44,7 +52,10 @@ final class SoakClock extends Part {
     return s.runningSince() + Math.max(0, soak - s.accumulated());
   }
 
-  /** SOAKING or AWAITING_APPROVAL: moves on when the soak is met, nothing holds and approval is given. */
+  /**
+   * SOAKING or AWAITING_APPROVAL: moves on when the soak is met, nothing holds and approval is
+   * given.
+   */
   boolean soakAndApprove(Turn t, long now) {
     Stage stage = t.stage();
     update(t, now);
@@ -70,7 +81,11 @@ final class SoakClock extends Part {
     }
     if (stage.approval() && !approved) {
       t.setPhase(State.AWAITING_APPROVAL, now);
-      String text = "stage " + stage.name() + " has soaked; waiting for approval from " + engine.words.approvers(t);
+      String text =
+          "stage "
+              + stage.name()
+              + " has soaked; waiting for approval from "
+              + engine.words.approvers(t);
       t.decide(now, ENGINE, "await-approval", true, text);
       t.notify(Command.Notify.Level.INFO, text);
       return true;
@@ -79,7 +94,10 @@ final class SoakClock extends Part {
     return true;
   }
 
-  /** Runs the clock while every gate passes and nothing holds or is being applied; stops it otherwise. */
+  /**
+   * Runs the clock while every gate passes and nothing holds or is being applied; stops it
+   * otherwise.
+   */
   private static void update(Turn t, long now) {
     boolean canRun = !t.held() && t.cursor.effect() == null && RuleBook.allPass(t, Role.GATE);
     Soak s = t.progress.soak();
@@ -126,8 +144,12 @@ final class SoakClock extends Part {
     if (!RuleBook.measureGatesNow(t, now)) {
       settlePromote(t, now);
     } else {
-      t.decide(now, by, SignalName.PROMOTE.wire(), true, "measuring the gates once more before ending the soak"
-          + reason);
+      t.decide(
+          now,
+          by,
+          SignalName.PROMOTE.wire(),
+          true,
+          "measuring the gates once more before ending the soak" + reason);
     }
   }
 
@@ -143,18 +165,27 @@ final class SoakClock extends Part {
         return; // fresh measurements still to come
       }
       if (m.outcome() != Outcome.PASS) {
-        failing.add(r.check() + " " + m.outcome() + (m.reason().isEmpty() ? "" : " (" + m.reason() + ")"));
+        failing.add(
+            r.check() + " " + m.outcome() + (m.reason().isEmpty() ? "" : " (" + m.reason() + ")"));
       }
     }
     String by = t.progress.promoteBy();
     t.progress = t.progress.promoting(null, null);
     if (failing.isEmpty()) {
       t.progress = t.progress.withSoak(t.progress.soak().endedByPromote());
-      t.decide(now, by, SignalName.PROMOTE.wire(), true, "soak of " + t.stage().name()
-          + " ended early: fresh gate measurements passed");
+      t.decide(
+          now,
+          by,
+          SignalName.PROMOTE.wire(),
+          true,
+          "soak of " + t.stage().name() + " ended early: fresh gate measurements passed");
     } else {
-      t.decide(now, by, SignalName.PROMOTE.wire(), false, "fresh gate measurements did not pass: "
-          + String.join("; ", failing));
+      t.decide(
+          now,
+          by,
+          SignalName.PROMOTE.wire(),
+          false,
+          "fresh gate measurements did not pass: " + String.join("; ", failing));
     }
   }
 }

@@ -43,7 +43,12 @@ final class Stages extends Part {
       return false;
     }
     if (!plan.prerequisites().isEmpty()) {
-      t.decide(now, ENGINE, "prerequisites", true, "all " + plan.prerequisites().size() + " prerequisites passed");
+      t.decide(
+          now,
+          ENGINE,
+          "prerequisites",
+          true,
+          "all " + plan.prerequisites().size() + " prerequisites passed");
     }
     engine.rules.removeRoles(t, Role.PREREQUISITE);
     goTo(t, 0, now);
@@ -72,14 +77,23 @@ final class Stages extends Part {
   /** The current stage is done: on to the next, or the cutover is complete. */
   void stageDone(Turn t, long now) {
     CutoverState.Approval approval = t.progress.approval();
-    t.decide(now, ENGINE, "stage-done", true, "stage " + t.stage().name() + " complete"
-        + (approval != null ? " (approved by " + approval.by() + ")" : ""));
+    t.decide(
+        now,
+        ENGINE,
+        "stage-done",
+        true,
+        "stage "
+            + t.stage().name()
+            + " complete"
+            + (approval != null ? " (approved by " + approval.by() + ")" : ""));
     t.progress = t.progress.withApproval(null);
     if (t.position.stage() == plan.stages().size() - 1) {
       t.setPhase(State.COMPLETED, now);
       t.rules.clear();
       t.journal = t.journal.withNextStatusAt(null);
-      t.notify(Command.Notify.Level.INFO, "cutover complete: all " + plan.stages().size() + " stages done");
+      t.notify(
+          Command.Notify.Level.INFO,
+          "cutover complete: all " + plan.stages().size() + " stages done");
       return;
     }
     goTo(t, t.position.stage() + 1, now);
@@ -89,10 +103,15 @@ final class Stages extends Part {
   private void goTo(Turn t, int index, long now) {
     Stage stage = plan.stages().get(index);
     CutoverState.Approval approval = t.progress.approval();
-    if (needsApprovalToStart(stage) && (approval == null || !approval.stage().equals(stage.name()))) {
+    if (needsApprovalToStart(stage)
+        && (approval == null || !approval.stage().equals(stage.name()))) {
       if (waitToStart(t, State.AWAITING_APPROVAL, index, null, now)) {
-        String text = "stage " + stage.name() + " has an action that cannot be undone; it starts after an approval"
-            + " from " + engine.words.approvers(t);
+        String text =
+            "stage "
+                + stage.name()
+                + " has an action that cannot be undone; it starts after an approval"
+                + " from "
+                + engine.words.approvers(t);
         t.decide(now, ENGINE, "await-approval", true, text);
         t.notify(Command.Notify.Level.INFO, text);
       }
@@ -102,8 +121,14 @@ final class Stages extends Part {
     if (window.isPresent() && !window.get().isOpen(Instant.ofEpochMilli(now))) {
       long opens = window.get().nextOpening(Instant.ofEpochMilli(now)).toEpochMilli();
       if (waitToStart(t, State.WAITING_WINDOW, index, opens, now)) {
-        String text = "stage " + stage.name() + " waits for its window " + window.get() + " (opens "
-            + Instant.ofEpochMilli(opens) + ")";
+        String text =
+            "stage "
+                + stage.name()
+                + " waits for its window "
+                + window.get()
+                + " (opens "
+                + Instant.ofEpochMilli(opens)
+                + ")";
         t.decide(now, ENGINE, "window", true, text);
         t.notify(Command.Notify.Level.INFO, text);
       }
@@ -112,7 +137,9 @@ final class Stages extends Part {
     enter(t, index, now);
   }
 
-  /** Waits in {@code phase} to start stage {@code index}; true when it was not waiting so already. */
+  /**
+   * Waits in {@code phase} to start stage {@code index}; true when it was not waiting so already.
+   */
   private static boolean waitToStart(Turn t, State phase, int index, Long until, long now) {
     Integer pending = t.position.pendingStage();
     boolean already = t.phase() == phase && pending != null && pending == index;
@@ -132,8 +159,15 @@ final class Stages extends Part {
     engine.rules.addWatch(t, now);
     t.cursor = t.cursor.start(forwardSteps(t, index), now);
     t.journal = t.journal.withNextStatusAt(engine.words.nextStatusAt(now));
-    String text = "stage " + (index + 1) + "/" + plan.stages().size() + " " + stage.name() + " starts: "
-        + Words.describeStage(stage);
+    String text =
+        "stage "
+            + (index + 1)
+            + "/"
+            + plan.stages().size()
+            + " "
+            + stage.name()
+            + " starts: "
+            + Words.describeStage(stage);
     t.decide(now, ENGINE, "enter", true, text);
     t.notify(Command.Notify.Level.INFO, text);
   }
@@ -146,13 +180,15 @@ final class Stages extends Part {
     int rollbacks = t.run.rollbacks();
     String again = rollbacks > 0 ? "/after-rollback-" + rollbacks : "";
     if (s.percent() != null) {
-      out.add(new Step(Step.Kind.TRAFFIC, index, -1, s.percent(), null, s.name() + "/traffic" + again));
+      out.add(
+          new Step(Step.Kind.TRAFFIC, index, -1, s.percent(), null, s.name() + "/traffic" + again));
     }
     if (!s.flags().isEmpty()) {
       out.add(new Step(Step.Kind.FLAGS, index, -1, null, s.flags(), s.name() + "/flags" + again));
     }
     for (int i = 0; i < s.actions().size(); i++) {
-      Step.Kind kind = s.actions().get(i) instanceof Action.Wait ? Step.Kind.WAIT : Step.Kind.ACTION;
+      Step.Kind kind =
+          s.actions().get(i) instanceof Action.Wait ? Step.Kind.WAIT : Step.Kind.ACTION;
       out.add(new Step(kind, index, i, null, null, s.name() + "/actions/" + i + again));
     }
     return out;
@@ -168,7 +204,9 @@ final class Stages extends Part {
       Stage s = plan.stages().get(index);
       String undo = undoKey(t, s);
       if (s.percent() != null && !trafficReset) {
-        out.add(new Step(Step.Kind.TRAFFIC, index, -1, plan.rollback().percent(), null, undo + "/traffic"));
+        out.add(
+            new Step(
+                Step.Kind.TRAFFIC, index, -1, plan.rollback().percent(), null, undo + "/traffic"));
         trafficReset = true;
       }
       out.addAll(undoFlagsAndActions(t, index, undo));
@@ -179,7 +217,8 @@ final class Stages extends Part {
     List<Action> actions = plan.rollback().actions();
     for (int i = 0; i < actions.size(); i++) {
       String key = "rollback-" + t.run.rollbacks() + "/actions/" + i;
-      Step.Kind kind = actions.get(i) instanceof Action.Wait ? Step.Kind.WAIT : Step.Kind.ROLLBACK_ACTION;
+      Step.Kind kind =
+          actions.get(i) instanceof Action.Wait ? Step.Kind.WAIT : Step.Kind.ROLLBACK_ACTION;
       out.add(new Step(kind, -1, i, null, null, key));
     }
     if (plan.rollback().drain() != null) {
@@ -222,7 +261,14 @@ final class Stages extends Part {
     List<Action> actions = s.actions();
     for (int i = actions.size() - 1; i >= 0; i--) {
       if (actions.get(i).undo() != null && t.applied.actionsDone().contains(actionKey(stage, i))) {
-        out.add(new Step(Step.Kind.UNDO_ACTION, stage, i, null, null, keyPrefix + "/actions/" + i + "/undo"));
+        out.add(
+            new Step(
+                Step.Kind.UNDO_ACTION,
+                stage,
+                i,
+                null,
+                null,
+                keyPrefix + "/actions/" + i + "/undo"));
       }
     }
     return out;
@@ -238,7 +284,10 @@ final class Stages extends Part {
     return s.actions().stream().anyMatch(Action::irreversible);
   }
 
-  /** A stage's undo: its {@code revert}, else its boolean flags negated (the reader ensures that suffices). */
+  /**
+   * A stage's undo: its {@code revert}, else its boolean flags negated (the reader ensures that
+   * suffices).
+   */
   static Map<String, JsonNode> revertOf(Stage s) {
     Map<String, JsonNode> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : s.flags().entrySet()) {

@@ -5,8 +5,17 @@ package dev.cutover.engine;
  * those are shown when a phase is blocked by a hold or a failing rollback step.
  */
 public enum State {
-  CHECKING_PREREQUISITES, APPLYING, SOAKING, WAITING_WINDOW, AWAITING_APPROVAL, HELD, ROLLING_BACK,
-  ROLLBACK_FAILED, ROLLED_BACK, COMPLETED, ABANDONED;
+  CHECKING_PREREQUISITES,
+  APPLYING,
+  SOAKING,
+  WAITING_WINDOW,
+  AWAITING_APPROVAL,
+  HELD,
+  ROLLING_BACK,
+  ROLLBACK_FAILED,
+  ROLLED_BACK,
+  COMPLETED,
+  ABANDONED;
 
   /** The workflow has ended in this state. */
   public boolean terminal() {
@@ -15,7 +24,10 @@ public enum State {
 
   /** A stage is in progress: checks run, approvals and pauses apply. */
   public boolean active() {
-    return this == CHECKING_PREREQUISITES || this == APPLYING || this == SOAKING
-        || this == WAITING_WINDOW || this == AWAITING_APPROVAL;
+    return this == CHECKING_PREREQUISITES
+        || this == APPLYING
+        || this == SOAKING
+        || this == WAITING_WINDOW
+        || this == AWAITING_APPROVAL;
   }
 }

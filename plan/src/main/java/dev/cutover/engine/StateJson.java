@@ -31,17 +31,42 @@ import java.util.Map;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record StateJson(
-    String plan, String startedBy, long startedAt, long at, int attempt, int rollbacks,
-    State phase, long phaseSince,
-    int stage, Integer pendingStage, Long waitUntil, Long stageStartedAt,
-    Integer percent, Map<String, JsonNode> flags, List<Integer> entered, List<String> actionsDone,
-    List<Step> steps, int stepIndex, int stepAttempt, long stepStartedAt, Long retryAt,
-    String stepError, InFlightEffect effect, long seq,
-    Soak soak, Long promoteAt, String promoteBy,
+    String plan,
+    String startedBy,
+    long startedAt,
+    long at,
+    int attempt,
+    int rollbacks,
+    State phase,
+    long phaseSince,
+    int stage,
+    Integer pendingStage,
+    Long waitUntil,
+    Long stageStartedAt,
+    Integer percent,
+    Map<String, JsonNode> flags,
+    List<Integer> entered,
+    List<String> actionsDone,
+    List<Step> steps,
+    int stepIndex,
+    int stepAttempt,
+    long stepStartedAt,
+    Long retryAt,
+    String stepError,
+    InFlightEffect effect,
+    long seq,
+    Soak soak,
+    Long promoteAt,
+    String promoteBy,
     Map<String, RuleState> rules,
-    Approval approval, List<String> acknowledged, List<Hold> holds,
-    RollbackInfo rollback, Long nextStatusAt,
-    List<Incident> incidents, List<Decision> decisions, List<SignatureUse> signaturesUsed) {
+    Approval approval,
+    List<String> acknowledged,
+    List<Hold> holds,
+    RollbackInfo rollback,
+    Long nextStatusAt,
+    List<Incident> incidents,
+    List<Decision> decisions,
+    List<SignatureUse> signaturesUsed) {
 
   static StateJson of(CutoverState s) {
     Run r = s.run();
@@ -50,21 +75,59 @@ record StateJson(
     StepCursor c = s.cursor();
     Progress g = s.progress();
     Journal j = s.journal();
-    return new StateJson(r.plan(), r.startedBy(), r.startedAt(), s.at(), r.attempt(), r.rollbacks(),
-        p.phase(), p.phaseSince(), p.stage(), p.pendingStage(), p.waitUntil(), p.stageStartedAt(),
-        a.percent(), a.flags(), a.entered(), a.actionsDone(),
-        c.steps(), c.index(), c.attempt(), c.startedAt(), c.retryAt(), c.error(), c.effect(), s.seq(),
-        g.soak(), g.promoteAt(), g.promoteBy(), s.rules(), g.approval(), g.acknowledged(), s.holds(),
-        s.rollback(), j.nextStatusAt(), j.incidents(), j.decisions(), j.signaturesUsed());
+    return new StateJson(
+        r.plan(),
+        r.startedBy(),
+        r.startedAt(),
+        s.at(),
+        r.attempt(),
+        r.rollbacks(),
+        p.phase(),
+        p.phaseSince(),
+        p.stage(),
+        p.pendingStage(),
+        p.waitUntil(),
+        p.stageStartedAt(),
+        a.percent(),
+        a.flags(),
+        a.entered(),
+        a.actionsDone(),
+        c.steps(),
+        c.index(),
+        c.attempt(),
+        c.startedAt(),
+        c.retryAt(),
+        c.error(),
+        c.effect(),
+        s.seq(),
+        g.soak(),
+        g.promoteAt(),
+        g.promoteBy(),
+        s.rules(),
+        g.approval(),
+        g.acknowledged(),
+        s.holds(),
+        s.rollback(),
+        j.nextStatusAt(),
+        j.incidents(),
+        j.decisions(),
+        j.signaturesUsed());
   }
 
   /** The state, its collections read-only. */
   CutoverState state() {
-    return new CutoverState(new Run(plan, startedBy, startedAt, attempt, rollbacks), at, seq,
+    return new CutoverState(
+        new Run(plan, startedBy, startedAt, attempt, rollbacks),
+        at,
+        seq,
         new Position(phase, phaseSince, stage, pendingStage, waitUntil, stageStartedAt),
         new Applied(percent, ro(flags), ro(entered), ro(actionsDone)),
-        new StepCursor(ro(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect),
-        new Progress(soak, promoteAt, promoteBy, approval, ro(acknowledged)), ro(rules), ro(holds), rollback,
+        new StepCursor(
+            ro(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect),
+        new Progress(soak, promoteAt, promoteBy, approval, ro(acknowledged)),
+        ro(rules),
+        ro(holds),
+        rollback,
         new Journal(ro(decisions), ro(incidents), ro(signaturesUsed), nextStatusAt));
   }
 

@@ -19,35 +19,69 @@ import java.util.Map;
  * are milliseconds with a readable twin.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Status(String plan, String workflowId, String state, String phase, int attempt,
-    String startedBy, long startedAt, long asOf, StageView stage, Integer percent,
-    Map<String, JsonNode> flags, SoakView soak, List<RuleView> rules, ApprovalView pendingApproval,
-    List<CutoverState.Hold> holds, StepView step, CutoverState.RollbackInfo rollback, Long waitUntil,
-    List<CutoverState.Incident> incidents, List<CutoverState.Decision> decisions) {
+public record Status(
+    String plan,
+    String workflowId,
+    String state,
+    String phase,
+    int attempt,
+    String startedBy,
+    long startedAt,
+    long asOf,
+    StageView stage,
+    Integer percent,
+    Map<String, JsonNode> flags,
+    SoakView soak,
+    List<RuleView> rules,
+    ApprovalView pendingApproval,
+    List<CutoverState.Hold> holds,
+    StepView step,
+    CutoverState.RollbackInfo rollback,
+    Long waitUntil,
+    List<CutoverState.Incident> incidents,
+    List<CutoverState.Decision> decisions) {
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-
-  public record StageView(int index, int count, String name, Integer percent, Long startedAt, boolean approval) {}
+  public record StageView(
+      int index, int count, String name, Integer percent, Long startedAt, boolean approval) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-
-  public record SoakView(long requiredMillis, long passedMillis, long remainingMillis, boolean running,
+  public record SoakView(
+      long requiredMillis,
+      long passedMillis,
+      long remainingMillis,
+      boolean running,
       String remaining) {}
 
   /** A rule and its latest measurement; {@code pass} is the threshold it is judged by. */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record RuleView(String id, String role, String check, String severity, String pass, String every,
-      String outcome, Double value, Long measuredAt, String reason, Long breachedSince, boolean inconclusive,
+  public record RuleView(
+      String id,
+      String role,
+      String check,
+      String severity,
+      String pass,
+      String every,
+      String outcome,
+      Double value,
+      Long measuredAt,
+      String reason,
+      Long breachedSince,
+      boolean inconclusive,
       int errorStreak) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-
-  public record ApprovalView(String stage, List<String> approvers, boolean fourEyes, String notBy,
-      String approvedBy, boolean soakMet) {}
+  public record ApprovalView(
+      String stage,
+      List<String> approvers,
+      boolean fourEyes,
+      String notBy,
+      String approvedBy,
+      boolean soakMet) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-
-  public record StepView(int index, int count, String description, int attempt, String error, Long retryAt) {}
+  public record StepView(
+      int index, int count, String description, int attempt, String error, Long retryAt) {}
 
   public static Status of(Engine engine, CutoverState s, long now) {
     Plan plan = engine.plan();
@@ -58,19 +92,40 @@ public record Status(String plan, String workflowId, String state, String phase,
     ApprovalView approval = null;
     if (s.stage() >= 0) {
       Stage st = plan.stages().get(s.stage());
-      stage = new StageView(s.stage(), plan.stages().size(), st.name(), st.percent(), s.position().stageStartedAt(),
-          st.approval());
+      stage =
+          new StageView(
+              s.stage(),
+              plan.stages().size(),
+              st.name(),
+              st.percent(),
+              s.position().stageStartedAt(),
+              st.approval());
       long required = st.soak().toMillis();
       long passed = sk.accumulated() + (sk.runningSince() == null ? 0 : now - sk.runningSince());
       if (phase == State.SOAKING || phase == State.AWAITING_APPROVAL) {
         long remaining = Math.max(0, required - passed);
-        soak = new SoakView(required, passed, remaining, sk.runningSince() != null,
-            sk.promoted() ? "ended early by promote" : Durations.formatMillis((remaining + 999) / 1000 * 1000)
-                + (sk.runningSince() == null && remaining > 0 ? " (clock stopped)" : ""));
+        soak =
+            new SoakView(
+                required,
+                passed,
+                remaining,
+                sk.runningSince() != null,
+                sk.promoted()
+                    ? "ended early by promote"
+                    : Durations.formatMillis((remaining + 999) / 1000 * 1000)
+                        + (sk.runningSince() == null && remaining > 0 ? " (clock stopped)" : ""));
       }
-      if (st.approval() && (phase == State.SOAKING || phase == State.AWAITING_APPROVAL || phase == State.APPLYING)) {
-        approval = approvalView(plan, s, st, s.progress().approval() == null ? null : s.progress().approval().by(),
-            phase == State.AWAITING_APPROVAL);
+      if (st.approval()
+          && (phase == State.SOAKING
+              || phase == State.AWAITING_APPROVAL
+              || phase == State.APPLYING)) {
+        approval =
+            approvalView(
+                plan,
+                s,
+                st,
+                s.progress().approval() == null ? null : s.progress().approval().by(),
+                phase == State.AWAITING_APPROVAL);
       }
     }
     if (phase == State.AWAITING_APPROVAL && s.pendingStage() != null) {
@@ -81,22 +136,68 @@ public record Status(String plan, String workflowId, String state, String phase,
       Rule rule = engine.rule(r);
       Comparison pass = engine.passOf(r);
       Measurement m = r.latest();
-      rules.add(new RuleView(r.id(), r.role().name().toLowerCase(Locale.ROOT), r.check(), rule.severity().name().toLowerCase(Locale.ROOT),
-          pass != null ? pass.toString() : plan.check(r.check()).source() instanceof dev.cutover.plan.Check.Compare
-              ? "not worse than baseline" : "expect met", Durations.format(rule.every()),
-          m == null ? null : m.outcome().name(), m == null ? null : m.value(), m == null ? null : m.at(),
-          m == null ? null : m.reason(), r.breachedSince(), r.inconclusive(), r.errorStreak()));
+      rules.add(
+          new RuleView(
+              r.id(),
+              r.role().name().toLowerCase(Locale.ROOT),
+              r.check(),
+              rule.severity().name().toLowerCase(Locale.ROOT),
+              pass != null
+                  ? pass.toString()
+                  : plan.check(r.check()).source() instanceof dev.cutover.plan.Check.Compare
+                      ? "not worse than baseline"
+                      : "expect met",
+              Durations.format(rule.every()),
+              m == null ? null : m.outcome().name(),
+              m == null ? null : m.value(),
+              m == null ? null : m.at(),
+              m == null ? null : m.reason(),
+              r.breachedSince(),
+              r.inconclusive(),
+              r.errorStreak()));
     }
     CutoverState.StepCursor c = s.cursor();
-    StepView step = c.finished() ? null
-        : new StepView(c.index(), c.steps().size(), engine.describeStep(c.current()), c.attempt(), c.error(), c.retryAt());
-    return new Status(plan.name(), plan.workflowId(), s.displayState().name(), phase.name(), s.attempt(),
-        s.run().startedBy(), s.run().startedAt(), now, stage, s.percent(), s.applied().flags(), soak, rules, approval,
-        s.holds(), step, s.rollback(), s.position().waitUntil(), s.journal().incidents(), s.decisions());
+    StepView step =
+        c.finished()
+            ? null
+            : new StepView(
+                c.index(),
+                c.steps().size(),
+                engine.describeStep(c.current()),
+                c.attempt(),
+                c.error(),
+                c.retryAt());
+    return new Status(
+        plan.name(),
+        plan.workflowId(),
+        s.displayState().name(),
+        phase.name(),
+        s.attempt(),
+        s.run().startedBy(),
+        s.run().startedAt(),
+        now,
+        stage,
+        s.percent(),
+        s.applied().flags(),
+        soak,
+        rules,
+        approval,
+        s.holds(),
+        step,
+        s.rollback(),
+        s.position().waitUntil(),
+        s.journal().incidents(),
+        s.decisions());
   }
 
-  private static ApprovalView approvalView(Plan plan, CutoverState s, Stage st, String approvedBy, boolean soakMet) {
-    return new ApprovalView(st.name(), plan.approvals().approvers(), plan.approvals().fourEyes(),
-        plan.approvals().fourEyes() ? s.run().startedBy() : null, approvedBy, soakMet);
+  private static ApprovalView approvalView(
+      Plan plan, CutoverState s, Stage st, String approvedBy, boolean soakMet) {
+    return new ApprovalView(
+        st.name(),
+        plan.approvals().approvers(),
+        plan.approvals().fourEyes(),
+        plan.approvals().fourEyes() ? s.run().startedBy() : null,
+        approvedBy,
+        soakMet);
   }
 }

@@ -16,9 +16,9 @@ import java.util.Optional;
 final class StepRunner extends Part {
   private static final long FIRST_BACKOFF_MS = 5_000;
   private static final long MAX_BACKOFF_MS = 300_000;
+
   /** A failing rollback step pages on its first failure and then on every this many. */
   private static final int PAGE_EVERY_FAILURES = 10;
-
 
   StepRunner(Engine engine) {
     super(engine);
@@ -68,7 +68,11 @@ final class StepRunner extends Part {
     long startedAt = t.cursor.startedAt();
     if (latest != null && latest.at() >= startedAt && latest.outcome() == Outcome.PASS) {
       t.rules.remove(id);
-      t.decide(now, ENGINE, step.kind() == Step.Kind.DRAIN ? "drain" : "wait", true,
+      t.decide(
+          now,
+          ENGINE,
+          step.kind() == Step.Kind.DRAIN ? "drain" : "wait",
+          true,
           "check " + check + " passed: " + latest.reason());
       t.cursor = t.cursor.next(now);
       return true;
@@ -79,12 +83,24 @@ final class StepRunner extends Part {
     }
     t.rules.remove(id);
     String last = latest == null ? "never measured" : latest.outcome() + " " + latest.reason();
-    String text = "check " + check + " did not pass within " + Durations.format(timeout) + " (last: " + last + ")";
+    String text =
+        "check "
+            + check
+            + " did not pass within "
+            + Durations.format(timeout)
+            + " (last: "
+            + last
+            + ")";
     if (forward) {
       t.cursor = t.cursor.withError(text);
       t.addHold(Hold.Kind.APPLY_FAILED, t.stage().name(), ENGINE, text, now);
-      t.notify(Command.Notify.Level.WARN, "stage " + t.stage().name() + " is held: " + text
-          + "; resume to wait again, abort to roll back");
+      t.notify(
+          Command.Notify.Level.WARN,
+          "stage "
+              + t.stage().name()
+              + " is held: "
+              + text
+              + "; resume to wait again, abort to roll back");
       return false;
     }
     t.rollback = t.rollback.noted(text + "; rollback went on without it");
@@ -96,7 +112,11 @@ final class StepRunner extends Part {
   private static String waitRuleId(Step step) {
     return switch (step.kind()) {
       case DRAIN -> "rollback.drain";
-      default -> (step.stage() >= 0 ? "stages[" + step.stage() + "]" : "rollback") + ".actions[" + step.index() + "]";
+      default ->
+          (step.stage() >= 0 ? "stages[" + step.stage() + "]" : "rollback")
+              + ".actions["
+              + step.index()
+              + "]";
     };
   }
 
@@ -129,8 +149,13 @@ final class StepRunner extends Part {
     Step step = done.step();
     if (d.ok()) {
       record(t, step);
-      t.decide(now, ENGINE, "applied", true, engine.describeStep(step)
-          + (d.detail() == null || d.detail().isEmpty() ? "" : ": " + d.detail()));
+      t.decide(
+          now,
+          ENGINE,
+          "applied",
+          true,
+          engine.describeStep(step)
+              + (d.detail() == null || d.detail().isEmpty() ? "" : ": " + d.detail()));
     }
     if (done.orphaned()) {
       return; // a rollback began meanwhile; its own steps undo whatever this did
@@ -138,8 +163,14 @@ final class StepRunner extends Part {
     if (d.ok()) {
       int failed = t.cursor.attempt();
       if (t.phase() == State.ROLLING_BACK && t.cursor.error() != null) {
-        t.notify(Command.Notify.Level.PAGE, "rollback recovered: " + engine.describeStep(step) + " succeeded after "
-            + failed + " failed attempt" + (failed == 1 ? "" : "s"));
+        t.notify(
+            Command.Notify.Level.PAGE,
+            "rollback recovered: "
+                + engine.describeStep(step)
+                + " succeeded after "
+                + failed
+                + " failed attempt"
+                + (failed == 1 ? "" : "s"));
       }
       t.cursor = t.cursor.next(now);
       return;
@@ -152,19 +183,32 @@ final class StepRunner extends Part {
       t.cursor = t.cursor.retryAt(now + backoff);
       t.rollback = t.rollback.failedOnce(error);
       if (attempt == 1 || attempt % PAGE_EVERY_FAILURES == 0) {
-        t.notify(Command.Notify.Level.PAGE, "ROLLBACK FAILING (attempt " + attempt + "): " + error
-            + "; retrying every " + Durations.formatMillis(backoff) + " until it succeeds");
+        t.notify(
+            Command.Notify.Level.PAGE,
+            "ROLLBACK FAILING (attempt "
+                + attempt
+                + "): "
+                + error
+                + "; retrying every "
+                + Durations.formatMillis(backoff)
+                + " until it succeeds");
       }
     } else if (!EffectFailure.holds(d.failureType())) {
       t.cursor = t.cursor.retryAt(now + backoff);
       if (attempt == 1) {
-        t.notify(Command.Notify.Level.WARN, "applying stage " + t.stage().name() + ": " + error
-            + "; retrying with backoff");
+        t.notify(
+            Command.Notify.Level.WARN,
+            "applying stage " + t.stage().name() + ": " + error + "; retrying with backoff");
       }
     } else {
       t.addHold(Hold.Kind.APPLY_FAILED, t.stage().name(), ENGINE, error, now);
-      t.notify(Command.Notify.Level.WARN, "stage " + t.stage().name() + " is held: " + error
-          + "; resume to try again, abort to roll back");
+      t.notify(
+          Command.Notify.Level.WARN,
+          "stage "
+              + t.stage().name()
+              + " is held: "
+              + error
+              + "; resume to try again, abort to roll back");
     }
   }
 
@@ -173,9 +217,11 @@ final class StepRunner extends Part {
     switch (step.kind()) {
       case TRAFFIC -> t.applied = t.applied.withPercent(step.percent());
       case FLAGS -> t.applied = t.applied.withFlags(step.flags());
-      case ACTION -> t.applied = t.applied.withAction(Stages.actionKey(step.stage(), step.index()), true);
-      case UNDO_ACTION -> t.applied = t.applied.withAction(Stages.actionKey(step.stage(), step.index()), false);
-      default -> { }
+      case ACTION ->
+          t.applied = t.applied.withAction(Stages.actionKey(step.stage(), step.index()), true);
+      case UNDO_ACTION ->
+          t.applied = t.applied.withAction(Stages.actionKey(step.stage(), step.index()), false);
+      default -> {}
     }
   }
 }

@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One call's working copy of the state and the commands it produces. The engine's parts change
- * it in place; {@link #transition} freezes it back into a {@link CutoverState}. Never shared: each
+ * One call's working copy of the state and the commands it produces. The engine's parts change it
+ * in place; {@link #transition} freezes it back into a {@link CutoverState}. Never shared: each
  * call makes its own from the state it is given.
  */
 final class Turn {
@@ -46,7 +46,8 @@ final class Turn {
     seq = s.seq();
     position = s.position();
     Applied a = s.applied();
-    applied = a.actionsDone() != null ? a : new Applied(a.percent(), a.flags(), a.entered(), List.of());
+    applied =
+        a.actionsDone() != null ? a : new Applied(a.percent(), a.flags(), a.entered(), List.of());
     cursor = s.cursor();
     progress = s.progress();
     rules = new LinkedHashMap<>(s.rules());
@@ -57,8 +58,18 @@ final class Turn {
   }
 
   CutoverState freeze() {
-    return new CutoverState(run, at, seq, position, applied, cursor, progress,
-        Collections.unmodifiableMap(new LinkedHashMap<>(rules)), List.copyOf(holds), rollback, journal);
+    return new CutoverState(
+        run,
+        at,
+        seq,
+        position,
+        applied,
+        cursor,
+        progress,
+        Collections.unmodifiableMap(new LinkedHashMap<>(rules)),
+        List.copyOf(holds),
+        rollback,
+        journal);
   }
 
   Engine.Transition transition() {
@@ -115,7 +126,9 @@ final class Turn {
   }
 
   void incident(long now, String kind, String subject, String text) {
-    journal = journal.with(new Incident(now, position.stage() >= 0 ? stage().name() : null, kind, subject, text));
+    journal =
+        journal.with(
+            new Incident(now, position.stage() >= 0 ? stage().name() : null, kind, subject, text));
   }
 
   void notify(Command.Notify.Level level, String text) {

@@ -17,7 +17,10 @@ final class Words extends Part {
     super(engine);
   }
 
-  /** When the first status line of a stage begun {@code now} is due; null when the plan asks for none. */
+  /**
+   * When the first status line of a stage begun {@code now} is due; null when the plan asks for
+   * none.
+   */
   Long nextStatusAt(long now) {
     return plan.notifyValue().map(Notify::every).map(e -> now + e.toMillis()).orElse(null);
   }
@@ -28,16 +31,25 @@ final class Words extends Part {
     if (due == null || now < due || !t.phase().active()) {
       return;
     }
-    t.journal = t.journal.withNextStatusAt(now + plan.notifyValue().map(n -> n.every().toMillis())
-        .orElse(Long.MAX_VALUE / 2));
+    t.journal =
+        t.journal.withNextStatusAt(
+            now + plan.notifyValue().map(n -> n.every().toMillis()).orElse(Long.MAX_VALUE / 2));
     int index = t.position.stage();
     Integer percent = t.applied.percent();
-    t.notify(Command.Notify.Level.INFO, "status: " + t.displayState()
-        + (index < 0 ? "" : ", stage " + (index + 1) + "/" + plan.stages().size() + " " + t.stage().name())
-        + (percent == null ? "" : ", traffic " + percent + "%"));
+    t.notify(
+        Command.Notify.Level.INFO,
+        "status: "
+            + t.displayState()
+            + (index < 0
+                ? ""
+                : ", stage " + (index + 1) + "/" + plan.stages().size() + " " + t.stage().name())
+            + (percent == null ? "" : ", traffic " + percent + "%"));
   }
 
-  /** Who may approve, e.g. {@code alice or bob (not carol)}: the approvers, and the starter under four eyes. */
+  /**
+   * Who may approve, e.g. {@code alice or bob (not carol)}: the approvers, and the starter under
+   * four eyes.
+   */
   String approvers(Turn t) {
     Approvals a = plan.approvals();
     return (a.approvers().isEmpty() ? "anyone" : String.join(" or ", a.approvers()))
@@ -48,7 +60,9 @@ final class Words extends Part {
   String holdSummary(Turn t) {
     List<String> parts = new ArrayList<>();
     for (Hold h : t.holds) {
-      parts.add(h.kind().name().toLowerCase(Locale.ROOT) + (h.kind() == Hold.Kind.PAUSED ? " by " + h.by() : " " + h.subject()));
+      parts.add(
+          h.kind().name().toLowerCase(Locale.ROOT)
+              + (h.kind() == Hold.Kind.PAUSED ? " by " + h.by() : " " + h.subject()));
     }
     for (RuleState r : t.rules.values()) {
       if (r.holdsStage()) {
@@ -83,9 +97,17 @@ final class Words extends Part {
         step.flags().forEach((k, v) -> f.add(k + "=" + v));
         yield "flags set: " + String.join(", ", f);
       }
-      case ACTION -> "action " + step.index() + " of stage " + stageName(step) + " (" + action(step) + ")";
+      case ACTION ->
+          "action " + step.index() + " of stage " + stageName(step) + " (" + action(step) + ")";
       case ROLLBACK_ACTION -> "rollback action " + step.index() + " (" + action(step) + ")";
-      case UNDO_ACTION -> "undo of action " + step.index() + " of stage " + stageName(step) + " (" + action(step) + ")";
+      case UNDO_ACTION ->
+          "undo of action "
+              + step.index()
+              + " of stage "
+              + stageName(step)
+              + " ("
+              + action(step)
+              + ")";
       case WAIT -> "wait for " + engine.steps.waitCheck(step);
       case DRAIN -> "drain (" + plan.rollback().drain().check() + ")";
     };

@@ -11,12 +11,15 @@ import java.util.Objects;
  * A step a stage (or the rollback) performs after its traffic and flags are applied. A stage's
  * action says how it is undone ({@link #undo}) or admits it cannot be ({@link #irreversible}); a
  * stage with an irreversible action starts only after an approval for that stage. As JSON (an
- * activity request), the kind is named by {@code type}: {@code http}, {@code wait} or {@code command}.
+ * activity request), the kind is named by {@code type}: {@code http}, {@code wait} or {@code
+ * command}.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({@JsonSubTypes.Type(value = Action.Http.class, name = "http"),
-    @JsonSubTypes.Type(value = Action.Wait.class, name = "wait"),
-    @JsonSubTypes.Type(value = Action.Command.class, name = "command")})
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = Action.Http.class, name = "http"),
+  @JsonSubTypes.Type(value = Action.Wait.class, name = "wait"),
+  @JsonSubTypes.Type(value = Action.Command.class, name = "command")
+})
 public sealed interface Action permits Action.Http, Action.Wait, Action.Command {
 
   /** What a rollback runs to undo this action, if anything. */
@@ -26,13 +29,17 @@ public sealed interface Action permits Action.Http, Action.Wait, Action.Command 
   boolean irreversible();
 
   /** An HTTP call, sent with an {@code Idempotency-Key} header, that must meet {@code expect}. */
-  record Http(HttpCall call, Expect expect, boolean followRedirects, Action undo, boolean irreversible) implements Action {
+  record Http(
+      HttpCall call, Expect expect, boolean followRedirects, Action undo, boolean irreversible)
+      implements Action {
     public Http {
       Objects.requireNonNull(call, "call");
     }
   }
 
-  /** Wait until {@code check} passes, measuring every {@code every}; fails after {@code timeout}. */
+  /**
+   * Wait until {@code check} passes, measuring every {@code every}; fails after {@code timeout}.
+   */
   record Wait(String check, Duration timeout, Duration every) implements Action {
     public Wait {
       Objects.requireNonNull(check, "check");
@@ -54,19 +61,28 @@ public sealed interface Action permits Action.Http, Action.Wait, Action.Command 
   /**
    * A program run by the worker without a shell: {@code argv} must be allowed by the worker's
    * {@code CUTOVER_ALLOWED_COMMANDS}; it must exit with {@code exitCode} within {@code timeout}.
-   * Its output is captured, bounded, and kept out of history but for a tail. {@code env} names
-   * the variables it gets beyond the worker's minimal set, each one {@code ${env:NAME}} reference.
+   * Its output is captured, bounded, and kept out of history but for a tail. {@code env} names the
+   * variables it gets beyond the worker's minimal set, each one {@code ${env:NAME}} reference.
    */
-  record Command(List<String> argv, Map<String, String> env, Duration timeout, int exitCode, Action undo,
-      boolean irreversible) implements Action {
+  record Command(
+      List<String> argv,
+      Map<String, String> env,
+      Duration timeout,
+      int exitCode,
+      Action undo,
+      boolean irreversible)
+      implements Action {
     public Command {
       argv = List.copyOf(argv);
-      env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env == null ? Map.of() : env));
+      env =
+          java.util.Collections.unmodifiableMap(
+              new java.util.LinkedHashMap<>(env == null ? Map.of() : env));
       Objects.requireNonNull(timeout, "timeout");
     }
 
     /** A command without {@code env}. */
-    public Command(List<String> argv, Duration timeout, int exitCode, Action undo, boolean irreversible) {
+    public Command(
+        List<String> argv, Duration timeout, int exitCode, Action undo, boolean irreversible) {
       this(argv, Map.of(), timeout, exitCode, undo, irreversible);
     }
   }

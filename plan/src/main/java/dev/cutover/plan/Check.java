@@ -10,8 +10,8 @@ import java.util.Optional;
  * A named measurement. It has exactly one source; {@code pass} judges the number it yields (an HTTP
  * check may instead, or also, pass on its {@code expect}). {@code timeout} bounds one measurement.
  */
-public record Check(String name, Source source, Comparison pass, MinSamples minSamples,
-    Duration timeout) {
+public record Check(
+    String name, Source source, Comparison pass, MinSamples minSamples, Duration timeout) {
   public Check {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(source, "source");
@@ -27,10 +27,12 @@ public record Check(String name, Source source, Comparison pass, MinSamples minS
    * type}: {@code sql}, {@code prometheus}, {@code http} or {@code compare}.
    */
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-  @JsonSubTypes({@JsonSubTypes.Type(value = SqlQuery.class, name = "sql"),
-      @JsonSubTypes.Type(value = PromQuery.class, name = "prometheus"),
-      @JsonSubTypes.Type(value = HttpProbe.class, name = "http"),
-      @JsonSubTypes.Type(value = Compare.class, name = "compare")})
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = SqlQuery.class, name = "sql"),
+    @JsonSubTypes.Type(value = PromQuery.class, name = "prometheus"),
+    @JsonSubTypes.Type(value = HttpProbe.class, name = "http"),
+    @JsonSubTypes.Type(value = Compare.class, name = "compare")
+  })
   public sealed interface Source permits SqlQuery, PromQuery, HttpProbe, Compare {
     /** The connection this source uses, if it uses one. */
     Optional<String> connection();
@@ -59,9 +61,21 @@ public record Check(String name, Source source, Comparison pass, MinSamples minS
    * two-proportion z-test at {@code confidence}; fewer than {@code minSamples} on either side is
    * NO_DATA. Its value is the difference of the two rates.
    */
-  public record Compare(String connectionName, Kind kind, String newFailures, String newTotal, String baseFailures,
-      String baseTotal, double margin, double confidence, long minSamples) implements Source {
-    public enum Kind { SQL, PROMETHEUS }
+  public record Compare(
+      String connectionName,
+      Kind kind,
+      String newFailures,
+      String newTotal,
+      String baseFailures,
+      String baseTotal,
+      double margin,
+      double confidence,
+      long minSamples)
+      implements Source {
+    public enum Kind {
+      SQL,
+      PROMETHEUS
+    }
 
     @Override
     public Optional<String> connection() {
@@ -69,8 +83,12 @@ public record Check(String name, Source source, Comparison pass, MinSamples minS
     }
   }
 
-  /** An HTTP request whose response is judged by {@code expect}, or yields a number at {@code value}. */
-  public record HttpProbe(HttpCall call, Expect expect, String valuePath, boolean followRedirects) implements Source {
+  /**
+   * An HTTP request whose response is judged by {@code expect}, or yields a number at {@code
+   * value}.
+   */
+  public record HttpProbe(HttpCall call, Expect expect, String valuePath, boolean followRedirects)
+      implements Source {
     @Override
     public Optional<String> connection() {
       return call.connection();
@@ -78,7 +96,12 @@ public record Check(String name, Source source, Comparison pass, MinSamples minS
   }
 
   /** How several Prometheus samples become one number. */
-  public enum Reduce { MAX, MIN, SUM, AVG }
+  public enum Reduce {
+    MAX,
+    MIN,
+    SUM,
+    AVG
+  }
 
   /** Fewer rows than {@code atLeast} behind the figure makes the measurement NO_DATA. */
   public record MinSamples(String query, long atLeast) {}

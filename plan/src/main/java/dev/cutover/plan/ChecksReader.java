@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * Which connection a check names is resolved later ({@link CrossReferences}).
  */
 final class ChecksReader {
-  private static final Pattern WHOLE_ENV_REF = Pattern.compile("^\\$\\{env:[A-Za-z_][A-Za-z0-9_]*}$");
+  private static final Pattern WHOLE_ENV_REF =
+      Pattern.compile("^\\$\\{env:[A-Za-z_][A-Za-z0-9_]*}$");
   private static final Set<String> ENV = Set.of("env");
 
   // The source fields: a connection's URL, or the connection a check uses.
@@ -25,13 +26,17 @@ final class ChecksReader {
   private static final Field<String> USER = Type.TEXT.field("user");
   private static final Field<String> PASSWORD = Type.TEXT.field("password");
 
-  /** A kind of connection: the field that says it (and holds the URL), and the fields it may have. */
+  /**
+   * A kind of connection: the field that says it (and holds the URL), and the fields it may have.
+   */
   private record Shape(Connection.Kind kind, Field<String> url, Section fields) {}
 
-  private static final List<Shape> CONNECTIONS = List.of(
-      new Shape(Connection.Kind.POSTGRES, POSTGRES, Section.of(POSTGRES, USER, PASSWORD)),
-      new Shape(Connection.Kind.PROMETHEUS, PROMETHEUS, Section.of(PROMETHEUS, HttpReader.HEADERS)),
-      new Shape(Connection.Kind.HTTP, HTTP, Section.of(HTTP, HttpReader.HEADERS)));
+  private static final List<Shape> CONNECTIONS =
+      List.of(
+          new Shape(Connection.Kind.POSTGRES, POSTGRES, Section.of(POSTGRES, USER, PASSWORD)),
+          new Shape(
+              Connection.Kind.PROMETHEUS, PROMETHEUS, Section.of(PROMETHEUS, HttpReader.HEADERS)),
+          new Shape(Connection.Kind.HTTP, HTTP, Section.of(HTTP, HttpReader.HEADERS)));
 
   private static final Field<String> QUERY = Type.TEXT.field("query");
   private static final Field<Comparison> PASS = Type.COMPARISON.field("pass");
@@ -39,7 +44,8 @@ final class ChecksReader {
   private static final Field<String> DESCRIPTION = Type.TEXT.field("description");
   private static final Field<Check.Reduce> REDUCE = Type.oneOf(Check.Reduce.class).field("reduce");
   private static final Field<Long> AT_LEAST = Type.LONG.field("atLeast");
-  private static final Field<Obj> MIN_SAMPLES = Field.object("minSamples", Section.of(QUERY, AT_LEAST));
+  private static final Field<Obj> MIN_SAMPLES =
+      Field.object("minSamples", Section.of(QUERY, AT_LEAST));
 
   private static final Field<String> FAILURES = Type.TEXT.field("failures");
   private static final Field<String> TOTAL = Type.TEXT.field("total");
@@ -49,17 +55,31 @@ final class ChecksReader {
   private static final Field<Double> MARGIN = Type.NUMBER.field("margin");
   private static final Field<Double> CONFIDENCE = Type.NUMBER.field("confidence");
   private static final Field<Long> MIN_SAMPLES_COUNT = Type.LONG.field("minSamples");
-  private static final Field<Obj> COMPARE = Field.object("compare",
-      Section.of(PROMETHEUS, SQL, NEW, BASELINE, MARGIN, CONFIDENCE, MIN_SAMPLES_COUNT));
+  private static final Field<Obj> COMPARE =
+      Field.object(
+          "compare",
+          Section.of(PROMETHEUS, SQL, NEW, BASELINE, MARGIN, CONFIDENCE, MIN_SAMPLES_COUNT));
 
-  private static final Section SQL_CHECK = Section.of(SQL, QUERY, PASS, MIN_SAMPLES, TIMEOUT, DESCRIPTION);
-  private static final Section PROMETHEUS_CHECK = Section.of(PROMETHEUS, QUERY, REDUCE, PASS, TIMEOUT, DESCRIPTION);
-  private static final Section HTTP_CHECK = Section.of(HTTP, HttpReader.HEADERS, HttpReader.BODY, HttpReader.EXPECT,
-      HttpReader.VALUE, PASS, TIMEOUT, DESCRIPTION, HttpReader.FOLLOW_REDIRECTS);
+  private static final Section SQL_CHECK =
+      Section.of(SQL, QUERY, PASS, MIN_SAMPLES, TIMEOUT, DESCRIPTION);
+  private static final Section PROMETHEUS_CHECK =
+      Section.of(PROMETHEUS, QUERY, REDUCE, PASS, TIMEOUT, DESCRIPTION);
+  private static final Section HTTP_CHECK =
+      Section.of(
+          HTTP,
+          HttpReader.HEADERS,
+          HttpReader.BODY,
+          HttpReader.EXPECT,
+          HttpReader.VALUE,
+          PASS,
+          TIMEOUT,
+          DESCRIPTION,
+          HttpReader.FOLLOW_REDIRECTS);
   private static final Section COMPARE_CHECK = Section.of(COMPARE, TIMEOUT, DESCRIPTION);
 
   private final Reading reading;
   private final HttpReader http;
+
   /** Checks that give a pass condition, even an invalid one (already reported). */
   private final Set<String> withPass = new HashSet<>();
 
@@ -81,7 +101,8 @@ final class ChecksReader {
     if (present == null) {
       return null;
     }
-    Shape shape = CONNECTIONS.stream().filter(c -> c.url().equals(present)).findFirst().orElseThrow();
+    Shape shape =
+        CONNECTIONS.stream().filter(c -> c.url().equals(present)).findFirst().orElseThrow();
     Connection.Kind kind = shape.kind();
     o.allow(shape.fields());
     String url = o.get(shape.url());
@@ -90,10 +111,15 @@ final class ChecksReader {
       reading.placeholders(url, urlPath, ENV);
       if (kind == Connection.Kind.POSTGRES && reading.hardened) {
         JdbcUrls.problems(url).forEach(p -> reading.problem(urlPath, p));
-      } else if (kind == Connection.Kind.POSTGRES && !url.startsWith("jdbc:postgresql:") && !url.startsWith("${")) {
-        reading.problem(urlPath, "a postgres connection is a JDBC URL such as jdbc:postgresql://host:5432/db");
+      } else if (kind == Connection.Kind.POSTGRES
+          && !url.startsWith("jdbc:postgresql:")
+          && !url.startsWith("${")) {
+        reading.problem(
+            urlPath, "a postgres connection is a JDBC URL such as jdbc:postgresql://host:5432/db");
       }
-      if (kind != Connection.Kind.POSTGRES && !url.startsWith("http://") && !url.startsWith("https://")
+      if (kind != Connection.Kind.POSTGRES
+          && !url.startsWith("http://")
+          && !url.startsWith("https://")
           && !url.startsWith("${")) {
         reading.problem(urlPath, "\"" + url + "\" is not an http:// or https:// URL");
       }
@@ -104,7 +130,9 @@ final class ChecksReader {
     }
     String password = o.get(PASSWORD);
     if (password != null && !WHOLE_ENV_REF.matcher(password).matches()) {
-      o.problem(PASSWORD, "must be a ${env:NAME} reference: a literal password would be written to workflow history");
+      o.problem(
+          PASSWORD,
+          "must be a ${env:NAME} reference: a literal password would be written to workflow history");
     }
     Map<String, String> headers = http.headers(o, ENV);
     o.done();
@@ -151,7 +179,8 @@ final class ChecksReader {
     Comparison pass = o.get(PASS);
     Duration timeout = o.get(TIMEOUT);
     if (timeout != null
-        && (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(PlanReader.MAX_TIMEOUT) > 0)) {
+        && (timeout.compareTo(Duration.ofSeconds(1)) < 0
+            || timeout.compareTo(PlanReader.MAX_TIMEOUT) > 0)) {
       o.problem(TIMEOUT, "must be between 1s and " + Durations.format(PlanReader.MAX_TIMEOUT));
     }
     o.get(DESCRIPTION);
@@ -192,7 +221,9 @@ final class ChecksReader {
       reading.jsonPath(value, o.path(HttpReader.VALUE));
     }
     if (expect == null && value == null) {
-      o.problem("", "an http check needs \"expect\" (status, JSON values) or \"value\" (a JSON path judged by pass)");
+      o.problem(
+          "",
+          "an http check needs \"expect\" (status, JSON values) or \"value\" (a JSON path judged by pass)");
     }
     if (value != null && !o.has(PASS)) {
       o.problem(HttpReader.VALUE, "a value is judged by \"pass\"; add one, e.g. pass: \">= 1\"");
@@ -210,14 +241,16 @@ final class ChecksReader {
     }
     Field<?> kindField = o.exactlyOne("a compare check", PROMETHEUS, SQL);
     String conn = kindField == null ? null : o.get(SQL.equals(kindField) ? SQL : PROMETHEUS);
-    Check.Compare.Kind kind = SQL.equals(kindField) ? Check.Compare.Kind.SQL : Check.Compare.Kind.PROMETHEUS;
+    Check.Compare.Kind kind =
+        SQL.equals(kindField) ? Check.Compare.Kind.SQL : Check.Compare.Kind.PROMETHEUS;
     String[] news = counts(o, NEW, kind);
     String[] base = counts(o, BASELINE, kind);
     Double margin = o.get(MARGIN);
     if (margin == null) {
       margin = 0.0;
     } else if (margin < 0 || margin >= 1) {
-      o.problem(MARGIN, "a margin is a difference of rates between 0 and 1, e.g. 0.01 for one point");
+      o.problem(
+          MARGIN, "a margin is a difference of rates between 0 and 1, e.g. 0.01 for one point");
     }
     Double confidence = o.get(CONFIDENCE);
     if (confidence == null) {
@@ -235,7 +268,8 @@ final class ChecksReader {
     if (conn == null || news == null || base == null) {
       return null;
     }
-    return new Check.Compare(conn, kind, news[0], news[1], base[0], base[1], margin, confidence, minSamples);
+    return new Check.Compare(
+        conn, kind, news[0], news[1], base[0], base[1], margin, confidence, minSamples);
   }
 
   /** The failures and total queries of one side of a compare check. */
@@ -267,9 +301,11 @@ final class ChecksReader {
 
   private void sqlText(String query, String path) {
     if (PlanSyntax.PLACEHOLDER.matcher(query).find()) {
-      reading.problem(path, "placeholders such as ${...} are not filled in SQL; write the query literally");
+      reading.problem(
+          path, "placeholders such as ${...} are not filled in SQL; write the query literally");
     }
-    if ((reading.hardened ? SqlStatements.count(query) : SqlStatements.countAsFirstReleased(query)) > 1) {
+    if ((reading.hardened ? SqlStatements.count(query) : SqlStatements.countAsFirstReleased(query))
+        > 1) {
       reading.problem(path, "one statement only: a check's SQL may not chain statements with ';'");
     }
   }

@@ -7,12 +7,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A pass condition on a number: {@code < <= > >= == !=} a bound, or {@code between A and B}
- * (both ends inclusive). Boundaries are exact: {@code >= 95} passes at 95.0.
+ * A pass condition on a number: {@code < <= > >= == !=} a bound, or {@code between A and B} (both
+ * ends inclusive). Boundaries are exact: {@code >= 95} passes at 95.0.
  */
 public record Comparison(Op op, double bound, double upper) {
   public enum Op {
-    LT("<"), LE("<="), GT(">"), GE(">="), EQ("=="), NE("!="), BETWEEN("between");
+    LT("<"),
+    LE("<="),
+    GT(">"),
+    GE(">="),
+    EQ("=="),
+    NE("!="),
+    BETWEEN("between");
 
     final String symbol;
 
@@ -22,7 +28,8 @@ public record Comparison(Op op, double bound, double upper) {
   }
 
   private static final String NUMBER = "([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)";
-  private static final Pattern SIMPLE = Pattern.compile("^\\s*(<=|>=|==|!=|<|>)\\s*" + NUMBER + "\\s*$");
+  private static final Pattern SIMPLE =
+      Pattern.compile("^\\s*(<=|>=|==|!=|<|>)\\s*" + NUMBER + "\\s*$");
   private static final Pattern BETWEEN =
       Pattern.compile("^\\s*between\\s+" + NUMBER + "\\s+and\\s+" + NUMBER + "\\s*$");
 
@@ -37,14 +44,15 @@ public record Comparison(Op op, double bound, double upper) {
     }
     Matcher m = SIMPLE.matcher(text);
     if (m.matches()) {
-      Op op = switch (m.group(1)) {
-        case "<" -> Op.LT;
-        case "<=" -> Op.LE;
-        case ">" -> Op.GT;
-        case ">=" -> Op.GE;
-        case "==" -> Op.EQ;
-        default -> Op.NE;
-      };
+      Op op =
+          switch (m.group(1)) {
+            case "<" -> Op.LT;
+            case "<=" -> Op.LE;
+            case ">" -> Op.GT;
+            case ">=" -> Op.GE;
+            case "==" -> Op.EQ;
+            default -> Op.NE;
+          };
       return Optional.of(new Comparison(op, Double.parseDouble(m.group(2)), Double.NaN));
     }
     m = BETWEEN.matcher(text);

@@ -7,6 +7,7 @@ import java.util.Objects;
  * A named endpoint. Secrets are {@code ${env:NAME}} references, which only the worker resolves, at
  * the moment of use and only for names its operator allows ({@code CUTOVER_ALLOWED_SECRETS}): the
  * plan, and so workflow history, carries the reference, never the value. Where one may stand:
+ *
  * <ul>
  *   <li>{@code url} of a {@link Kind#POSTGRES} connection: nowhere. The JDBC URL is written
  *       literally, with no {@code user:password@} and no credential parameters ({@link JdbcUrls});
@@ -20,14 +21,20 @@ import java.util.Objects;
  *   <li>{@code headers}: in any value, whole or part.
  * </ul>
  */
-public record Connection(String name, Kind kind, String url, String user, String password,
-    Map<String, String> headers) {
-  public enum Kind { POSTGRES, PROMETHEUS, HTTP }
+public record Connection(
+    String name, Kind kind, String url, String user, String password, Map<String, String> headers) {
+  public enum Kind {
+    POSTGRES,
+    PROMETHEUS,
+    HTTP
+  }
 
   public Connection {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(url, "url");
-    headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers == null ? Map.of() : headers));
+    headers =
+        java.util.Collections.unmodifiableMap(
+            new java.util.LinkedHashMap<>(headers == null ? Map.of() : headers));
   }
 }

@@ -7,9 +7,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What the parts of a plan say about each other, checked once every part is read: each name
- * points at a connection or check that exists (and a connection of the right kind), and each rule
- * has a pass condition, its own or its check's.
+ * What the parts of a plan say about each other, checked once every part is read: each name points
+ * at a connection or check that exists (and a connection of the right kind), and each rule has a
+ * pass condition, its own or its check's.
  */
 final class CrossReferences {
   private final Reading reading;
@@ -24,37 +24,55 @@ final class CrossReferences {
 
   /** Each check's connection exists and is of the kind its source needs. */
   void checkConnections() {
-    checks.forEach((name, check) -> check.source().connection().ifPresent(conn -> {
-      Uses uses = uses(check.source());
-      connection(conn, uses.kind(), "checks." + name + "." + uses.field());
-    }));
+    checks.forEach(
+        (name, check) ->
+            check
+                .source()
+                .connection()
+                .ifPresent(
+                    conn -> {
+                      Uses uses = uses(check.source());
+                      connection(conn, uses.kind(), "checks." + name + "." + uses.field());
+                    }));
   }
 
-  /** The field of a check's source that names its connection, and the kind that connection must be. */
+  /**
+   * The field of a check's source that names its connection, and the kind that connection must be.
+   */
   private record Uses(String field, Connection.Kind kind) {}
 
   private static Uses uses(Check.Source s) {
     if (s instanceof Check.Compare c) {
-      return c.kind() == Check.Compare.Kind.SQL ? new Uses("compare.sql", Connection.Kind.POSTGRES)
+      return c.kind() == Check.Compare.Kind.SQL
+          ? new Uses("compare.sql", Connection.Kind.POSTGRES)
           : new Uses("compare.prometheus", Connection.Kind.PROMETHEUS);
     }
-    return s instanceof Check.SqlQuery ? new Uses("sql", Connection.Kind.POSTGRES)
-        : s instanceof Check.PromQuery ? new Uses("prometheus", Connection.Kind.PROMETHEUS)
-        : new Uses("http", Connection.Kind.HTTP);
+    return s instanceof Check.SqlQuery
+        ? new Uses("sql", Connection.Kind.POSTGRES)
+        : s instanceof Check.PromQuery
+            ? new Uses("prometheus", Connection.Kind.PROMETHEUS)
+            : new Uses("http", Connection.Kind.HTTP);
   }
 
   /**
    * HTTP and Prometheus connection URLs and the webhook are URLs the worker's HTTP client accepts
-   * (hardened). The problem does not quote the URL: it may carry a credential (a webhook often is one).
+   * (hardened). The problem does not quote the URL: it may carry a credential (a webhook often is
+   * one).
    */
   void urls(Notify notify) {
-    connections.forEach((name, c) -> {
-      if (c.kind() != Connection.Kind.POSTGRES && !c.url().startsWith("${")
-          && PlanSyntax.httpUrlProblem(c.url()) != null) {
-        reading.problem("connections." + name + "." + c.kind().name().toLowerCase(Locale.ROOT), PlanSyntax.httpUrlProblem(c.url()));
-      }
-    });
-    if (notify != null && !notify.webhook().startsWith("${") && PlanSyntax.httpUrlProblem(notify.webhook()) != null) {
+    connections.forEach(
+        (name, c) -> {
+          if (c.kind() != Connection.Kind.POSTGRES
+              && !c.url().startsWith("${")
+              && PlanSyntax.httpUrlProblem(c.url()) != null) {
+            reading.problem(
+                "connections." + name + "." + c.kind().name().toLowerCase(Locale.ROOT),
+                PlanSyntax.httpUrlProblem(c.url()));
+          }
+        });
+    if (notify != null
+        && !notify.webhook().startsWith("${")
+        && PlanSyntax.httpUrlProblem(notify.webhook()) != null) {
       reading.problem("notify.webhook", PlanSyntax.httpUrlProblem(notify.webhook()));
     }
   }
@@ -102,16 +120,24 @@ final class CrossReferences {
    * condition of its own ({@code withoutPass}) names a check that has one ({@code checksWithPass},
    * even if invalid: that is reported already) or needs none (compare, http judged by expect).
    */
-  void rules(Map<String, String> ruleChecks, Map<String, String> withoutPass, Set<String> checksWithPass) {
+  void rules(
+      Map<String, String> ruleChecks, Map<String, String> withoutPass, Set<String> checksWithPass) {
     ruleChecks.forEach((path, name) -> check(name, path + ".check"));
-    withoutPass.forEach((path, name) -> {
-      Check c = checks.get(name);
-      if (c != null && c.pass() == null && !checksWithPass.contains(c.name())
-          && !(c.source() instanceof Check.Compare)
-          && !(c.source() instanceof Check.HttpProbe h && h.valuePath() == null)) {
-        reading.problem(path, "check \"" + name + "\" has no pass condition; give \"pass\" on the check or on this rule");
-      }
-    });
+    withoutPass.forEach(
+        (path, name) -> {
+          Check c = checks.get(name);
+          if (c != null
+              && c.pass() == null
+              && !checksWithPass.contains(c.name())
+              && !(c.source() instanceof Check.Compare)
+              && !(c.source() instanceof Check.HttpProbe h && h.valuePath() == null)) {
+            reading.problem(
+                path,
+                "check \""
+                    + name
+                    + "\" has no pass condition; give \"pass\" on the check or on this rule");
+          }
+        });
   }
 
   private void connection(String name, Connection.Kind kind, String path) {
@@ -119,8 +145,14 @@ final class CrossReferences {
     if (c == null) {
       reading.problem(path, "no connection named \"" + name + "\"" + known(connections.keySet()));
     } else if (c.kind() != kind) {
-      reading.problem(path, "connection \"" + name + "\" is " + c.kind().name().toLowerCase(Locale.ROOT)
-          + ", not " + kind.name().toLowerCase(Locale.ROOT));
+      reading.problem(
+          path,
+          "connection \""
+              + name
+              + "\" is "
+              + c.kind().name().toLowerCase(Locale.ROOT)
+              + ", not "
+              + kind.name().toLowerCase(Locale.ROOT));
     }
   }
 
@@ -135,6 +167,8 @@ final class CrossReferences {
   }
 
   private static String known(Set<String> names) {
-    return names.isEmpty() ? " (none are defined)" : " (known: " + String.join(", ", new TreeSet<>(names)) + ")";
+    return names.isEmpty()
+        ? " (none are defined)"
+        : " (known: " + String.join(", ", new TreeSet<>(names)) + ")";
   }
 }

@@ -14,6 +14,7 @@ public final class Durations {
    * 315,576,000,000 seconds, 10,000 years, 3,652,500 days). A plan asking for longer cannot run.
    */
   public static final Duration MAX = Duration.ofDays(3_652_500);
+
   private static final long MAX_MILLIS = MAX.toMillis();
 
   private Durations() {}
@@ -34,8 +35,8 @@ public final class Durations {
 
   /**
    * The text's milliseconds, {@link #NOT_A_DURATION} or {@link #TOO_LONG}. Read by hand in one
-   * pass, so text of any length costs no more than its length (no regular expression to recurse,
-   * no number that overflows).
+   * pass, so text of any length costs no more than its length (no regular expression to recurse, no
+   * number that overflows).
    */
   private static long millis(String text) {
     if (text == null) {
@@ -65,14 +66,15 @@ public final class Durations {
         unit = 1;
         i += 2;
       } else if (i < t.length()) {
-        unit = switch (t.charAt(i)) {
-          case 's' -> 1_000L;
-          case 'm' -> 60_000L;
-          case 'h' -> 3_600_000L;
-          case 'd' -> 86_400_000L;
-          case 'w' -> 604_800_000L;
-          default -> 0;
-        };
+        unit =
+            switch (t.charAt(i)) {
+              case 's' -> 1_000L;
+              case 'm' -> 60_000L;
+              case 'h' -> 3_600_000L;
+              case 'd' -> 86_400_000L;
+              case 'w' -> 604_800_000L;
+              default -> 0;
+            };
         if (unit == 0) {
           return NOT_A_DURATION;
         }
@@ -81,7 +83,8 @@ public final class Durations {
         return NOT_A_DURATION;
       }
       if (tooLong) {
-        continue; // still read the rest: "1000000000000d" is too long, "1000000000000x" is not a duration
+        continue; // still read the rest: "1000000000000d" is too long, "1000000000000x" is not a
+        // duration
       }
       int lead = 0;
       while (lead < number.length() - 1 && number.charAt(lead) == '0') {
@@ -118,7 +121,8 @@ public final class Durations {
         return d.toString();
       }
     }
-    // From seconds and nanoseconds, not toMillis(): that overflows for durations past 292 million years.
+    // From seconds and nanoseconds, not toMillis(): that overflows for durations past 292 million
+    // years.
     long seconds = d.getSeconds();
     long ms = d.getNano() / 1_000_000;
     StringBuilder b = new StringBuilder();

@@ -9,6 +9,8 @@ import java.util.Map;
  */
 public record Expect(Integer status, Map<String, JsonNode> json) {
   public Expect {
-    json = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(json == null ? Map.of() : json));
+    json =
+        java.util.Collections.unmodifiableMap(
+            new java.util.LinkedHashMap<>(json == null ? Map.of() : json));
   }
 }

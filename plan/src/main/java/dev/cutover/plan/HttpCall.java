@@ -12,13 +12,16 @@ import java.util.regex.Pattern;
  * such as {@code ${percent}} and {@code ${env:TOKEN}}, filled in by the worker.
  */
 public record HttpCall(String method, String target, Map<String, String> headers, String body) {
-  static final Pattern REQUEST_LINE = Pattern.compile("^(GET|HEAD|POST|PUT|PATCH|DELETE)\\s+(\\S+)$");
+  static final Pattern REQUEST_LINE =
+      Pattern.compile("^(GET|HEAD|POST|PUT|PATCH|DELETE)\\s+(\\S+)$");
   private static final Pattern RELATIVE = Pattern.compile("^([a-z0-9][a-z0-9_-]*):(/.*)$");
 
   public HttpCall {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(target, "target");
-    headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers == null ? Map.of() : headers));
+    headers =
+        java.util.Collections.unmodifiableMap(
+            new java.util.LinkedHashMap<>(headers == null ? Map.of() : headers));
   }
 
   /** Parses {@code "METHOD target"}; empty when it is not that shape. */

@@ -7,15 +7,15 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads HTTP requests (of checks, actions, traffic and the flag service) with their headers,
- * bodies and expectations, and the {@code traffic} (an HTTP API or nginx) and {@code flagsApi}
- * sections.
+ * Reads HTTP requests (of checks, actions, traffic and the flag service) with their headers, bodies
+ * and expectations, and the {@code traffic} (an HTTP API or nginx) and {@code flagsApi} sections.
  */
 final class HttpReader {
   static final Field<String> HTTP = Type.TEXT.field("http");
   static final Field<Map<String, JsonNode>> HEADERS = Type.MAP.field("headers");
   static final Field<String> BODY = Type.TEXT.field("body");
   static final Field<Boolean> FOLLOW_REDIRECTS = Type.BOOLEAN.field("followRedirects");
+
   /** A JSON path to the value a response is judged or read back by. */
   static final Field<String> VALUE = Type.TEXT.field("value");
 
@@ -32,7 +32,8 @@ final class HttpReader {
   private static final Field<String> NEW = Type.TEXT.field("new");
   private static final Field<String> OLD = Type.TEXT.field("old");
   private static final Field<String> CONFIG = Type.TEXT.field("config");
-  private static final Field<Obj> NGINX = Field.object("nginx", Section.of(FILE, VARIABLE, KEY, NEW, OLD, CONFIG));
+  private static final Field<Obj> NGINX =
+      Field.object("nginx", Section.of(FILE, VARIABLE, KEY, NEW, OLD, CONFIG));
 
   private static final Section NGINX_TRAFFIC = Section.of(NGINX);
   private static final Section HTTP_TRAFFIC = Section.of(SET, GET, NGINX);
@@ -44,7 +45,9 @@ final class HttpReader {
     this.reading = reading;
   }
 
-  /** A request read back by {@code get}: the call and the JSON path of the value in its response. */
+  /**
+   * A request read back by {@code get}: the call and the JSON path of the value in its response.
+   */
   private record ReadBack(HttpCall call, String value) {}
 
   Traffic traffic(Obj o) {
@@ -99,7 +102,10 @@ final class HttpReader {
     }
   }
 
-  /** The optional {@code get} of traffic or flagsApi: a request, and where its response holds the value. */
+  /**
+   * The optional {@code get} of traffic or flagsApi: a request, and where its response holds the
+   * value.
+   */
   private ReadBack readBack(Obj o, Set<String> allowed) {
     if (!o.has(GET)) {
       return new ReadBack(null, null);
@@ -124,7 +130,8 @@ final class HttpReader {
     if (file == null) {
       o.require(FILE);
     } else if (!file.startsWith("/") || file.contains("..") || !file.endsWith(".conf")) {
-      o.problem(FILE, "an absolute path to a .conf file (no ..), e.g. /etc/nginx/cutover/split.conf");
+      o.problem(
+          FILE, "an absolute path to a .conf file (no ..), e.g. /etc/nginx/cutover/split.conf");
     } else if (reading.hardened && PlanSyntax.nginxFileProblem(file) != null) {
       o.problem(FILE, PlanSyntax.nginxFileProblem(file));
     }
@@ -139,7 +146,9 @@ final class HttpReader {
     if (key == null) {
       key = "${remote_addr}${http_user_agent}";
     } else if (!key.startsWith("$")) {
-      o.problem(KEY, "what splits clients, built from nginx variables, e.g. $remote_addr or ${cookie_session}");
+      o.problem(
+          KEY,
+          "what splits clients, built from nginx variables, e.g. $remote_addr or ${cookie_session}");
     } else if (reading.hardened && PlanSyntax.nginxKeyProblem(key) != null) {
       o.problem(KEY, "\"" + key + "\" is not " + PlanSyntax.nginxKeyProblem(key));
     }
@@ -166,7 +175,10 @@ final class HttpReader {
     }
   }
 
-  /** The request of an object with {@code http}, {@code headers} and {@code body} (and maybe other fields). */
+  /**
+   * The request of an object with {@code http}, {@code headers} and {@code body} (and maybe other
+   * fields).
+   */
   HttpCall call(Obj o, Set<String> allowed) {
     HttpCall call = requestLine(o, allowed);
     Map<String, String> headers = headers(o, allowed);
@@ -191,14 +203,23 @@ final class HttpReader {
     String path = o.path(HTTP);
     Optional<HttpCall> call = HttpCall.parse(line);
     if (call.isEmpty()) {
-      reading.problem(path, "\"" + line + "\" is not a request such as \"GET https://host/path\" or \"PUT flags:/api/x\"");
+      reading.problem(
+          path,
+          "\""
+              + line
+              + "\" is not a request such as \"GET https://host/path\" or \"PUT flags:/api/x\"");
       return null;
     }
     HttpCall c = call.get();
-    if (c.connection().isEmpty() && !c.target().startsWith("http://") && !c.target().startsWith("https://")
+    if (c.connection().isEmpty()
+        && !c.target().startsWith("http://")
+        && !c.target().startsWith("https://")
         && !SecretReferences.isWhole(c.target())) { // a whole URL from the worker (a deploy hook)
-      reading.problem(path, "\"" + c.target() + "\" is neither an http(s) URL nor connection:/path");
-    } else if (reading.hardened && c.connection().isEmpty() && !SecretReferences.isWhole(c.target())
+      reading.problem(
+          path, "\"" + c.target() + "\" is neither an http(s) URL nor connection:/path");
+    } else if (reading.hardened
+        && c.connection().isEmpty()
+        && !SecretReferences.isWhole(c.target())
         && PlanSyntax.httpUrlProblem(c.target()) != null) {
       // Not quoted: a URL may carry a credential, and a problem can end up in workflow history.
       reading.problem(path, PlanSyntax.httpUrlProblem(c.target()));
@@ -210,24 +231,29 @@ final class HttpReader {
   /** The {@code headers} of a connection or a request. */
   Map<String, String> headers(Obj o, Set<String> allowed) {
     Map<String, String> out = new LinkedHashMap<>();
-    o.get(HEADERS).forEach((k, v) -> {
-      String p = o.path(HEADERS) + "." + k;
-      if (!v.isValueNode() || v.isNull()) {
-        reading.problem(p, "a header value is text");
-        return;
-      }
-      String value = v.asText();
-      if (reading.hardened && PlanSyntax.headerNameProblem(k) != null) {
-        reading.problem(p, PlanSyntax.headerNameProblem(k));
-      } else if (reading.hardened && PlanSyntax.headerValueProblem(value) != null) {
-        reading.problem(p, PlanSyntax.headerValueProblem(value));
-      }
-      reading.placeholders(value, p, allowed);
-      if (k.equalsIgnoreCase("authorization") && !PlanSyntax.PLACEHOLDER.matcher(value).find()) {
-        reading.problem(p, "put credentials in ${env:NAME}: a literal Authorization header would be written to workflow history");
-      }
-      out.put(k, value);
-    });
+    o.get(HEADERS)
+        .forEach(
+            (k, v) -> {
+              String p = o.path(HEADERS) + "." + k;
+              if (!v.isValueNode() || v.isNull()) {
+                reading.problem(p, "a header value is text");
+                return;
+              }
+              String value = v.asText();
+              if (reading.hardened && PlanSyntax.headerNameProblem(k) != null) {
+                reading.problem(p, PlanSyntax.headerNameProblem(k));
+              } else if (reading.hardened && PlanSyntax.headerValueProblem(value) != null) {
+                reading.problem(p, PlanSyntax.headerValueProblem(value));
+              }
+              reading.placeholders(value, p, allowed);
+              if (k.equalsIgnoreCase("authorization")
+                  && !PlanSyntax.PLACEHOLDER.matcher(value).find()) {
+                reading.problem(
+                    p,
+                    "put credentials in ${env:NAME}: a literal Authorization header would be written to workflow history");
+              }
+              out.put(k, value);
+            });
     return out;
   }
 
@@ -245,13 +271,17 @@ final class HttpReader {
       o.problem(STATUS, status + " is not an HTTP status");
     }
     Map<String, JsonNode> json = new LinkedHashMap<>();
-    o.get(JSON).forEach((k, v) -> {
-      reading.jsonPath(k, o.path(JSON) + "." + k);
-      if (!v.isValueNode()) {
-        reading.problem(o.path(JSON) + "." + k, "expected values are numbers, strings, true/false or null");
-      }
-      json.put(k, v);
-    });
+    o.get(JSON)
+        .forEach(
+            (k, v) -> {
+              reading.jsonPath(k, o.path(JSON) + "." + k);
+              if (!v.isValueNode()) {
+                reading.problem(
+                    o.path(JSON) + "." + k,
+                    "expected values are numbers, strings, true/false or null");
+              }
+              json.put(k, v);
+            });
     o.done();
     return new Expect(status, json);
   }

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The small JSON path subset plans use: {@code $}, then {@code .name}, {@code ['name']} or
- * {@code [index]} steps. No wildcards or filters: a gate reads one value.
+ * The small JSON path subset plans use: {@code $}, then {@code .name}, {@code ['name']} or {@code
+ * [index]} steps. No wildcards or filters: a gate reads one value.
  */
 public final class JsonPaths {
   private JsonPaths() {}
@@ -16,7 +16,9 @@ public final class JsonPaths {
     return steps(path) != null;
   }
 
-  /** The node at {@code path} in {@code root}; a missing node when absent or the path is invalid. */
+  /**
+   * The node at {@code path} in {@code root}; a missing node when absent or the path is invalid.
+   */
   public static JsonNode read(JsonNode root, String path) {
     List<Object> steps = steps(path);
     if (steps == null || root == null) {
@@ -74,8 +76,9 @@ public final class JsonPaths {
             return null;
           }
           out.add(Integer.parseInt(inside));
-        } else if (inside.length() >= 2 && ((inside.startsWith("'") && inside.endsWith("'"))
-            || (inside.startsWith("\"") && inside.endsWith("\"")))) {
+        } else if (inside.length() >= 2
+            && ((inside.startsWith("'") && inside.endsWith("'"))
+                || (inside.startsWith("\"") && inside.endsWith("\"")))) {
           out.add(inside.substring(1, inside.length() - 1));
         } else {
           return null;

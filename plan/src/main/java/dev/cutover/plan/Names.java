@@ -11,38 +11,166 @@ import java.util.Set;
  * the worker's approver keyring) are compared, so that two spellings of one name are the same
  * person or are refused, never two different people.
  *
- * <p>{@link #key} is the identity: Unicode NFKC (fullwidth {@code ａｌｉｃｅ} and mathematical
- * {@code 𝐚𝐥𝐢𝐜𝐞} are {@code alice}), case folded ({@code Alice} is {@code alice}: people's names
- * and user names are not case-sensitive identities), with invisible characters (zero-width joiners
- * and spaces, direction overrides, variation selectors, fillers) and stray combining diacritics
+ * <p>{@link #key} is the identity: Unicode NFKC (fullwidth {@code ａｌｉｃｅ} and mathematical {@code
+ * 𝐚𝐥𝐢𝐜𝐞} are {@code alice}), case folded ({@code Alice} is {@code alice}: people's names and
+ * user names are not case-sensitive identities), with invisible characters (zero-width joiners and
+ * spaces, direction overrides, variation selectors, fillers) and stray combining diacritics
  * removed, runs of spaces collapsed, and the Cyrillic, Greek and small-capital letters that look
  * like Latin ones mapped to them ({@code аlice} with a Cyrillic {@code а} is {@code alice}). It is
- * deliberately coarse: two genuinely different names that look alike count as one person, which
- * can only refuse an approval (four eyes), never let a second identity in.
+ * deliberately coarse: two genuinely different names that look alike count as one person, which can
+ * only refuse an approval (four eyes), never let a second identity in.
  *
  * <p>{@link #problem} says why a name is refused outright where identity matters (an approval or
  * another signal that moves a cutover on, a keyring entry, a plan's approver): control, invisible
  * or direction-changing characters, a combining diacritic that does not form a letter, or letters
- * mixed from scripts that are used to imitate each other (Latin, Cyrillic, Greek, ...).
- * ASCII look-alikes ({@code l} and {@code 1}, {@code rn} and {@code m}) are not folded: they show as
- * what they are in any terminal.
+ * mixed from scripts that are used to imitate each other (Latin, Cyrillic, Greek, ...). ASCII
+ * look-alikes ({@code l} and {@code 1}, {@code rn} and {@code m}) are not folded: they show as what
+ * they are in any terminal.
  */
 public final class Names {
   private Names() {}
 
-  /** Letters that are drawn like a Latin letter, mapped to it (lower case: keys are case folded first). */
-  private static final Map<Integer, Character> LOOKALIKES = lookalikes(
-      // Cyrillic
-      "а", 'a', "в", 'b', "ь", 'b', "е", 'e', "ё", 'e', "һ", 'h', "н", 'h', "і", 'i', "ї", 'i', "ј", 'j', "к", 'k',
-      "ӏ", 'l', "м", 'm', "о", 'o', "р", 'p', "ԛ", 'q', "ѕ", 's', "т", 't', "у", 'y', "ү", 'y', "ԝ", 'w', "х", 'x',
-      "с", 'c', "ԁ", 'd',
-      // Greek
-      "α", 'a', "β", 'b', "ε", 'e', "η", 'n', "ι", 'i', "κ", 'k', "μ", 'u', "ν", 'v', "ο", 'o', "ρ", 'p', "τ", 't',
-      "υ", 'u', "χ", 'x', "γ", 'y', "ω", 'w',
-      // Latin letters that look like others, and small capitals
-      "ı", 'i', "ɑ", 'a', "ɡ", 'g', "ɩ", 'i', "ᴀ", 'a', "ʙ", 'b', "ᴄ", 'c', "ᴅ", 'd', "ᴇ", 'e', "ɢ", 'g', "ʜ", 'h',
-      "ɪ", 'i', "ᴊ", 'j', "ᴋ", 'k', "ʟ", 'l', "ᴍ", 'm', "ɴ", 'n', "ᴏ", 'o', "ᴘ", 'p', "ʀ", 'r', "ꜱ", 's', "ᴛ", 't',
-      "ᴜ", 'u', "ᴠ", 'v', "ᴡ", 'w', "ʏ", 'y', "ᴢ", 'z');
+  /**
+   * Letters that are drawn like a Latin letter, mapped to it (lower case: keys are case folded
+   * first).
+   */
+  private static final Map<Integer, Character> LOOKALIKES =
+      lookalikes(
+          // Cyrillic
+          "а",
+          'a',
+          "в",
+          'b',
+          "ь",
+          'b',
+          "е",
+          'e',
+          "ё",
+          'e',
+          "һ",
+          'h',
+          "н",
+          'h',
+          "і",
+          'i',
+          "ї",
+          'i',
+          "ј",
+          'j',
+          "к",
+          'k',
+          "ӏ",
+          'l',
+          "м",
+          'm',
+          "о",
+          'o',
+          "р",
+          'p',
+          "ԛ",
+          'q',
+          "ѕ",
+          's',
+          "т",
+          't',
+          "у",
+          'y',
+          "ү",
+          'y',
+          "ԝ",
+          'w',
+          "х",
+          'x',
+          "с",
+          'c',
+          "ԁ",
+          'd',
+          // Greek
+          "α",
+          'a',
+          "β",
+          'b',
+          "ε",
+          'e',
+          "η",
+          'n',
+          "ι",
+          'i',
+          "κ",
+          'k',
+          "μ",
+          'u',
+          "ν",
+          'v',
+          "ο",
+          'o',
+          "ρ",
+          'p',
+          "τ",
+          't',
+          "υ",
+          'u',
+          "χ",
+          'x',
+          "γ",
+          'y',
+          "ω",
+          'w',
+          // Latin letters that look like others, and small capitals
+          "ı",
+          'i',
+          "ɑ",
+          'a',
+          "ɡ",
+          'g',
+          "ɩ",
+          'i',
+          "ᴀ",
+          'a',
+          "ʙ",
+          'b',
+          "ᴄ",
+          'c',
+          "ᴅ",
+          'd',
+          "ᴇ",
+          'e',
+          "ɢ",
+          'g',
+          "ʜ",
+          'h',
+          "ɪ",
+          'i',
+          "ᴊ",
+          'j',
+          "ᴋ",
+          'k',
+          "ʟ",
+          'l',
+          "ᴍ",
+          'm',
+          "ɴ",
+          'n',
+          "ᴏ",
+          'o',
+          "ᴘ",
+          'p',
+          "ʀ",
+          'r',
+          "ꜱ",
+          's',
+          "ᴛ",
+          't',
+          "ᴜ",
+          'u',
+          "ᴠ",
+          'v',
+          "ᴡ",
+          'w',
+          "ʏ",
+          'y',
+          "ᴢ",
+          'z');
 
   /**
    * The identity of a name: equal keys are the same person. Empty for null, blank or a name of
@@ -53,7 +181,8 @@ public final class Names {
       return "";
     }
     String s = Normalizer.normalize(name, Normalizer.Form.NFKC);
-    // Upper then lower folds the letters that have no one-to-one lower case (ß -> ss, ς -> σ, ı -> i).
+    // Upper then lower folds the letters that have no one-to-one lower case (ß -> ss, ς -> σ, ı ->
+    // i).
     s = s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
     s = Normalizer.normalize(s, Normalizer.Form.NFKC);
     StringBuilder out = new StringBuilder(s.length());
@@ -90,9 +219,9 @@ public final class Names {
 
   /**
    * Why {@code name} cannot stand for a person, or null when it can: it is blank, or it has a
-   * control, invisible or direction-changing character, a combining diacritic that does not
-   * compose into a letter, or letters from two scripts that imitate each other. The reason shows
-   * the offending character as {@code U+XXXX}, never raw.
+   * control, invisible or direction-changing character, a combining diacritic that does not compose
+   * into a letter, or letters from two scripts that imitate each other. The reason shows the
+   * offending character as {@code U+XXXX}, never raw.
    */
   public static String problem(String name) {
     if (name == null || key(name).isEmpty()) {
@@ -114,14 +243,19 @@ public final class Names {
       }
     }
     scripts.remove("COMMON");
-    if (scripts.size() > 1 && !(scripts.size() == 2 && scripts.contains("LATIN") && scripts.contains("CJK"))) {
-      return "mixes letters of " + String.join(" and ", scripts.stream().map(Names::title).toList())
+    if (scripts.size() > 1
+        && !(scripts.size() == 2 && scripts.contains("LATIN") && scripts.contains("CJK"))) {
+      return "mixes letters of "
+          + String.join(" and ", scripts.stream().map(Names::title).toList())
           + " script (a look-alike of another name?)";
     }
     return null;
   }
 
-  /** {@code s} with every control, invisible or direction-changing character shown as {@code <U+XXXX>}. */
+  /**
+   * {@code s} with every control, invisible or direction-changing character shown as {@code
+   * <U+XXXX>}.
+   */
   public static String display(String s) {
     if (s == null) {
       return null;
@@ -148,8 +282,12 @@ public final class Names {
    */
   private static boolean invisible(int cp) {
     switch (Character.getType(cp)) {
-      case Character.FORMAT, Character.UNASSIGNED, Character.PRIVATE_USE, Character.SURROGATE,
-          Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> {
+      case Character.FORMAT,
+          Character.UNASSIGNED,
+          Character.PRIVATE_USE,
+          Character.SURROGATE,
+          Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR -> {
         return true;
       }
       case Character.CONTROL -> {
@@ -157,8 +295,15 @@ public final class Names {
         return !Character.isWhitespace(cp);
       }
       default -> {
-        return (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF) || (cp >= 0x180B && cp <= 0x180F)
-            || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0 || cp == 0x2800;
+        return (cp >= 0xFE00 && cp <= 0xFE0F)
+            || (cp >= 0xE0100 && cp <= 0xE01EF)
+            || (cp >= 0x180B && cp <= 0x180F)
+            || cp == 0x034F
+            || cp == 0x115F
+            || cp == 0x1160
+            || cp == 0x3164
+            || cp == 0xFFA0
+            || cp == 0x2800;
       }
     }
   }
@@ -169,8 +314,11 @@ public final class Names {
    * Marks that belong to a script (Devanagari vowel signs, Hebrew points, ...) are not stray.
    */
   private static boolean strayMark(int cp) {
-    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF)
-        || (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F);
+    return (cp >= 0x0300 && cp <= 0x036F)
+        || (cp >= 0x1AB0 && cp <= 0x1AFF)
+        || (cp >= 0x1DC0 && cp <= 0x1DFF)
+        || (cp >= 0x20D0 && cp <= 0x20FF)
+        || (cp >= 0xFE20 && cp <= 0xFE2F);
   }
 
   private static String scriptGroup(Character.UnicodeScript script) {
@@ -182,7 +330,9 @@ public final class Names {
   }
 
   private static String title(String script) {
-    return script.equals("CJK") ? script : script.charAt(0) + script.substring(1).toLowerCase(Locale.ROOT);
+    return script.equals("CJK")
+        ? script
+        : script.charAt(0) + script.substring(1).toLowerCase(Locale.ROOT);
   }
 
   private static String codePoint(int cp) {

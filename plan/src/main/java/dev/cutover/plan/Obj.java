@@ -22,7 +22,10 @@ final class Obj {
   private Section section;
   private final boolean valid;
 
-  /** The object at {@code path}; {@code section} null until its reader knows which fields it may have. */
+  /**
+   * The object at {@code path}; {@code section} null until its reader knows which fields it may
+   * have.
+   */
   Obj(Reading reading, JsonNode node, String path, Section section) {
     this.reading = reading;
     this.node = node == null ? MissingNode.getInstance() : node;
@@ -98,7 +101,10 @@ final class Obj {
     return value == null ? field.type().absent() : value;
   }
 
-  /** Each element of list {@code field} read by {@code read} (given it and its path), but those read as null. */
+  /**
+   * Each element of list {@code field} read by {@code read} (given it and its path), but those read
+   * as null.
+   */
   <T> List<T> each(Field<List<JsonNode>> field, BiFunction<JsonNode, String, T> read) {
     List<T> out = new ArrayList<>();
     List<JsonNode> nodes = get(field);
@@ -111,15 +117,21 @@ final class Obj {
     return out;
   }
 
-  /** Each entry of map {@code field} read by {@code read} (given its name and value), but those read as null. */
-  <T> Map<String, T> entries(Field<Map<String, JsonNode>> field, BiFunction<String, JsonNode, T> read) {
+  /**
+   * Each entry of map {@code field} read by {@code read} (given its name and value), but those read
+   * as null.
+   */
+  <T> Map<String, T> entries(
+      Field<Map<String, JsonNode>> field, BiFunction<String, JsonNode, T> read) {
     Map<String, T> out = new LinkedHashMap<>();
-    get(field).forEach((k, v) -> {
-      T t = read.apply(k, v);
-      if (t != null) {
-        out.put(k, t);
-      }
-    });
+    get(field)
+        .forEach(
+            (k, v) -> {
+              T t = read.apply(k, v);
+              if (t != null) {
+                out.put(k, t);
+              }
+            });
     return out;
   }
 
@@ -149,8 +161,15 @@ final class Obj {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!section.contains(k)) {
-        reading.problem(path(k), "unknown field \"" + k + "\"" + suggestion(k)
-            + " (expected one of: " + String.join(", ", section.names()) + ")");
+        reading.problem(
+            path(k),
+            "unknown field \""
+                + k
+                + "\""
+                + suggestion(k)
+                + " (expected one of: "
+                + String.join(", ", section.names())
+                + ")");
       }
     }
   }
@@ -168,7 +187,9 @@ final class Obj {
     return best == null ? "" : "; did you mean \"" + best + "\"?";
   }
 
-  /** The one of {@code fields} this object has; any other number of them is a problem (and null). */
+  /**
+   * The one of {@code fields} this object has; any other number of them is a problem (and null).
+   */
   Field<?> exactlyOne(String what, Field<?>... fields) {
     List<Field<?>> present = new ArrayList<>();
     for (Field<?> f : fields) {
@@ -186,8 +207,13 @@ final class Obj {
     if (present.isEmpty()) {
       reading.problem(path, what + " needs exactly one of: " + String.join(", ", names));
     } else {
-      reading.problem(path, what + " has exactly one of " + String.join(", ", names)
-          + "; found " + String.join(" and ", present.stream().map(Field::name).toList()));
+      reading.problem(
+          path,
+          what
+              + " has exactly one of "
+              + String.join(", ", names)
+              + "; found "
+              + String.join(" and ", present.stream().map(Field::name).toList()));
     }
     return null;
   }

@@ -43,8 +43,11 @@ final class OperatorOwned {
     actions(out, root.path("rollback").path("actions"), "rollback.actions");
     url(out, root.path("notify").path("webhook"), "notify.webhook");
     if (root.path("traffic").path("nginx").has("config")) {
-      out.add(new Problem("traffic.nginx.config", "nginx's configuration file is the worker's to choose: remove"
-          + " this line and set CUTOVER_NGINX_CONFIG on the worker (a plan could otherwise have nginx read any file)"));
+      out.add(
+          new Problem(
+              "traffic.nginx.config",
+              "nginx's configuration file is the worker's to choose: remove"
+                  + " this line and set CUTOVER_NGINX_CONFIG on the worker (a plan could otherwise have nginx read any file)"));
     }
     return out;
   }
@@ -64,15 +67,19 @@ final class OperatorOwned {
     JsonNode argv = action.path("command");
     for (int k = 0; k < argv.size(); k++) {
       if (argv.path(k).isTextual() && !SecretReferences.names(argv.path(k).asText()).isEmpty()) {
-        out.add(new Problem(path + ".command[" + k + "]", "a secret in an argument is visible to every user of the"
-            + " worker's machine (ps); pass it in the program's environment instead: env: { NAME: ${env:NAME} }"));
+        out.add(
+            new Problem(
+                path + ".command[" + k + "]",
+                "a secret in an argument is visible to every user of the"
+                    + " worker's machine (ps); pass it in the program's environment instead: env: { NAME: ${env:NAME} }"));
       }
     }
   }
 
   private static void url(List<Problem> out, JsonNode node, String path) {
     if (node.isTextual()) {
-      // A request line ("POST ${env:HOOK}") is judged by its URL; a connection's or webhook's text is one.
+      // A request line ("POST ${env:HOOK}") is judged by its URL; a connection's or webhook's text
+      // is one.
       Matcher line = HttpCall.REQUEST_LINE.matcher(node.asText().strip());
       String why = SecretReferences.inUrl(line.matches() ? line.group(2) : node.asText());
       if (why != null) {

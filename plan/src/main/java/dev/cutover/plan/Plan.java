@@ -12,10 +12,21 @@ import java.util.Set;
  * A validated cutover plan (PLAN.md §1). Built only by {@link PlanReader}, so every reference in it
  * resolves and every default is filled in. Maps keep the order the plan wrote them in.
  */
-public record Plan(int version, String name, String description,
-    Map<String, Connection> connections, Map<String, Check> checks, Traffic traffic,
-    FlagsApi flagsApi, List<Rule> prerequisites, List<Stage> stages, List<Rule> watch,
-    Rollback rollback, Approvals approvals, Notify notifications, Window window) {
+public record Plan(
+    int version,
+    String name,
+    String description,
+    Map<String, Connection> connections,
+    Map<String, Check> checks,
+    Traffic traffic,
+    FlagsApi flagsApi,
+    List<Rule> prerequisites,
+    List<Stage> stages,
+    List<Rule> watch,
+    Rollback rollback,
+    Approvals approvals,
+    Notify notifications,
+    Window window) {
 
   public Plan {
     Objects.requireNonNull(name, "name");

@@ -9,8 +9,12 @@ public final class PlanException extends RuntimeException {
   private final List<Problem> problems;
 
   public PlanException(List<Problem> problems) {
-    super(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " in plan:\n"
-        + problems.stream().map(p -> "  " + p).collect(Collectors.joining("\n")));
+    super(
+        problems.size()
+            + " problem"
+            + (problems.size() == 1 ? "" : "s")
+            + " in plan:\n"
+            + problems.stream().map(p -> "  " + p).collect(Collectors.joining("\n")));
     this.problems = List.copyOf(problems);
   }
 

@@ -31,8 +31,14 @@ public final class PlanJson {
     p.checks().forEach((k, c) -> checks.set(k, check(c)));
     if (p.traffic() != null && p.traffic().nginx() != null) {
       Traffic.Nginx x = p.traffic().nginx();
-      ObjectNode n = o.putObject("traffic").putObject("nginx").put("file", x.file()).put("variable", x.variable())
-          .put("key", x.key()).put("new", x.newUpstream()).put("old", x.oldUpstream());
+      ObjectNode n =
+          o.putObject("traffic")
+              .putObject("nginx")
+              .put("file", x.file())
+              .put("variable", x.variable())
+              .put("key", x.key())
+              .put("new", x.newUpstream())
+              .put("old", x.oldUpstream());
       if (x.config() != null) {
         n.put("config", x.config());
       }
@@ -83,7 +89,9 @@ public final class PlanJson {
     rb.put("percent", p.rollback().percent());
     if (p.rollback().drain() != null) {
       Rollback.Drain d = p.rollback().drain();
-      rb.putObject("drain").put("check", d.check()).put("timeout", Durations.format(d.timeout()))
+      rb.putObject("drain")
+          .put("check", d.check())
+          .put("timeout", Durations.format(d.timeout()))
           .put("every", Durations.format(d.every()));
     }
     rb.put("then", p.rollback().then().name().toLowerCase(Locale.ROOT));
@@ -127,7 +135,9 @@ public final class PlanJson {
     if (c.source() instanceof Check.SqlQuery q) {
       n.put("sql", q.connectionName()).put("query", q.query());
       if (c.minSamples() != null) {
-        n.putObject("minSamples").put("query", c.minSamples().query()).put("atLeast", c.minSamples().atLeast());
+        n.putObject("minSamples")
+            .put("query", c.minSamples().query())
+            .put("atLeast", c.minSamples().atLeast());
       }
     } else if (c.source() instanceof Check.PromQuery q) {
       n.put("prometheus", q.connectionName()).put("query", q.query());
@@ -139,7 +149,9 @@ public final class PlanJson {
       cmp.put(x.kind() == Check.Compare.Kind.SQL ? "sql" : "prometheus", x.connectionName());
       cmp.putObject("new").put("failures", x.newFailures()).put("total", x.newTotal());
       cmp.putObject("baseline").put("failures", x.baseFailures()).put("total", x.baseTotal());
-      cmp.put("margin", x.margin()).put("confidence", x.confidence()).put("minSamples", x.minSamples());
+      cmp.put("margin", x.margin())
+          .put("confidence", x.confidence())
+          .put("minSamples", x.minSamples());
     } else if (c.source() instanceof Check.HttpProbe h) {
       n.setAll(call(h.call()));
       if (h.followRedirects()) {
@@ -219,7 +231,9 @@ public final class PlanJson {
     } else {
       Action.Wait w = (Action.Wait) action;
       n = F.objectNode();
-      n.putObject("wait").put("check", w.check()).put("timeout", Durations.format(w.timeout()))
+      n.putObject("wait")
+          .put("check", w.check())
+          .put("timeout", Durations.format(w.timeout()))
           .put("every", Durations.format(w.every()));
       return n;
     }

@@ -13,10 +13,10 @@ import java.util.regex.Pattern;
 /**
  * Reads a plan strictly: unknown fields, bad durations and comparisons, dangling names and
  * inconsistent settings are all reported at once, each with its path ({@code
- * stages[1].gates[0].check}). A plan it returns is complete: every default is filled in. By
- * {@link Rules#HARDENED} every limit of {@link PlanLimits} and every rule the worker applies to plan
- * text ({@link PlanSyntax}) hold too. Whatever the input, {@link #parseTree} and {@link #fromTree}
- * throw nothing but {@link PlanException}.
+ * stages[1].gates[0].check}). A plan it returns is complete: every default is filled in. By {@link
+ * Rules#HARDENED} every limit of {@link PlanLimits} and every rule the worker applies to plan text
+ * ({@link PlanSyntax}) hold too. Whatever the input, {@link #parseTree} and {@link #fromTree} throw
+ * nothing but {@link PlanException}.
  *
  * <p>This class reads the top level of a plan and hands each part to its reader: {@link
  * ChecksReader} (connections and checks), {@link HttpReader} (requests, traffic, flagsApi), {@link
@@ -42,7 +42,8 @@ public final class PlanReader {
   /**
    * The largest plan, in bytes of its file and of its compact JSON: 256 KiB. A plan travels in the
    * workflow's start input (and again at each continue-as-new), which Temporal caps at 2 MB; JSON
-   * escaping at most doubles the text, so a plan this size fits with room for the rest of the input.
+   * escaping at most doubles the text, so a plan this size fits with room for the rest of the
+   * input.
    */
   public static final int MAX_PLAN_BYTES = 256 * 1024;
 
@@ -61,33 +62,54 @@ public final class PlanReader {
   private static final Field<List<JsonNode>> APPROVERS = Type.LIST.field("approvers");
   private static final Field<Boolean> FOUR_EYES = Type.BOOLEAN.field("fourEyes");
   private static final Field<Boolean> SIGNED = Type.BOOLEAN.field("signed");
-  private static final Field<Obj> APPROVALS = Field.object("approvals", Section.of(APPROVERS, FOUR_EYES, SIGNED));
+  private static final Field<Obj> APPROVALS =
+      Field.object("approvals", Section.of(APPROVERS, FOUR_EYES, SIGNED));
 
   private static final Field<String> WEBHOOK = Type.TEXT.field("webhook");
   private static final Field<Duration> NOTIFY_EVERY = Type.DURATION.field("every");
-  private static final Field<Obj> NOTIFY = Field.object("notify", Section.of(WEBHOOK, NOTIFY_EVERY));
+  private static final Field<Obj> NOTIFY =
+      Field.object("notify", Section.of(WEBHOOK, NOTIFY_EVERY));
 
-  private static final Section PLAN = Section.of(VERSION, PLAN_NAME, DESCRIPTION, CONNECTIONS, CHECKS, TRAFFIC,
-      FLAGS_API, PREREQUISITES, STAGES, WATCH, ROLLBACK, APPROVALS, NOTIFY, StagesReader.WINDOW);
+  private static final Section PLAN =
+      Section.of(
+          VERSION,
+          PLAN_NAME,
+          DESCRIPTION,
+          CONNECTIONS,
+          CHECKS,
+          TRAFFIC,
+          FLAGS_API,
+          PREREQUISITES,
+          STAGES,
+          WATCH,
+          ROLLBACK,
+          APPROVALS,
+          NOTIFY,
+          StagesReader.WINDOW);
 
   private PlanReader() {}
 
-  /** Parses YAML or JSON text and reads the plan; throws {@link PlanException} listing all problems. */
+  /**
+   * Parses YAML or JSON text and reads the plan; throws {@link PlanException} listing all problems.
+   */
   public static Plan read(String text) {
     return fromTree(parseTree(text));
   }
 
   /**
    * Parses YAML or JSON text into a tree, reporting a syntax error with its line and column. Text
-   * over {@link #MAX_PLAN_BYTES}, control characters, YAML aliases, anchors, merge keys and tags,
-   * a key written twice, a second document and nesting deeper than {@link PlanLimits#MAX_DEPTH}
-   * are problems too. Throws nothing but {@link PlanException}.
+   * over {@link #MAX_PLAN_BYTES}, control characters, YAML aliases, anchors, merge keys and tags, a
+   * key written twice, a second document and nesting deeper than {@link PlanLimits#MAX_DEPTH} are
+   * problems too. Throws nothing but {@link PlanException}.
    */
   public static JsonNode parseTree(String text) {
     return PlanText.parse(text);
   }
 
-  /** As {@link #parseTree(String)} for the bytes of a plan file, which must be UTF-8 (a problem says where not). */
+  /**
+   * As {@link #parseTree(String)} for the bytes of a plan file, which must be UTF-8 (a problem says
+   * where not).
+   */
   public static JsonNode parseTree(byte[] bytes) {
     return PlanText.parse(PlanText.decode(bytes));
   }
@@ -100,7 +122,10 @@ public final class PlanReader {
   public enum Rules {
     /** As first released: stage actions need not say how they are undone. */
     FIRST_RELEASE,
-    /** Every stage action that changes something declares {@code undo:} or {@code irreversible: true}. */
+    /**
+     * Every stage action that changes something declares {@code undo:} or {@code irreversible:
+     * true}.
+     */
     CURRENT,
     /**
      * As {@link #CURRENT}, and every input is bounded and nothing the worker's operator owns is
@@ -131,8 +156,8 @@ public final class PlanReader {
   }
 
   /**
-   * Reads the plan once its tree is known to be shallow enough to read (and, hardened, within
-   * every limit). Whatever the input, no exception escapes: one that would is a problem too.
+   * Reads the plan once its tree is known to be shallow enough to read (and, hardened, within every
+   * limit). Whatever the input, no exception escapes: one that would is a problem too.
    */
   private static Plan bounded(Parts p, JsonNode root) {
     Reading r = p.reading();
@@ -141,14 +166,23 @@ public final class PlanReader {
         return null;
       }
       if (r.hardened && !r.hasProblems() && PlanLimits.jsonBytes(root) > MAX_PLAN_BYTES) {
-        r.problem("", "the plan is more than " + MAX_PLAN_BYTES + " bytes as JSON (" + MAX_PLAN_BYTES / 1024
-            + " KiB), the most a cutover's start input carries");
+        r.problem(
+            "",
+            "the plan is more than "
+                + MAX_PLAN_BYTES
+                + " bytes as JSON ("
+                + MAX_PLAN_BYTES / 1024
+                + " KiB), the most a cutover's start input carries");
         return null;
       }
       return plan(p, root);
     } catch (RuntimeException | StackOverflowError e) {
-      r.problem("", "could not be read (" + e.getClass().getSimpleName() + "); this is a bug in cutover:"
-          + " please report it with the plan");
+      r.problem(
+          "",
+          "could not be read ("
+              + e.getClass().getSimpleName()
+              + "); this is a bug in cutover:"
+              + " please report it with the plan");
       return null;
     }
   }
@@ -181,7 +215,10 @@ public final class PlanReader {
     return part(false, p -> p.http().flagsApi(p.obj(node, "flagsApi")));
   }
 
-  /** Reads one part of a plan on its own, by the current rules ({@code undoOptional}: an undo need not be said). */
+  /**
+   * Reads one part of a plan on its own, by the current rules ({@code undoOptional}: an undo need
+   * not be said).
+   */
   private static <T> T part(boolean undoOptional, Function<Parts, T> read) {
     Parts p = Parts.of(new Reading(false, undoOptional));
     T t = read.apply(p);
@@ -190,11 +227,21 @@ public final class PlanReader {
   }
 
   /** The readers of one reading, wired to each other. */
-  private record Parts(Reading reading, HttpReader http, ChecksReader checks, RulesReader rules, StagesReader stages) {
+  private record Parts(
+      Reading reading,
+      HttpReader http,
+      ChecksReader checks,
+      RulesReader rules,
+      StagesReader stages) {
     static Parts of(Reading reading) {
       HttpReader http = new HttpReader(reading);
       RulesReader rules = new RulesReader(reading);
-      return new Parts(reading, http, new ChecksReader(reading, http), rules, new StagesReader(reading, http, rules));
+      return new Parts(
+          reading,
+          http,
+          new ChecksReader(reading, http),
+          rules,
+          new StagesReader(reading, http, rules));
     }
 
     Obj obj(JsonNode node, String path) {
@@ -220,13 +267,20 @@ public final class PlanReader {
     if (name == null) {
       o.require(PLAN_NAME);
     } else if (!NAME.matcher(name).matches()) {
-      o.problem(PLAN_NAME, "\"" + name + "\" must match ^[a-z0-9][a-z0-9-]{0,62}$ (it becomes the workflow id cutover-" + name + ")");
+      o.problem(
+          PLAN_NAME,
+          "\""
+              + name
+              + "\" must match ^[a-z0-9][a-z0-9-]{0,62}$ (it becomes the workflow id cutover-"
+              + name
+              + ")");
     }
     String description = o.get(DESCRIPTION);
 
-    Map<String, Connection> connections = o.entries(CONNECTIONS,
-        (k, v) -> p.checks().connection(p.obj(v, "connections." + k), k));
-    Map<String, Check> checks = o.entries(CHECKS, (k, v) -> p.checks().check(p.obj(v, "checks." + k), k));
+    Map<String, Connection> connections =
+        o.entries(CONNECTIONS, (k, v) -> p.checks().connection(p.obj(v, "connections." + k), k));
+    Map<String, Check> checks =
+        o.entries(CHECKS, (k, v) -> p.checks().check(p.obj(v, "checks." + k), k));
     Traffic traffic = o.has(TRAFFIC) ? p.http().traffic(o.get(TRAFFIC)) : null;
     FlagsApi flagsApi = o.has(FLAGS_API) ? p.http().flagsApi(o.get(FLAGS_API)) : null;
     Window window = o.get(StagesReader.WINDOW);
@@ -248,15 +302,20 @@ public final class PlanReader {
         }
         stages.add(s);
         if (s.percent() != null && traffic == null && !o.has(TRAFFIC)) {
-          r.problem(o.path(STAGES, i) + ".percent", "a stage with percent needs a traffic section saying how to apply it");
+          r.problem(
+              o.path(STAGES, i) + ".percent",
+              "a stage with percent needs a traffic section saying how to apply it");
         }
         if (!s.flags().isEmpty() && flagsApi == null && !o.has(FLAGS_API)) {
-          r.problem(o.path(STAGES, i) + ".flags", "a stage with flags needs a flagsApi section saying how to set them");
+          r.problem(
+              o.path(STAGES, i) + ".flags",
+              "a stage with flags needs a flagsApi section saying how to set them");
         }
       }
     }
     List<Rule> watch = p.rules().rules(o, WATCH, DEFAULT_WATCH_EVERY);
-    Rollback rollback = o.has(ROLLBACK) ? p.stages().rollback(o.get(ROLLBACK)) : Rollback.defaults();
+    Rollback rollback =
+        o.has(ROLLBACK) ? p.stages().rollback(o.get(ROLLBACK)) : Rollback.defaults();
     Approvals approvals = o.has(APPROVALS) ? approvals(o.get(APPROVALS)) : Approvals.anyone();
     Notify notify = o.has(NOTIFY) ? notify(o.get(NOTIFY)) : null;
     o.done();
@@ -276,21 +335,37 @@ public final class PlanReader {
     if (name == null || stageNodes.isEmpty() || r.hasProblems()) {
       return null;
     }
-    return new Plan(version, name, description, connections, checks, traffic, flagsApi,
-        prerequisites, stages, watch, rollback, approvals, notify, window);
+    return new Plan(
+        version,
+        name,
+        description,
+        connections,
+        checks,
+        traffic,
+        flagsApi,
+        prerequisites,
+        stages,
+        watch,
+        rollback,
+        approvals,
+        notify,
+        window);
   }
 
   private static Approvals approvals(Obj o) {
     if (!o.valid()) {
       return Approvals.anyone();
     }
-    List<String> approvers = o.each(APPROVERS, (n, path) -> {
-      if (!n.isTextual() || n.asText().isBlank()) {
-        o.reading().problem(path, "an approver is a name");
-        return null;
-      }
-      return n.asText();
-    });
+    List<String> approvers =
+        o.each(
+            APPROVERS,
+            (n, path) -> {
+              if (!n.isTextual() || n.asText().isBlank()) {
+                o.reading().problem(path, "an approver is a name");
+                return null;
+              }
+              return n.asText();
+            });
     Boolean fourEyes = o.get(FOUR_EYES);
     Boolean signed = o.get(SIGNED);
     o.done();

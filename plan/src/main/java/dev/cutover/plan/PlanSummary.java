@@ -5,11 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A plan as an operator reads it before starting: stages, gates, watches, rollback, the shortest duration. */
+/**
+ * A plan as an operator reads it before starting: stages, gates, watches, rollback, the shortest
+ * duration.
+ */
 public final class PlanSummary {
   private PlanSummary() {}
 
-  /** The shortest the whole cutover can take: every soak back to back (approvals and windows add to it). */
+  /**
+   * The shortest the whole cutover can take: every soak back to back (approvals and windows add to
+   * it).
+   */
   public static Duration shortestDuration(Plan p) {
     Duration total = Duration.ZERO;
     for (Stage s : p.stages()) {
@@ -34,8 +40,10 @@ public final class PlanSummary {
         what.add(s.percent() + "%");
       }
       s.flags().forEach((k, v) -> what.add(k + "=" + v));
-      b.append(String.format("  %d. %-12s %-24s soak %s", i + 1, s.name(), String.join(", ", what),
-          Durations.format(s.soak())));
+      b.append(
+          String.format(
+              "  %d. %-12s %-24s soak %s",
+              i + 1, s.name(), String.join(", ", what), Durations.format(s.soak())));
       if (!s.gates().isEmpty()) {
         b.append(", gates every ").append(Durations.format(s.every()));
       }
@@ -56,33 +64,63 @@ public final class PlanSummary {
       p.watch().forEach(r -> b.append("  ").append(rule(p, r)).append('\n'));
     }
     Rollback rb = p.rollback();
-    b.append("\nrollback: traffic to ").append(rb.percent()).append("%, flags reverted and actions undone, newest first");
+    b.append("\nrollback: traffic to ")
+        .append(rb.percent())
+        .append("%, flags reverted and actions undone, newest first");
     rb.actions().forEach(a -> b.append(", ").append(action(a)));
     if (rb.drain() != null) {
-      b.append(", drain until ").append(rb.drain().check()).append(" passes (at most ")
-          .append(Durations.format(rb.drain().timeout())).append(")");
+      b.append(", drain until ")
+          .append(rb.drain().check())
+          .append(" passes (at most ")
+          .append(Durations.format(rb.drain().timeout()))
+          .append(")");
     }
-    b.append(rb.then() == Rollback.Then.HOLD ? "; then hold for retry or abandon" : "; then end").append('\n');
-    b.append("approvals: ").append(p.approvals().approvers().isEmpty() ? "anyone" : String.join(", ", p.approvals().approvers()))
+    b.append(rb.then() == Rollback.Then.HOLD ? "; then hold for retry or abandon" : "; then end")
+        .append('\n');
+    b.append("approvals: ")
+        .append(
+            p.approvals().approvers().isEmpty()
+                ? "anyone"
+                : String.join(", ", p.approvals().approvers()))
         .append(p.approvals().fourEyes() ? " (four eyes: not the person who started it)" : "")
-        .append(p.approvals().signed() ? "; signed with a key from the worker's approver keyring" : "").append('\n');
+        .append(
+            p.approvals().signed() ? "; signed with a key from the worker's approver keyring" : "")
+        .append('\n');
     if (p.notifications() != null) {
-      b.append("notify: ").append(p.notifications().webhook())
-          .append(p.notifications().every() == null ? "" : ", status every " + Durations.format(p.notifications().every()))
+      b.append("notify: ")
+          .append(p.notifications().webhook())
+          .append(
+              p.notifications().every() == null
+                  ? ""
+                  : ", status every " + Durations.format(p.notifications().every()))
           .append('\n');
     }
-    b.append("\nshortest possible duration: ").append(Durations.format(shortestDuration(p)))
+    b.append("\nshortest possible duration: ")
+        .append(Durations.format(shortestDuration(p)))
         .append(" (soaks back to back; approvals and windows add to it)\n");
     return b.toString();
   }
 
   static String rule(Plan p, Rule r) {
     Check c = p.checks().get(r.check());
-    String pass = r.pass() != null ? r.pass().toString() : c != null && c.pass() != null ? c.pass().toString()
-        : c != null && c.source() instanceof Check.Compare cmp ? "not worse than baseline by more than "
-            + Comparison.plain(cmp.margin() * 100) + " points (" + Comparison.plain(cmp.confidence() * 100) + "%)"
-        : "expect met";
-    StringBuilder b = new StringBuilder(r.check()).append(' ').append(pass).append(", every ").append(Durations.format(r.every()));
+    String pass =
+        r.pass() != null
+            ? r.pass().toString()
+            : c != null && c.pass() != null
+                ? c.pass().toString()
+                : c != null && c.source() instanceof Check.Compare cmp
+                    ? "not worse than baseline by more than "
+                        + Comparison.plain(cmp.margin() * 100)
+                        + " points ("
+                        + Comparison.plain(cmp.confidence() * 100)
+                        + "%)"
+                    : "expect met";
+    StringBuilder b =
+        new StringBuilder(r.check())
+            .append(' ')
+            .append(pass)
+            .append(", every ")
+            .append(Durations.format(r.every()));
     if (r.forDuration() != null) {
       b.append(", for ").append(Durations.format(r.forDuration()));
     }
@@ -108,9 +146,14 @@ public final class PlanSummary {
   static String action(Action a) {
     String text;
     if (a instanceof Action.Http h) {
-      text = h.call().toString() + (h.expect() != null && h.expect().status() != null ? " (expect " + h.expect().status() + ")" : "");
+      text =
+          h.call().toString()
+              + (h.expect() != null && h.expect().status() != null
+                  ? " (expect " + h.expect().status() + ")"
+                  : "");
     } else if (a instanceof Action.Command c) {
-      text = "run " + String.join(" ", c.argv()) + " (at most " + Durations.format(c.timeout()) + ")";
+      text =
+          "run " + String.join(" ", c.argv()) + " (at most " + Durations.format(c.timeout()) + ")";
     } else {
       Action.Wait w = (Action.Wait) a;
       return "wait until " + w.check() + " passes (at most " + Durations.format(w.timeout()) + ")";

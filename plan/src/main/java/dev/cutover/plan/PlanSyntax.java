@@ -4,15 +4,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Rules that plan text must meet, shared by the plan reader (at {@code cutover lint} and start)
- * and the worker (when it carries a step out), so that a plan lint accepts never fails them in
- * the middle of a cutover. Each {@code ...Problem} method returns what is wrong, or null when the
- * text is fine; its message never quotes the text, because at run time the text may hold a
- * resolved secret.
+ * Rules that plan text must meet, shared by the plan reader (at {@code cutover lint} and start) and
+ * the worker (when it carries a step out), so that a plan lint accepts never fails them in the
+ * middle of a cutover. Each {@code ...Problem} method returns what is wrong, or null when the text
+ * is fine; its message never quotes the text, because at run time the text may hold a resolved
+ * secret.
  *
- * <p>URLs are the one rule the worker does not take from here: it parses them with its HTTP
- * client, and {@link #httpUrlProblem} is a stricter check that the client accepts every URL it
- * passes (a test in the activities holds the two together).
+ * <p>URLs are the one rule the worker does not take from here: it parses them with its HTTP client,
+ * and {@link #httpUrlProblem} is a stricter check that the client accepts every URL it passes (a
+ * test in the activities holds the two together).
  */
 public final class PlanSyntax {
   /** A placeholder in plan text: {@code ${env:NAME}}, {@code ${percent}}, {@code ${flag}}, ... */
@@ -20,16 +20,22 @@ public final class PlanSyntax {
 
   /** What may appear inside the quoted nginx split key: nginx variables and plain characters. */
   public static final Pattern NGINX_KEY = Pattern.compile("^[A-Za-z0-9_$\\{\\}:./@-]+$");
+
   /** The nginx variable a split sets, e.g. {@code $cutover_upstream}. */
   public static final Pattern NGINX_VARIABLE = Pattern.compile("^\\$[a-z_][a-z0-9_]*$");
+
   /** An nginx upstream name (or host:port). */
   public static final Pattern NGINX_UPSTREAM = Pattern.compile("^[A-Za-z0-9_.:-]+$");
+
   /** A program name or path as a {@code command} action's first element. */
   public static final Pattern PROGRAM = Pattern.compile("^[A-Za-z0-9_./+-]+$");
 
   private PlanSyntax() {}
 
-  /** The split key: starts with an nginx variable; nothing that could end the quoted key or the block. */
+  /**
+   * The split key: starts with an nginx variable; nothing that could end the quoted key or the
+   * block.
+   */
   public static String nginxKeyProblem(String key) {
     if (key == null || !key.startsWith("$") || !NGINX_KEY.matcher(key).matches()) {
       return "what splits clients, built from nginx variables and letters, digits, _ : . / @ - only,"
@@ -39,18 +45,25 @@ public final class PlanSyntax {
   }
 
   public static String nginxVariableProblem(String variable) {
-    return variable != null && NGINX_VARIABLE.matcher(variable).matches() ? null
+    return variable != null && NGINX_VARIABLE.matcher(variable).matches()
+        ? null
         : "an nginx variable such as $cutover_upstream";
   }
 
   public static String nginxUpstreamProblem(String upstream) {
-    return upstream != null && NGINX_UPSTREAM.matcher(upstream).matches() ? null
+    return upstream != null && NGINX_UPSTREAM.matcher(upstream).matches()
+        ? null
         : "not an upstream name (letters, digits, _ . : - only)";
   }
 
-  /** The split file: an absolute path to a {@code .conf} file, no {@code ..}, no control characters. */
+  /**
+   * The split file: an absolute path to a {@code .conf} file, no {@code ..}, no control characters.
+   */
   public static String nginxFileProblem(String file) {
-    if (file == null || !file.startsWith("/") || file.contains("..") || !file.endsWith(".conf")
+    if (file == null
+        || !file.startsWith("/")
+        || file.contains("..")
+        || !file.endsWith(".conf")
         || hasControl(file, false)) {
       return "an absolute path to a .conf file (no .., no control characters), e.g. /etc/nginx/cutover/split.conf";
     }
@@ -72,7 +85,9 @@ public final class PlanSyntax {
     return null;
   }
 
-  /** A header name HTTP can carry: visible ASCII, no spaces (as the worker's HTTP client requires). */
+  /**
+   * A header name HTTP can carry: visible ASCII, no spaces (as the worker's HTTP client requires).
+   */
   public static String headerNameProblem(String name) {
     if (name == null || name.isEmpty()) {
       return "a header name is not empty";
@@ -80,13 +95,20 @@ public final class PlanSyntax {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (c < 0x21 || c > 0x7e) {
-        return "a header name is visible ASCII without spaces (character " + (i + 1) + " is " + describe(c) + ")";
+        return "a header name is visible ASCII without spaces (character "
+            + (i + 1)
+            + " is "
+            + describe(c)
+            + ")";
       }
     }
     return null;
   }
 
-  /** A header value HTTP can carry: ASCII text and tabs on one line (as the worker's HTTP client requires). */
+  /**
+   * A header value HTTP can carry: ASCII text and tabs on one line (as the worker's HTTP client
+   * requires).
+   */
   public static String headerValueProblem(String value) {
     if (value == null) {
       return "a header value is text";
@@ -94,7 +116,11 @@ public final class PlanSyntax {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c != '\t' && (c < 0x20 || c > 0x7e)) {
-        return "a header value is ASCII text on one line (character " + (i + 1) + " is " + describe(c) + ")";
+        return "a header value is ASCII text on one line (character "
+            + (i + 1)
+            + " is "
+            + describe(c)
+            + ")";
       }
     }
     return null;
@@ -109,10 +135,10 @@ public final class PlanSyntax {
   }
 
   /**
-   * An absolute http(s) URL as a plan writes it, placeholders allowed: a host (a name of
-   * letters, digits, {@code - _ .} in labels of at most 63 characters, an IPv4 address or a
-   * bracketed IPv6 address), an optional port 1-65535, then any path, query and fragment without
-   * spaces or control characters. Stricter than the worker's HTTP client, never looser.
+   * An absolute http(s) URL as a plan writes it, placeholders allowed: a host (a name of letters,
+   * digits, {@code - _ .} in labels of at most 63 characters, an IPv4 address or a bracketed IPv6
+   * address), an optional port 1-65535, then any path, query and fragment without spaces or control
+   * characters. Stricter than the worker's HTTP client, never looser.
    */
   public static String httpUrlProblem(String url) {
     if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
@@ -166,8 +192,11 @@ public final class PlanSyntax {
       }
     }
     if (port != null && !port.contains("${")) {
-      if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
-          || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      if (port.isEmpty()
+          || port.length() > 5
+          || !port.chars().allMatch(c -> c >= '0' && c <= '9')
+          || Integer.parseInt(port) < 1
+          || Integer.parseInt(port) > 65535) {
         return "the port is not a number from 1 to 65535";
       }
     }
@@ -190,8 +219,14 @@ public final class PlanSyntax {
       }
       for (int i = 0; i < label.length(); i++) {
         char c = label.charAt(i);
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-          return "the host name has " + describe(c) + " in it; use letters, digits, - and _"
+        if (!((c >= 'a' && c <= 'z')
+            || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9')
+            || c == '-'
+            || c == '_')) {
+          return "the host name has "
+              + describe(c)
+              + " in it; use letters, digits, - and _"
               + (c > 0x7f ? " (write an international name in its xn-- form)" : "");
         }
       }
@@ -215,7 +250,10 @@ public final class PlanSyntax {
     return found;
   }
 
-  /** An IPv6 address in text form: eight groups, or fewer around one {@code ::}, optionally ending in IPv4. */
+  /**
+   * An IPv6 address in text form: eight groups, or fewer around one {@code ::}, optionally ending
+   * in IPv4.
+   */
   static boolean isIpv6(String s) {
     if (s.isEmpty() || s.length() > 45) {
       return false;
@@ -253,7 +291,10 @@ public final class PlanSyntax {
       return false;
     }
     for (String p : parts) {
-      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(p) > 255) {
+      if (p.isEmpty()
+          || p.length() > 3
+          || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+          || Integer.parseInt(p) > 255) {
         return false;
       }
     }
@@ -261,8 +302,8 @@ public final class PlanSyntax {
   }
 
   /**
-   * Whether {@code text} holds a control character: C0 (but tab, line feed and carriage return
-   * when {@code allowLineBreaks}), DEL, C1, or a Unicode line or paragraph separator.
+   * Whether {@code text} holds a control character: C0 (but tab, line feed and carriage return when
+   * {@code allowLineBreaks}), DEL, C1, or a Unicode line or paragraph separator.
    */
   public static boolean hasControl(String text, boolean allowLineBreaks) {
     return firstControl(text, allowLineBreaks) >= 0;
@@ -285,7 +326,9 @@ public final class PlanSyntax {
 
   /** A character as a message names it: {@code 'x'} if printable, else its code point. */
   public static String describe(char c) {
-    if (isControl(c) || Character.getType(c) == Character.FORMAT || Character.isWhitespace(c)
+    if (isControl(c)
+        || Character.getType(c) == Character.FORMAT
+        || Character.isWhitespace(c)
         || Character.isSurrogate(c)) {
       return String.format("U+%04X", (int) c);
     }

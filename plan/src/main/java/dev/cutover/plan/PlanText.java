@@ -1,9 +1,9 @@
 package dev.cutover.plan;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -48,39 +48,55 @@ import org.yaml.snakeyaml.reader.StreamReader;
  * written twice, a second document, and nesting deeper than {@link PlanLimits#MAX_DEPTH}. Each
  * problem names its place: a line and column, and the plan path where there is one.
  *
- * <p>YAML is first read as a stream of events (SnakeYAML's parser, which never expands an alias
- * and keeps no tree), then, once nothing above was found, into a tree by Jackson. Never throws
- * anything but {@link PlanException}.
+ * <p>YAML is first read as a stream of events (SnakeYAML's parser, which never expands an alias and
+ * keeps no tree), then, once nothing above was found, into a tree by Jackson. Never throws anything
+ * but {@link PlanException}.
  */
 final class PlanText {
-  private static final StreamReadConstraints CONSTRAINTS = StreamReadConstraints.builder()
-      .maxNestingDepth(PlanLimits.MAX_DEPTH).build();
-  private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder()
-          .streamReadConstraints(CONSTRAINTS).build())
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
-  private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
-          .streamReadConstraints(CONSTRAINTS).build())
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+  private static final StreamReadConstraints CONSTRAINTS =
+      StreamReadConstraints.builder().maxNestingDepth(PlanLimits.MAX_DEPTH).build();
+  private static final ObjectMapper YAML =
+      YAMLMapper.builder(YAMLFactory.builder().streamReadConstraints(CONSTRAINTS).build())
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder(JsonFactory.builder().streamReadConstraints(CONSTRAINTS).build())
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
   private static final Pattern DUPLICATE = Pattern.compile("^Duplicate field '(.*)'");
+
   /** Problems reported before the scan stops: enough to fix a file, few enough to read. */
   private static final int MAX_SCAN_PROBLEMS = 20;
 
   private PlanText() {}
 
-  /** UTF-8 bytes to text: a leading byte order mark is dropped; anything not UTF-8 is a problem saying where. */
+  /**
+   * UTF-8 bytes to text: a leading byte order mark is dropped; anything not UTF-8 is a problem
+   * saying where.
+   */
   static String decode(byte[] bytes) {
     if (bytes.length > PlanReader.MAX_PLAN_BYTES) {
       throw tooLarge(bytes.length);
     }
-    if (bytes.length >= 2 && (((bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff)
-        || ((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe))) {
-      throw fail("", "not UTF-8: the file starts with a UTF-16 byte order mark; save the plan as UTF-8");
+    if (bytes.length >= 2
+        && (((bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff)
+            || ((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe))) {
+      throw fail(
+          "", "not UTF-8: the file starts with a UTF-16 byte order mark; save the plan as UTF-8");
     }
-    int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
-        && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    int start =
+        bytes.length >= 3
+                && (bytes[0] & 0xff) == 0xef
+                && (bytes[1] & 0xff) == 0xbb
+                && (bytes[2] & 0xff) == 0xbf
+            ? 3
+            : 0;
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(bytes, start, bytes.length - start);
     CharBuffer out = CharBuffer.allocate(bytes.length);
     CoderResult r = decoder.decode(in, out, true);
@@ -97,9 +113,12 @@ final class PlanText {
           lineStart = i + 1;
         }
       }
-      throw fail("line " + line, String.format("not UTF-8: byte %d (0x%02X, byte %d of line %d) does not"
-          + " belong to a UTF-8 character; save the plan as UTF-8", offset, bytes[offset] & 0xff,
-          offset - lineStart + 1, line));
+      throw fail(
+          "line " + line,
+          String.format(
+              "not UTF-8: byte %d (0x%02X, byte %d of line %d) does not"
+                  + " belong to a UTF-8 character; save the plan as UTF-8",
+              offset, bytes[offset] & 0xff, offset - lineStart + 1, line));
     }
     out.flip();
     return out.toString();
@@ -121,15 +140,20 @@ final class PlanText {
     try {
       node = (json ? JSON : YAML).readTree(t);
     } catch (StreamConstraintsException e) {
-      throw fail(e.getLocation() != null ? where(e.getLocation()) : tooDeepAt(t), "nested more than "
-          + PlanLimits.MAX_DEPTH + " levels deep; a plan is never that deep");
+      throw fail(
+          e.getLocation() != null ? where(e.getLocation()) : tooDeepAt(t),
+          "nested more than " + PlanLimits.MAX_DEPTH + " levels deep; a plan is never that deep");
     } catch (JsonProcessingException e) {
       Matcher dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
-      String message = dup.find() ? "the key \"" + dup.group(1) + "\" is written twice; write each key once"
-          : (json ? "not valid JSON: " : "not valid YAML: ") + firstLine(e.getOriginalMessage());
+      String message =
+          dup.find()
+              ? "the key \"" + dup.group(1) + "\" is written twice; write each key once"
+              : (json ? "not valid JSON: " : "not valid YAML: ")
+                  + firstLine(e.getOriginalMessage());
       throw fail(where(e.getLocation()), message);
     } catch (RuntimeException | StackOverflowError e) {
-      throw fail("", (json ? "not valid JSON: " : "not valid YAML: ") + e.getClass().getSimpleName());
+      throw fail(
+          "", (json ? "not valid JSON: " : "not valid YAML: ") + e.getClass().getSimpleName());
     }
     if (node == null || node.isMissingNode() || node.isNull()) {
       throw fail("", "the plan is empty");
@@ -137,7 +161,10 @@ final class PlanText {
     return node;
   }
 
-  /** Where JSON text first opens a container past {@link PlanLimits#MAX_DEPTH} (Jackson does not say). */
+  /**
+   * Where JSON text first opens a container past {@link PlanLimits#MAX_DEPTH} (Jackson does not
+   * say).
+   */
   private static String tooDeepAt(String json) {
     int depth = 0;
     int line = 1;
@@ -170,8 +197,15 @@ final class PlanText {
   }
 
   private static PlanException tooLarge(long bytes) {
-    return fail("", "the plan is " + bytes + " bytes; a plan is at most " + PlanReader.MAX_PLAN_BYTES
-        + " bytes (" + PlanReader.MAX_PLAN_BYTES / 1024 + " KiB)");
+    return fail(
+        "",
+        "the plan is "
+            + bytes
+            + " bytes; a plan is at most "
+            + PlanReader.MAX_PLAN_BYTES
+            + " bytes ("
+            + PlanReader.MAX_PLAN_BYTES / 1024
+            + " KiB)");
   }
 
   private static long utf8Length(String s) {
@@ -182,7 +216,9 @@ final class PlanText {
         n++;
       } else if (c < 0x800) {
         n += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
         n += 4;
         i++;
       } else {
@@ -194,8 +230,8 @@ final class PlanText {
 
   /**
    * Control characters (but tab and line breaks), and characters YAML reads as line breaks that
-   * editors do not show as such, anywhere in the text. Escaped ones inside quoted strings are
-   * found later, in the tree.
+   * editors do not show as such, anywhere in the text. Escaped ones inside quoted strings are found
+   * later, in the tree.
    */
   private static void controlCharacters(String t) {
     int line = 1;
@@ -213,14 +249,19 @@ final class PlanText {
         what = "the control character " + PlanSyntax.describe(c);
       } else if (c == '\uFFFE' || c == '\uFFFF') {
         what = "the non-character " + PlanSyntax.describe(c);
-      } else if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < t.length()
-          && Character.isLowSurrogate(t.charAt(i + 1)))
-          && !(Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(t.charAt(i - 1)))) {
+      } else if (Character.isSurrogate(c)
+          && !(Character.isHighSurrogate(c)
+              && i + 1 < t.length()
+              && Character.isLowSurrogate(t.charAt(i + 1)))
+          && !(Character.isLowSurrogate(c)
+              && i > 0
+              && Character.isHighSurrogate(t.charAt(i - 1)))) {
         what = "half a UTF-16 surrogate pair (" + PlanSyntax.describe(c) + ")";
       }
       if (what != null) {
-        throw fail("line " + line + ", column " + column, what + " is not allowed in a plan"
-            + (c == 0 ? " (is this a binary file?)" : ""));
+        throw fail(
+            "line " + line + ", column " + column,
+            what + " is not allowed in a plan" + (c == 0 ? " (is this a binary file?)" : ""));
       }
     }
   }
@@ -253,7 +294,8 @@ final class PlanText {
     Deque<Frame> stack = new ArrayDeque<>();
     int documents = 0;
     try {
-      ParserImpl parser = new ParserImpl(new StreamReader(new StringReader(text)), new LoaderOptions());
+      ParserImpl parser =
+          new ParserImpl(new StreamReader(new StringReader(text)), new LoaderOptions());
       while (problems.size() < MAX_SCAN_PROBLEMS) {
         Event e = parser.getEvent();
         if (e == null || e instanceof StreamEndEvent) {
@@ -261,7 +303,11 @@ final class PlanText {
         }
         if (e instanceof DocumentStartEvent) {
           if (++documents > 1) {
-            problems.add(at(e.getStartMark(), "", "a plan is one YAML document; a second one starts here (---)"));
+            problems.add(
+                at(
+                    e.getStartMark(),
+                    "",
+                    "a plan is one YAML document; a second one starts here (---)"));
             break;
           }
           continue;
@@ -278,17 +324,35 @@ final class PlanText {
         boolean isKey = parent != null && parent.mapping && parent.expectKey;
         String path = parent == null ? "" : isKey ? parent.path : parent.child();
         if (node.getAnchor() != null && !(e instanceof AliasEvent)) {
-          problems.add(at(e.getStartMark(), path, "YAML anchors (&" + node.getAnchor()
-              + ") are not allowed in a plan; write the value out where it is used"));
+          problems.add(
+              at(
+                  e.getStartMark(),
+                  path,
+                  "YAML anchors (&"
+                      + node.getAnchor()
+                      + ") are not allowed in a plan; write the value out where it is used"));
         }
-        String tag = e instanceof ScalarEvent s ? s.getTag() : e instanceof CollectionStartEvent c ? c.getTag() : null;
+        String tag =
+            e instanceof ScalarEvent s
+                ? s.getTag()
+                : e instanceof CollectionStartEvent c ? c.getTag() : null;
         if (tag != null) {
-          problems.add(at(e.getStartMark(), path, "YAML tags (" + tag.replace("tag:yaml.org,2002:", "!!")
-              + ") are not allowed in a plan; quote the value if it is text"));
+          problems.add(
+              at(
+                  e.getStartMark(),
+                  path,
+                  "YAML tags ("
+                      + tag.replace("tag:yaml.org,2002:", "!!")
+                      + ") are not allowed in a plan; quote the value if it is text"));
         }
         if (e instanceof AliasEvent) {
-          problems.add(at(e.getStartMark(), path, "YAML aliases (*" + node.getAnchor()
-              + ") are not allowed in a plan; write the value out"));
+          problems.add(
+              at(
+                  e.getStartMark(),
+                  path,
+                  "YAML aliases (*"
+                      + node.getAnchor()
+                      + ") are not allowed in a plan; write the value out"));
           if (isKey) {
             break; // a key we cannot name: the paths after it would be wrong
           }
@@ -297,17 +361,29 @@ final class PlanText {
         }
         if (isKey) {
           if (!(e instanceof ScalarEvent s)) {
-            problems.add(at(e.getStartMark(), path, "a key is plain text, not a list or an object"));
+            problems.add(
+                at(e.getStartMark(), path, "a key is plain text, not a list or an object"));
             break;
           }
           String key = s.getValue();
           if (key.equals("<<") && s.isPlain()) {
-            problems.add(at(e.getStartMark(), path, "YAML merge keys (<<) are not allowed in a plan; write the fields out"));
+            problems.add(
+                at(
+                    e.getStartMark(),
+                    path,
+                    "YAML merge keys (<<) are not allowed in a plan; write the fields out"));
           }
           Integer first = parent.keyLines.putIfAbsent(key, e.getStartMark().getLine() + 1);
           if (first != null) {
-            problems.add(at(e.getStartMark(), parent.path.isEmpty() ? key : parent.path + "." + key,
-                "the key \"" + key + "\" is written twice (first on line " + first + "); write each key once"));
+            problems.add(
+                at(
+                    e.getStartMark(),
+                    parent.path.isEmpty() ? key : parent.path + "." + key,
+                    "the key \""
+                        + key
+                        + "\" is written twice (first on line "
+                        + first
+                        + "); write each key once"));
           }
           parent.key = key;
           parent.expectKey = false;
@@ -315,8 +391,13 @@ final class PlanText {
         }
         if (e instanceof CollectionStartEvent) {
           if (stack.size() >= PlanLimits.MAX_DEPTH) {
-            problems.add(at(e.getStartMark(), path, "nested more than " + PlanLimits.MAX_DEPTH
-                + " levels deep; a plan is never that deep"));
+            problems.add(
+                at(
+                    e.getStartMark(),
+                    path,
+                    "nested more than "
+                        + PlanLimits.MAX_DEPTH
+                        + " levels deep; a plan is never that deep"));
             break;
           }
           stack.push(new Frame(e instanceof MappingStartEvent, path));
@@ -326,8 +407,11 @@ final class PlanText {
       }
     } catch (MarkedYAMLException e) {
       Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      problems.add(new Problem(m == null ? "" : "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1),
-          "not valid YAML: " + firstLine(e.getProblem() != null ? e.getProblem() : e.getContext())));
+      problems.add(
+          new Problem(
+              m == null ? "" : "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1),
+              "not valid YAML: "
+                  + firstLine(e.getProblem() != null ? e.getProblem() : e.getContext())));
     } catch (RuntimeException | StackOverflowError e) {
       problems.add(new Problem("", "not valid YAML: " + firstLine(e.getMessage())));
     }
@@ -336,7 +420,10 @@ final class PlanText {
     }
   }
 
-  /** A value of the innermost collection is complete: the next is a key (mapping) or the next element. */
+  /**
+   * A value of the innermost collection is complete: the next is a key (mapping) or the next
+   * element.
+   */
   private static void valueDone(Deque<Frame> stack) {
     Frame f = stack.peek();
     if (f == null) {
@@ -351,7 +438,9 @@ final class PlanText {
 
   private static Problem at(Mark m, String path, String message) {
     String where = "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
-    return path.isEmpty() ? new Problem(where, message) : new Problem(path, message + " (" + where + ")");
+    return path.isEmpty()
+        ? new Problem(where, message)
+        : new Problem(path, message + " (" + where + ")");
   }
 
   private static String where(JsonLocation at) {

@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
 final class Reading {
   /** Problems listed at most; more are counted. */
   static final int MAX_PROBLEMS = 100;
-  /** A problem's message or path longer than this is shortened in the middle (it quotes the plan). */
+
+  /**
+   * A problem's message or path longer than this is shortened in the middle (it quotes the plan).
+   */
   static final int MAX_MESSAGE_CHARS = 600;
 
   private static final Pattern PLACEHOLDER = PlanSyntax.PLACEHOLDER;
@@ -27,6 +30,7 @@ final class Reading {
    * SqlStatements#count} (older plans keep the first release's count).
    */
   final boolean hardened;
+
   /**
    * {@link PlanReader.Rules#FIRST_RELEASE}, or one action read on its own: a stage action need not
    * say how it is undone.
@@ -35,6 +39,7 @@ final class Reading {
 
   private final List<Problem> problems = new ArrayList<>();
   private int unlisted;
+
   /** Paths of values already reported as out of bounds. */
   private final Set<String> outOfBounds = new HashSet<>();
 
@@ -45,7 +50,8 @@ final class Reading {
 
   /** A reading of a whole plan by {@code rules}. */
   static Reading by(PlanReader.Rules rules) {
-    return new Reading(rules.compareTo(PlanReader.Rules.HARDENED) >= 0, rules == PlanReader.Rules.FIRST_RELEASE);
+    return new Reading(
+        rules.compareTo(PlanReader.Rules.HARDENED) >= 0, rules == PlanReader.Rules.FIRST_RELEASE);
   }
 
   /**
@@ -64,7 +70,10 @@ final class Reading {
     problems.add(new Problem(printable(path), printable(message)));
   }
 
-  /** A value out of bounds (found by the walk over the tree, or as it is read): nothing more is said about it. */
+  /**
+   * A value out of bounds (found by the walk over the tree, or as it is read): nothing more is said
+   * about it.
+   */
   void limitProblem(String path, String message) {
     problem(path, message);
     outOfBounds.add(path);
@@ -79,7 +88,8 @@ final class Reading {
     if (!problems.isEmpty()) {
       List<Problem> all = new ArrayList<>(problems);
       if (unlisted > 0) {
-        all.add(new Problem("", "... and " + unlisted + " more problem" + (unlisted == 1 ? "" : "s")));
+        all.add(
+            new Problem("", "... and " + unlisted + " more problem" + (unlisted == 1 ? "" : "s")));
       }
       throw new PlanException(all);
     }
@@ -90,7 +100,10 @@ final class Reading {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (PlanSyntax.isControl(c) || Character.getType(c) == Character.FORMAT) {
-        b.append(c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : String.format("\\u%04x", (int) c));
+        b.append(
+            c == '\n'
+                ? "\\n"
+                : c == '\t' ? "\\t" : c == '\r' ? "\\r" : String.format("\\u%04x", (int) c));
       } else {
         b.append(c);
       }
@@ -99,7 +112,10 @@ final class Reading {
       return b.toString();
     }
     int half = MAX_MESSAGE_CHARS / 2;
-    return b.substring(0, half) + " ... (" + (b.length() - 2 * half) + " characters left out) ... "
+    return b.substring(0, half)
+        + " ... ("
+        + (b.length() - 2 * half)
+        + " characters left out) ... "
         + b.substring(b.length() - half);
   }
 
@@ -114,8 +130,12 @@ final class Reading {
         }
       } else if (!allowed.contains(inner)) {
         List<String> names = new ArrayList<>();
-        allowed.stream().sorted().forEach(a -> names.add(a.equals("env") ? "${env:NAME}" : "${" + a + "}"));
-        problem(path, "unknown placeholder ${" + inner + "}; here you may use " + String.join(", ", names));
+        allowed.stream()
+            .sorted()
+            .forEach(a -> names.add(a.equals("env") ? "${env:NAME}" : "${" + a + "}"));
+        problem(
+            path,
+            "unknown placeholder ${" + inner + "}; here you may use " + String.join(", ", names));
       }
     }
   }

@@ -11,7 +11,10 @@ import java.util.Optional;
  * ends the cutover.
  */
 public record Rollback(int percent, Drain drain, Then then, List<Action> actions) {
-  public enum Then { HOLD, END }
+  public enum Then {
+    HOLD,
+    END
+  }
 
   /** Wait until {@code check} passes (measured every {@code every}), at most {@code timeout}. */
   public record Drain(String check, Duration timeout, Duration every) {

@@ -5,24 +5,44 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A stage gate or a watch entry: when to measure a check, when its measurements amount to a
- * breach, and what a breach does. Defaults are filled in by the reader, so every field but the
- * optional ones ({@code forDuration}, {@code failures}, {@code pass}) is set.
+ * A stage gate or a watch entry: when to measure a check, when its measurements amount to a breach,
+ * and what a breach does. Defaults are filled in by the reader, so every field but the optional
+ * ones ({@code forDuration}, {@code failures}, {@code pass}) is set.
  *
  * <p>Breach: with {@code for}, every conclusive measurement (PASS or FAIL) over the last {@code
  * for} failed; with {@code failures: M/N}, M of the last N conclusive ones failed; with neither,
  * the latest conclusive one failed. ERROR and NO_DATA count towards {@code errorLimit} only.
  */
-public record Rule(String check, Duration every, Duration forDuration, Failures failures,
-    Severity severity, Duration escalateAfter, Duration grace, Scope rollback, Comparison pass,
-    int errorLimit, OnInconclusive onInconclusive) {
+public record Rule(
+    String check,
+    Duration every,
+    Duration forDuration,
+    Failures failures,
+    Severity severity,
+    Duration escalateAfter,
+    Duration grace,
+    Scope rollback,
+    Comparison pass,
+    int errorLimit,
+    OnInconclusive onInconclusive) {
 
-  public enum Severity { CRITICAL, HIGH, MEDIUM, LOW }
+  public enum Severity {
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    LOW
+  }
 
   /** What a rollback triggered by this rule undoes: everything, or only the current stage. */
-  public enum Scope { ALL, STAGE }
+  public enum Scope {
+    ALL,
+    STAGE
+  }
 
-  public enum OnInconclusive { HOLD, ROLLBACK }
+  public enum OnInconclusive {
+    HOLD,
+    ROLLBACK
+  }
 
   /** {@code M/N}: M failures among the last N conclusive measurements. */
   public record Failures(int failed, int of) {

@@ -10,45 +10,51 @@ import java.util.regex.Pattern;
 
 /**
  * Reads rules: a stage's {@code gates}, the {@code watch} list and the {@code prerequisites}. A
- * rule is a check's name or an object saying how often it is measured, what a breach is and what
- * it does. It keeps which check each rule names, for {@link CrossReferences} to resolve once every
+ * rule is a check's name or an object saying how often it is measured, what a breach is and what it
+ * does. It keeps which check each rule names, for {@link CrossReferences} to resolve once every
  * check is read.
  */
 final class RulesReader {
   private static final Pattern M_OF_N = Pattern.compile("^\\s*(\\d+)\\s*/\\s*(\\d+)\\s*$");
 
   /** M failures out of the last N measurements, 1 <= M <= N <= 100. */
-  private static final Type<Rule.Failures> FAILURES_OF = Type.TEXT.then((o, key, f) -> {
-    Matcher m = M_OF_N.matcher(f);
-    if (!m.matches()) {
-      o.problem(key, "\"" + f + "\" is not M/N, e.g. 3/5");
-      return null;
-    }
-    // More than three digits is past 100 (and may not fit an int).
-    int a = m.group(1).length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(m.group(1));
-    int b = m.group(2).length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(m.group(2));
-    if (a < 1 || a > b || b > 100) {
-      o.problem(key, "in M/N, 1 <= M <= N <= 100 (got " + f + ")");
-      return null;
-    }
-    return new Rule.Failures(a, b);
-  });
+  private static final Type<Rule.Failures> FAILURES_OF =
+      Type.TEXT.then(
+          (o, key, f) -> {
+            Matcher m = M_OF_N.matcher(f);
+            if (!m.matches()) {
+              o.problem(key, "\"" + f + "\" is not M/N, e.g. 3/5");
+              return null;
+            }
+            // More than three digits is past 100 (and may not fit an int).
+            int a = m.group(1).length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(m.group(1));
+            int b = m.group(2).length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(m.group(2));
+            if (a < 1 || a > b || b > 100) {
+              o.problem(key, "in M/N, 1 <= M <= N <= 100 (got " + f + ")");
+              return null;
+            }
+            return new Rule.Failures(a, b);
+          });
 
   /** What a breach rolls back: written in lower case only. */
-  private static final Type<Rule.Scope> SCOPE = Type.TEXT.then((o, key, rb) -> switch (rb) {
-    case "stage" -> Rule.Scope.STAGE;
-    case "all" -> Rule.Scope.ALL;
-    default -> {
-      o.problem(key, "\"" + rb + "\" is not one of: all, stage");
-      yield null;
-    }
-  });
+  private static final Type<Rule.Scope> SCOPE =
+      Type.TEXT.then(
+          (o, key, rb) ->
+              switch (rb) {
+                case "stage" -> Rule.Scope.STAGE;
+                case "all" -> Rule.Scope.ALL;
+                default -> {
+                  o.problem(key, "\"" + rb + "\" is not one of: all, stage");
+                  yield null;
+                }
+              });
 
   private static final Field<String> CHECK = Type.TEXT.field("check");
   private static final Field<Duration> EVERY = Type.DURATION.field("every");
   private static final Field<Duration> FOR = Type.DURATION.field("for");
   private static final Field<Rule.Failures> FAILURES = FAILURES_OF.field("failures");
-  private static final Field<Rule.Severity> SEVERITY = Type.oneOf(Rule.Severity.class).field("severity");
+  private static final Field<Rule.Severity> SEVERITY =
+      Type.oneOf(Rule.Severity.class).field("severity");
   private static final Field<Duration> ESCALATE_AFTER = Type.DURATION.field("escalateAfter");
   private static final Field<Duration> GRACE = Type.DURATION.field("grace");
   private static final Field<Rule.Scope> ROLLBACK = SCOPE.field("rollback");
@@ -56,12 +62,25 @@ final class RulesReader {
   private static final Field<Integer> ERROR_LIMIT = Type.INTEGER.field("errorLimit");
   private static final Field<Rule.OnInconclusive> ON_INCONCLUSIVE =
       Type.oneOf(Rule.OnInconclusive.class).field("onInconclusive");
-  private static final Section RULE = Section.of(CHECK, EVERY, FOR, FAILURES, SEVERITY, ESCALATE_AFTER, GRACE, ROLLBACK,
-      PASS, ERROR_LIMIT, ON_INCONCLUSIVE);
+  private static final Section RULE =
+      Section.of(
+          CHECK,
+          EVERY,
+          FOR,
+          FAILURES,
+          SEVERITY,
+          ESCALATE_AFTER,
+          GRACE,
+          ROLLBACK,
+          PASS,
+          ERROR_LIMIT,
+          ON_INCONCLUSIVE);
 
   private final Reading reading;
+
   /** The check each rule names, by the rule's path. */
   private final Map<String, String> checks = new LinkedHashMap<>();
+
   /** The check of each rule that gives no pass condition of its own, by the rule's path. */
   private final Map<String, String> withoutPass = new LinkedHashMap<>();
 
@@ -74,12 +93,18 @@ final class RulesReader {
     return checks;
   }
 
-  /** The check of each rule read so far that needs the check's own pass condition, by the rule's path. */
+  /**
+   * The check of each rule read so far that needs the check's own pass condition, by the rule's
+   * path.
+   */
   Map<String, String> withoutPass() {
     return withoutPass;
   }
 
-  /** The rules of list field {@code field} of {@code parent}, measured every {@code defaultEvery} unless they say. */
+  /**
+   * The rules of list field {@code field} of {@code parent}, measured every {@code defaultEvery}
+   * unless they say.
+   */
   List<Rule> rules(Obj parent, Field<List<JsonNode>> field, Duration defaultEvery) {
     return parent.each(field, (node, path) -> rule(node, path, defaultEvery));
   }
@@ -88,7 +113,8 @@ final class RulesReader {
     if (node.isTextual()) {
       checks.put(path, node.asText());
       withoutPass.put(path, node.asText());
-      return withDefaults(node.asText(), defaultEvery, null, null, null, null, null, null, null, null, null);
+      return withDefaults(
+          node.asText(), defaultEvery, null, null, null, null, null, null, null, null, null);
     }
     if (!node.isObject()) {
       reading.problem(path, "a rule is a check name or an object with \"check\"");
@@ -118,8 +144,13 @@ final class RulesReader {
     } else if (every.compareTo(PlanReader.MIN_EVERY) < 0) {
       o.problem(EVERY, "must be at least " + Durations.format(PlanReader.MIN_EVERY));
     } else if (forDuration != null && every.multipliedBy(2).compareTo(forDuration) > 0) {
-      o.problem(EVERY, "every (" + Durations.format(every) + ") must be at most half of for ("
-          + Durations.format(forDuration) + "), so a breach rests on at least two measurements");
+      o.problem(
+          EVERY,
+          "every ("
+              + Durations.format(every)
+              + ") must be at most half of for ("
+              + Durations.format(forDuration)
+              + "), so a breach rests on at least two measurements");
     }
     Rule.Severity severity = o.get(SEVERITY);
     Duration escalate = o.get(ESCALATE_AFTER);
@@ -138,19 +169,43 @@ final class RulesReader {
     if (check == null) {
       return null;
     }
-    return withDefaults(check, every, forDuration, failures, severity, escalate, grace, scope, pass, errorLimit,
+    return withDefaults(
+        check,
+        every,
+        forDuration,
+        failures,
+        severity,
+        escalate,
+        grace,
+        scope,
+        pass,
+        errorLimit,
         onInconclusive);
   }
 
   /** A rule with the defaults for what it does not say. */
-  private static Rule withDefaults(String check, Duration every, Duration forDuration, Rule.Failures failures,
-      Rule.Severity severity, Duration escalate, Duration grace, Rule.Scope scope, Comparison pass, Integer errorLimit,
+  private static Rule withDefaults(
+      String check,
+      Duration every,
+      Duration forDuration,
+      Rule.Failures failures,
+      Rule.Severity severity,
+      Duration escalate,
+      Duration grace,
+      Rule.Scope scope,
+      Comparison pass,
+      Integer errorLimit,
       Rule.OnInconclusive onInconclusive) {
-    return new Rule(check, every, forDuration, failures,
+    return new Rule(
+        check,
+        every,
+        forDuration,
+        failures,
         severity == null ? Rule.Severity.CRITICAL : severity,
         escalate == null ? PlanReader.DEFAULT_ESCALATE_AFTER : escalate,
         grace == null ? PlanReader.DEFAULT_GRACE : grace,
-        scope == null ? Rule.Scope.ALL : scope, pass,
+        scope == null ? Rule.Scope.ALL : scope,
+        pass,
         errorLimit == null ? PlanReader.DEFAULT_ERROR_LIMIT : errorLimit,
         onInconclusive == null ? Rule.OnInconclusive.HOLD : onInconclusive);
   }

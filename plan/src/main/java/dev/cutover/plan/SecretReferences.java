@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * the worker (for every cutover, whatever rules it was started under) both apply.
  *
  * <p>A reference may be a header value or part of one, part of a request body, a PostgreSQL
- * connection's {@code user} or {@code password}, or a value of a command's {@code env}. A URL
- * (an http or Prometheus connection, a request line, the notification webhook) may be exactly one
+ * connection's {@code user} or {@code password}, or a value of a command's {@code env}. A URL (an
+ * http or Prometheus connection, a request line, the notification webhook) may be exactly one
  * reference, because then the whole URL is a setting of the worker's operator (a Slack webhook, a
  * service's base URL), but it never contains one among other text: the plan would choose the host
  * the secret is sent to, in the part of a request that servers, proxies and their logs record.
@@ -19,8 +19,12 @@ import java.util.regex.Pattern;
  * <p>Pure functions, thread-safe.
  */
 public final class SecretReferences {
-  /** A reference as the worker resolves it; anything else starting <code>${env:</code> is a plan error. */
+  /**
+   * A reference as the worker resolves it; anything else starting <code>${env:</code> is a plan
+   * error.
+   */
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
+
   private static final Pattern ANY_ENV = Pattern.compile("\\$\\{env:[^}]*}?");
 
   private SecretReferences() {}
@@ -54,7 +58,8 @@ public final class SecretReferences {
     if (!m.find()) {
       return null;
     }
-    return m.group() + " is inside a URL: a secret never goes into a URL (servers and proxies log URLs, and the"
+    return m.group()
+        + " is inside a URL: a secret never goes into a URL (servers and proxies log URLs, and the"
         + " plan would choose where it goes); send it in a header or the body, or let the worker's operator set"
         + " the whole URL as one ${env:NAME}";
   }

@@ -10,6 +10,7 @@ import java.util.Locale;
  * identifier, a comment or a dollar-quoted body does not end a statement.
  *
  * <p>What it knows of the lexer ({@code scan.l}):
+ *
  * <ul>
  *   <li>strings {@code '...'} (a doubled quote is a quote; a backslash is an ordinary character),
  *       with the prefixes {@code E} (backslash escapes: {@code E'\''} is one quote), {@code B},
@@ -17,35 +18,38 @@ import java.util.Locale;
  *       never ends the string); a prefix counts only as a whole word ({@code abe'x'} is the
  *       identifier {@code abe} and a plain string);
  *   <li>quoted identifiers {@code "..."} and {@code U&"..."} (a doubled quote is a quote);
- *   <li>identifiers, in which {@code $} and any non-ASCII character may follow the first
- *       character ({@code a$b}, {@code a$1$} and {@code ×$$} are identifiers, not dollar quotes);
+ *   <li>identifiers, in which {@code $} and any non-ASCII character may follow the first character
+ *       ({@code a$b}, {@code a$1$} and {@code ×$$} are identifiers, not dollar quotes);
  *   <li>dollar quotes {@code $$...$$} and {@code $tag$...$tag$} (a tag is an identifier without
  *       {@code $}; {@code $1} is a parameter);
- *   <li>comments {@code --} to the end of the line ({@code \n} or {@code \r}) and {@code /* ... *}{@code /},
- *       which nest;
+ *   <li>comments {@code --} to the end of the line ({@code \n} or {@code \r}) and {@code /* ...
+ *       *}{@code /}, which nest;
  *   <li>an unterminated string, identifier, dollar quote or comment runs to the end of the text
  *       (PostgreSQL refuses it; here it simply hides any later {@code ;}).
  * </ul>
+ *
  * A {@code ;} anywhere else ends a statement, inside parentheses too (PostgreSQL's grammar splits
  * there and then fails on the unbalanced parenthesis).
  *
- * <p>This is the friendly first wall (lint, and a refusal before anything is sent), not the
- * guard itself: the worker does not rely on it being right (see {@code SqlSource} and {@code
+ * <p>This is the friendly first wall (lint, and a refusal before anything is sent), not the guard
+ * itself: the worker does not rely on it being right (see {@code SqlSource} and {@code
  * docs/sql-checks.md}).
  */
 public final class SqlStatements {
   private SqlStatements() {}
 
-  /** The number of non-empty statements in {@code sql}: those holding more than blanks and comments. */
+  /**
+   * The number of non-empty statements in {@code sql}: those holding more than blanks and comments.
+   */
   public static int count(String sql) {
     return lex(sql).statements();
   }
 
   /**
    * {@code sql} without the semicolons that end its last statement ({@code "SELECT 1; -- done"}
-   * becomes {@code "SELECT 1  -- done"}), so that it can be placed inside parentheses. Each
-   * removed {@code ;} becomes a blank, so positions in PostgreSQL's messages still match the
-   * text as written. Other semicolons are kept.
+   * becomes {@code "SELECT 1 -- done"}), so that it can be placed inside parentheses. Each removed
+   * {@code ;} becomes a blank, so positions in PostgreSQL's messages still match the text as
+   * written. Other semicolons are kept.
    */
   public static String withoutTrailingSemicolons(String sql) {
     Lexed lexed = lex(sql);
@@ -85,7 +89,9 @@ public final class SqlStatements {
     return sql.substring(start, i).toUpperCase(Locale.ROOT);
   }
 
-  /** Where the lexer found top-level semicolons, where the last token that is not a comment ends. */
+  /**
+   * Where the lexer found top-level semicolons, where the last token that is not a comment ends.
+   */
   private record Lexed(int statements, List<Integer> semicolons, int lastContent) {}
 
   private static Lexed lex(String sql) {
@@ -128,7 +134,9 @@ public final class SqlStatements {
         end = i + 1;
         // A number and any junk stuck to it (1e5, 0x1F, 1_000; PostgreSQL refuses 123abc): one
         // token, but never a $, which may start a dollar quote right after a number.
-        while (end < n && ((isIdentCont(sql.charAt(end)) && sql.charAt(end) != '$') || sql.charAt(end) == '.')) {
+        while (end < n
+            && ((isIdentCont(sql.charAt(end)) && sql.charAt(end) != '$')
+                || sql.charAt(end) == '.')) {
           end++;
         }
       } else {
@@ -154,7 +162,10 @@ public final class SqlStatements {
       if (after == '\'' && (prefix == 'E' || prefix == 'B' || prefix == 'X' || prefix == 'N')) {
         return quotedEnd(sql, end, '\'', prefix == 'E');
       }
-      if (prefix == 'U' && after == '&' && end + 1 < n && (sql.charAt(end + 1) == '\'' || sql.charAt(end + 1) == '"')) {
+      if (prefix == 'U'
+          && after == '&'
+          && end + 1 < n
+          && (sql.charAt(end + 1) == '\'' || sql.charAt(end + 1) == '"')) {
         return quotedEnd(sql, end + 1, sql.charAt(end + 1), false);
       }
     }
@@ -186,7 +197,10 @@ public final class SqlStatements {
     return n;
   }
 
-  /** The end of the dollar quote opening at {@code start}, or just past the {@code $} when none opens there. */
+  /**
+   * The end of the dollar quote opening at {@code start}, or just past the {@code $} when none
+   * opens there.
+   */
   private static int dollarEnd(String sql, int start) {
     int n = sql.length();
     int j = start + 1;
@@ -213,7 +227,10 @@ public final class SqlStatements {
     return i;
   }
 
-  /** The end of a block comment, nested ones included: {@code /*} opens a level, {@code *}{@code /} closes one. */
+  /**
+   * The end of a block comment, nested ones included: {@code /*} opens a level, {@code *}{@code /}
+   * closes one.
+   */
   private static int blockCommentEnd(String sql, int start) {
     int n = sql.length();
     int depth = 1;
@@ -289,7 +306,10 @@ public final class SqlStatements {
     return content ? statements + 1 : statements;
   }
 
-  /** {@code $tag$} or {@code $$} at {@code i} as the first release read it (anywhere, even inside a word). */
+  /**
+   * {@code $tag$} or {@code $$} at {@code i} as the first release read it (anywhere, even inside a
+   * word).
+   */
   private static String firstReleaseTag(String sql, int i) {
     int j = i + 1;
     while (j < sql.length() && (Character.isLetterOrDigit(sql.charAt(j)) || sql.charAt(j) == '_')) {
@@ -314,7 +334,10 @@ public final class SqlStatements {
     return c >= '0' && c <= '9';
   }
 
-  /** {@code [A-Za-z_]} or any non-ASCII character (PostgreSQL's {@code ident_start}, bytes \200-\377). */
+  /**
+   * {@code [A-Za-z_]} or any non-ASCII character (PostgreSQL's {@code ident_start}, bytes
+   * \200-\377).
+   */
   private static boolean isIdentStart(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
   }

@@ -30,17 +30,29 @@ final class StagesReader {
   private static final Field<JsonNode> UNDO = Type.ANY.field("undo");
   private static final Field<Boolean> IRREVERSIBLE = Type.BOOLEAN.field("irreversible");
   private static final Section WAIT_ACTION = Section.of(WAIT);
-  private static final Section HTTP_ACTION = Section.of(HttpReader.HTTP, HttpReader.HEADERS, HttpReader.BODY,
-      HttpReader.EXPECT, HttpReader.FOLLOW_REDIRECTS);
-  private static final Section COMMAND_ACTION = Section.of(COMMAND, ENV_VARIABLES, TIMEOUT, EXIT_CODE);
+  private static final Section HTTP_ACTION =
+      Section.of(
+          HttpReader.HTTP,
+          HttpReader.HEADERS,
+          HttpReader.BODY,
+          HttpReader.EXPECT,
+          HttpReader.FOLLOW_REDIRECTS);
+  private static final Section COMMAND_ACTION =
+      Section.of(COMMAND, ENV_VARIABLES, TIMEOUT, EXIT_CODE);
 
-  /** A stage's percent and the rollback's: kept when out of range, so that what depends on it is checked too. */
-  private static final Type<Integer> PERCENT_OF = Type.INTEGER.then((o, key, p) -> {
-    if (p < 0 || p > 100) {
-      o.problem(key, p + " is outside 0-100");
-    }
-    return p;
-  });
+  /**
+   * A stage's percent and the rollback's: kept when out of range, so that what depends on it is
+   * checked too.
+   */
+  private static final Type<Integer> PERCENT_OF =
+      Type.INTEGER.then(
+          (o, key, p) -> {
+            if (p < 0 || p > 100) {
+              o.problem(key, p + " is outside 0-100");
+            }
+            return p;
+          });
+
   private static final Field<Integer> PERCENT = PERCENT_OF.field("percent");
   private static final Field<List<JsonNode>> ACTIONS = Type.LIST.field("actions");
 
@@ -51,7 +63,8 @@ final class StagesReader {
   private static final Field<List<JsonNode>> GATES = Type.LIST.field("gates");
   private static final Field<Boolean> APPROVAL = Type.BOOLEAN.field("approval");
   static final Field<Window> WINDOW = Type.WINDOW.field("window");
-  private static final Section STAGE = Section.of(NAME, PERCENT, FLAGS, REVERT, SOAK, EVERY, GATES, APPROVAL, ACTIONS, WINDOW);
+  private static final Section STAGE =
+      Section.of(NAME, PERCENT, FLAGS, REVERT, SOAK, EVERY, GATES, APPROVAL, ACTIONS, WINDOW);
 
   private static final Field<Obj> DRAIN = Field.object("drain", WAITING);
   private static final Field<Rollback.Then> THEN = Type.oneOf(Rollback.Then.class).field("then");
@@ -92,8 +105,10 @@ final class StagesReader {
     }
     if (every == null) {
       // A short soak is measured at its end; a long one (or none) every hour.
-      every = soak.isZero() || soak.compareTo(PlanReader.DEFAULT_STAGE_EVERY) >= 0 ? PlanReader.DEFAULT_STAGE_EVERY
-          : soak;
+      every =
+          soak.isZero() || soak.compareTo(PlanReader.DEFAULT_STAGE_EVERY) >= 0
+              ? PlanReader.DEFAULT_STAGE_EVERY
+              : soak;
     }
     List<Rule> gates = rules.rules(o, GATES, every);
     Boolean approval = o.get(APPROVAL);
@@ -102,11 +117,14 @@ final class StagesReader {
     if (!o.has(PERCENT) && flags.isEmpty() && !o.has(ACTIONS) && !o.has(FLAGS)) {
       o.problem("", "a stage must set percent, flags or actions");
     }
-    flags.forEach((k, v) -> {
-      if (v.isValueNode() && !v.isBoolean() && !v.isNull() && !revert.containsKey(k)) {
-        reading.problem(o.path(FLAGS) + "." + k, "only true/false flags undo themselves; give this one a value under revert");
-      }
-    });
+    flags.forEach(
+        (k, v) -> {
+          if (v.isValueNode() && !v.isBoolean() && !v.isNull() && !revert.containsKey(k)) {
+            reading.problem(
+                o.path(FLAGS) + "." + k,
+                "only true/false flags undo themselves; give this one a value under revert");
+          }
+        });
     if (!revert.isEmpty() && flags.isEmpty()) {
       o.problem(REVERT, "revert undoes a stage's flags; this stage sets none");
     }
@@ -114,21 +132,33 @@ final class StagesReader {
     if (name == null) {
       return null;
     }
-    return new Stage(name, percent, flags, revert, soak, every, gates, approval != null && approval, actions, window);
+    return new Stage(
+        name,
+        percent,
+        flags,
+        revert,
+        soak,
+        every,
+        gates,
+        approval != null && approval,
+        actions,
+        window);
   }
 
   private Map<String, JsonNode> flagMap(Obj o, Field<Map<String, JsonNode>> field) {
     Map<String, JsonNode> out = new LinkedHashMap<>();
-    o.get(field).forEach((k, v) -> {
-      String p = o.path(field) + "." + k;
-      if (!PlanReader.FLAG_NAME.matcher(k).matches()) {
-        reading.problem(p, "\"" + k + "\" is not a flag name");
-      }
-      if (!v.isValueNode() || v.isNull()) {
-        reading.problem(p, "a flag value is true/false, a number or a string");
-      }
-      out.put(k, v);
-    });
+    o.get(field)
+        .forEach(
+            (k, v) -> {
+              String p = o.path(field) + "." + k;
+              if (!PlanReader.FLAG_NAME.matcher(k).matches()) {
+                reading.problem(p, "\"" + k + "\" is not a flag name");
+              }
+              if (!v.isValueNode() || v.isNull()) {
+                reading.problem(p, "a flag value is true/false, a number or a string");
+              }
+              out.put(k, v);
+            });
     return out;
   }
 
@@ -146,7 +176,8 @@ final class StagesReader {
     Rollback.Then then = o.get(THEN);
     List<Action> actions = o.each(ACTIONS, (node, path) -> action(node, path, ENV, false));
     o.done();
-    return new Rollback(percent == null ? 0 : percent, drain, then == null ? Rollback.Then.HOLD : then, actions);
+    return new Rollback(
+        percent == null ? 0 : percent, drain, then == null ? Rollback.Then.HOLD : then, actions);
   }
 
   /**
@@ -188,8 +219,10 @@ final class StagesReader {
       if (irreversible && o.has(UNDO)) {
         o.problem(IRREVERSIBLE, "an action with an undo is not irreversible; keep one of them");
       } else if (!irreversible && !o.has(UNDO) && !reading.undoOptional) {
-        o.problem("", "say how a rollback undoes this action (undo: ...) or mark it irreversible: true"
-            + " (its stage then starts only after an approval)");
+        o.problem(
+            "",
+            "say how a rollback undoes this action (undo: ...) or mark it irreversible: true"
+                + " (its stage then starts only after an approval)");
       }
     }
     Action out;
@@ -197,7 +230,10 @@ final class StagesReader {
       HttpCall call = http.call(o, allowed);
       Expect expect = http.expect(o);
       Boolean follow = o.get(HttpReader.FOLLOW_REDIRECTS);
-      out = call == null ? null : new Action.Http(call, expect, follow != null && follow, undo, irreversible);
+      out =
+          call == null
+              ? null
+              : new Action.Http(call, expect, follow != null && follow, undo, irreversible);
     } else {
       out = command(o, allowed, undo, irreversible);
     }
@@ -224,28 +260,39 @@ final class StagesReader {
       reading.placeholders(a.asText(), o.path(COMMAND, i), allowed);
       argv.add(a.asText());
     }
-    if (!argv.isEmpty() && (!PlanSyntax.PROGRAM.matcher(argv.get(0)).matches() || argv.get(0).contains(".."))) {
+    if (!argv.isEmpty()
+        && (!PlanSyntax.PROGRAM.matcher(argv.get(0)).matches() || argv.get(0).contains(".."))) {
       reading.problem(o.path(COMMAND, 0), "\"" + argv.get(0) + "\" is not a program name or path");
-    } else if (reading.hardened && !argv.isEmpty() && PlanSyntax.programProblem(argv.get(0)) != null) {
-      reading.problem(o.path(COMMAND, 0), "\"" + argv.get(0) + "\": " + PlanSyntax.programProblem(argv.get(0)));
+    } else if (reading.hardened
+        && !argv.isEmpty()
+        && PlanSyntax.programProblem(argv.get(0)) != null) {
+      reading.problem(
+          o.path(COMMAND, 0), "\"" + argv.get(0) + "\": " + PlanSyntax.programProblem(argv.get(0)));
     }
     Duration timeout = o.get(TIMEOUT);
     if (timeout == null) {
       timeout = Duration.ofMinutes(1);
-    } else if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+    } else if (timeout.compareTo(Duration.ofSeconds(1)) < 0
+        || timeout.compareTo(Duration.ofHours(1)) > 0) {
       o.problem(TIMEOUT, "must be between 1s and 1h");
     }
     Integer exit = o.get(EXIT_CODE);
-    Map<String, String> env = CommandEnv.read(o.get(ENV_VARIABLES), o.path(ENV_VARIABLES), reading::problem);
-    return argv.isEmpty() ? null : new Action.Command(argv, env, timeout, exit == null ? 0 : exit, undo, irreversible);
+    Map<String, String> env =
+        CommandEnv.read(o.get(ENV_VARIABLES), o.path(ENV_VARIABLES), reading::problem);
+    return argv.isEmpty()
+        ? null
+        : new Action.Command(argv, env, timeout, exit == null ? 0 : exit, undo, irreversible);
   }
 
-  /** What a wait action or a rollback's drain waits for: a check to pass, for at most timeout, measured every. */
+  /**
+   * What a wait action or a rollback's drain waits for: a check to pass, for at most timeout,
+   * measured every.
+   */
   private record Waiting(String check, Duration timeout, Duration every) {}
 
   /**
-   * check and timeout (both required) and every: at least {@code atLeast} when given, by default
-   * a tenth of the timeout, from 1s to {@code maxEverySeconds}.
+   * check and timeout (both required) and every: at least {@code atLeast} when given, by default a
+   * tenth of the timeout, from 1s to {@code maxEverySeconds}.
    */
   private Waiting waiting(Obj w, Duration atLeast, long maxEverySeconds) {
     String check = w.get(CHECK);

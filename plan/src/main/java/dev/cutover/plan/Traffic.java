@@ -3,9 +3,9 @@ package dev.cutover.plan;
 import java.util.Optional;
 
 /**
- * How a stage's percent is applied and read back: through an HTTP API ({@code set} with
- * {@code ${percent}}, {@code get} with a JSON {@code value} path) or by rewriting an nginx
- * {@code split_clients} file ({@link Nginx}). Exactly one of {@code set} and {@code nginx}.
+ * How a stage's percent is applied and read back: through an HTTP API ({@code set} with {@code
+ * ${percent}}, {@code get} with a JSON {@code value} path) or by rewriting an nginx {@code
+ * split_clients} file ({@link Nginx}). Exactly one of {@code set} and {@code nginx}.
  */
 public record Traffic(HttpCall set, HttpCall get, String valuePath, Nginx nginx) {
   public Traffic {
@@ -24,5 +24,11 @@ public record Traffic(HttpCall set, HttpCall get, String valuePath, Nginx nginx)
    * {@code key}, else {@code oldUpstream}), checks the configuration with {@code nginx -t}, keeps
    * the previous file if that fails, and reloads. Read-back parses the file.
    */
-  public record Nginx(String file, String variable, String key, String newUpstream, String oldUpstream, String config) {}
+  public record Nginx(
+      String file,
+      String variable,
+      String key,
+      String newUpstream,
+      String oldUpstream,
+      String config) {}
 }

@@ -17,13 +17,13 @@ import java.util.regex.Pattern;
 
 /**
  * When a stage may start, e.g. {@code "Mon-Thu 09:00-16:00 Europe/Berlin"}. Days are a range
- * ({@code Mon-Fri}), a list ({@code Mon,Wed}) or {@code daily}; the time range is half open
- * ({@code 16:00} is outside) and may cross midnight ({@code 22:00-02:00} belongs to the day it
- * starts on). Rollback ignores windows.
+ * ({@code Mon-Fri}), a list ({@code Mon,Wed}) or {@code daily}; the time range is half open ({@code
+ * 16:00} is outside) and may cross midnight ({@code 22:00-02:00} belongs to the day it starts on).
+ * Rollback ignores windows.
  */
 public record Window(String text, Set<DayOfWeek> days, LocalTime from, LocalTime to, ZoneId zone) {
-  private static final Pattern SHAPE = Pattern.compile(
-      "^\\s*(\\S+)\\s+(\\d{2}:\\d{2})-(\\d{2}:\\d{2})\\s+(\\S+)\\s*$");
+  private static final Pattern SHAPE =
+      Pattern.compile("^\\s*(\\S+)\\s+(\\d{2}:\\d{2})-(\\d{2}:\\d{2})\\s+(\\S+)\\s*$");
 
   public Window {
     Objects.requireNonNull(text, "text");
@@ -40,11 +40,13 @@ public record Window(String text, Set<DayOfWeek> days, LocalTime from, LocalTime
     }
     Matcher m = SHAPE.matcher(text);
     if (!m.matches()) {
-      return Result.error("\"" + text + "\" is not a window; write e.g. \"Mon-Thu 09:00-16:00 Europe/Berlin\"");
+      return Result.error(
+          "\"" + text + "\" is not a window; write e.g. \"Mon-Thu 09:00-16:00 Europe/Berlin\"");
     }
     Optional<Set<DayOfWeek>> days = parseDays(m.group(1));
     if (days.isEmpty()) {
-      return Result.error("\"" + m.group(1) + "\" is not a set of days; write e.g. Mon-Fri, Mon,Wed or daily");
+      return Result.error(
+          "\"" + m.group(1) + "\" is not a set of days; write e.g. Mon-Fri, Mon,Wed or daily");
     }
     LocalTime from;
     LocalTime to;
@@ -52,7 +54,8 @@ public record Window(String text, Set<DayOfWeek> days, LocalTime from, LocalTime
       from = LocalTime.parse(m.group(2));
       to = LocalTime.parse(m.group(3));
     } catch (RuntimeException e) {
-      return Result.error("\"" + m.group(2) + "-" + m.group(3) + "\" is not a time range such as 09:00-16:00");
+      return Result.error(
+          "\"" + m.group(2) + "-" + m.group(3) + "\" is not a time range such as 09:00-16:00");
     }
     if (from.equals(to)) {
       return Result.error("the window opens and closes at the same time (" + m.group(2) + ")");

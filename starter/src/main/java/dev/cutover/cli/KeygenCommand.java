@@ -10,16 +10,25 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "keygen", description = {"Make an approver's signing key: writes the private key (mode 600) and prints",
-    "the line to add to the worker's CUTOVER_APPROVER_KEYS file. Sign actions with --key FILE."})
+@Command(
+    name = "keygen",
+    description = {
+      "Make an approver's signing key: writes the private key (mode 600) and prints",
+      "the line to add to the worker's CUTOVER_APPROVER_KEYS file. Sign actions with --key FILE."
+    })
 final class KeygenCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--name", required = true, description = "whose key: the name you approve as (one word)")
+  @Option(
+      names = "--name",
+      required = true,
+      description = "whose key: the name you approve as (one word)")
   String name;
 
-  @Option(names = "--out", paramLabel = "FILE", description = "where to write the private key (default: NAME.cutover-key)")
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "where to write the private key (default: NAME.cutover-key)")
   Path out;
 
   @Override
@@ -32,12 +41,17 @@ final class KeygenCommand implements Callable<Integer> {
       throw new CliException(ExitCodes.BAD_INPUT, "--name \"" + Names.display(n) + "\" " + problem);
     }
     if (!n.matches("\\S+")) {
-      throw new CliException(ExitCodes.BAD_INPUT, "--name \"" + n + "\": a keyring name is one word (no spaces)");
+      throw new CliException(
+          ExitCodes.BAD_INPUT, "--name \"" + n + "\": a keyring name is one word (no spaces)");
     }
     Path file = out != null ? out : Path.of(n + ".cutover-key");
     String line = SigningKey.write(file, n, SignedSignals.generate());
-    err.println("wrote " + n + "'s private signing key to " + file + " (mode 600: keep it private)");
-    err.println("add this line to the worker's CUTOVER_APPROVER_KEYS file, then sign with --key " + file + ":");
+    err.println(
+        "wrote " + n + "'s private signing key to " + file + " (mode 600: keep it private)");
+    err.println(
+        "add this line to the worker's CUTOVER_APPROVER_KEYS file, then sign with --key "
+            + file
+            + ":");
     stdout.println(line);
     return ExitCodes.OK;
   }

@@ -11,16 +11,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "lint", description = "Check a plan: a summary and exit 0, or every problem with its path and exit 2.")
+@Command(
+    name = "lint",
+    description = "Check a plan: a summary and exit 0, or every problem with its path and exit 2.")
 final class LintCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Parameters(paramLabel = "PLAN", description = "the plan file (YAML or JSON)")
   Path file;
 
-  @Mixin
-  OutputOptions output;
+  @Mixin OutputOptions output;
 
   @Override
   public Integer call() {

@@ -15,37 +15,42 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "list", description = "List cutovers with their state, stage and percent (from search attributes).")
+@Command(
+    name = "list",
+    description = "List cutovers with their state, stage and percent (from search attributes).")
 final class ListCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--state", description = "only cutovers in this state, e.g. AWAITING_APPROVAL, HELD, ROLLED_BACK")
+  @Option(
+      names = "--state",
+      description = "only cutovers in this state, e.g. AWAITING_APPROVAL, HELD, ROLLED_BACK")
   String state;
 
   @Option(names = "--all", description = "include ended cutovers (default: running only)")
   boolean all;
 
-  @Mixin
-  TemporalOptions temporal;
+  @Mixin TemporalOptions temporal;
 
-  @Mixin
-  OutputOptions output;
+  @Mixin OutputOptions output;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     if (state != null && !state.matches("[A-Z_]+")) {
-      throw new CliException(ExitCodes.BAD_INPUT, "--state takes a state name such as AWAITING_APPROVAL");
+      throw new CliException(
+          ExitCodes.BAD_INPUT, "--state takes a state name such as AWAITING_APPROVAL");
     }
     WorkflowClient client = temporal.connect();
-    String query = "WorkflowType = 'CutoverWorkflow'" + (all ? "" : " AND ExecutionStatus = 'Running'")
-        + (state == null ? "" : " AND CutoverState = '" + state + "'");
+    String query =
+        "WorkflowType = 'CutoverWorkflow'"
+            + (all ? "" : " AND ExecutionStatus = 'Running'")
+            + (state == null ? "" : " AND CutoverState = '" + state + "'");
     List<Map<String, Object>> rows = new ArrayList<>();
     try {
       client.listExecutions(query).forEach(e -> rows.add(row(e)));
     } catch (RuntimeException e) {
-      throw new CliException(ExitCodes.FAILURE, "cannot list cutovers: " + TemporalOptions.rootMessage(e), e);
+      throw new CliException(
+          ExitCodes.FAILURE, "cannot list cutovers: " + TemporalOptions.rootMessage(e), e);
     }
     if (output.json()) {
       out.println(OutputOptions.toJson(rows));
@@ -53,9 +58,15 @@ final class ListCommand implements Callable<Integer> {
     }
     out.printf("%-36s %-22s %-14s %7s  %s%n", "ID", "STATE", "STAGE", "PERCENT", "STARTED");
     for (Map<String, Object> r : rows) {
-      // Ids and search attributes are whatever a starter chose: shown with control characters escaped.
-      out.printf("%-36s %-22s %-14s %7s  %s%n", StatusText.v(r.get("workflowId")), StatusText.v(r.get("state")),
-          StatusText.v(r.get("stage")), StatusText.v(r.get("percent")), r.get("started"));
+      // Ids and search attributes are whatever a starter chose: shown with control characters
+      // escaped.
+      out.printf(
+          "%-36s %-22s %-14s %7s  %s%n",
+          StatusText.v(r.get("workflowId")),
+          StatusText.v(r.get("state")),
+          StatusText.v(r.get("stage")),
+          StatusText.v(r.get("percent")),
+          r.get("started"));
     }
     return ExitCodes.OK;
   }
@@ -64,10 +75,17 @@ final class ListCommand implements Callable<Integer> {
     var sa = e.getTypedSearchAttributes();
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("workflowId", e.getExecution().getWorkflowId());
-    r.put("state", e.getStatus().name().endsWith("RUNNING") && sa.containsKey(SearchAttributeKeys.STATE)
-        ? sa.get(SearchAttributeKeys.STATE) : e.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", ""));
-    r.put("stage", sa.containsKey(SearchAttributeKeys.STAGE) ? sa.get(SearchAttributeKeys.STAGE) : "");
-    r.put("percent", sa.containsKey(SearchAttributeKeys.PERCENT) ? sa.get(SearchAttributeKeys.PERCENT) : null);
+    r.put(
+        "state",
+        e.getStatus().name().endsWith("RUNNING") && sa.containsKey(SearchAttributeKeys.STATE)
+            ? sa.get(SearchAttributeKeys.STATE)
+            : e.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", ""));
+    r.put(
+        "stage",
+        sa.containsKey(SearchAttributeKeys.STAGE) ? sa.get(SearchAttributeKeys.STAGE) : "");
+    r.put(
+        "percent",
+        sa.containsKey(SearchAttributeKeys.PERCENT) ? sa.get(SearchAttributeKeys.PERCENT) : null);
     r.put("started", e.getStartTime().toString());
     return r;
   }

@@ -16,25 +16,47 @@ import picocli.CommandLine.Spec;
  * Commands print through {@code spec.commandLine().getOut()/getErr()}, never {@code System.out}, so
  * that a caller (a test) can hand the CLI its own writers.
  */
-@Command(name = "cutover", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+@Command(
+    name = "cutover",
+    scope = ScopeType.INHERIT,
+    mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Production cutovers as durable Temporal workflows.",
-    subcommands = {LintCommand.class, StartCommand.class, StatusCommand.class, ListCommand.class,
-        ApproveCommand.class, AbortCommand.class, PauseCommand.class, ResumeCommand.class,
-        PromoteCommand.class, AcknowledgeCommand.class, RetryCommand.class, AbandonCommand.class,
-        KeygenCommand.class, WorkerCommand.class, DevCommand.class, DemoCommand.class},
+    subcommands = {
+      LintCommand.class,
+      StartCommand.class,
+      StatusCommand.class,
+      ListCommand.class,
+      ApproveCommand.class,
+      AbortCommand.class,
+      PauseCommand.class,
+      ResumeCommand.class,
+      PromoteCommand.class,
+      AcknowledgeCommand.class,
+      RetryCommand.class,
+      AbandonCommand.class,
+      KeygenCommand.class,
+      WorkerCommand.class,
+      DevCommand.class,
+      DemoCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:ok", "1:failure (unreachable server, no such cutover)", "2:bad input (nothing changed)",
-        "3:the cutover's state does not allow that action"})
+    exitCodeList = {
+      "0:ok",
+      "1:failure (unreachable server, no such cutover)",
+      "2:bad input (nothing changed)",
+      "3:the cutover's state does not allow that action"
+    })
 public final class Main implements Runnable {
   static final String DEBUG = "--debug";
 
-  @Option(names = DEBUG, scope = ScopeType.INHERIT,
+  @Option(
+      names = DEBUG,
+      scope = ScopeType.INHERIT,
       description = "on an unexpected error, print its stack trace (otherwise one line)")
   boolean debug;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public void run() {
@@ -45,7 +67,10 @@ public final class Main implements Runnable {
     System.exit(execute(args));
   }
 
-  /** The version the jar's manifest names (its {@code Implementation-Version}), for {@code --version}. */
+  /**
+   * The version the jar's manifest names (its {@code Implementation-Version}), for {@code
+   * --version}.
+   */
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() {
@@ -67,7 +92,10 @@ public final class Main implements Runnable {
     return execute(new CommandLine(new Main()), args);
   }
 
-  /** As {@link #execute(String...)}, printing to {@code out} and {@code err} instead of stdout and stderr. */
+  /**
+   * As {@link #execute(String...)}, printing to {@code out} and {@code err} instead of stdout and
+   * stderr.
+   */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
@@ -75,26 +103,30 @@ public final class Main implements Runnable {
     return execute(cli, args);
   }
 
-  /** Runs {@code cli} with the operator-facing handling of errors (tests pass their own commands). */
+  /**
+   * Runs {@code cli} with the operator-facing handling of errors (tests pass their own commands).
+   */
   static int execute(CommandLine cli, String... args) {
     boolean debug = Arrays.asList(args).contains(DEBUG);
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof CliException c) {
-        cmd.getErr().println("cutover: " + c.getMessage());
-        if (debug && c.getCause() != null) {
-          c.getCause().printStackTrace(cmd.getErr());
-        }
-        return c.exitCode;
-      }
-      unexpected(e, debug, cmd.getErr());
-      return ExitCodes.FAILURE;
-    });
-    cli.setParameterExceptionHandler((e, a) -> {
-      PrintWriter err = e.getCommandLine().getErr();
-      err.println("cutover: " + e.getMessage());
-      e.getCommandLine().usage(err);
-      return ExitCodes.BAD_INPUT;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof CliException c) {
+            cmd.getErr().println("cutover: " + c.getMessage());
+            if (debug && c.getCause() != null) {
+              c.getCause().printStackTrace(cmd.getErr());
+            }
+            return c.exitCode;
+          }
+          unexpected(e, debug, cmd.getErr());
+          return ExitCodes.FAILURE;
+        });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          PrintWriter err = e.getCommandLine().getErr();
+          err.println("cutover: " + e.getMessage());
+          e.getCommandLine().usage(err);
+          return ExitCodes.BAD_INPUT;
+        });
     try {
       return cli.execute(args);
     } catch (Throwable e) {
@@ -109,8 +141,11 @@ public final class Main implements Runnable {
 
   private static void unexpected(Throwable e, boolean debug, PrintWriter err) {
     String message = e.getMessage() == null ? "" : ": " + oneLine(e.getMessage());
-    err.println("cutover: unexpected " + e.getClass().getSimpleName() + message
-        + (debug ? "" : " (run again with " + DEBUG + " for the details)"));
+    err.println(
+        "cutover: unexpected "
+            + e.getClass().getSimpleName()
+            + message
+            + (debug ? "" : " (run again with " + DEBUG + " for the details)"));
     if (debug) {
       e.printStackTrace(err);
     }

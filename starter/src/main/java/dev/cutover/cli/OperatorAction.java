@@ -1,8 +1,8 @@
 package dev.cutover.cli;
 
+import dev.cutover.plan.Names;
 import dev.cutover.workflows.Operation;
 import dev.cutover.workflows.OperationResult;
-import dev.cutover.plan.Names;
 import dev.cutover.workflows.SignalPayload;
 import dev.cutover.workflows.SignedSignals;
 import io.temporal.client.WorkflowClient;
@@ -26,8 +26,7 @@ import picocli.CommandLine.Spec;
  * same person.
  */
 abstract class OperatorAction implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Parameters(paramLabel = "ID", description = "workflow id (cutover-NAME) or plan name")
   String id;
@@ -38,14 +37,14 @@ abstract class OperatorAction implements Callable<Integer> {
   @Option(names = "--reason", description = "why, for the record")
   String reason;
 
-  @Option(names = "--signal", description = "queue it as a durable signal instead of waiting for the decision")
+  @Option(
+      names = "--signal",
+      description = "queue it as a durable signal instead of waiting for the decision")
   boolean asSignal;
 
-  @Mixin
-  TemporalOptions temporal;
+  @Mixin TemporalOptions temporal;
 
-  @Mixin
-  OutputOptions output;
+  @Mixin OutputOptions output;
 
   abstract String action();
 
@@ -53,22 +52,32 @@ abstract class OperatorAction implements Callable<Integer> {
     return new SignalPayload(null, who, null, reason, null);
   }
 
-  /** The signing options of an action that may be signed; null for the ones that only make a cutover safer. */
+  /**
+   * The signing options of an action that may be signed; null for the ones that only make a cutover
+   * safer.
+   */
   SigningOptions signing() {
     return null;
   }
 
   /**
-   * The payload to send to workflow {@code wid}: who sends it and, with a key, its signature made at
-   * {@code now}. Checked before anything is sent.
+   * The payload to send to workflow {@code wid}: who sends it and, with a key, its signature made
+   * at {@code now}. Checked before anything is sent.
    */
   SignalPayload prepare(String wid, Instant now) {
     SigningKey key = signing() == null ? null : signing().load();
     String who = TemporalOptions.first(by);
     if (key != null && key.name() != null) {
       if (who != null && !Names.same(who, key.name())) {
-        throw new CliException(ExitCodes.BAD_INPUT, "--by " + Names.display(who) + " does not match the signing key "
-            + key.file() + ", which is " + Names.display(key.name()) + "'s");
+        throw new CliException(
+            ExitCodes.BAD_INPUT,
+            "--by "
+                + Names.display(who)
+                + " does not match the signing key "
+                + key.file()
+                + ", which is "
+                + Names.display(key.name())
+                + "'s");
       }
       who = key.name();
     }
@@ -77,7 +86,9 @@ abstract class OperatorAction implements Callable<Integer> {
       throw new CliException(ExitCodes.BAD_INPUT, "say who you are with --by NAME");
     }
     SignalPayload payload = payload(who);
-    return key == null ? payload : SignedSignals.sign(key.key(), wid, action(), payload, now.truncatedTo(ChronoUnit.MILLIS));
+    return key == null
+        ? payload
+        : SignedSignals.sign(key.key(), wid, action(), payload, now.truncatedTo(ChronoUnit.MILLIS));
   }
 
   @Override
@@ -90,16 +101,29 @@ abstract class OperatorAction implements Callable<Integer> {
     if (asSignal) {
       Cutovers.describe(client, wid);
       client.newUntypedWorkflowStub(wid).signal(action(), payload);
-      err.println("queued " + action() + " for " + wid + "; its outcome will show in: cutover status " + id);
+      err.println(
+          "queued "
+              + action()
+              + " for "
+              + wid
+              + "; its outcome will show in: cutover status "
+              + id);
       return ExitCodes.OK;
     }
     OperationResult r = Cutovers.operate(client, wid, new Operation(action(), payload));
     if (output.json()) {
-      out.println(OutputOptions.toJson(Map.of("accepted", r.accepted(), "text", r.text(), "state", r.state())));
+      out.println(
+          OutputOptions.toJson(
+              Map.of("accepted", r.accepted(), "text", r.text(), "state", r.state())));
     } else {
-      // The answer quotes what signals and plans said (anyone who may signal wrote them): escaped, as status shows.
-      out.println((r.accepted() ? "accepted: " : "") + StatusText.v(r.text())
-          + " (now " + StatusText.v(r.state()) + ")");
+      // The answer quotes what signals and plans said (anyone who may signal wrote them): escaped,
+      // as status shows.
+      out.println(
+          (r.accepted() ? "accepted: " : "")
+              + StatusText.v(r.text())
+              + " (now "
+              + StatusText.v(r.state())
+              + ")");
     }
     return r.accepted() ? ExitCodes.OK : ExitCodes.WRONG_STATE;
   }

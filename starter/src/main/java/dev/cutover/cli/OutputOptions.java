@@ -6,11 +6,16 @@ import picocli.CommandLine.Option;
 
 /** {@code --output text|json}: data goes to stdout in the chosen form; messages go to stderr. */
 final class OutputOptions {
-  enum Format { text, json }
+  enum Format {
+    text,
+    json
+  }
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  @Option(names = {"-o", "--output"}, description = "text or json (default text)")
+  @Option(
+      names = {"-o", "--output"},
+      description = "text or json (default text)")
   Format format = Format.text;
 
   boolean json() {

@@ -2,7 +2,9 @@ package dev.cutover.cli;
 
 import picocli.CommandLine.Command;
 
-@Command(name = "pause", description = "Hold promotion; checks go on. The soak starts over on resume.")
+@Command(
+    name = "pause",
+    description = "Hold promotion; checks go on. The soak starts over on resume.")
 final class PauseCommand extends OperatorAction {
   @Override
   String action() {

@@ -29,8 +29,12 @@ final class PlanFiles {
       JsonNode tree = PlanReader.parseTree(bytes);
       return new Loaded(file, tree, PlanReader.fromTree(tree, PlanReader.Rules.NEWEST));
     } catch (PlanException e) {
-      throw new CliException(ExitCodes.BAD_INPUT, e.problems().stream().map(Problem::toString)
-          .map(p -> file + ": " + p).collect(Collectors.joining("\n")));
+      throw new CliException(
+          ExitCodes.BAD_INPUT,
+          e.problems().stream()
+              .map(Problem::toString)
+              .map(p -> file + ": " + p)
+              .collect(Collectors.joining("\n")));
     }
   }
 
@@ -55,8 +59,15 @@ final class PlanFiles {
       } catch (IOException e) {
         size = "larger than that";
       }
-      throw new CliException(ExitCodes.BAD_INPUT, file + ": a plan is at most " + PlanReader.MAX_PLAN_BYTES
-          + " bytes (" + PlanReader.MAX_PLAN_BYTES / 1024 + " KiB); this file is " + size);
+      throw new CliException(
+          ExitCodes.BAD_INPUT,
+          file
+              + ": a plan is at most "
+              + PlanReader.MAX_PLAN_BYTES
+              + " bytes ("
+              + PlanReader.MAX_PLAN_BYTES / 1024
+              + " KiB); this file is "
+              + size);
     }
     return bytes;
   }

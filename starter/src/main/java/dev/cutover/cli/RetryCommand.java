@@ -3,10 +3,11 @@ package dev.cutover.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "retry", description = "After a held rollback: start over from the first stage, prerequisites first.")
+@Command(
+    name = "retry",
+    description = "After a held rollback: start over from the first stage, prerequisites first.")
 final class RetryCommand extends OperatorAction {
-  @Mixin
-  SigningOptions signing;
+  @Mixin SigningOptions signing;
 
   @Override
   SigningOptions signing() {

@@ -1,9 +1,9 @@
 package dev.cutover.cli;
 
+import dev.cutover.worker.TemporalSettings;
 import dev.cutover.workflows.CutoverInput;
 import dev.cutover.workflows.CutoverWorkflow;
 import dev.cutover.workflows.SearchAttributeKeys;
-import dev.cutover.worker.TemporalSettings;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
@@ -21,10 +21,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "start", description = "Start a cutover from a plan. A second start of a running one is refused (exit 3).")
+@Command(
+    name = "start",
+    description =
+        "Start a cutover from a plan. A second start of a running one is refused (exit 3).")
 final class StartCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Parameters(paramLabel = "PLAN")
   Path file;
@@ -32,15 +34,17 @@ final class StartCommand implements Callable<Integer> {
   @Option(names = "--by", description = "who starts it (default: $USER)")
   String by;
 
-  @Option(names = "--task-queue", description = "the workers' task queue (env CUTOVER_TASK_QUEUE; default "
-      + TemporalSettings.DEFAULT_TASK_QUEUE + ")")
+  @Option(
+      names = "--task-queue",
+      description =
+          "the workers' task queue (env CUTOVER_TASK_QUEUE; default "
+              + TemporalSettings.DEFAULT_TASK_QUEUE
+              + ")")
   String taskQueue;
 
-  @Mixin
-  TemporalOptions temporal;
+  @Mixin TemporalOptions temporal;
 
-  @Mixin
-  OutputOptions output;
+  @Mixin OutputOptions output;
 
   @Override
   public Integer call() {
@@ -54,26 +58,48 @@ final class StartCommand implements Callable<Integer> {
     String queue = temporal.taskQueue(taskQueue);
     String id = loaded.plan().workflowId();
     WorkflowClient client = temporal.connect();
-    CutoverWorkflow wf = client.newWorkflowStub(CutoverWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(id).setTaskQueue(queue)
-        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-        .setTypedSearchAttributes(SearchAttributes.newBuilder()
-            .set(SearchAttributeKeys.PLAN, loaded.plan().name()).set(SearchAttributeKeys.STATE, "CHECKING_PREREQUISITES")
-            .set(SearchAttributeKeys.STAGE, "").set(SearchAttributeKeys.PERCENT, 0L).build())
-        .build());
+    CutoverWorkflow wf =
+        client.newWorkflowStub(
+            CutoverWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(id)
+                .setTaskQueue(queue)
+                .setWorkflowIdConflictPolicy(
+                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                .setTypedSearchAttributes(
+                    SearchAttributes.newBuilder()
+                        .set(SearchAttributeKeys.PLAN, loaded.plan().name())
+                        .set(SearchAttributeKeys.STATE, "CHECKING_PREREQUISITES")
+                        .set(SearchAttributeKeys.STAGE, "")
+                        .set(SearchAttributeKeys.PERCENT, 0L)
+                        .build())
+                .build());
     String runId;
     try {
       runId = WorkflowClient.start(wf::run, CutoverInput.start(loaded.tree(), who)).getRunId();
     } catch (WorkflowExecutionAlreadyStarted e) {
-      throw new CliException(ExitCodes.WRONG_STATE, id + " is already running; see: cutover status " + loaded.plan().name());
+      throw new CliException(
+          ExitCodes.WRONG_STATE,
+          id + " is already running; see: cutover status " + loaded.plan().name());
     }
     if (output.json()) {
       out.println(OutputOptions.toJson(Map.of("workflowId", id, "runId", runId, "startedBy", who)));
     } else {
       out.println(id);
-      err.println("started " + id + " (run " + runId + ") by " + who + " on task queue " + queue
-          + "; follow it with: cutover status " + loaded.plan().name() + " --watch");
+      err.println(
+          "started "
+              + id
+              + " (run "
+              + runId
+              + ") by "
+              + who
+              + " on task queue "
+              + queue
+              + "; follow it with: cutover status "
+              + loaded.plan().name()
+              + " --watch");
     }
     return ExitCodes.OK;
   }

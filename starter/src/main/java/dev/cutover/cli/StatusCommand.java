@@ -12,27 +12,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", description = "Show a cutover: stage, percent, state, soak remaining, every rule against its threshold.")
+@Command(
+    name = "status",
+    description =
+        "Show a cutover: stage, percent, state, soak remaining, every rule against its threshold.")
 final class StatusCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   private static final Set<String> FINAL = Set.of("COMPLETED", "ABANDONED");
 
   @Parameters(paramLabel = "ID", description = "workflow id (cutover-NAME) or plan name")
   String id;
 
-  @Option(names = {"-w", "--watch"}, description = "redraw every --interval seconds until the cutover ends")
+  @Option(
+      names = {"-w", "--watch"},
+      description = "redraw every --interval seconds until the cutover ends")
   boolean watch;
 
   @Option(names = "--interval", description = "seconds between redraws (default 2)")
   int interval = 2;
 
-  @Mixin
-  TemporalOptions temporal;
+  @Mixin TemporalOptions temporal;
 
-  @Mixin
-  OutputOptions output;
+  @Mixin OutputOptions output;
 
   @Override
   public Integer call() throws InterruptedException {

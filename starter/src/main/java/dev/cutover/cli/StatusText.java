@@ -12,11 +12,12 @@ import java.util.Locale;
 
 /**
  * A status as an operator reads it in a terminal. Every string in it came from a plan or a signal,
- * which anyone who may start or signal the namespace writes, so each is shown through {@link #v}:
- * a control character appears as an escape, never as a new line or a hidden one.
+ * which anyone who may start or signal the namespace writes, so each is shown through {@link #v}: a
+ * control character appears as an escape, never as a new line or a hidden one.
  */
 final class StatusText {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MMM d HH:mm:ss").withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("MMM d HH:mm:ss").withZone(ZoneId.systemDefault());
 
   private StatusText() {}
 
@@ -31,12 +32,24 @@ final class StatusText {
 
   static String render(Status s) {
     StringBuilder b = new StringBuilder();
-    b.append(v(s.workflowId())).append("  ").append(s.state())
-        .append("  (attempt ").append(s.attempt()).append(", started by ").append(v(s.startedBy()))
-        .append(" ").append(time(s.startedAt())).append(")\n");
+    b.append(v(s.workflowId()))
+        .append("  ")
+        .append(s.state())
+        .append("  (attempt ")
+        .append(s.attempt())
+        .append(", started by ")
+        .append(v(s.startedBy()))
+        .append(" ")
+        .append(time(s.startedAt()))
+        .append(")\n");
     if (s.stage() != null) {
       Status.StageView st = s.stage();
-      b.append("stage ").append(st.index() + 1).append("/").append(st.count()).append(" ").append(v(st.name()));
+      b.append("stage ")
+          .append(st.index() + 1)
+          .append("/")
+          .append(st.count())
+          .append(" ")
+          .append(v(st.name()));
       if (st.percent() != null) {
         b.append(": ").append(st.percent()).append("% of traffic");
       }
@@ -51,17 +64,27 @@ final class StatusText {
     }
     b.append('\n');
     if (s.soak() != null) {
-      b.append("soak: ").append(s.soak().remaining()).append(" remaining of ")
-          .append(Durations.formatMillis(s.soak().requiredMillis())).append('\n');
+      b.append("soak: ")
+          .append(s.soak().remaining())
+          .append(" remaining of ")
+          .append(Durations.formatMillis(s.soak().requiredMillis()))
+          .append('\n');
     }
     if (s.waitUntil() != null) {
       b.append("waiting for the stage window until ").append(time(s.waitUntil())).append('\n');
     }
     if (s.step() != null) {
-      b.append("step ").append(s.step().index() + 1).append("/").append(s.step().count()).append(": ")
+      b.append("step ")
+          .append(s.step().index() + 1)
+          .append("/")
+          .append(s.step().count())
+          .append(": ")
           .append(v(s.step().description()));
       if (s.step().error() != null) {
-        b.append("\n  failing (attempt ").append(s.step().attempt()).append("): ").append(v(s.step().error()));
+        b.append("\n  failing (attempt ")
+            .append(s.step().attempt())
+            .append("): ")
+            .append(v(s.step().error()));
         if (s.step().retryAt() != null) {
           b.append("; next try ").append(time(s.step().retryAt()));
         }
@@ -72,41 +95,70 @@ final class StatusText {
       Status.ApprovalView a = s.pendingApproval();
       b.append("approval: ");
       if (a.approvedBy() != null) {
-        b.append("stage ").append(v(a.stage())).append(" approved by ").append(v(a.approvedBy()))
+        b.append("stage ")
+            .append(v(a.stage()))
+            .append(" approved by ")
+            .append(v(a.approvedBy()))
             .append(a.soakMet() ? "" : " (acts when the soak is met)");
       } else {
         b.append(a.soakMet() ? "WAITING for " : "needed later from ")
             .append(a.approvers().isEmpty() ? "anyone" : v(String.join(" or ", a.approvers())))
             .append(a.notBy() != null ? " (not " + v(a.notBy()) + ")" : "")
-            .append(": cutover approve ").append(v(s.plan())).append(" --stage ").append(v(a.stage())).append(" --by NAME");
+            .append(": cutover approve ")
+            .append(v(s.plan()))
+            .append(" --stage ")
+            .append(v(a.stage()))
+            .append(" --by NAME");
       }
       b.append('\n');
     }
     if (!s.rules().isEmpty()) {
       b.append("rules:\n");
       for (Status.RuleView r : s.rules()) {
-        b.append(String.format("  %-22s %-16s %-8s %-10s %-18s %s%s%n", v(r.id()), v(r.check()),
-            r.outcome() == null ? "pending" : r.outcome(), r.value() == null ? "-" : dev.cutover.engine.Judge.format(r.value()),
-            v(r.pass()) + " [" + r.severity() + "]",
-            r.breachedSince() != null ? "BREACHED since " + time(r.breachedSince()) + "; " : "",
-            r.inconclusive() ? "INCONCLUSIVE; " + nullToEmpty(v(r.reason())) : nullToEmpty(v(r.reason()))));
+        b.append(
+            String.format(
+                "  %-22s %-16s %-8s %-10s %-18s %s%s%n",
+                v(r.id()),
+                v(r.check()),
+                r.outcome() == null ? "pending" : r.outcome(),
+                r.value() == null ? "-" : dev.cutover.engine.Judge.format(r.value()),
+                v(r.pass()) + " [" + r.severity() + "]",
+                r.breachedSince() != null ? "BREACHED since " + time(r.breachedSince()) + "; " : "",
+                r.inconclusive()
+                    ? "INCONCLUSIVE; " + nullToEmpty(v(r.reason()))
+                    : nullToEmpty(v(r.reason()))));
       }
     }
     if (!s.holds().isEmpty()) {
       b.append("holds (release with: cutover resume ").append(v(s.plan())).append(" --by NAME):\n");
       for (CutoverState.Hold h : s.holds()) {
-        b.append("  ").append(h.kind().name().toLowerCase(Locale.ROOT)).append(' ').append(v(h.subject())).append(" by ").append(v(h.by()))
-            .append(h.reason() == null ? "" : ": " + v(h.reason())).append('\n');
+        b.append("  ")
+            .append(h.kind().name().toLowerCase(Locale.ROOT))
+            .append(' ')
+            .append(v(h.subject()))
+            .append(" by ")
+            .append(v(h.by()))
+            .append(h.reason() == null ? "" : ": " + v(h.reason()))
+            .append('\n');
       }
     }
     if (s.rollback() != null) {
       CutoverState.RollbackInfo r = s.rollback();
-      b.append("last rollback: ").append(time(r.startedAt())).append(" by ").append(v(r.by())).append(": ").append(v(r.reason()));
+      b.append("last rollback: ")
+          .append(time(r.startedAt()))
+          .append(" by ")
+          .append(v(r.by()))
+          .append(": ")
+          .append(v(r.reason()));
       if (r.completedAt() != null) {
         b.append(" (done ").append(time(r.completedAt())).append(")");
       }
       if (r.failures() > 0) {
-        b.append(" (").append(r.failures()).append(" failed attempts; last: ").append(v(r.lastError())).append(")");
+        b.append(" (")
+            .append(r.failures())
+            .append(" failed attempts; last: ")
+            .append(v(r.lastError()))
+            .append(")");
       }
       if (r.note() != null) {
         b.append(" [").append(v(r.note())).append("]");
@@ -117,8 +169,13 @@ final class StatusText {
     if (!ds.isEmpty()) {
       b.append("recent decisions:\n");
       for (CutoverState.Decision d : ds.subList(Math.max(0, ds.size() - 8), ds.size())) {
-        b.append("  ").append(time(d.at())).append("  ").append(String.format("%-10s", v(d.by())))
-            .append(d.accepted() ? "" : "REJECTED ").append(v(d.text())).append('\n');
+        b.append("  ")
+            .append(time(d.at()))
+            .append("  ")
+            .append(String.format("%-10s", v(d.by())))
+            .append(d.accepted() ? "" : "REJECTED ")
+            .append(v(d.text()))
+            .append('\n');
       }
     }
     return b.toString();

@@ -14,10 +14,14 @@ import picocli.CommandLine.Option;
  * the worker reads, parsed the same way ({@link TemporalSettings}), once per command.
  */
 final class TemporalOptions {
-  @Option(names = "--address", description = "Temporal frontend host:port (env TEMPORAL_ADDRESS; default localhost:7233)")
+  @Option(
+      names = "--address",
+      description = "Temporal frontend host:port (env TEMPORAL_ADDRESS; default localhost:7233)")
   String address;
 
-  @Option(names = "--namespace", description = "Temporal namespace (env TEMPORAL_NAMESPACE; default default)")
+  @Option(
+      names = "--namespace",
+      description = "Temporal namespace (env TEMPORAL_NAMESPACE; default default)")
   String namespace;
 
   /** The environment's settings, read when first needed; tests set them. */
@@ -26,7 +30,8 @@ final class TemporalOptions {
   /**
    * The settings in force: the flags given, else the environment's.
    *
-   * @throws CliException exit 2 for a malformed address (flag or {@code TEMPORAL_ADDRESS}), naming it
+   * @throws CliException exit 2 for a malformed address (flag or {@code TEMPORAL_ADDRESS}), naming
+   *     it
    */
   TemporalSettings settings() {
     return settings(address, namespace, null);
@@ -51,7 +56,10 @@ final class TemporalOptions {
     return settings().namespace();
   }
 
-  /** The task queue cutovers start on: {@code flag} if given, else the environment's, else the default. */
+  /**
+   * The task queue cutovers start on: {@code flag} if given, else the environment's, else the
+   * default.
+   */
   String taskQueue(String flag) {
     return settings(null, null, flag).taskQueue();
   }
@@ -60,13 +68,22 @@ final class TemporalOptions {
   WorkflowClient connect() {
     WorkflowServiceStubs service;
     try {
-      service = WorkflowServiceStubs.newConnectedServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget(address()).build(), Duration.ofSeconds(10));
+      service =
+          WorkflowServiceStubs.newConnectedServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder().setTarget(address()).build(),
+              Duration.ofSeconds(10));
     } catch (RuntimeException e) {
-      throw new CliException(ExitCodes.FAILURE, "cannot reach Temporal at " + address() + ": " + rootMessage(e)
-          + " (start one with ./cutover dev, or set --address / TEMPORAL_ADDRESS)", e);
+      throw new CliException(
+          ExitCodes.FAILURE,
+          "cannot reach Temporal at "
+              + address()
+              + ": "
+              + rootMessage(e)
+              + " (start one with ./cutover dev, or set --address / TEMPORAL_ADDRESS)",
+          e);
     }
-    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace()).build());
+    return WorkflowClient.newInstance(
+        service, WorkflowClientOptions.newBuilder().setNamespace(namespace()).build());
   }
 
   static String first(String... values) {

@@ -12,15 +12,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "worker", description = {"Run a cutover worker, as java -jar cutover-worker.jar does (configuration"
-    + " from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CUTOVER_TASK_QUEUE, CUTOVER_HEALTH_PORT, CUTOVER_LOG_LEVEL; what plans"
-    + " may use from CUTOVER_ALLOWED_SECRETS, CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_COMMANDS, CUTOVER_NGINX_DIRS,"
-    + " CUTOVER_NGINX_CONFIG, CUTOVER_NGINX_BIN; signed approvals from CUTOVER_APPROVER_KEYS,"
-    + " CUTOVER_REQUIRE_SIGNED_SIGNALS).",
-    "Every setting is checked before the worker connects: a malformed one stops it with exit code 2, naming it."})
+@Command(
+    name = "worker",
+    description = {
+      "Run a cutover worker, as java -jar cutover-worker.jar does (configuration"
+          + " from TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, CUTOVER_TASK_QUEUE, CUTOVER_HEALTH_PORT, CUTOVER_LOG_LEVEL; what plans"
+          + " may use from CUTOVER_ALLOWED_SECRETS, CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_COMMANDS, CUTOVER_NGINX_DIRS,"
+          + " CUTOVER_NGINX_CONFIG, CUTOVER_NGINX_BIN; signed approvals from CUTOVER_APPROVER_KEYS,"
+          + " CUTOVER_REQUIRE_SIGNED_SIGNALS).",
+      "Every setting is checked before the worker connects: a malformed one stops it with exit code 2, naming it."
+    })
 final class WorkerCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Option(names = "--address", description = "overrides TEMPORAL_ADDRESS")
   String address;

@@ -3,7 +3,10 @@ package dev.cutover.cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-/** Runs the CLI in-process with its own writers (picocli's setOut/setErr) and returns what it printed. */
+/**
+ * Runs the CLI in-process with its own writers (picocli's setOut/setErr) and returns what it
+ * printed.
+ */
 final class Cli {
   record Result(int exit, String out, String err) {}
 

@@ -11,27 +11,35 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged CLI, as an operator runs it ({@code java -jar cutover.jar}): every command's
- * {@code --help} exits 0 with its usage and no picocli warning (today's "[picocli WARN] Could not
- * format" or "Unknown option: '--help'"), and {@code --version} names the version in the jar.
+ * The packaged CLI, as an operator runs it ({@code java -jar cutover.jar}): every command's {@code
+ * --help} exits 0 with its usage and no picocli warning (today's "[picocli WARN] Could not format"
+ * or "Unknown option: '--help'"), and {@code --version} names the version in the jar.
  */
 class CliJarIT {
   static final Path JAR = Path.of(System.getProperty("cutover.jar", "target/cutover.jar"));
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   record Run(List<String> args, Process process, Path out, Path err) {}
 
   Run start(String... args) throws Exception {
     // C1 only: these runs are short, and seventeen of them start at once.
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-jar",
+                JAR.toString()));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "out-", ".txt");
     Path err = Files.createTempFile(dir, "err-", ".txt");
-    return new Run(List.of(args), new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .start(), out, err);
+    return new Run(
+        List.of(args),
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start(),
+        out,
+        err);
   }
 
   @Test
@@ -47,7 +55,11 @@ class CliJarIT {
       String err = Files.readString(r.err());
       String usage = "Usage: cutover " + (r.args().size() == 2 ? r.args().get(0) + " " : "[");
       assertThat(r.process().exitValue()).as(r.args() + "\n" + out + err).isZero();
-      assertThat(out).as(r.args().toString()).startsWith(usage).contains("-h, --help").doesNotContain("WARN");
+      assertThat(out)
+          .as(r.args().toString())
+          .startsWith(usage)
+          .contains("-h, --help")
+          .doesNotContain("WARN");
       assertThat(err).as(r.args().toString()).isEmpty();
     }
   }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -22,12 +22,29 @@ import picocli.CommandLine.Parameters;
  */
 class HelpTest {
   /** The subcommands operators know, in the order the help lists them. */
-  static final List<String> SUBCOMMANDS = List.of("lint", "start", "status", "list", "approve", "abort", "pause",
-      "resume", "promote", "acknowledge", "retry", "abandon", "keygen", "worker", "dev", "demo");
+  static final List<String> SUBCOMMANDS =
+      List.of(
+          "lint",
+          "start",
+          "status",
+          "list",
+          "approve",
+          "abort",
+          "pause",
+          "resume",
+          "promote",
+          "acknowledge",
+          "retry",
+          "abandon",
+          "keygen",
+          "worker",
+          "dev",
+          "demo");
 
   @Test
   void theCliHasExactlyTheSubcommandsOperatorsKnow() {
-    assertThat(new CommandLine(new Main()).getSubcommands().keySet()).containsExactlyElementsOf(SUBCOMMANDS);
+    assertThat(new CommandLine(new Main()).getSubcommands().keySet())
+        .containsExactlyElementsOf(SUBCOMMANDS);
   }
 
   @ParameterizedTest(name = "cutover {0} --help")
@@ -37,7 +54,9 @@ class HelpTest {
       Cli.Result r = Cli.run(name, flag);
       assertThat(r.exit()).as(flag).isZero();
       assertThat(r.err()).as(flag).isEmpty();
-      assertThat(r.out()).as(flag).startsWith("Usage: cutover " + name + " ")
+      assertThat(r.out())
+          .as(flag)
+          .startsWith("Usage: cutover " + name + " ")
           .contains("  -h, --help ", "  -V, --version ", "Exit codes:%n  0   ok".formatted());
     }
   }
@@ -53,12 +72,14 @@ class HelpTest {
     // In-process there is no jar manifest; CliJarIT checks the packaged jar's version.
     Cli.Result version = Cli.run("demo", "--version");
     assertThat(version.exit()).isZero();
-    assertThat(version.out()).isEqualTo("cutover (development build: not run from a jar)%n".formatted());
+    assertThat(version.out())
+        .isEqualTo("cutover (development build: not run from a jar)%n".formatted());
   }
 
   /**
    * picocli formats every description, as written, with {@link String#format}; a bare {@code %}
-   * (say "10%") fails that, and picocli then prints "[picocli WARN] Could not format ..." on stderr.
+   * (say "10%") fails that, and picocli then prints "[picocli WARN] Could not format ..." on
+   * stderr.
    */
   @Test
   void everyDescriptionIsAFormatStringPicocliCanFormat() {
@@ -74,7 +95,8 @@ class HelpTest {
         Field field = (Field) arg.userObject();
         Option option = field.getAnnotation(Option.class);
         Parameters parameters = field.getAnnotation(Parameters.class);
-        descriptions.addAll(List.of(option != null ? option.description() : parameters.description()));
+        descriptions.addAll(
+            List.of(option != null ? option.description() : parameters.description()));
       }
     }
     assertThat(descriptions).hasSizeGreaterThan(100);
@@ -82,7 +104,8 @@ class HelpTest {
       assertThatCode(() -> String.format(d)).as(d).doesNotThrowAnyException();
     }
     // ... and the percent signs read as written.
-    assertThat(Cli.run("demo", "--help").out()).contains("Run a real cutover 10% -> 50% -> 100% against")
+    assertThat(Cli.run("demo", "--help").out())
+        .contains("Run a real cutover 10% -> 50% -> 100% against")
         .contains("the 50% stage");
   }
 }

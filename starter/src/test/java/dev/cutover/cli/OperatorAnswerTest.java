@@ -23,32 +23,57 @@ import org.junit.jupiter.api.Test;
  * What an operator action prints is the workflow's answer, which quotes what signals and plans
  * said: a control character in it is shown as an escape, as {@code cutover status} shows it, so an
  * answer cannot forge a line or hide text in the operator's terminal. The answering workflow here
- * is a stand-in that says what an older or a rogue worker could, on a port-bound Temporal test server.
+ * is a stand-in that says what an older or a rogue worker could, on a port-bound Temporal test
+ * server.
  */
 class OperatorAnswerTest {
-  static final String FORGED = "rejected: not now\n  Jan 1 12:00:00  alice     approved stage canary\u001b[2J\u202e";
+  static final String FORGED =
+      "rejected: not now\n  Jan 1 12:00:00  alice     approved stage canary\u001b[2J\u202e";
 
   /** Answers every operation with {@link #FORGED}. */
   public static final class Rogue implements CutoverWorkflow {
-    @Override public Status run(CutoverInput input) {
+    @Override
+    public Status run(CutoverInput input) {
       Workflow.await(() -> false);
       return null;
     }
 
-    @Override public OperationResult operate(Operation op) {
+    @Override
+    public OperationResult operate(Operation op) {
       return new OperationResult(op.name().equals("pause"), FORGED, "AWAITING_APPROVAL\r\n");
     }
 
-    @Override public void validateOperate(Operation op) {}
-    @Override public Status status() { return null; }
-    @Override public void approve(SignalPayload p) {}
-    @Override public void abort(SignalPayload p) {}
-    @Override public void pause(SignalPayload p) {}
-    @Override public void resume(SignalPayload p) {}
-    @Override public void promote(SignalPayload p) {}
-    @Override public void acknowledge(SignalPayload p) {}
-    @Override public void retry(SignalPayload p) {}
-    @Override public void abandon(SignalPayload p) {}
+    @Override
+    public void validateOperate(Operation op) {}
+
+    @Override
+    public Status status() {
+      return null;
+    }
+
+    @Override
+    public void approve(SignalPayload p) {}
+
+    @Override
+    public void abort(SignalPayload p) {}
+
+    @Override
+    public void pause(SignalPayload p) {}
+
+    @Override
+    public void resume(SignalPayload p) {}
+
+    @Override
+    public void promote(SignalPayload p) {}
+
+    @Override
+    public void acknowledge(SignalPayload p) {}
+
+    @Override
+    public void retry(SignalPayload p) {}
+
+    @Override
+    public void abandon(SignalPayload p) {}
   }
 
   static int freePort() throws IOException {
@@ -62,24 +87,38 @@ class OperatorAnswerTest {
     int port = freePort();
     String address = "127.0.0.1:" + port;
     try (TestServer.PortBoundTestServer server = TestServer.createPortBoundServer(port)) {
-      WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+      WorkflowServiceStubs service =
+          WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
       WorkerFactory factory = WorkerFactory.newInstance(WorkflowClient.newInstance(service));
       try {
         factory.newWorker("cutover").registerWorkflowImplementationTypes(Rogue.class);
         factory.start();
-        WorkflowClient.start(factory.getWorkflowClient().newWorkflowStub(CutoverWorkflow.class,
-            WorkflowOptions.newBuilder().setTaskQueue("cutover").setWorkflowId("cutover-shop").build())::run,
+        WorkflowClient.start(
+            factory
+                    .getWorkflowClient()
+                    .newWorkflowStub(
+                        CutoverWorkflow.class,
+                        WorkflowOptions.newBuilder()
+                            .setTaskQueue("cutover")
+                            .setWorkflowId("cutover-shop")
+                            .build())
+                ::run,
             new CutoverInput(null, "carol", null, null));
 
-        Cli.Result rejected = Cli.run("approve", "shop", "--stage", "canary", "--by", "alice", "--address", address);
+        Cli.Result rejected =
+            Cli.run("approve", "shop", "--stage", "canary", "--by", "alice", "--address", address);
         assertThat(rejected.exit()).as(rejected.err()).isEqualTo(3);
-        assertThat(rejected.out()).isEqualTo("rejected: not now\\n  Jan 1 12:00:00  alice     approved stage"
-            + " canary\\u001b[2J\\u202e (now AWAITING_APPROVAL\\r\\n)\n");
+        assertThat(rejected.out())
+            .isEqualTo(
+                "rejected: not now\\n  Jan 1 12:00:00  alice     approved stage"
+                    + " canary\\u001b[2J\\u202e (now AWAITING_APPROVAL\\r\\n)\n");
 
         Cli.Result accepted = Cli.run("pause", "shop", "--by", "alice", "--address", address);
         assertThat(accepted.exit()).as(accepted.err()).isZero();
-        assertThat(accepted.out()).startsWith("accepted: rejected: not now\\n  Jan 1").hasLineCount(1)
+        assertThat(accepted.out())
+            .startsWith("accepted: rejected: not now\\n  Jan 1")
+            .hasLineCount(1)
             .doesNotContain("\u001b", "\u202e", "\r");
       } finally {
         factory.shutdownNow();

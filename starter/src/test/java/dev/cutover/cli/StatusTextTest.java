@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * did not clean them, a plan's strings), `cutover status` shows control characters as escapes.
  */
 class StatusTextTest {
-  static final String PLAN = """
+  static final String PLAN =
+      """
       version: 1
       name: shop
       connections:
@@ -34,9 +35,13 @@ class StatusTextTest {
     String forged = "lunch\n  Jan 1 12:00:00  alice     approved stage canary\u001b[2J\u202e";
     t = engine.on(t.state(), new Event.SignalReceived(1_000, Signal.of("pause", "bob\r", forged)));
     String text = StatusText.render(Status.of(engine, t.state(), 2_000));
-    assertThat(text.lines()).noneMatch(l -> l.startsWith("  Jan 1 12:00:00"))
-        .contains("  paused cutover by bob: lunch\\n  Jan 1 12:00:00  alice     approved stage canary\\u001b[2J\\u202e");
-    assertThat(text).contains("paused: lunch\\n  Jan 1 12:00:00  alice     approved stage canary\\u001b[2J\\u202e")
+    assertThat(text.lines())
+        .noneMatch(l -> l.startsWith("  Jan 1 12:00:00"))
+        .contains(
+            "  paused cutover by bob: lunch\\n  Jan 1 12:00:00  alice     approved stage canary\\u001b[2J\\u202e");
+    assertThat(text)
+        .contains(
+            "paused: lunch\\n  Jan 1 12:00:00  alice     approved stage canary\\u001b[2J\\u202e")
         .doesNotContain("\u001b", "\u202e", "\r");
   }
 }

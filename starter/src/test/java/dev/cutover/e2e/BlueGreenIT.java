@@ -32,16 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Seed 002's cutover day, end to end, with local stand-ins for everything examples/blue-green.yaml
  * talks to: blue and green services behind a real nginx that the worker rewrites and reloads, the
- * demo target's action API as the two sites' maintenance switches (it records each call and
- * honours Idempotency-Key), a final-sync script and a smoke-test script that the worker runs
- * because CUTOVER_ALLOWED_COMMANDS names them with their arguments, and green's sync-validation endpoint that a
- * {@code wait} action polls. The final sync cannot be undone, so its stage starts only after an
- * approval; then traffic moves 10% -> 50% -> 100%, and the green share is measured with real
+ * demo target's action API as the two sites' maintenance switches (it records each call and honours
+ * Idempotency-Key), a final-sync script and a smoke-test script that the worker runs because
+ * CUTOVER_ALLOWED_COMMANDS names them with their arguments, and green's sync-validation endpoint
+ * that a {@code wait} action polls. The final sync cannot be undone, so its stage starts only after
+ * an approval; then traffic moves 10% -> 50% -> 100%, and the green share is measured with real
  * requests through nginx at each stage.
  */
 class BlueGreenIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static String plan(String name, Nginx nginx, Path sync, Path smoke) {
     return """
@@ -95,20 +94,38 @@ class BlueGreenIT {
           actions:
             - { http: "POST target:/api/actions/blue-maintenance-off", expect: { status: 200 } }
           then: hold
-        """.formatted(name, nginx.splitFile, nginx.config, sync, smoke);
+        """
+        .formatted(name, nginx.splitFile, nginx.config, sync, smoke);
   }
 
-  /** Blue or green: answers its name on /, and green reports the final sync's validation on /sync/status. */
+  /**
+   * Blue or green: answers its name on /, and green reports the final sync's validation on
+   * /sync/status.
+   */
   static HttpServer site(String name, Path syncMarker, ExecutorService threads) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
     server.createContext("/", exchange -> answer(exchange, 200, name));
     server.createContext("/health", exchange -> answer(exchange, 200, "{\"status\": \"ok\"}"));
-    server.createContext("/sync/status", exchange -> {
-      // A validation job that needs a moment after the sync: nothing to judge until it is done.
-      long age = Files.exists(syncMarker) ? System.currentTimeMillis() - Files.getLastModifiedTime(syncMarker).toMillis() : -1;
-      answer(exchange, 200, age < 0 ? "{}" : age < 1_500 ? "{\"validating\": true}"
-          : "{\"mismatched_rows\": 0, \"rows\": " + Files.readString(syncMarker).strip() + "}");
-    });
+    server.createContext(
+        "/sync/status",
+        exchange -> {
+          // A validation job that needs a moment after the sync: nothing to judge until it is done.
+          long age =
+              Files.exists(syncMarker)
+                  ? System.currentTimeMillis() - Files.getLastModifiedTime(syncMarker).toMillis()
+                  : -1;
+          answer(
+              exchange,
+              200,
+              age < 0
+                  ? "{}"
+                  : age < 1_500
+                      ? "{\"validating\": true}"
+                      : "{\"mismatched_rows\": 0, \"rows\": "
+                          + Files.readString(syncMarker).strip()
+                          + "}");
+        });
     server.setExecutor(threads);
     server.start();
     return server;
@@ -131,47 +148,85 @@ class BlueGreenIT {
   }
 
   @Test
-  void theCutoverDayRunsAsActionsAfterAnApprovalAndShiftsRealTrafficThroughNginx() throws Exception {
+  void theCutoverDayRunsAsActionsAfterAnApprovalAndShiftsRealTrafficThroughNginx()
+      throws Exception {
     String address = Services.temporalAddress();
     String name = "bg-" + UUID.randomUUID().toString().substring(0, 8);
     String id = "cutover-" + name;
     Path logs = Files.createDirectories(dir.resolve("logs"));
     Path synced = dir.resolve("green-data/synced");
     Files.createDirectories(synced.getParent());
-    Path sync = script("final-sync", """
+    Path sync =
+        script(
+            "final-sync",
+            """
         echo "$(date +%%s%%3N) $CUTOVER_IDEMPOTENCY_KEY $*" >> %1$s/final-sync.log
         echo 1200 > %2$s
         echo "final sync: 1200 rows copied to $2"
-        """.formatted(logs, synced));
-    Path smoke = script("smoke-tests", """
+        """
+                .formatted(logs, synced));
+    Path smoke =
+        script(
+            "smoke-tests",
+            """
         echo "$(date +%%s%%3N) $CUTOVER_IDEMPOTENCY_KEY $*" >> %1$s/smoke-tests.log
         echo "smoke tests: 5 of 5 passed"
-        """.formatted(logs));
+        """
+                .formatted(logs));
     ExecutorService threads = Executors.newFixedThreadPool(16);
     HttpServer blue = site("blue", synced, threads);
     HttpServer green = site("green", synced, threads);
     try (DemoTarget target = DemoTarget.start(0);
-         Nginx nginx = Nginx.start(TestServices.nginxBin(), dir.resolve("nginx"), blue.getAddress().getPort(), green.getAddress().getPort(),
-             Nginx.allBlue("$request_id"));
-         WorkerProcess worker = Workers.start(address, "e2e-" + name, Map.of(
-             "DEMO_TARGET_URL", target.baseUrl(),
-             "GREEN_URL", "http://127.0.0.1:" + green.getAddress().getPort(),
-             "CUTOVER_NGINX_DIRS", nginx.splitDir.toString(),
-             "CUTOVER_NGINX_BIN", TestServices.nginxBin(),
-             "CUTOVER_NGINX_CONFIG", nginx.config.toString(),
-             // Each script with exactly the arguments the plan gives it, and no other.
-             "CUTOVER_ALLOWED_COMMANDS", sync + " --to green, " + smoke + " --stage ${stage}, " + smoke + " --cleanup"),
-         dir)) {
+        Nginx nginx =
+            Nginx.start(
+                TestServices.nginxBin(),
+                dir.resolve("nginx"),
+                blue.getAddress().getPort(),
+                green.getAddress().getPort(),
+                Nginx.allBlue("$request_id"));
+        WorkerProcess worker =
+            Workers.start(
+                address,
+                "e2e-" + name,
+                Map.of(
+                    "DEMO_TARGET_URL", target.baseUrl(),
+                    "GREEN_URL", "http://127.0.0.1:" + green.getAddress().getPort(),
+                    "CUTOVER_NGINX_DIRS", nginx.splitDir.toString(),
+                    "CUTOVER_NGINX_BIN", TestServices.nginxBin(),
+                    "CUTOVER_NGINX_CONFIG", nginx.config.toString(),
+                    // Each script with exactly the arguments the plan gives it, and no other.
+                    "CUTOVER_ALLOWED_COMMANDS",
+                        sync
+                            + " --to green, "
+                            + smoke
+                            + " --stage ${stage}, "
+                            + smoke
+                            + " --cleanup"),
+                dir)) {
       Cutover cutover = new Cutover(address, id);
       long started = System.nanoTime();
       Path planFile = Plans.write(dir, name, plan(name, nginx, sync, smoke));
-      assertThat(Main.execute("start", planFile.toString(), "--by", "carol", "--address", address,
-          "--task-queue", "e2e-" + name)).isZero();
+      assertThat(
+              Main.execute(
+                  "start",
+                  planFile.toString(),
+                  "--by",
+                  "carol",
+                  "--address",
+                  address,
+                  "--task-queue",
+                  "e2e-" + name))
+          .isZero();
 
       // The final sync cannot be undone: its stage waits for an approval before anything runs.
-      Status waiting = cutover.await("final-sync to await its approval", Duration.ofSeconds(60),
-          s -> s.state().equals("AWAITING_APPROVAL") && s.pendingApproval() != null
-              && s.pendingApproval().stage().equals("final-sync"));
+      Status waiting =
+          cutover.await(
+              "final-sync to await its approval",
+              Duration.ofSeconds(60),
+              s ->
+                  s.state().equals("AWAITING_APPROVAL")
+                      && s.pendingApproval() != null
+                      && s.pendingApproval().stage().equals("final-sync"));
       assertThat(waiting.percent()).isZero();
       assertThat(target.changes()).isEmpty();
       assertThat(logs.resolve("final-sync.log")).doesNotExist();
@@ -180,7 +235,8 @@ class BlueGreenIT {
       approve(cutover, "final-sync");
       Status canary = awaitApproval(cutover, "shift-10");
       Nginx.Counts at10 = nginx.send(2_000);
-      System.out.printf("blue-green IT 10%%: %d of 2000 to green (%.1f%%)%n", at10.green(), at10.greenPercent());
+      System.out.printf(
+          "blue-green IT 10%%: %d of 2000 to green (%.1f%%)%n", at10.green(), at10.greenPercent());
       assertThat(canary.percent()).isEqualTo(10);
       assertThat(at10.failed()).isZero();
       assertThat(at10.green()).isBetween(140, 260);
@@ -188,24 +244,29 @@ class BlueGreenIT {
       approve(cutover, "shift-10");
       awaitApproval(cutover, "shift-50");
       Nginx.Counts at50 = nginx.send(2_000);
-      System.out.printf("blue-green IT 50%%: %d of 2000 to green (%.1f%%)%n", at50.green(), at50.greenPercent());
+      System.out.printf(
+          "blue-green IT 50%%: %d of 2000 to green (%.1f%%)%n", at50.green(), at50.greenPercent());
       assertThat(at50.failed()).isZero();
       assertThat(at50.green()).isBetween(900, 1_100);
 
       approve(cutover, "shift-50");
       Status done = cutover.awaitState("COMPLETED", Duration.ofSeconds(60));
       Nginx.Counts at100 = nginx.send(2_000);
-      System.out.printf("blue-green IT 100%%: %d of 2000 to green; whole run %ds%n", at100.green(),
-          Duration.ofNanos(System.nanoTime() - started).toSeconds());
+      System.out.printf(
+          "blue-green IT 100%%: %d of 2000 to green; whole run %ds%n",
+          at100.green(), Duration.ofNanos(System.nanoTime() - started).toSeconds());
       assertThat(done.percent()).isEqualTo(100);
       assertThat(at100).isEqualTo(Nginx.Counts.of(0, 2_000));
 
       // Each cutover-day action ran once, in the runbook's order, with its own idempotency key.
-      List<Change> actions = target.changes().stream().filter(c -> c.kind().equals(Change.ACTION)).toList();
-      assertThat(actions).extracting(c -> c.name() + " " + c.idempotencyKey()).containsExactly(
-          "blue-maintenance-on " + id + "/final-sync/actions/0",
-          "green-maintenance-off " + id + "/final-sync/actions/3",
-          "blue-maintenance-off " + id + "/final-sync/actions/4");
+      List<Change> actions =
+          target.changes().stream().filter(c -> c.kind().equals(Change.ACTION)).toList();
+      assertThat(actions)
+          .extracting(c -> c.name() + " " + c.idempotencyKey())
+          .containsExactly(
+              "blue-maintenance-on " + id + "/final-sync/actions/0",
+              "green-maintenance-off " + id + "/final-sync/actions/3",
+              "blue-maintenance-off " + id + "/final-sync/actions/4");
       List<String> syncRuns = Files.readAllLines(logs.resolve("final-sync.log"));
       List<String> smokeRuns = Files.readAllLines(logs.resolve("smoke-tests.log"));
       assertThat(syncRuns).hasSize(1);
@@ -229,11 +290,19 @@ class BlueGreenIT {
   }
 
   private static void approve(Cutover cutover, String stage) {
-    cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload(stage, "alice", "go", null, null));
+    cutover
+        .client
+        .newUntypedWorkflowStub(cutover.id)
+        .signal("approve", new SignalPayload(stage, "alice", "go", null, null));
   }
 
   private static Status awaitApproval(Cutover cutover, String stage) {
-    return cutover.await(stage + " to await approval", Duration.ofSeconds(60), s -> s.state().equals("AWAITING_APPROVAL")
-        && s.stage() != null && s.stage().name().equals(stage));
+    return cutover.await(
+        stage + " to await approval",
+        Duration.ofSeconds(60),
+        s ->
+            s.state().equals("AWAITING_APPROVAL")
+                && s.stage() != null
+                && s.stage().name().equals(stage));
   }
 }

@@ -15,19 +15,32 @@ final class Cutover {
   final String id;
 
   Cutover(String address, String id) {
-    this.client = WorkflowClient.newInstance(WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(address)
-            .setConnectionBackoffResetFrequency(Duration.ofSeconds(1)).build()), WorkflowClientOptions.newBuilder().build());
+    this.client =
+        WorkflowClient.newInstance(
+            WorkflowServiceStubs.newServiceStubs(
+                WorkflowServiceStubsOptions.newBuilder()
+                    .setTarget(address)
+                    .setConnectionBackoffResetFrequency(Duration.ofSeconds(1))
+                    .build()),
+            WorkflowClientOptions.newBuilder().build());
     this.id = id;
   }
 
   /** The status, or null while no worker answers (a worker is down, the server restarts). */
   Status status() {
     try {
-      var describe = client.getWorkflowServiceStubs().blockingStub()
-          .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
-          .describeWorkflowExecution(io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace("default").setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(id)).build());
+      var describe =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+              .describeWorkflowExecution(
+                  io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace("default")
+                      .setExecution(
+                          io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                              .setWorkflowId(id))
+                      .build());
       if (describe.getWorkflowExecutionInfo().getStatus()
           == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
         return client.newUntypedWorkflowStub(id).getResult(Status.class);
@@ -51,8 +64,19 @@ final class Cutover {
       }
       WorkerProcess.sleep(250);
     }
-    throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last status: "
-        + (last == null ? "none" : last.state() + " " + (last.stage() == null ? "" : last.stage().name()) + " " + last.decisions()));
+    throw new AssertionError(
+        "timed out after "
+            + timeout
+            + " waiting for "
+            + what
+            + "; last status: "
+            + (last == null
+                ? "none"
+                : last.state()
+                    + " "
+                    + (last.stage() == null ? "" : last.stage().name())
+                    + " "
+                    + last.decisions()));
   }
 
   Status awaitState(String state, Duration timeout) {

@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * start, query, list by search attribute, signal an approval, and the search attributes follow.
  */
 class OperatorPathIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void theTemporalCliAloneStartsQueriesListsAndApprovesACutover() throws Exception {
@@ -32,45 +31,76 @@ class OperatorPathIT {
     String id = "cutover-" + name;
     String queue = "e2e-" + name;
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+        WorkerProcess w =
+            Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
       ObjectNode input = TemporalCli.JSON.createObjectNode();
       input.set("plan", PlanReader.parseTree(Plans.canary(name)));
       input.put("startedBy", "bob");
-      temporal.run("workflow", "start", "--type", "CutoverWorkflow", "--task-queue", queue, "--workflow-id", id,
-          "--input", input.toString());
+      temporal.run(
+          "workflow",
+          "start",
+          "--type",
+          "CutoverWorkflow",
+          "--task-queue",
+          queue,
+          "--workflow-id",
+          id,
+          "--input",
+          input.toString());
 
       JsonNode status = awaitStatus(temporal, id, "AWAITING_APPROVAL", Duration.ofSeconds(60));
       assertThat(status.path("stage").path("name").asText()).isEqualTo("half");
       assertThat(status.path("percent").asInt()).isEqualTo(50);
-      assertThat(status.path("pendingApproval").path("approvers").toString()).isEqualTo("[\"alice\",\"bob\"]");
+      assertThat(status.path("pendingApproval").path("approvers").toString())
+          .isEqualTo("[\"alice\",\"bob\"]");
 
       assertThat(listed(temporal, "CutoverState=\"AWAITING_APPROVAL\"")).contains(id);
-      assertThat(listed(temporal, "CutoverPlan=\"" + name + "\" AND CutoverPercent=50")).contains(id);
+      assertThat(listed(temporal, "CutoverPlan=\"" + name + "\" AND CutoverPercent=50"))
+          .contains(id);
       assertThat(listed(temporal, "CutoverState=\"ROLLED_BACK\"")).doesNotContain(id);
 
-      temporal.run("workflow", "signal", "--workflow-id", id, "--name", "approve",
-          "--input", "{\"stage\":\"half\",\"by\":\"bob\"}");
+      temporal.run(
+          "workflow",
+          "signal",
+          "--workflow-id",
+          id,
+          "--name",
+          "approve",
+          "--input",
+          "{\"stage\":\"half\",\"by\":\"bob\"}");
       JsonNode rejected = awaitStatus(temporal, id, "AWAITING_APPROVAL", Duration.ofSeconds(10));
       JsonNode decisions = rejected.path("decisions");
       assertThat(decisions.get(decisions.size() - 1).path("text").asText())
           .isEqualTo("rejected: four eyes: bob started this cutover and may not approve it");
 
-      temporal.run("workflow", "signal", "--workflow-id", id, "--name", "approve",
-          "--input", "{\"stage\":\"half\",\"by\":\"alice\",\"comment\":\"graphs are flat\"}");
+      temporal.run(
+          "workflow",
+          "signal",
+          "--workflow-id",
+          id,
+          "--name",
+          "approve",
+          "--input",
+          "{\"stage\":\"half\",\"by\":\"alice\",\"comment\":\"graphs are flat\"}");
       String result = temporal.run("workflow", "result", "--workflow-id", id, "-o", "json");
       assertThat(result).contains("\"state\": \"COMPLETED\"");
       WorkerProcess.sleep(1_500); // visibility is eventually consistent
-      assertThat(listed(temporal, "CutoverState=\"COMPLETED\" AND CutoverPercent=100")).contains(id);
+      assertThat(listed(temporal, "CutoverState=\"COMPLETED\" AND CutoverPercent=100"))
+          .contains(id);
     }
   }
 
-  static JsonNode awaitStatus(TemporalCli temporal, String id, String state, Duration timeout) throws Exception {
+  static JsonNode awaitStatus(TemporalCli temporal, String id, String state, Duration timeout)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     JsonNode last = null;
     while (System.nanoTime() < deadline) {
       try {
-        last = temporal.json("workflow", "query", "--workflow-id", id, "--name", "status", "-o", "json")
-            .path("queryResult").path(0);
+        last =
+            temporal
+                .json("workflow", "query", "--workflow-id", id, "--name", "status", "-o", "json")
+                .path("queryResult")
+                .path(0);
         if (state.equals(last.path("state").asText())) {
           return last;
         }

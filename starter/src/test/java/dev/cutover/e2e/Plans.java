@@ -41,7 +41,8 @@ final class Plans {
           percent: 0
           actions: [{ http: "POST target:/api/actions/page-oncall", expect: { status: 200 } }]
           then: hold
-        """.formatted(name);
+        """
+        .formatted(name);
   }
 
   static Path write(Path dir, String name, String yaml) throws IOException {

@@ -24,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * completion, then every byte the system wrote is searched for them.
  */
 class SecretsIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void noSecretValueReachesHistoryLogsOrTheServersDatabase() throws Exception {
@@ -33,8 +32,12 @@ class SecretsIT {
     String dbSecret = "pw-" + UUID.randomUUID();
     String tokenSecret = "tok-" + UUID.randomUUID();
     String role = "gate_" + UUID.randomUUID().toString().substring(0, 8).replace('-', '_');
-    try (Connection c = DriverManager.getConnection(pgUrl, Services.require("CUTOVER_TEST_PG_USER"),
-        Services.require("CUTOVER_TEST_PG_PASSWORD")); Statement s = c.createStatement()) {
+    try (Connection c =
+            DriverManager.getConnection(
+                pgUrl,
+                Services.require("CUTOVER_TEST_PG_USER"),
+                Services.require("CUTOVER_TEST_PG_PASSWORD"));
+        Statement s = c.createStatement()) {
       s.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + dbSecret + "'");
     }
     Path bin = Services.temporalBin();
@@ -42,7 +45,8 @@ class SecretsIT {
     String address = "127.0.0.1:" + port;
     Path db = dir.resolve("temporal.db");
     String name = "secrets";
-    String plan = """
+    String plan =
+        """
         version: 1
         name: %s
         connections:
@@ -58,19 +62,42 @@ class SecretsIT {
         stages:
           - { name: canary, percent: 10, soak: 4s, every: 1s, gates: [db_alive, v2_error_rate] }
           - { name: full, percent: 100, soak: 3s, every: 1s, gates: [db_alive] }
-        """.formatted(name, pgUrl, role);
+        """
+            .formatted(name, pgUrl, role);
     Process server = ServerRestartIT.startServer(bin, port, db);
     Path logs = dir.resolve("logs");
     try (DemoTarget target = DemoTarget.start(0)) {
-      try (WorkerProcess w = Workers.start(address, "e2e-secrets", Map.of("DEMO_TARGET_URL", target.baseUrl(),
-          "APPDB_PASSWORD", dbSecret, "FLAG_TOKEN", tokenSecret), logs)) {
-        assertThat(Main.execute("start", Plans.write(dir, name, plan).toString(), "--by", "carol",
-            "--address", address, "--task-queue", "e2e-secrets")).isZero();
+      try (WorkerProcess w =
+          Workers.start(
+              address,
+              "e2e-secrets",
+              Map.of(
+                  "DEMO_TARGET_URL",
+                  target.baseUrl(),
+                  "APPDB_PASSWORD",
+                  dbSecret,
+                  "FLAG_TOKEN",
+                  tokenSecret),
+              logs)) {
+        assertThat(
+                Main.execute(
+                    "start",
+                    Plans.write(dir, name, plan).toString(),
+                    "--by",
+                    "carol",
+                    "--address",
+                    address,
+                    "--task-queue",
+                    "e2e-secrets"))
+            .isZero();
         Cutover cutover = new Cutover(address, "cutover-" + name);
-        assertThat(cutover.awaitState("COMPLETED", Duration.ofSeconds(90)).percent()).isEqualTo(100);
+        assertThat(cutover.awaitState("COMPLETED", Duration.ofSeconds(90)).percent())
+            .isEqualTo(100);
         String history = decodedPayloads(cutover.client.fetchHistory(cutover.id).toJson(true));
         // Positive control: the references are there, so the search does see the payloads.
-        assertThat(history).contains("${env:APPDB_PASSWORD}", "${env:FLAG_TOKEN}").doesNotContain(dbSecret, tokenSecret);
+        assertThat(history)
+            .contains("${env:APPDB_PASSWORD}", "${env:FLAG_TOKEN}")
+            .doesNotContain(dbSecret, tokenSecret);
         cutover.close();
       }
     } finally {
@@ -89,14 +116,19 @@ class SecretsIT {
     assertThat(all.toString()).contains("${env:FLAG_TOKEN}");
   }
 
-  /** The history JSON with every base64 payload decoded in place, so a search sees what they hold. */
+  /**
+   * The history JSON with every base64 payload decoded in place, so a search sees what they hold.
+   */
   static String decodedPayloads(String json) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"data\":\\s*\"([^\"]+)\"").matcher(json);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"data\":\\s*\"([^\"]+)\"").matcher(json);
     StringBuilder out = new StringBuilder(json);
     while (m.find()) {
       try {
         String base64 = m.group(1).replace("\\u003d", "=");
-        out.append('\n').append(new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8));
+        out.append('\n')
+            .append(
+                new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8));
       } catch (IllegalArgumentException notBase64) {
         // not a payload
       }

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * while the server was down fires promptly after the restart.
  */
 class ServerRestartIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aKilledAndRestartedServerLosesNeitherTimersNorApprovals() throws Exception {
@@ -36,14 +35,27 @@ class ServerRestartIT {
     String yaml = Plans.canary(name).replace("soak: 8s, every: 2s", "soak: 20s, every: 5s");
     Process server = startServer(bin, port, db);
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+        WorkerProcess w =
+            Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
       Cutover cutover = new Cutover(address, "cutover-" + name);
-      assertThat(dev.cutover.cli.Main.execute("start", Plans.write(dir, name, yaml).toString(), "--by", "carol",
-          "--address", address, "--task-queue", queue)).isZero();
+      assertThat(
+              dev.cutover.cli.Main.execute(
+                  "start",
+                  Plans.write(dir, name, yaml).toString(),
+                  "--by",
+                  "carol",
+                  "--address",
+                  address,
+                  "--task-queue",
+                  queue))
+          .isZero();
       // The soak clock runs once the gate's first measurement passed (docs/semantics.md): wait for
       // that, so that the soak really comes due while the server is down.
-      Status soaking = cutover.await("the canary's soak clock to run", Duration.ofSeconds(60),
-          s -> "SOAKING".equals(s.phase()) && s.soak() != null && s.soak().running());
+      Status soaking =
+          cutover.await(
+              "the canary's soak clock to run",
+              Duration.ofSeconds(60),
+              s -> "SOAKING".equals(s.phase()) && s.soak() != null && s.soak().running());
       long soakDueAt = System.currentTimeMillis() + soaking.soak().remainingMillis();
 
       // Mid-soak: the server dies, and stays down past the moment the soak comes due.
@@ -51,11 +63,18 @@ class ServerRestartIT {
       WorkerProcess.sleep(Math.max(0, soakDueAt - System.currentTimeMillis()) + 5_000);
       long restartedAt = System.currentTimeMillis();
       server = startServer(bin, port, db);
-      Status next = cutover.await("the overdue soak to end", Duration.ofSeconds(60),
-          s -> s.stage() != null && !s.stage().name().equals("canary"));
+      Status next =
+          cutover.await(
+              "the overdue soak to end",
+              Duration.ofSeconds(60),
+              s -> s.stage() != null && !s.stage().name().equals("canary"));
       // When the cutover itself acted, by its own record (this test's client may reconnect later).
-      long soakEndedAt = next.decisions().stream().filter(d -> d.text().equals("stage canary complete"))
-          .mapToLong(d -> d.at()).findFirst().orElseThrow();
+      long soakEndedAt =
+          next.decisions().stream()
+              .filter(d -> d.text().equals("stage canary complete"))
+              .mapToLong(d -> d.at())
+              .findFirst()
+              .orElseThrow();
       long late = soakEndedAt - restartedAt;
       assertThat(next.stage().name()).isEqualTo("half");
       System.out.println("the overdue soak ended " + late + " ms after the server restart began");
@@ -63,12 +82,16 @@ class ServerRestartIT {
 
       // Awaiting approval: the approval is accepted by the server, then the server dies at once.
       cutover.awaitState("AWAITING_APPROVAL", Duration.ofSeconds(60));
-      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "alice", null, null, null));
+      cutover
+          .client
+          .newUntypedWorkflowStub(cutover.id)
+          .signal("approve", new SignalPayload("half", "alice", null, null, null));
       kill(server);
       WorkerProcess.sleep(3_000);
       server = startServer(bin, port, db);
       Status done = cutover.awaitState("COMPLETED", Duration.ofSeconds(120));
-      assertThat(done.decisions()).anyMatch(d -> d.by().equals("alice") && d.accepted() && d.action().equals("approve"));
+      assertThat(done.decisions())
+          .anyMatch(d -> d.by().equals("alice") && d.accepted() && d.action().equals("approve"));
       cutover.close();
     } finally {
       kill(server);
@@ -76,12 +99,36 @@ class ServerRestartIT {
   }
 
   static Process startServer(Path bin, int port, Path db) throws IOException {
-    Process p = new ProcessBuilder(List.of(bin.toString(), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-        "--port", String.valueOf(port), "--http-port", String.valueOf(Services.freePort()),
-        "--metrics-port", String.valueOf(Services.freePort()), "--db-filename", db.toString(), "--log-level", "error",
-        "--search-attribute", "CutoverPlan=Keyword", "--search-attribute", "CutoverStage=Keyword",
-        "--search-attribute", "CutoverState=Keyword", "--search-attribute", "CutoverPercent=Int"))
-        .redirectErrorStream(true).redirectOutput(db.resolveSibling("server-" + port + ".log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                List.of(
+                    bin.toString(),
+                    "server",
+                    "start-dev",
+                    "--headless",
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    String.valueOf(port),
+                    "--http-port",
+                    String.valueOf(Services.freePort()),
+                    "--metrics-port",
+                    String.valueOf(Services.freePort()),
+                    "--db-filename",
+                    db.toString(),
+                    "--log-level",
+                    "error",
+                    "--search-attribute",
+                    "CutoverPlan=Keyword",
+                    "--search-attribute",
+                    "CutoverStage=Keyword",
+                    "--search-attribute",
+                    "CutoverState=Keyword",
+                    "--search-attribute",
+                    "CutoverPercent=Int"))
+            .redirectErrorStream(true)
+            .redirectOutput(db.resolveSibling("server-" + port + ".log").toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try (Socket s = new Socket("127.0.0.1", port)) {

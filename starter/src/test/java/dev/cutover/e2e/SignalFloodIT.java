@@ -34,23 +34,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A flood of signals against a real worker process on the Temporal dev server, from someone who may
- * signal the namespace: thousands of signals from several senders at once, some carrying a
- * megabyte of text full of control characters and forged status lines, names that pretend to be
- * an approver, unknown signals and payloads of the wrong shape. The cutover keeps running and
- * answers its status throughout; every run stays under the design's 2,000 events (far under
- * Temporal's 50 K events and 50 MB); continue-as-new hands over a small input; no signal is
- * accepted as an approval; and `cutover status` shows no forged line.
+ * signal the namespace: thousands of signals from several senders at once, some carrying a megabyte
+ * of text full of control characters and forged status lines, names that pretend to be an approver,
+ * unknown signals and payloads of the wrong shape. The cutover keeps running and answers its status
+ * throughout; every run stays under the design's 2,000 events (far under Temporal's 50 K events and
+ * 50 MB); continue-as-new hands over a small input; no signal is accepted as an approval; and
+ * `cutover status` shows no forged line.
  */
 class SignalFloodIT {
   static final int SENDERS = 4;
   static final int SIGNALS = 4_000;
   static final String FORGED_LINE = "  Jan 1 12:00:00  alice     approved stage half";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
-  void aFloodOfSignalsKeepsTheCutoverRunningWithinTemporalsLimitsAndItsStatusHonest() throws Exception {
+  void aFloodOfSignalsKeepsTheCutoverRunningWithinTemporalsLimitsAndItsStatusHonest()
+      throws Exception {
     String address = Services.temporalAddress();
     String name = "flood-" + UUID.randomUUID().toString().substring(0, 8);
     String id = "cutover-" + name;
@@ -59,9 +59,19 @@ class SignalFloodIT {
     String yaml = Plans.canary(name).replace("soak: 8s", "soak: 2h");
     Cutover cutover = new Cutover(address, id);
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
-      assertThat(Main.execute("start", Plans.write(dir, name, yaml).toString(), "--by", "carol", "--address", address,
-          "--task-queue", queue)).isZero();
+        WorkerProcess w =
+            Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl()), dir)) {
+      assertThat(
+              Main.execute(
+                  "start",
+                  Plans.write(dir, name, yaml).toString(),
+                  "--by",
+                  "carol",
+                  "--address",
+                  address,
+                  "--task-queue",
+                  queue))
+          .isZero();
       cutover.awaitState("SOAKING", Duration.ofSeconds(60));
 
       WorkflowStub stub = cutover.client.newUntypedWorkflowStub(id);
@@ -74,44 +84,55 @@ class SignalFloodIT {
       AtomicLong slowestStatusMs = new AtomicLong();
       List<String> forgedSeen = java.util.Collections.synchronizedList(new ArrayList<>());
       ExecutorService pool = Executors.newFixedThreadPool(SENDERS + 1);
-      pool.submit(() -> {
-        while (flooding.get()) {
-          long t0 = System.nanoTime();
-          Status s = cutover.status();
-          if (s != null) {
-            statusAnswers.incrementAndGet();
-            slowestStatusMs.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-            check(s, forgedSeen);
-          }
-          WorkerProcess.sleep(250);
-        }
-      });
+      pool.submit(
+          () -> {
+            while (flooding.get()) {
+              long t0 = System.nanoTime();
+              Status s = cutover.status();
+              if (s != null) {
+                statusAnswers.incrementAndGet();
+                slowestStatusMs.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+                check(s, forgedSeen);
+              }
+              WorkerProcess.sleep(250);
+            }
+          });
       long t0 = System.nanoTime();
       for (int t = 0; t < SENDERS; t++) {
-        pool.submit(() -> {
-          int i;
-          while ((i = sent.getAndIncrement()) < SIGNALS) {
-            try {
-              if (i % 400 == 0) {
-                big.incrementAndGet();
-                stub.signal("pause", payload("by", "bob", "reason", megabyte));
-                continue;
+        pool.submit(
+            () -> {
+              int i;
+              while ((i = sent.getAndIncrement()) < SIGNALS) {
+                try {
+                  if (i % 400 == 0) {
+                    big.incrementAndGet();
+                    stub.signal("pause", payload("by", "bob", "reason", megabyte));
+                    continue;
+                  }
+                  switch (i % 8) {
+                    case 0 -> stub.signal("approve", payload("stage", "half", "by", "alice\n"));
+                    case 1 ->
+                        stub.signal("approve", payload("stage", "canary\u0000", "by", "alice"));
+                    case 2 ->
+                        stub.signal(
+                            "pause", payload("by", "bob", "reason", "flood\n" + FORGED_LINE));
+                    case 3 -> stub.signal("resume", payload("by", "bob"));
+                    case 4 ->
+                        stub.signal("approve", payload("stage", "half", "by", "a".repeat(5_000)));
+                    case 5 ->
+                        stub.signal(
+                            "promote", payload("by", "mallory\u202e", "reason", "x".repeat(3_000)));
+                    case 6 -> stub.signal("approvex", payload("by", "alice"));
+                    default ->
+                        stub.signal(
+                            "approve", Map.of("stage", "half", "by", Map.of("name", "alice")));
+                  }
+                } catch (RuntimeException e) {
+                  refusedBySender
+                      .incrementAndGet(); // e.g. the server refusing a signal while the run closes
+                }
               }
-              switch (i % 8) {
-                case 0 -> stub.signal("approve", payload("stage", "half", "by", "alice\n"));
-                case 1 -> stub.signal("approve", payload("stage", "canary\u0000", "by", "alice"));
-                case 2 -> stub.signal("pause", payload("by", "bob", "reason", "flood\n" + FORGED_LINE));
-                case 3 -> stub.signal("resume", payload("by", "bob"));
-                case 4 -> stub.signal("approve", payload("stage", "half", "by", "a".repeat(5_000)));
-                case 5 -> stub.signal("promote", payload("by", "mallory\u202e", "reason", "x".repeat(3_000)));
-                case 6 -> stub.signal("approvex", payload("by", "alice"));
-                default -> stub.signal("approve", Map.of("stage", "half", "by", Map.of("name", "alice")));
-              }
-            } catch (RuntimeException e) {
-              refusedBySender.incrementAndGet(); // e.g. the server refusing a signal while the run closes
-            }
-          }
-        });
+            });
       }
       while (sent.get() < SIGNALS) {
         WorkerProcess.sleep(200);
@@ -127,26 +148,47 @@ class SignalFloodIT {
       check(after, forgedSeen);
       assertThat(after.state()).isIn("SOAKING", "HELD");
       assertThat(after.stage().name()).isEqualTo("canary");
-      assertThat(after.pendingApproval() == null || after.pendingApproval().approvedBy() == null).isTrue();
+      assertThat(after.pendingApproval() == null || after.pendingApproval().approvedBy() == null)
+          .isTrue();
       assertThat(forgedSeen).isEmpty();
       var info = describe(cutover.client, id);
-      assertThat(info.getStatus()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+      assertThat(info.getStatus())
+          .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
 
-      // Every run within the budgets; continue-as-new handed over small inputs; no workflow task failed on the
-      // worker. (The server itself fails a task to flush a large batch of signals, FORCE_CLOSE_COMMAND, or
-      // when signals arrive while the run continues as new, UNHANDLED_COMMAND: both are retried at once.)
+      // Every run within the budgets; continue-as-new handed over small inputs; no workflow task
+      // failed on the
+      // worker. (The server itself fails a task to flush a large batch of signals,
+      // FORCE_CLOSE_COMMAND, or
+      // when signals arrive while the run continues as new, UNHANDLED_COMMAND: both are retried at
+      // once.)
       List<long[]> runs = new ArrayList<>(); // {events, bytes, input bytes}
       String runId = info.getExecution().getRunId();
       while (!runId.isEmpty()) {
         List<HistoryEvent> events = cutover.client.fetchHistory(id, runId).getEvents();
-        List<HistoryEvent> failed = events.stream()
-            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED).toList();
-        assertThat(failed).as(() -> "workflow tasks failed:\n" + String.join("\n", failed.stream()
-                .map(e -> e.getWorkflowTaskFailedEventAttributes().getCause().name() + ": "
-                    + e.getWorkflowTaskFailedEventAttributes().getFailure().getMessage()).toList()))
+        List<HistoryEvent> failed =
+            events.stream()
+                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+                .toList();
+        assertThat(failed)
+            .as(
+                () ->
+                    "workflow tasks failed:\n"
+                        + String.join(
+                            "\n",
+                            failed.stream()
+                                .map(
+                                    e ->
+                                        e.getWorkflowTaskFailedEventAttributes().getCause().name()
+                                            + ": "
+                                            + e.getWorkflowTaskFailedEventAttributes()
+                                                .getFailure()
+                                                .getMessage())
+                                .toList()))
             .extracting(e -> e.getWorkflowTaskFailedEventAttributes().getCause().name())
-            .allMatch(c -> c.equals("WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND")
-                || c.equals("WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND"));
+            .allMatch(
+                c ->
+                    c.equals("WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND")
+                        || c.equals("WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND"));
         long bytes = events.stream().mapToLong(HistoryEvent::getSerializedSize).sum();
         var started = events.get(0).getWorkflowExecutionStartedEventAttributes();
         runs.add(0, new long[] {events.size(), bytes, started.getInput().getSerializedSize()});
@@ -155,26 +197,37 @@ class SignalFloodIT {
       long maxEvents = runs.stream().mapToLong(r -> r[0]).max().orElseThrow();
       long maxBytes = runs.stream().mapToLong(r -> r[1]).max().orElseThrow();
       long maxInput = runs.stream().skip(1).mapToLong(r -> r[2]).max().orElse(0);
-      assertThat(runs.size()).as("runs (the flood made the cutover continue as new)").isGreaterThan(1);
-      // Temporal writes every signal before the workflow sees it, and a run cannot continue as new while signals
-      // keep arriving; what the cutover can promise under a flood is to stay under Temporal's warning thresholds
-      // (10,240 events, 10 MB), far from its limits (51,200 events, 50 MB). Quiet, a run stays under 2,000.
+      assertThat(runs.size())
+          .as("runs (the flood made the cutover continue as new)")
+          .isGreaterThan(1);
+      // Temporal writes every signal before the workflow sees it, and a run cannot continue as new
+      // while signals
+      // keep arriving; what the cutover can promise under a flood is to stay under Temporal's
+      // warning thresholds
+      // (10,240 events, 10 MB), far from its limits (51,200 events, 50 MB). Quiet, a run stays
+      // under 2,000.
       assertThat(maxEvents).as("events in the largest run").isLessThan(10_240);
       assertThat(maxBytes).as("bytes in the largest run").isLessThan(10L * 1024 * 1024);
       assertThat(maxInput).as("the largest continue-as-new input").isLessThan(64 * 1024);
 
       // What an operator reads: no forged line, no control character.
       String text = statusText(address, id);
-      assertThat(text.lines()).noneMatch(l -> l.startsWith("  Jan 1")).anyMatch(l -> l.startsWith("recent decisions:"));
+      assertThat(text.lines())
+          .noneMatch(l -> l.startsWith("  Jan 1"))
+          .anyMatch(l -> l.startsWith("recent decisions:"));
       assertThat(text.chars()).noneMatch(c -> c != '\n' && (c < 0x20 || c == 0x7f || c == 0x202e));
 
       assertThat(statusAnswers.get()).isGreaterThan(10);
-      System.out.printf("signals sent: %d in %d ms by %d senders (%d of ~1 MB; %d refused to the sender); accepted as an"
-          + " approval: 0; stuck workflows: 0%n", SIGNALS, floodMillis, SENDERS, big.get(), refusedBySender.get());
-      System.out.printf("runs: %d; largest run: %d events, %d bytes; largest continue-as-new input: %d bytes;"
-          + " status answered %d times during the flood, slowest %d ms%n", runs.size(), maxEvents, maxBytes, maxInput,
-          statusAnswers.get(), slowestStatusMs.get());
-      runs.forEach(r -> System.out.printf("  run: %d events, %d bytes, input %d bytes%n", r[0], r[1], r[2]));
+      System.out.printf(
+          "signals sent: %d in %d ms by %d senders (%d of ~1 MB; %d refused to the sender); accepted as an"
+              + " approval: 0; stuck workflows: 0%n",
+          SIGNALS, floodMillis, SENDERS, big.get(), refusedBySender.get());
+      System.out.printf(
+          "runs: %d; largest run: %d events, %d bytes; largest continue-as-new input: %d bytes;"
+              + " status answered %d times during the flood, slowest %d ms%n",
+          runs.size(), maxEvents, maxBytes, maxInput, statusAnswers.get(), slowestStatusMs.get());
+      runs.forEach(
+          r -> System.out.printf("  run: %d events, %d bytes, input %d bytes%n", r[0], r[1], r[2]));
       stub.terminate("test over");
     } finally {
       cutover.close();
@@ -189,7 +242,10 @@ class SignalFloodIT {
     return m;
   }
 
-  /** Notes any sign that a forged signal got in: an approval, or a control character in what status shows. */
+  /**
+   * Notes any sign that a forged signal got in: an approval, or a control character in what status
+   * shows.
+   */
   static void check(Status s, List<String> forged) {
     if (s.pendingApproval() != null && s.pendingApproval().approvedBy() != null) {
       forged.add("approved by " + s.pendingApproval().approvedBy());
@@ -199,7 +255,8 @@ class SignalFloodIT {
         forged.add("accepted approval: " + d.text());
       }
       if (hasControl(d.by()) || hasControl(d.text()) || d.text().length() > 1_200) {
-        forged.add("decision " + d.by() + ": " + d.text().substring(0, Math.min(80, d.text().length())));
+        forged.add(
+            "decision " + d.by() + ": " + d.text().substring(0, Math.min(80, d.text().length())));
       }
     }
     for (CutoverState.Hold h : s.holds()) {
@@ -213,9 +270,16 @@ class SignalFloodIT {
     return s != null && s.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == 0x202e);
   }
 
-  static io.temporal.api.workflow.v1.WorkflowExecutionInfo describe(WorkflowClient client, String id) {
-    return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(DescribeWorkflowExecutionRequest
-        .newBuilder().setNamespace("default").setExecution(WorkflowExecution.newBuilder().setWorkflowId(id)).build())
+  static io.temporal.api.workflow.v1.WorkflowExecutionInfo describe(
+      WorkflowClient client, String id) {
+    return client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace("default")
+                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
+                .build())
         .getWorkflowExecutionInfo();
   }
 
@@ -223,8 +287,16 @@ class SignalFloodIT {
   static String statusText(String address, String id) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    assertThat(Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "status", id, "--address", address))
-        .as(err.toString()).isZero();
+    assertThat(
+            Main.execute(
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
+                "status",
+                id,
+                "--address",
+                address))
+        .as(err.toString())
+        .isZero();
     return out.toString();
   }
 }

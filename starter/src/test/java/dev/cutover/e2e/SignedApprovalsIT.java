@@ -26,24 +26,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Signed approvals end to end, as operators and an attacker with access to the namespace would
- * meet them: approvers make keys with {@code cutover keygen}, the worker's operator lists the
- * printed lines in a keyring and starts a real worker process with {@code CUTOVER_APPROVER_KEYS}
- * and {@code CUTOVER_REQUIRE_SIGNED_SIGNALS=true}; {@code cutover start} and {@code cutover
- * approve} run as the packaged CLI; forged approvals go in through {@code temporal workflow signal}.
- * Only the signed approval moves the cutover on, and a key deleted from the keyring stops
- * verifying at once, without restarting the worker.
+ * Signed approvals end to end, as operators and an attacker with access to the namespace would meet
+ * them: approvers make keys with {@code cutover keygen}, the worker's operator lists the printed
+ * lines in a keyring and starts a real worker process with {@code CUTOVER_APPROVER_KEYS} and {@code
+ * CUTOVER_REQUIRE_SIGNED_SIGNALS=true}; {@code cutover start} and {@code cutover approve} run as
+ * the packaged CLI; forged approvals go in through {@code temporal workflow signal}. Only the
+ * signed approval moves the cutover on, and a key deleted from the keyring stops verifying at once,
+ * without restarting the worker.
  */
 class SignedApprovalsIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   record Run(int exit, String out, String err) {}
 
-  /** {@code cutover ARGS} as a separate process from the packaged jar, with no signing key in its environment. */
+  /**
+   * {@code cutover ARGS} as a separate process from the packaged jar, with no signing key in its
+   * environment.
+   */
   static Run cutover(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", Services.cutoverJar().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                Services.cutoverJar().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("CUTOVER_SIGNING_KEY");
@@ -53,7 +59,10 @@ class SignedApprovalsIT {
     byte[] out = p.getInputStream().readAllBytes();
     byte[] err = p.getErrorStream().readAllBytes();
     assertThat(p.waitFor(90, TimeUnit.SECONDS)).as(String.join(" ", args)).isTrue();
-    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    return new Run(
+        p.exitValue(),
+        new String(out, StandardCharsets.UTF_8),
+        new String(err, StandardCharsets.UTF_8));
   }
 
   static String plan(String name) {
@@ -73,10 +82,13 @@ class SignedApprovalsIT {
           - { name: half, percent: 50, soak: 2s, every: 1s, gates: [v2_error_rate], approval: true }
           - { name: full, percent: 100, soak: 2s, every: 1s, gates: [v2_error_rate] }
         rollback: { percent: 0 }
-        """.formatted(name);
+        """
+        .formatted(name);
   }
 
-  /** The private key of a key file {@code cutover keygen} wrote (what an approver's machine holds). */
+  /**
+   * The private key of a key file {@code cutover keygen} wrote (what an approver's machine holds).
+   */
   static PrivateKey privateKey(Path keyFile) throws Exception {
     for (String line : Files.readAllLines(keyFile)) {
       if (line.startsWith("ed25519-private:")) {
@@ -104,8 +116,12 @@ class SignedApprovalsIT {
     return d.get(d.size() - 1);
   }
 
-  /** Sends {@code input} as an approve signal with the Temporal CLI and returns the decision it produced. */
-  static JsonNode signal(TemporalCli temporal, String id, String input, int decisionsBefore) throws Exception {
+  /**
+   * Sends {@code input} as an approve signal with the Temporal CLI and returns the decision it
+   * produced.
+   */
+  static JsonNode signal(TemporalCli temporal, String id, String input, int decisionsBefore)
+      throws Exception {
     temporal.run("workflow", "signal", "--workflow-id", id, "--name", "approve", "--input", input);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
@@ -119,13 +135,16 @@ class SignedApprovalsIT {
   }
 
   static JsonNode status(TemporalCli temporal, String id) throws Exception {
-    return temporal.json("workflow", "query", "--workflow-id", id, "--name", "status", "-o", "json")
-        .path("queryResult").path(0);
+    return temporal
+        .json("workflow", "query", "--workflow-id", id, "--name", "status", "-o", "json")
+        .path("queryResult")
+        .path(0);
   }
 
   @Test
-  void onlyASignedApprovalFromAKeyInTheWorkersKeyringMovesTheCutoverOnAndDeletingTheKeyRevokesItAtOnce()
-      throws Exception {
+  void
+      onlyASignedApprovalFromAKeyInTheWorkersKeyringMovesTheCutoverOnAndDeletingTheKeyRevokesItAtOnce()
+          throws Exception {
     String address = Services.temporalAddress();
     TemporalCli temporal = new TemporalCli(Services.temporalBin().toString(), address);
     String name = "signed-" + UUID.randomUUID().toString().substring(0, 8);
@@ -144,44 +163,95 @@ class SignedApprovalsIT {
     Files.writeString(keyring, "# approvers of the e2e worker\n" + alice.out() + bob.out());
 
     try (DemoTarget target = DemoTarget.start(0);
-         WorkerProcess w = Workers.start(address, queue, Map.of("DEMO_TARGET_URL", target.baseUrl(),
-             "CUTOVER_APPROVER_KEYS", keyring.toString(), "CUTOVER_REQUIRE_SIGNED_SIGNALS", "true"), dir)) {
-      assertThat(w.log()).contains("CUTOVER_APPROVER_KEYS: 2 key(s) for 2 approver(s) in " + keyring
-          + "; unsigned promoting signals are refused (CUTOVER_REQUIRE_SIGNED_SIGNALS=true)");
+        WorkerProcess w =
+            Workers.start(
+                address,
+                queue,
+                Map.of(
+                    "DEMO_TARGET_URL",
+                    target.baseUrl(),
+                    "CUTOVER_APPROVER_KEYS",
+                    keyring.toString(),
+                    "CUTOVER_REQUIRE_SIGNED_SIGNALS",
+                    "true"),
+                dir)) {
+      assertThat(w.log())
+          .contains(
+              "CUTOVER_APPROVER_KEYS: 2 key(s) for 2 approver(s) in "
+                  + keyring
+                  + "; unsigned promoting signals are refused (CUTOVER_REQUIRE_SIGNED_SIGNALS=true)");
       Path planFile = Plans.write(dir, name, plan(name));
-      Run start = cutover("start", planFile.toString(), "--by", "carol", "--address", address, "--task-queue", queue);
+      Run start =
+          cutover(
+              "start",
+              planFile.toString(),
+              "--by",
+              "carol",
+              "--address",
+              address,
+              "--task-queue",
+              queue);
       assertThat(start.exit()).as(start.err()).isZero();
       assertThat(start.out()).isEqualTo(id + "\n");
       OperatorPathIT.awaitStatus(temporal, id, "AWAITING_APPROVAL", Duration.ofSeconds(60));
 
       // The CLI without a key: refused by the worker, the reason printed, exit 3.
-      Run unsigned = cutover("approve", name, "--stage", "canary", "--by", "alice", "--address", address);
+      Run unsigned =
+          cutover("approve", name, "--stage", "canary", "--by", "alice", "--address", address);
       assertThat(unsigned.exit()).as(unsigned.err()).isEqualTo(3);
-      assertThat(unsigned.out()).isEqualTo("rejected: stage canary: approval by alice is not signed; this worker"
-          + " requires signed approvals (CUTOVER_REQUIRE_SIGNED_SIGNALS): cutover approve " + name
-          + " --stage canary --key FILE (now AWAITING_APPROVAL)\n");
+      assertThat(unsigned.out())
+          .isEqualTo(
+              "rejected: stage canary: approval by alice is not signed; this worker"
+                  + " requires signed approvals (CUTOVER_REQUIRE_SIGNED_SIGNALS): cutover approve "
+                  + name
+                  + " --stage canary --key FILE (now AWAITING_APPROVAL)\n");
 
       // Forged with the Temporal CLI by someone who may signal the namespace.
-      String notVerified = "rejected: stage canary: approval by alice has a signature that does not verify: ";
+      String notVerified =
+          "rejected: stage canary: approval by alice has a signature that does not verify: ";
       String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
       byte[] random = new byte[64];
       new SecureRandom().nextBytes(random);
       PrivateKey bobPrivate = privateKey(bobKey);
-      List<String[]> forged = List.of(
-          new String[] {"{\"stage\":\"canary\",\"by\":\"alice\"}", "rejected: stage canary: approval by alice is not"
-              + " signed; this worker requires signed approvals (CUTOVER_REQUIRE_SIGNED_SIGNALS): cutover approve "
-              + name + " --stage canary --key FILE"},
-          new String[] {"{\"stage\":\"canary\",\"by\":\"alice\",\"signedAt\":\"" + now + "\",\"signature\":\"garbage\"}",
-              notVerified + "the signature is not a base64 Ed25519 signature"},
-          new String[] {"{\"stage\":\"canary\",\"by\":\"alice\",\"signedAt\":\"" + now + "\",\"signature\":\""
-              + Base64.getEncoder().encodeToString(random) + "\"}",
-              notVerified + "the signature does not verify with the keyring's key for this name (another key, cutover"
-                  + " or signal, or a changed field)"},
-          // bob, an approver with a key of his own, signs an approval that claims to be alice's.
-          new String[] {json(SignedSignals.sign(bobPrivate, id, "approve", new SignalPayload("canary", "alice", null,
-              null, null), Instant.now().truncatedTo(ChronoUnit.MILLIS))),
-              notVerified + "the signature does not verify with the keyring's key for this name (another key, cutover"
-                  + " or signal, or a changed field)"});
+      List<String[]> forged =
+          List.of(
+              new String[] {
+                "{\"stage\":\"canary\",\"by\":\"alice\"}",
+                "rejected: stage canary: approval by alice is not"
+                    + " signed; this worker requires signed approvals (CUTOVER_REQUIRE_SIGNED_SIGNALS): cutover approve "
+                    + name
+                    + " --stage canary --key FILE"
+              },
+              new String[] {
+                "{\"stage\":\"canary\",\"by\":\"alice\",\"signedAt\":\""
+                    + now
+                    + "\",\"signature\":\"garbage\"}",
+                notVerified + "the signature is not a base64 Ed25519 signature"
+              },
+              new String[] {
+                "{\"stage\":\"canary\",\"by\":\"alice\",\"signedAt\":\""
+                    + now
+                    + "\",\"signature\":\""
+                    + Base64.getEncoder().encodeToString(random)
+                    + "\"}",
+                notVerified
+                    + "the signature does not verify with the keyring's key for this name (another key, cutover"
+                    + " or signal, or a changed field)"
+              },
+              // bob, an approver with a key of his own, signs an approval that claims to be
+              // alice's.
+              new String[] {
+                json(
+                    SignedSignals.sign(
+                        bobPrivate,
+                        id,
+                        "approve",
+                        new SignalPayload("canary", "alice", null, null, null),
+                        Instant.now().truncatedTo(ChronoUnit.MILLIS))),
+                notVerified
+                    + "the signature does not verify with the keyring's key for this name (another key, cutover"
+                    + " or signal, or a changed field)"
+              });
       for (String[] f : forged) {
         int before = status(temporal, id).path("decisions").size();
         JsonNode d = signal(temporal, id, f[0], before);
@@ -196,36 +266,67 @@ class SignedApprovalsIT {
       // What the operator reads: every rejection, with its reason.
       Run shown = cutover("status", name, "--address", address);
       assertThat(shown.exit()).as(shown.err()).isZero();
-      assertThat(shown.out()).contains("alice     REJECTED " + notVerified + "the signature is not a base64 Ed25519"
-          + " signature\n");
+      assertThat(shown.out())
+          .contains(
+              "alice     REJECTED "
+                  + notVerified
+                  + "the signature is not a base64 Ed25519"
+                  + " signature\n");
 
       // alice's own key: accepted, and the next stage is applied.
-      Run signed = cutover("approve", name, "--stage", "canary", "--key", aliceKey.toString(), "--comment", "graphs flat",
-          "--address", address);
+      Run signed =
+          cutover(
+              "approve",
+              name,
+              "--stage",
+              "canary",
+              "--key",
+              aliceKey.toString(),
+              "--comment",
+              "graphs flat",
+              "--address",
+              address);
       assertThat(signed.exit()).as(signed.err() + signed.out()).isZero();
       assertThat(signed.out()).startsWith("accepted: ");
-      JsonNode half = OperatorPathIT.awaitStatus(temporal, id, "AWAITING_APPROVAL", Duration.ofSeconds(60));
+      JsonNode half =
+          OperatorPathIT.awaitStatus(temporal, id, "AWAITING_APPROVAL", Duration.ofSeconds(60));
       assertThat(half.path("stage").path("name").asText()).isEqualTo("half");
       assertThat(half.path("percent").asInt()).isEqualTo(50);
       assertThat(target.flags().get(DemoTarget.ROLLOUT_FLAG)).isEqualTo("50");
       List<String> accepted = new ArrayList<>();
-      half.path("decisions").forEach(d -> {
-        if (d.path("accepted").asBoolean() && d.path("by").asText().equals("alice")) {
-          accepted.add(d.path("text").asText());
-        }
-      });
+      half.path("decisions")
+          .forEach(
+              d -> {
+                if (d.path("accepted").asBoolean() && d.path("by").asText().equals("alice")) {
+                  accepted.add(d.path("text").asText());
+                }
+              });
       assertThat(accepted).containsExactly("approved stage canary: graphs flat (signed)");
 
-      // The operator deletes alice's line: her next signed approval is refused at once, the worker still running.
+      // The operator deletes alice's line: her next signed approval is refused at once, the worker
+      // still running.
       Files.writeString(keyring, "# approvers of the e2e worker\n" + bob.out());
-      Run revoked = cutover("approve", name, "--stage", "half", "--key", aliceKey.toString(), "--address", address);
+      Run revoked =
+          cutover(
+              "approve",
+              name,
+              "--stage",
+              "half",
+              "--key",
+              aliceKey.toString(),
+              "--address",
+              address);
       assertThat(revoked.exit()).as(revoked.err()).isEqualTo(3);
-      assertThat(revoked.out()).isEqualTo("rejected: stage half: approval by alice has a signature that does not verify:"
-          + " the worker's approver keyring has no key for this name (now AWAITING_APPROVAL)\n");
+      assertThat(revoked.out())
+          .isEqualTo(
+              "rejected: stage half: approval by alice has a signature that does not verify:"
+                  + " the worker's approver keyring has no key for this name (now AWAITING_APPROVAL)\n");
       assertThat(status(temporal, id).path("percent").asInt()).isEqualTo(50);
 
       // bob's key is still listed: the cutover completes on his signed approval.
-      Run byBob = cutover("approve", name, "--stage", "half", "--key", bobKey.toString(), "--address", address);
+      Run byBob =
+          cutover(
+              "approve", name, "--stage", "half", "--key", bobKey.toString(), "--address", address);
       assertThat(byBob.exit()).as(byBob.err() + byBob.out()).isZero();
       OperatorPathIT.awaitStatus(temporal, id, "COMPLETED", Duration.ofSeconds(60));
       assertThat(target.flags().get(DemoTarget.ROLLOUT_FLAG)).isEqualTo("100");

@@ -12,8 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A TCP port that forwards to a real server while "up" and refuses connections while "down"
- * (nothing listens): a dependency going away and coming back on the same address, for a server
- * the test cannot stop itself (the shared PostgreSQL). Taking it down also cuts open connections.
+ * (nothing listens): a dependency going away and coming back on the same address, for a server the
+ * test cannot stop itself (the shared PostgreSQL). Taking it down also cuts open connections.
  */
 final class TcpForwarder implements AutoCloseable {
   private final int port;
@@ -41,20 +41,23 @@ final class TcpForwarder implements AutoCloseable {
     s.setReuseAddress(true);
     s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     listener = s;
-    Thread accept = new Thread(() -> {
-      while (!s.isClosed()) {
-        try {
-          Socket client = s.accept();
-          Socket server = new Socket(targetHost, targetPort);
-          open.add(client);
-          open.add(server);
-          pump(client, server);
-          pump(server, client);
-        } catch (IOException e) {
-          // closed by down(), or the target refused: drop this connection, keep listening
-        }
-      }
-    }, "forward-" + port);
+    Thread accept =
+        new Thread(
+            () -> {
+              while (!s.isClosed()) {
+                try {
+                  Socket client = s.accept();
+                  Socket server = new Socket(targetHost, targetPort);
+                  open.add(client);
+                  open.add(server);
+                  pump(client, server);
+                  pump(server, client);
+                } catch (IOException e) {
+                  // closed by down(), or the target refused: drop this connection, keep listening
+                }
+              }
+            },
+            "forward-" + port);
     accept.setDaemon(true);
     accept.start();
   }
@@ -72,25 +75,29 @@ final class TcpForwarder implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread t = new Thread(() -> {
-      byte[] buffer = new byte[16 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          out.write(buffer, 0, n);
-          out.flush();
-        }
-      } catch (IOException e) {
-        // one side closed
-      } finally {
-        try {
-          from.close();
-          to.close();
-        } catch (IOException ignored) {
-          // already closed
-        }
-      }
-    }, "pump-" + port);
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                  out.write(buffer, 0, n);
+                  out.flush();
+                }
+              } catch (IOException e) {
+                // one side closed
+              } finally {
+                try {
+                  from.close();
+                  to.close();
+                } catch (IOException ignored) {
+                  // already closed
+                }
+              }
+            },
+            "pump-" + port);
     t.setDaemon(true);
     t.start();
   }

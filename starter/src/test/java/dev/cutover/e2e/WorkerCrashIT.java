@@ -21,22 +21,25 @@ import org.junit.jupiter.api.io.TempDir;
  * finishes and the target saw each change exactly as often as the plan implies.
  */
 class WorkerCrashIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static List<String> rollout(DemoTarget target, String workflowId) {
     return target.changes().stream()
         .filter(c -> c.kind().equals(Change.FLAG) && c.name().equals(DemoTarget.ROLLOUT_FLAG))
         .filter(c -> c.idempotencyKey() != null && c.idempotencyKey().startsWith(workflowId + "/"))
-        .map(Change::value).toList();
+        .map(Change::value)
+        .toList();
   }
 
   static long actions(DemoTarget target, String name) {
-    return target.changes().stream().filter(c -> c.kind().equals(Change.ACTION) && c.name().equals(name)).count();
+    return target.changes().stream()
+        .filter(c -> c.kind().equals(Change.ACTION) && c.name().equals(name))
+        .count();
   }
 
   @Test
-  void killedWhileApplyingMidSoakAndAwaitingApprovalTheCutoverCompletesAndAppliesEachChangeOnce() throws Exception {
+  void killedWhileApplyingMidSoakAndAwaitingApprovalTheCutoverCompletesAndAppliesEachChangeOnce()
+      throws Exception {
     String address = Services.temporalAddress();
     String name = "crash-" + UUID.randomUUID().toString().substring(0, 8);
     String queue = "e2e-" + name;
@@ -48,13 +51,28 @@ class WorkerCrashIT {
       // 1. While applying: the 10% write is slow; the worker dies while it is in flight.
       target.setFlagDelay(Duration.ofSeconds(3));
       Path plan = Plans.write(dir, name, Plans.canary(name));
-      assertThat(Main.execute("start", plan.toString(), "--by", "carol", "--address", address, "--task-queue", queue)).isZero();
-      cutover.await("the 10% write to be in flight", Duration.ofSeconds(30), s -> "APPLYING".equals(s.phase()) && s.stage() != null);
+      assertThat(
+              Main.execute(
+                  "start",
+                  plan.toString(),
+                  "--by",
+                  "carol",
+                  "--address",
+                  address,
+                  "--task-queue",
+                  queue))
+          .isZero();
+      cutover.await(
+          "the 10% write to be in flight",
+          Duration.ofSeconds(30), s -> "APPLYING".equals(s.phase()) && s.stage() != null);
       WorkerProcess.sleep(1_000);
       w.kill();
       target.setFlagDelay(Duration.ZERO);
       w = Workers.start(address, queue, env, dir);
-      cutover.await("the canary to soak", Duration.ofSeconds(120), s -> "SOAKING".equals(s.phase()) && s.stage().name().equals("canary"));
+      cutover.await(
+          "the canary to soak",
+          Duration.ofSeconds(120),
+          s -> "SOAKING".equals(s.phase()) && s.stage().name().equals("canary"));
 
       // 2. Mid-soak.
       WorkerProcess.sleep(2_000);
@@ -65,7 +83,10 @@ class WorkerCrashIT {
       // 3. While awaiting approval: the approval arrives while no worker runs (a durable signal).
       cutover.awaitState("AWAITING_APPROVAL", Duration.ofSeconds(90));
       w.kill();
-      cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "alice", "ok", null, null));
+      cutover
+          .client
+          .newUntypedWorkflowStub(cutover.id)
+          .signal("approve", new SignalPayload("half", "alice", "ok", null, null));
       WorkerProcess.sleep(2_000);
       w = Workers.start(address, queue, env, dir);
 
@@ -87,12 +108,23 @@ class WorkerCrashIT {
       Cutover cutover = new Cutover(address, "cutover-" + name);
       WorkerProcess w = Workers.start(address, queue, env, dir);
       Path plan = Plans.write(dir, name, Plans.canary(name));
-      assertThat(Main.execute("start", plan.toString(), "--by", "carol", "--address", address, "--task-queue", queue)).isZero();
+      assertThat(
+              Main.execute(
+                  "start",
+                  plan.toString(),
+                  "--by",
+                  "carol",
+                  "--address",
+                  address,
+                  "--task-queue",
+                  queue))
+          .isZero();
       cutover.await("the canary to soak", Duration.ofSeconds(60), s -> "SOAKING".equals(s.phase()));
 
       target.setFlagDelay(Duration.ofSeconds(3));
       target.setErrorRate(0.5);
-      cutover.await("the rollback to begin", Duration.ofSeconds(30), s -> "ROLLING_BACK".equals(s.phase()));
+      cutover.await(
+          "the rollback to begin", Duration.ofSeconds(30), s -> "ROLLING_BACK".equals(s.phase()));
       WorkerProcess.sleep(1_000);
       w.kill();
       target.setFlagDelay(Duration.ZERO);
@@ -107,7 +139,8 @@ class WorkerCrashIT {
   }
 
   @Test
-  void killedAtRandomPointsRepeatedlyTheCutoverStillCompletesWithEveryChangeOnce() throws Exception {
+  void killedAtRandomPointsRepeatedlyTheCutoverStillCompletesWithEveryChangeOnce()
+      throws Exception {
     String address = Services.temporalAddress();
     String name = "crash-rnd-" + UUID.randomUUID().toString().substring(0, 8);
     String queue = "e2e-" + name;
@@ -117,7 +150,17 @@ class WorkerCrashIT {
       Cutover cutover = new Cutover(address, "cutover-" + name);
       WorkerProcess w = Workers.start(address, queue, env, dir);
       Path plan = Plans.write(dir, name, Plans.canary(name));
-      assertThat(Main.execute("start", plan.toString(), "--by", "carol", "--address", address, "--task-queue", queue)).isZero();
+      assertThat(
+              Main.execute(
+                  "start",
+                  plan.toString(),
+                  "--by",
+                  "carol",
+                  "--address",
+                  address,
+                  "--task-queue",
+                  queue))
+          .isZero();
       int kills = 0;
       long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
       while (System.nanoTime() < deadline) {
@@ -126,7 +169,10 @@ class WorkerCrashIT {
           break;
         }
         if (s != null && s.state().equals("AWAITING_APPROVAL")) {
-          cutover.client.newUntypedWorkflowStub(cutover.id).signal("approve", new SignalPayload("half", "bob", null, null, null));
+          cutover
+              .client
+              .newUntypedWorkflowStub(cutover.id)
+              .signal("approve", new SignalPayload("half", "bob", null, null, null));
         }
         WorkerProcess.sleep(1_000 + random.nextInt(3_000));
         if (kills < 8) {

@@ -16,19 +16,27 @@ import java.util.Map;
 final class Workers {
   private Workers() {}
 
-  static WorkerProcess start(String address, String taskQueue, Map<String, String> env, Path logDir) throws IOException {
+  static WorkerProcess start(String address, String taskQueue, Map<String, String> env, Path logDir)
+      throws IOException {
     Map<String, String> all = new HashMap<>();
     // Test targets listen on loopback, which workers refuse unless allowed; the variables a test
     // hands the worker are the ones its plans may reference (the test JVM's own are not).
     all.put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1,localhost");
-    all.put("CUTOVER_ALLOWED_SECRETS", String.join(",", env.keySet().stream()
-        .filter(k -> !k.startsWith("CUTOVER_") && !k.startsWith("TEMPORAL_")).sorted().toList()));
+    all.put(
+        "CUTOVER_ALLOWED_SECRETS",
+        String.join(
+            ",",
+            env.keySet().stream()
+                .filter(k -> !k.startsWith("CUTOVER_") && !k.startsWith("TEMPORAL_"))
+                .sorted()
+                .toList()));
     all.putAll(env);
     all.put("CUTOVER_LOG_LEVEL", "INFO");
     all.put("TEMPORAL_ADDRESS", address);
     all.put("CUTOVER_TASK_QUEUE", taskQueue);
     Files.createDirectories(logDir);
     Path log = Files.createTempFile(logDir, "worker-", ".log");
-    return WorkerProcess.start(Services.workerJar(), List.of("-Xmx256m"), List.of(), all, log, Duration.ofSeconds(60));
+    return WorkerProcess.start(
+        Services.workerJar(), List.of("-Xmx256m"), List.of(), all, log, Duration.ofSeconds(60));
   }
 }

@@ -22,10 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real nginx on 127.0.0.1 in front of a "blue" and a "green" upstream. Its configuration, pid
- * file, error log and temp paths live in one directory; the split file is {@code
- * split/split.conf} under it, included from {@code http {}}, choosing {@code $cutover_upstream};
- * master process on (so that {@code nginx -s reload -c <config>} from a worker reaches it), no
- * {@code user} directive (workers run as nginx's default when started as root).
+ * file, error log and temp paths live in one directory; the split file is {@code split/split.conf}
+ * under it, included from {@code http {}}, choosing {@code $cutover_upstream}; master process on
+ * (so that {@code nginx -s reload -c <config>} from a worker reaches it), no {@code user} directive
+ * (workers run as nginx's default when started as root).
  */
 public final class Nginx implements AutoCloseable {
   public final Path dir;
@@ -51,7 +51,9 @@ public final class Nginx implements AutoCloseable {
     return "split_clients \"" + key + "\" $cutover_upstream {\n    * blue;\n}\n";
   }
 
-  /** Starts nginx ({@code bin}) in {@code dir} with {@code initialSplit} as the split file's text. */
+  /**
+   * Starts nginx ({@code bin}) in {@code dir} with {@code initialSplit} as the split file's text.
+   */
   @SuppressWarnings("try") // the probe connection only has to open
   public static Nginx start(String bin, Path dir, int bluePort, int greenPort, String initialSplit)
       throws IOException, InterruptedException {
@@ -59,7 +61,9 @@ public final class Nginx implements AutoCloseable {
     Files.createDirectories(dir.resolve("split"));
     Files.writeString(dir.resolve("split/split.conf"), initialSplit);
     Path config = dir.resolve("nginx.conf");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         daemon off;
         master_process on;
         worker_processes 2;
@@ -81,9 +85,13 @@ public final class Nginx implements AutoCloseable {
             location / { proxy_pass http://$cutover_upstream; }
           }
         }
-        """.formatted(dir, bluePort, greenPort, port));
-    Process p = new ProcessBuilder(bin, "-c", config.toString(), "-e", dir.resolve("error.log").toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+        """
+            .formatted(dir, bluePort, greenPort, port));
+    Process p =
+        new ProcessBuilder(bin, "-c", config.toString(), "-e", dir.resolve("error.log").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("nginx.out").toFile())
+            .start();
     Nginx nginx = new Nginx(dir, config, port, p);
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (true) {
@@ -113,7 +121,8 @@ public final class Nginx implements AutoCloseable {
     try {
       blue = backend("blue", threads);
       green = backend("green", threads);
-      Nginx nginx = start(bin, dir, blue.getAddress().getPort(), green.getAddress().getPort(), initialSplit);
+      Nginx nginx =
+          start(bin, dir, blue.getAddress().getPort(), green.getAddress().getPort(), initialSplit);
       nginx.backends.add(blue);
       nginx.backends.add(green);
       nginx.backendThreads = threads;
@@ -130,15 +139,18 @@ public final class Nginx implements AutoCloseable {
   }
 
   private static HttpServer backend(String name, ExecutorService threads) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
     byte[] body = name.getBytes(StandardCharsets.UTF_8);
-    server.createContext("/", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.setExecutor(threads);
     server.start();
     return server;
@@ -152,8 +164,9 @@ public final class Nginx implements AutoCloseable {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       socket.setSoTimeout(5_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
       String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -165,7 +178,9 @@ public final class Nginx implements AutoCloseable {
     }
   }
 
-  /** How requests were answered: by blue, by green, or not at all (with the first five failures). */
+  /**
+   * How requests were answered: by blue, by green, or not at all (with the first five failures).
+   */
   public record Counts(int blue, int green, int failed, List<String> failures) {
     public Counts {
       failures = List.copyOf(failures);
@@ -203,12 +218,18 @@ public final class Nginx implements AutoCloseable {
     return new Counts(b, g, failures.size(), failures.subList(0, Math.min(5, failures.size())));
   }
 
-  /** Requests to {@code /} from {@code threads} threads until {@link Load#stop}, at most {@code max} in all. */
+  /**
+   * Requests to {@code /} from {@code threads} threads until {@link Load#stop}, at most {@code max}
+   * in all.
+   */
   public Load load(int threads, int max) {
     return new Load(this, threads, max);
   }
 
-  /** Background load through nginx: how many requests succeeded and failed (and the first five failures). */
+  /**
+   * Background load through nginx: how many requests succeeded and failed (and the first five
+   * failures).
+   */
   public static final class Load {
     public final AtomicInteger ok = new AtomicInteger();
     public final AtomicInteger failed = new AtomicInteger();
@@ -219,19 +240,22 @@ public final class Nginx implements AutoCloseable {
     Load(Nginx nginx, int n, int max) {
       AtomicInteger budget = new AtomicInteger(max);
       for (int i = 0; i < n; i++) {
-        Thread t = new Thread(() -> {
-          while (!stop.get() && budget.getAndDecrement() > 0) {
-            try {
-              nginx.get("/");
-              ok.incrementAndGet();
-            } catch (IOException e) {
-              failed.incrementAndGet();
-              if (failures.size() < 5) {
-                failures.add(e.toString());
-              }
-            }
-          }
-        }, "load-" + i);
+        Thread t =
+            new Thread(
+                () -> {
+                  while (!stop.get() && budget.getAndDecrement() > 0) {
+                    try {
+                      nginx.get("/");
+                      ok.incrementAndGet();
+                    } catch (IOException e) {
+                      failed.incrementAndGet();
+                      if (failures.size() < 5) {
+                        failures.add(e.toString());
+                      }
+                    }
+                  }
+                },
+                "load-" + i);
         t.setDaemon(true);
         t.start();
         threads.add(t);

@@ -16,14 +16,20 @@ import java.net.ServerSocket;
 public final class TestServices {
   private TestServices() {}
 
-  /** The variable's value; skips (by hand) or fails (under ./run-tests) the test when it is unset. */
+  /**
+   * The variable's value; skips (by hand) or fails (under ./run-tests) the test when it is unset.
+   */
   public static String require(String variable) {
     String v = System.getenv(variable);
     if (v == null || v.isBlank()) {
       if ("1".equals(System.getenv("CUTOVER_TEST_REQUIRE_SERVICES"))) {
-        fail(variable + " is not set, but CUTOVER_TEST_REQUIRE_SERVICES=1: run the tests with ./run-tests");
+        fail(
+            variable
+                + " is not set, but CUTOVER_TEST_REQUIRE_SERVICES=1: run the tests with ./run-tests");
       }
-      assumeTrue(false, variable + " is not set; run ./run-tests (or eval \"$(./run-tests --env-only)\" first)");
+      assumeTrue(
+          false,
+          variable + " is not set; run ./run-tests (or eval \"$(./run-tests --env-only)\" first)");
     }
     return v;
   }

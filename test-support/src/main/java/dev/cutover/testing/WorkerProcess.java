@@ -35,8 +35,14 @@ public final class WorkerProcess implements AutoCloseable {
    *
    * @throws IllegalStateException when the jar is missing, or the worker exits or stays silent
    */
-  public static WorkerProcess start(Path jar, List<String> jvmOptions, List<String> args, Map<String, String> env,
-      Path log, Duration startTimeout) throws IOException {
+  public static WorkerProcess start(
+      Path jar,
+      List<String> jvmOptions,
+      List<String> args,
+      Map<String, String> env,
+      Path log,
+      Duration startTimeout)
+      throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " does not exist; build it first (./mvnw -am package)");
     }
@@ -47,7 +53,8 @@ public final class WorkerProcess implements AutoCloseable {
     cmd.add("-jar");
     cmd.add(jar.toString());
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().remove("CUTOVER_HEALTH_PORT");
     pb.environment().putAll(env);
     WorkerProcess w = new WorkerProcess(pb.start(), log, cmd);
@@ -60,7 +67,10 @@ public final class WorkerProcess implements AutoCloseable {
     return w;
   }
 
-  /** Waits until the log contains {@code text}; fails with the log when the worker exits or time runs out. */
+  /**
+   * Waits until the log contains {@code text}; fails with the log when the worker exits or time
+   * runs out.
+   */
   public void awaitLog(String text, Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
@@ -68,11 +78,13 @@ public final class WorkerProcess implements AutoCloseable {
         return;
       }
       if (!process.isAlive()) {
-        throw new IllegalStateException("worker exited " + process.exitValue() + ":\n" + Files.readString(log));
+        throw new IllegalStateException(
+            "worker exited " + process.exitValue() + ":\n" + Files.readString(log));
       }
       sleep(100);
     }
-    throw new IllegalStateException("worker did not log \"" + text + "\" within " + timeout + ":\n" + Files.readString(log));
+    throw new IllegalStateException(
+        "worker did not log \"" + text + "\" within " + timeout + ":\n" + Files.readString(log));
   }
 
   /** Everything the worker printed so far. */

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CutoverWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CutoverWorker.class);
+
   /** Caps any single HTTP call of an activity, whatever a plan asks for. */
   static final Duration HTTP_TIMEOUT_CAP = Duration.ofMinutes(5);
 
@@ -42,7 +43,11 @@ public final class CutoverWorker implements AutoCloseable {
   private Thread serverWatch;
   private volatile boolean stopping;
 
-  private CutoverWorker(WorkerConfig config, WorkflowServiceStubs service, boolean ownsService, WorkflowClient client) {
+  private CutoverWorker(
+      WorkerConfig config,
+      WorkflowServiceStubs service,
+      boolean ownsService,
+      WorkflowClient client) {
     this.config = config;
     this.service = service;
     this.ownsService = ownsService;
@@ -66,12 +71,17 @@ public final class CutoverWorker implements AutoCloseable {
   public static CutoverWorker start(WorkerConfig config) {
     // After the server restarts, reconnect within a second or two rather than after gRPC's grown
     // backoff, so timers that came due while it was down are acted on promptly.
-    WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(config.address())
-            .setConnectionBackoffResetFrequency(Duration.ofSeconds(1)).build(), Duration.ofSeconds(15));
+    WorkflowServiceStubs service =
+        WorkflowServiceStubs.newConnectedServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(config.address())
+                .setConnectionBackoffResetFrequency(Duration.ofSeconds(1))
+                .build(),
+            Duration.ofSeconds(15));
     log.info(SearchAttributes.ensure(service, config.namespace()));
-    WorkflowClient client = WorkflowClient.newInstance(service,
-        WorkflowClientOptions.newBuilder().setNamespace(config.namespace()).build());
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(config.namespace()).build());
     return start(config, service, true, client);
   }
 
@@ -80,7 +90,8 @@ public final class CutoverWorker implements AutoCloseable {
     return start(config, client.getWorkflowServiceStubs(), false, client);
   }
 
-  private static CutoverWorker start(WorkerConfig config, WorkflowServiceStubs service, boolean owns, WorkflowClient client) {
+  private static CutoverWorker start(
+      WorkerConfig config, WorkflowServiceStubs service, boolean owns, WorkflowClient client) {
     CutoverWorker w = new CutoverWorker(config, service, owns, client);
     if (config.healthPort() != null) {
       // Before polling: a worker that cannot serve its health stops without having taken a task.
@@ -98,7 +109,10 @@ public final class CutoverWorker implements AutoCloseable {
     if (owns) {
       w.watchServer();
     }
-    log.info("cutover worker polling task queue {} on {} (namespace {})", config.taskQueue(), config.address(),
+    log.info(
+        "cutover worker polling task queue {} on {} (namespace {})",
+        config.taskQueue(),
+        config.address(),
         config.namespace());
     return w;
   }
@@ -111,27 +125,35 @@ public final class CutoverWorker implements AutoCloseable {
    * matching service serves polls, and pollers restarted in that gap fail and back off again.
    */
   private void watchServer() {
-    serverWatch = new Thread(() -> {
-      long downSince = 0;
-      int answersSinceDown = 0;
-      while (!stopping) {
-        boolean up = serverServesTaskQueue();
-        long now = System.currentTimeMillis();
-        if (!up) {
-          answersSinceDown = 0;
-          if (downSince == 0) {
-            downSince = now;
-            log.warn("Temporal at {} does not answer; cutovers wait until it is back", config.address());
-          }
-        } else if (downSince != 0 && ++answersSinceDown >= 2) {
-          log.warn("Temporal at {} is back after {} ms; restarting polling", config.address(), now - downSince);
-          downSince = 0;
-          answersSinceDown = 0;
-          restartPolling();
-        }
-        sleepQuietly(downSince == 0 ? 1_000 : 500);
-      }
-    }, "cutover-server-watch");
+    serverWatch =
+        new Thread(
+            () -> {
+              long downSince = 0;
+              int answersSinceDown = 0;
+              while (!stopping) {
+                boolean up = serverServesTaskQueue();
+                long now = System.currentTimeMillis();
+                if (!up) {
+                  answersSinceDown = 0;
+                  if (downSince == 0) {
+                    downSince = now;
+                    log.warn(
+                        "Temporal at {} does not answer; cutovers wait until it is back",
+                        config.address());
+                  }
+                } else if (downSince != 0 && ++answersSinceDown >= 2) {
+                  log.warn(
+                      "Temporal at {} is back after {} ms; restarting polling",
+                      config.address(),
+                      now - downSince);
+                  downSince = 0;
+                  answersSinceDown = 0;
+                  restartPolling();
+                }
+                sleepQuietly(downSince == 0 ? 1_000 : 500);
+              }
+            },
+            "cutover-server-watch");
     serverWatch.setDaemon(true);
     serverWatch.start();
   }
@@ -143,12 +165,15 @@ public final class CutoverWorker implements AutoCloseable {
    */
   private boolean serverServesTaskQueue() {
     try {
-      service.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
-          .describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
-              .setNamespace(config.namespace())
-              .setTaskQueue(TaskQueue.newBuilder().setName(config.taskQueue()))
-              .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
-              .build());
+      service
+          .blockingStub()
+          .withDeadlineAfter(2, TimeUnit.SECONDS)
+          .describeTaskQueue(
+              DescribeTaskQueueRequest.newBuilder()
+                  .setNamespace(config.namespace())
+                  .setTaskQueue(TaskQueue.newBuilder().setName(config.taskQueue()))
+                  .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+                  .build());
       return true;
     } catch (StatusRuntimeException e) {
       Status.Code code = e.getStatus().getCode();
@@ -193,17 +218,25 @@ public final class CutoverWorker implements AutoCloseable {
       health = HttpServer.create(new InetSocketAddress(port), 0);
     } catch (IOException e) {
       // No cause: the CLI prints a failure's innermost message, and this one names the setting.
-      throw new IllegalStateException("CUTOVER_HEALTH_PORT=" + port + ": cannot serve the health endpoint there ("
-          + e.getMessage() + ")");
+      throw new IllegalStateException(
+          "CUTOVER_HEALTH_PORT="
+              + port
+              + ": cannot serve the health endpoint there ("
+              + e.getMessage()
+              + ")");
     }
-    health.createContext("/health", exchange -> {
-      boolean up = !stopping && factory.isStarted() && !factory.isShutdown();
-      byte[] body = (up ? "{\"status\":\"up\"}" : "{\"status\":\"stopping\"}").getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(up ? 200 : 503, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    health.createContext(
+        "/health",
+        exchange -> {
+          boolean up = !stopping && factory.isStarted() && !factory.isShutdown();
+          byte[] body =
+              (up ? "{\"status\":\"up\"}" : "{\"status\":\"stopping\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(up ? 200 : 503, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     health.start();
     log.info("health endpoint on :{}/health", port);
   }

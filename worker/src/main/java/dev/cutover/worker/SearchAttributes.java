@@ -15,8 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Makes sure the namespace knows the four search attributes of PLAN.md §3 before any cutover
- * runs: a workflow that upserts an unknown attribute would fail every workflow task instead.
+ * Makes sure the namespace knows the four search attributes of PLAN.md §3 before any cutover runs:
+ * a workflow that upserts an unknown attribute would fail every workflow task instead.
  */
 public final class SearchAttributes {
   private SearchAttributes() {}
@@ -26,13 +26,19 @@ public final class SearchAttributes {
    * when they are missing and cannot be added (no operator permission).
    */
   public static String ensure(WorkflowServiceStubs service, String namespace) {
-    OperatorServiceStubs operator = OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder()
-        .setChannel(service.getRawChannel()).validateAndBuildWithDefaults());
+    OperatorServiceStubs operator =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder()
+                .setChannel(service.getRawChannel())
+                .validateAndBuildWithDefaults());
     try {
       ListSearchAttributesResponse known;
       try {
-        known = operator.blockingStub().listSearchAttributes(
-            ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
+        known =
+            operator
+                .blockingStub()
+                .listSearchAttributes(
+                    ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build());
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
           return "search attributes: this server cannot list them; assuming they are registered";
@@ -49,14 +55,27 @@ public final class SearchAttributes {
         return "search attributes: all four registered";
       }
       try {
-        operator.blockingStub().addSearchAttributes(AddSearchAttributesRequest.newBuilder()
-            .setNamespace(namespace).putAllSearchAttributes(missing).build());
+        operator
+            .blockingStub()
+            .addSearchAttributes(
+                AddSearchAttributesRequest.newBuilder()
+                    .setNamespace(namespace)
+                    .putAllSearchAttributes(missing)
+                    .build());
       } catch (StatusRuntimeException e) {
-        throw new IllegalStateException("search attributes " + missing.keySet() + " are not registered in namespace "
-            + namespace + " and could not be added (" + e.getStatus().getCode() + "); register them with: "
-            + "temporal operator search-attribute create --namespace " + namespace
-            + " --name CutoverPlan --type Keyword --name CutoverStage --type Keyword --name CutoverState --type Keyword"
-            + " --name CutoverPercent --type Int", e);
+        throw new IllegalStateException(
+            "search attributes "
+                + missing.keySet()
+                + " are not registered in namespace "
+                + namespace
+                + " and could not be added ("
+                + e.getStatus().getCode()
+                + "); register them with: "
+                + "temporal operator search-attribute create --namespace "
+                + namespace
+                + " --name CutoverPlan --type Keyword --name CutoverStage --type Keyword --name CutoverState --type Keyword"
+                + " --name CutoverPercent --type Int",
+            e);
       }
       return "search attributes: registered " + missing.keySet();
     } finally {

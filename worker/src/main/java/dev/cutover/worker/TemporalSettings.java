@@ -17,11 +17,13 @@ public record TemporalSettings(String address, String namespace, String taskQueu
   public static final String TASK_QUEUE_VARIABLE = "CUTOVER_TASK_QUEUE";
   public static final String DEFAULT_ADDRESS = "localhost:7233";
   public static final String DEFAULT_NAMESPACE = "default";
+
   /** The task queue workers poll and cutovers start on, unless the operator names another. */
   public static final String DEFAULT_TASK_QUEUE = "cutover";
 
   /** {@code host:port}, the host a name, an IPv4 address or a bracketed IPv6 address. */
-  private static final Pattern HOST_PORT = Pattern.compile("(?:[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+]):([0-9]{1,5})");
+  private static final Pattern HOST_PORT =
+      Pattern.compile("(?:[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+]):([0-9]{1,5})");
 
   public TemporalSettings {
     Objects.requireNonNull(address, "address");
@@ -42,21 +44,30 @@ public record TemporalSettings(String address, String namespace, String taskQueu
     }
     Matcher m = HOST_PORT.matcher(address);
     if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(1)) > 65535) {
-      throw new IllegalArgumentException(ADDRESS_VARIABLE + "=" + address + " is not host:port (such as localhost:7233 or"
-          + " temporal.internal:7233)");
+      throw new IllegalArgumentException(
+          ADDRESS_VARIABLE
+              + "="
+              + address
+              + " is not host:port (such as localhost:7233 or"
+              + " temporal.internal:7233)");
     }
   }
 
   /** The settings {@code environment} gives, each variable defaulted when unset or blank. */
   public static TemporalSettings fromEnvironment(Map<String, String> environment) {
-    return new TemporalSettings(orDefault(environment.get(ADDRESS_VARIABLE), DEFAULT_ADDRESS),
+    return new TemporalSettings(
+        orDefault(environment.get(ADDRESS_VARIABLE), DEFAULT_ADDRESS),
         orDefault(environment.get(NAMESPACE_VARIABLE), DEFAULT_NAMESPACE),
         orDefault(environment.get(TASK_QUEUE_VARIABLE), DEFAULT_TASK_QUEUE));
   }
 
-  /** These settings with whichever of the given values are set (command-line flags) in their place. */
+  /**
+   * These settings with whichever of the given values are set (command-line flags) in their place.
+   */
   public TemporalSettings overriddenBy(String address, String namespace, String taskQueue) {
-    return new TemporalSettings(orDefault(address, this.address), orDefault(namespace, this.namespace),
+    return new TemporalSettings(
+        orDefault(address, this.address),
+        orDefault(namespace, this.namespace),
         orDefault(taskQueue, this.taskQueue));
   }
 

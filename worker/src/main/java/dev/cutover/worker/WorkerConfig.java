@@ -17,7 +17,11 @@ import java.util.TreeSet;
  * CUTOVER_APPROVER_KEYS}, {@code CUTOVER_REQUIRE_SIGNED_SIGNALS}, with the environment the allowed
  * {@code ${env:NAME}} references resolve against).
  */
-public record WorkerConfig(String address, String namespace, String taskQueue, Integer healthPort,
+public record WorkerConfig(
+    String address,
+    String namespace,
+    String taskQueue,
+    Integer healthPort,
     ActivitySettings activities) {
   public static final String HEALTH_PORT_VARIABLE = "CUTOVER_HEALTH_PORT";
   public static final String DEFAULT_ADDRESS = TemporalSettings.DEFAULT_ADDRESS;
@@ -47,17 +51,27 @@ public record WorkerConfig(String address, String namespace, String taskQueue, I
     checkLogLevel(env.get(LOG_LEVEL_VARIABLE));
     ActivitySettings activities = ActivitySettings.fromEnvironment(env);
     TemporalSettings temporal = TemporalSettings.fromEnvironment(env);
-    return new WorkerConfig(temporal.address(), temporal.namespace(), temporal.taskQueue(), health, activities);
+    return new WorkerConfig(
+        temporal.address(), temporal.namespace(), temporal.taskQueue(), health, activities);
   }
 
   /** Log levels {@code CUTOVER_LOG_LEVEL} may name (logback would read any other word as DEBUG). */
-  static final Set<String> LOG_LEVELS = Set.of("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+  static final Set<String> LOG_LEVELS =
+      Set.of("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
   public static final String LOG_LEVEL_VARIABLE = "CUTOVER_LOG_LEVEL";
 
   private static void checkLogLevel(String level) {
-    if (level != null && !level.isBlank() && !LOG_LEVELS.contains(level.strip().toUpperCase(Locale.ROOT))) {
-      throw new IllegalArgumentException(LOG_LEVEL_VARIABLE + "=" + level.strip() + " is not a log level (one of "
-          + String.join(", ", new TreeSet<>(LOG_LEVELS)) + ")");
+    if (level != null
+        && !level.isBlank()
+        && !LOG_LEVELS.contains(level.strip().toUpperCase(Locale.ROOT))) {
+      throw new IllegalArgumentException(
+          LOG_LEVEL_VARIABLE
+              + "="
+              + level.strip()
+              + " is not a log level (one of "
+              + String.join(", ", new TreeSet<>(LOG_LEVELS))
+              + ")");
     }
   }
 
@@ -69,10 +83,12 @@ public record WorkerConfig(String address, String namespace, String taskQueue, I
     try {
       port = Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(HEALTH_PORT_VARIABLE + "=" + value + " is not a port number");
+      throw new IllegalArgumentException(
+          HEALTH_PORT_VARIABLE + "=" + value + " is not a port number");
     }
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(HEALTH_PORT_VARIABLE + "=" + value + " is not a port number");
+      throw new IllegalArgumentException(
+          HEALTH_PORT_VARIABLE + "=" + value + " is not a port number");
     }
     return port;
   }

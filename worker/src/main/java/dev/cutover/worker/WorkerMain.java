@@ -9,15 +9,16 @@ import java.util.Map;
  * runs. Everything it needs comes from the environment ({@link WorkerConfig}); it takes no
  * arguments but {@code --help} and {@code --version}. It starts the worker and runs until SIGTERM
  * or SIGINT. Exit codes are the CLI's: 0 after a clean stop, 1 when the worker cannot start (no
- * server), 2 for a malformed setting or argument, with one line on stderr naming it. {@code
- * cutover worker} runs the same code through {@link #start}.
+ * server), 2 for a malformed setting or argument, with one line on stderr naming it. {@code cutover
+ * worker} runs the same code through {@link #start}.
  */
 public final class WorkerMain {
   public static final int OK = 0;
   public static final int FAILURE = 1;
   public static final int BAD_INPUT = 2;
 
-  static final String USAGE = """
+  static final String USAGE =
+      """
       Usage: java -jar cutover-worker.jar [--help | --version]
       Runs a cutover worker until SIGTERM or SIGINT. Its configuration is the environment:
         TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), CUTOVER_TASK_QUEUE
@@ -60,7 +61,9 @@ public final class WorkerMain {
       return OK;
     }
     if (!args.isEmpty()) {
-      err.println("cutover-worker: takes no arguments (its settings are environment variables), not " + args);
+      err.println(
+          "cutover-worker: takes no arguments (its settings are environment variables), not "
+              + args);
       err.print(USAGE);
       return BAD_INPUT;
     }
@@ -92,14 +95,22 @@ public final class WorkerMain {
     try {
       return CutoverWorker.start(config);
     } catch (RuntimeException e) {
-      throw new StartFailure(FAILURE, "cannot start the worker against " + config.address() + ": " + rootMessage(e), e);
+      throw new StartFailure(
+          FAILURE,
+          "cannot start the worker against " + config.address() + ": " + rootMessage(e),
+          e);
     }
   }
 
   /** The line a started worker prints on stderr (tests and operators wait for it). */
   public static String startedLine(WorkerConfig config) {
-    return "cutover worker: task queue " + config.taskQueue() + " on " + config.address() + " (namespace "
-        + config.namespace() + "); stop with Ctrl-C or SIGTERM";
+    return "cutover worker: task queue "
+        + config.taskQueue()
+        + " on "
+        + config.address()
+        + " (namespace "
+        + config.namespace()
+        + "); stop with Ctrl-C or SIGTERM";
   }
 
   /** The version in the jar's manifest ({@code Implementation-Version}). */

@@ -23,22 +23,32 @@ import org.junit.jupiter.api.Test;
  * server. Runs after {@code package} (failsafe), on the jar itself.
  */
 class WorkerJarIT {
-  static final Path JAR = Path.of(System.getProperty("cutover.worker.jar", "target/cutover-worker.jar"));
+  static final Path JAR =
+      Path.of(System.getProperty("cutover.worker.jar", "target/cutover-worker.jar"));
   static final String VERSION = System.getProperty("cutover.version");
 
   /** What only the CLI or the demo needs: never in the image. */
-  static final List<String> NOT_IN_THE_IMAGE = List.of(
-      // temporal-testing and its in-memory test server (whose package io/temporal/internal/testservice
-      // the SDK shares for its own in-process gRPC helpers)
-      "io/temporal/testing/", "io/temporal/testserver/", "io/temporal/internal/testservice/TestWorkflowService",
-      "dev/cutover/demo/", // the demo target service
-      "dev/cutover/cli/", "picocli/"); // the CLI
+  static final List<String> NOT_IN_THE_IMAGE =
+      List.of(
+          // temporal-testing and its in-memory test server (whose package
+          // io/temporal/internal/testservice
+          // the SDK shares for its own in-process gRPC helpers)
+          "io/temporal/testing/",
+          "io/temporal/testserver/",
+          "io/temporal/internal/testservice/TestWorkflowService",
+          "dev/cutover/demo/", // the demo target service
+          "dev/cutover/cli/",
+          "picocli/"); // the CLI
 
   record Run(int exit, String out, String err) {}
 
   static Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", JAR.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JAR.toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(k -> k.startsWith("CUTOVER_") || k.startsWith("TEMPORAL_"));
@@ -63,11 +73,20 @@ class WorkerJarIT {
     assertThat(JAR).isRegularFile();
     try (JarFile jar = new JarFile(JAR.toFile())) {
       Manifest manifest = jar.getManifest();
-      assertThat(manifest.getMainAttributes().getValue("Main-Class")).isEqualTo("dev.cutover.worker.WorkerMain");
-      assertThat(manifest.getMainAttributes().getValue("Implementation-Version")).isEqualTo(VERSION).isNotBlank();
-      for (String needed : List.of("dev/cutover/worker/WorkerMain.class", "dev/cutover/worker/CutoverWorker.class",
-          "dev/cutover/workflows/CutoverWorkflowImpl.class", "dev/cutover/activities/CutoverActivitiesImpl.class",
-          "dev/cutover/engine/Engine.class", "io/temporal/worker/WorkerFactory.class", "logback.xml")) {
+      assertThat(manifest.getMainAttributes().getValue("Main-Class"))
+          .isEqualTo("dev.cutover.worker.WorkerMain");
+      assertThat(manifest.getMainAttributes().getValue("Implementation-Version"))
+          .isEqualTo(VERSION)
+          .isNotBlank();
+      for (String needed :
+          List.of(
+              "dev/cutover/worker/WorkerMain.class",
+              "dev/cutover/worker/CutoverWorker.class",
+              "dev/cutover/workflows/CutoverWorkflowImpl.class",
+              "dev/cutover/activities/CutoverActivitiesImpl.class",
+              "dev/cutover/engine/Engine.class",
+              "io/temporal/worker/WorkerFactory.class",
+              "logback.xml")) {
         assertThat(jar.getJarEntry(needed)).as(needed).isNotNull();
       }
     }
@@ -93,7 +112,8 @@ class WorkerJarIT {
   void helpAndVersionAnswerAndExitZero() throws Exception {
     Run help = run(Map.of(), "--help");
     assertThat(help.exit()).isZero();
-    assertThat(help.out()).startsWith("Usage: java -jar cutover-worker.jar [--help | --version]\n")
+    assertThat(help.out())
+        .startsWith("Usage: java -jar cutover-worker.jar [--help | --version]\n")
         .contains("TEMPORAL_ADDRESS", "CUTOVER_ALLOWED_HOSTS");
     assertThat(help.err()).isEmpty();
 
@@ -106,8 +126,9 @@ class WorkerJarIT {
   void anArgumentIsRefusedWithExitTwoBeforeAnythingStarts() throws Exception {
     Run r = run(Map.of(), "worker");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).startsWith(
-        "cutover-worker: takes no arguments (its settings are environment variables), not [worker]\nUsage: ");
+    assertThat(r.err())
+        .startsWith(
+            "cutover-worker: takes no arguments (its settings are environment variables), not [worker]\nUsage: ");
     assertThat(r.out()).isEmpty();
   }
 
@@ -115,7 +136,8 @@ class WorkerJarIT {
   void aMalformedSettingStopsItWithExitTwoNamingTheVariable() throws Exception {
     Run r = run(Map.of("CUTOVER_HEALTH_PORT", "eighty"));
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).isEqualTo("cutover-worker: CUTOVER_HEALTH_PORT=eighty is not a port number\n");
+    assertThat(r.err())
+        .isEqualTo("cutover-worker: CUTOVER_HEALTH_PORT=eighty is not a port number\n");
   }
 
   @Test
@@ -126,8 +148,10 @@ class WorkerJarIT {
     }
     Run r = run(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + closed));
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).startsWith("cutover-worker: cannot start the worker against 127.0.0.1:" + closed + ": ")
-        .doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(r.err())
+        .startsWith("cutover-worker: cannot start the worker against 127.0.0.1:" + closed + ": ")
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
     assertThat(r.out()).isEmpty();
   }
 }

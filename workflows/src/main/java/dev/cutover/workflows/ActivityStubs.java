@@ -17,25 +17,46 @@ final class ActivityStubs {
   private final RetryOptions activityRetry;
   private final CutoverActivities effects;
   private final CutoverActivities notifications;
-  /** A local activity: the keyring is on this worker, and the answer is needed before the signal is judged. */
+
+  /**
+   * A local activity: the keyring is on this worker, and the answer is needed before the signal is
+   * judged.
+   */
   private final CutoverActivities signatures;
 
   /** Call from the workflow's constructor (stubs are made inside the workflow). */
   ActivityStubs() {
-    this.activityRetry = RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
-        .setBackoffCoefficient(2).setMaximumAttempts(3)
-        .setDoNotRetry(FailureTypes.NOT_RETRIED_BY_ACTIVITY.toArray(String[]::new)).build();
+    this.activityRetry =
+        RetryOptions.newBuilder()
+            .setInitialInterval(Duration.ofSeconds(1))
+            .setBackoffCoefficient(2)
+            .setMaximumAttempts(3)
+            .setDoNotRetry(FailureTypes.NOT_RETRIED_BY_ACTIVITY.toArray(String[]::new))
+            .build();
     // Each HTTP call of an effect is bounded by its own timeout; a worker that dies mid-effect is
     // noticed after a minute, and the engine's own backoff takes over after five.
-    this.effects = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(1)).setScheduleToCloseTimeout(Duration.ofMinutes(5))
-        .setRetryOptions(activityRetry).build());
-    this.notifications = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofSeconds(20)).setRetryOptions(RetryOptions.newBuilder()
-            .setMaximumAttempts(3).build()).build());
-    this.signatures = Workflow.newLocalActivityStub(CutoverActivities.class, LocalActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofSeconds(5))
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build()).build());
+    this.effects =
+        Workflow.newActivityStub(
+            CutoverActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(1))
+                .setScheduleToCloseTimeout(Duration.ofMinutes(5))
+                .setRetryOptions(activityRetry)
+                .build());
+    this.notifications =
+        Workflow.newActivityStub(
+            CutoverActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(20))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+                .build());
+    this.signatures =
+        Workflow.newLocalActivityStub(
+            CutoverActivities.class,
+            LocalActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(5))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+                .build());
   }
 
   /**
@@ -43,9 +64,17 @@ final class ActivityStubs {
    * one plus a margin: a worker that dies mid-measurement delays that rule by seconds, not minutes.
    */
   CutoverActivities measure(Plan plan, List<String> checks) {
-    Duration slowest = checks.stream().map(c -> plan.check(c).timeout()).max(Duration::compareTo).orElse(Duration.ofSeconds(10));
-    return Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(slowest.plusSeconds(10)).setRetryOptions(activityRetry).build());
+    Duration slowest =
+        checks.stream()
+            .map(c -> plan.check(c).timeout())
+            .max(Duration::compareTo)
+            .orElse(Duration.ofSeconds(10));
+    return Workflow.newActivityStub(
+        CutoverActivities.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(slowest.plusSeconds(10))
+            .setRetryOptions(activityRetry)
+            .build());
   }
 
   /** A command runs as long as its own timeout allows; every other effect is a few HTTP calls. */
@@ -54,9 +83,13 @@ final class ActivityStubs {
       return effects;
     }
     Duration attempt = command.timeout().plusSeconds(30);
-    return Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(attempt).setScheduleToCloseTimeout(attempt.multipliedBy(3))
-        .setRetryOptions(activityRetry).build());
+    return Workflow.newActivityStub(
+        CutoverActivities.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(attempt)
+            .setScheduleToCloseTimeout(attempt.multipliedBy(3))
+            .setRetryOptions(activityRetry)
+            .build());
   }
 
   CutoverActivities notifications() {
@@ -69,17 +102,35 @@ final class ActivityStubs {
 
   /** Admission: a worker that does not answer is asked again a few times, for up to two minutes. */
   CutoverActivities admission() {
-    return Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofSeconds(30)).setScheduleToCloseTimeout(Duration.ofMinutes(2))
-        .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(2)
-            .setMaximumAttempts(5).build()).build());
+    return Workflow.newActivityStub(
+        CutoverActivities.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(30))
+            .setScheduleToCloseTimeout(Duration.ofMinutes(2))
+            .setRetryOptions(
+                RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofSeconds(1))
+                    .setBackoffCoefficient(2)
+                    .setMaximumAttempts(5)
+                    .build())
+            .build());
   }
 
-  /** The service is asked about a previous run until it answers; only a forbidden lookup is final. */
+  /**
+   * The service is asked about a previous run until it answers; only a forbidden lookup is final.
+   */
   RunLineage lineage() {
-    return Workflow.newActivityStub(RunLineage.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofSeconds(15))
-        .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1)).setBackoffCoefficient(2)
-            .setMaximumInterval(Duration.ofMinutes(1)).setDoNotRetry(FailureTypes.LINEAGE_FORBIDDEN).build()).build());
+    return Workflow.newActivityStub(
+        RunLineage.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(15))
+            .setRetryOptions(
+                RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofSeconds(1))
+                    .setBackoffCoefficient(2)
+                    .setMaximumInterval(Duration.ofMinutes(1))
+                    .setDoNotRetry(FailureTypes.LINEAGE_FORBIDDEN)
+                    .build())
+            .build());
   }
 }

@@ -17,10 +17,20 @@ import java.util.Map;
  * is the workflow id plus the step's key; {@code stage} names the stage for {@code ${stage}} in
  * actions (null during a full rollback).
  */
-public record ApplyEffectRequest(String workflowId, String idempotencyKey, String stage, Step step, Traffic traffic,
-    FlagsApi flagsApi, Action action, Map<String, Connection> connections) {
+public record ApplyEffectRequest(
+    String workflowId,
+    String idempotencyKey,
+    String stage,
+    Step step,
+    Traffic traffic,
+    FlagsApi flagsApi,
+    Action action,
+    Map<String, Connection> connections) {
   public ApplyEffectRequest {
     // In the order given, so that the request reads the same in history on every run.
-    connections = connections == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(connections));
+    connections =
+        connections == null
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(connections));
   }
 }

@@ -10,26 +10,31 @@ import java.util.List;
  * themselves, so no secret ever enters workflow history; nothing they return or throw holds one.
  *
  * <p>Contracts:
+ *
  * <ul>
  *   <li>{@link #measureChecks}: measures the typed checks as given, never reading the plan again;
  *       never throws for a source that is down, slow or refuses the query; that is an ERROR reading
  *       with a short reason. Each check is bounded by its own timeout.
- *   <li>{@link #applyEffect}: carries out the typed step as given; idempotent: traffic and flags are
- *       set to absolute values and actions carry an {@code Idempotency-Key}. Fails with an {@code
- *       ApplicationFailure} whose type is one of {@link FailureTypes}; client errors (4xx, unmet
- *       expectations) are non-retryable.
+ *   <li>{@link #applyEffect}: carries out the typed step as given; idempotent: traffic and flags
+ *       are set to absolute values and actions carry an {@code Idempotency-Key}. Fails with an
+ *       {@code ApplicationFailure} whose type is one of {@link FailureTypes}; client errors (4xx,
+ *       unmet expectations) are non-retryable.
  *   <li>{@link #notifyPeople}: best effort; a webhook that is down is logged, not retried for long.
  * </ul>
+ *
  * Implementations are thread-safe: one instance serves every cutover on a worker.
  *
- * <p>{@link #measure} and {@link #apply} take the plan's fragments as written and read them again on
- * the worker. They are kept, with their behaviour, for cutovers started before the workflow sent
- * typed requests ({@code Versions.TYPED_REQUESTS}) and for their activity tasks already
- * scheduled when a worker is upgraded; new cutovers never call them.
+ * <p>{@link #measure} and {@link #apply} take the plan's fragments as written and read them again
+ * on the worker. They are kept, with their behaviour, for cutovers started before the workflow sent
+ * typed requests ({@code Versions.TYPED_REQUESTS}) and for their activity tasks already scheduled
+ * when a worker is upgraded; new cutovers never call them.
  */
 @ActivityInterface
 public interface CutoverActivities {
-  /** Measures each check once, in request order: one reading per check. Activity type {@code MeasureChecks}. */
+  /**
+   * Measures each check once, in request order: one reading per check. Activity type {@code
+   * MeasureChecks}.
+   */
   @ActivityMethod
   List<Reading> measureChecks(MeasureChecksRequest request);
 
@@ -37,11 +42,17 @@ public interface CutoverActivities {
   @ActivityMethod
   String applyEffect(ApplyEffectRequest request);
 
-  /** Kept for compatibility (see the class comment): as {@link #measureChecks}, from the plan's fragments. */
+  /**
+   * Kept for compatibility (see the class comment): as {@link #measureChecks}, from the plan's
+   * fragments.
+   */
   @ActivityMethod
   List<Reading> measure(MeasureRequest request);
 
-  /** Kept for compatibility (see the class comment): as {@link #applyEffect}, from the plan's fragments. */
+  /**
+   * Kept for compatibility (see the class comment): as {@link #applyEffect}, from the plan's
+   * fragments.
+   */
   @ActivityMethod
   String apply(EffectRequest request);
 
@@ -55,7 +66,10 @@ public interface CutoverActivities {
   @ActivityMethod
   Admission admit(AdmitRequest request);
 
-  /** Verifies a signed signal against the worker's approver keyring. Never throws for a bad signature. */
+  /**
+   * Verifies a signed signal against the worker's approver keyring. Never throws for a bad
+   * signature.
+   */
   @ActivityMethod
   SignatureVerdict verifySignature(SignatureRequest request);
 }

@@ -20,13 +20,14 @@ import io.temporal.common.converter.JacksonJsonPayloadConverter;
  *
  * <p>On the wire this is the JSON object itself, unchanged from earlier releases. Reading it never
  * fails, whatever JSON arrives (an array, a number, fields of any type): the workflow checks it
- * itself and fails at once, non-retryably, naming what is wrong. Had the data converter bound it
- * to a typed record, a type mismatch would fail the workflow task before any of our code ran, and
+ * itself and fails at once, non-retryably, naming what is wrong. Had the data converter bound it to
+ * a typed record, a type mismatch would fail the workflow task before any of our code ran, and
  * Temporal retries a failed workflow task forever.
  */
 public final class CutoverInput {
   /** The data converter's own mapper settings, so what we write reads back as it always did. */
   static final ObjectMapper JSON = JacksonJsonPayloadConverter.newDefaultObjectMapper();
+
   /** The largest plan, as compact JSON (UTF-8 bytes), a new cutover takes. */
   public static final int MAX_PLAN_BYTES = 256 * 1024;
 
@@ -41,7 +42,8 @@ public final class CutoverInput {
    * The shape every release before 2 wrote: all four fields, nulls included. Kept for the frozen
    * first release in the tests and for the replay of cutovers started before input checks.
    */
-  public CutoverInput(JsonNode plan, String startedBy, CutoverState state, PlanReader.Rules planRules) {
+  public CutoverInput(
+      JsonNode plan, String startedBy, CutoverState state, PlanReader.Rules planRules) {
     this(legacyShape(plan, startedBy, state, planRules));
   }
 
@@ -54,14 +56,19 @@ public final class CutoverInput {
   }
 
   /** What a run hands to the run continue-as-new makes from it. */
-  static CutoverInput continued(JsonNode plan, String startedBy, CutoverState state, PlanReader.Rules planRules,
+  static CutoverInput continued(
+      JsonNode plan,
+      String startedBy,
+      CutoverState state,
+      PlanReader.Rules planRules,
       boolean signaturesRequired) {
     ObjectNode o = legacyShape(plan, startedBy, state, planRules);
     o.put("signaturesRequired", signaturesRequired);
     return new CutoverInput(o);
   }
 
-  private static ObjectNode legacyShape(JsonNode plan, String startedBy, CutoverState state, PlanReader.Rules planRules) {
+  private static ObjectNode legacyShape(
+      JsonNode plan, String startedBy, CutoverState state, PlanReader.Rules planRules) {
     ObjectNode o = JSON.createObjectNode();
     o.set("plan", plan);
     o.put("startedBy", startedBy);
@@ -110,6 +117,9 @@ public final class CutoverInput {
   /** Short on purpose: an input can be megabytes, and what it holds is not ours to log. */
   @Override
   public String toString() {
-    return "CutoverInput(" + json.getNodeType() + (json.isObject() ? " " + json.size() + " fields" : "") + ")";
+    return "CutoverInput("
+        + json.getNodeType()
+        + (json.isObject() ? " " + json.size() + " fields" : "")
+        + ")";
   }
 }

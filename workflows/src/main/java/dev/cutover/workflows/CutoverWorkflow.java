@@ -20,7 +20,8 @@ public interface CutoverWorkflow {
    * Runs the cutover to COMPLETED or ABANDONED. Fails at once, non-retryably, before any effect, on
    * an invalid input ({@link FailureTypes#INVALID_INPUT}: anything but {@code {plan, startedBy}}
    * for a new cutover, or a workflow id other than {@code cutover-<plan name>}), an invalid plan
-   * ({@link FailureTypes#INVALID_PLAN}) or a plan the worker refuses ({@link FailureTypes#PLAN_REFUSED}).
+   * ({@link FailureTypes#INVALID_PLAN}) or a plan the worker refuses ({@link
+   * FailureTypes#PLAN_REFUSED}).
    */
   @WorkflowMethod
   Status run(CutoverInput input);
@@ -54,8 +55,8 @@ public interface CutoverWorkflow {
   OperationResult operate(Operation operation);
 
   /**
-   * Refuses, before it enters history, an operation that names no known signal or whose fields
-   * are past {@link SignalLimits} (rather than cleaning them, as for a signal).
+   * Refuses, before it enters history, an operation that names no known signal or whose fields are
+   * past {@link SignalLimits} (rather than cleaning them, as for a signal).
    */
   @UpdateValidatorMethod(updateName = "operate")
   void validateOperate(Operation operation);

@@ -33,8 +33,11 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
    * instead of its workflow task, which Temporal would retry forever. Any JSON is read: the
    * workflow checks it itself ({@link CutoverInput}).
    */
-  public static final WorkflowImplementationOptions OPTIONS = WorkflowImplementationOptions.newBuilder()
-      .setFailWorkflowExceptionTypes(DataConverterException.class).build();
+  public static final WorkflowImplementationOptions OPTIONS =
+      WorkflowImplementationOptions.newBuilder()
+          .setFailWorkflowExceptionTypes(DataConverterException.class)
+          .build();
+
   private static final Logger log = Workflow.getLogger(CutoverWorkflowImpl.class);
 
   private final Versions versions = new Versions();
@@ -95,9 +98,12 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         break;
       }
       if (versions.continueAsNewOnSize()) {
-        if (continuing.due() && ContinueAsNew.quietEnough(nothingInFlight(), work.effectInFlight()) && intake.isEmpty()) {
+        if (continuing.due()
+            && ContinueAsNew.quietEnough(nothingInFlight(), work.effectInFlight())
+            && intake.isEmpty()) {
           beforeBlocking();
-          // An update arriving now puts its request in the inbox: handled on the next pass, then we drain again.
+          // An update arriving now puts its request in the inbox: handled on the next pass, then we
+          // drain again.
           Workflow.await(() -> Workflow.isEveryHandlerFinished() || !intake.isEmpty());
           if (intake.isEmpty()) {
             continuing.continueNow(state, notes.held());
@@ -119,7 +125,10 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         Workflow.await(() -> !intake.isEmpty() || anyCompleted());
         arrived = true;
       } else {
-        arrived = wait == 0 || Workflow.await(Duration.ofMillis(wait), () -> !intake.isEmpty() || anyCompleted());
+        arrived =
+            wait == 0
+                || Workflow.await(
+                    Duration.ofMillis(wait), () -> !intake.isEmpty() || anyCompleted());
       }
       if (!arrived || now() >= wake) {
         carryOut(engine.on(state, new Event.Tick(now())));
@@ -183,7 +192,10 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         SearchAttributeUpdate.valueSet(SearchAttributeKeys.PERCENT, percent));
   }
 
-  /** What is coalesced per workflow task goes out before the workflow waits (and so before its task ends). */
+  /**
+   * What is coalesced per workflow task goes out before the workflow waits (and so before its task
+   * ends).
+   */
   private void beforeBlocking() {
     if (versions.coalesced()) {
       upsertSearchAttributes();

@@ -13,8 +13,15 @@ import java.util.Map;
  * <p>Kept for compatibility: the request of the {@code apply} activity, which cutovers started
  * before typed requests still schedule; new cutovers send an {@link ApplyEffectRequest}.
  */
-public record EffectRequest(String workflowId, String idempotencyKey, String stage, Step step,
-    JsonNode traffic, JsonNode flagsApi, JsonNode action, Map<String, JsonNode> connections) {
+public record EffectRequest(
+    String workflowId,
+    String idempotencyKey,
+    String stage,
+    Step step,
+    JsonNode traffic,
+    JsonNode flagsApi,
+    JsonNode action,
+    Map<String, JsonNode> connections) {
   public EffectRequest {
     connections = Map.copyOf(connections);
   }

@@ -42,11 +42,18 @@ final class InFlight {
   }
 
   void apply(String workflowId, Command.Apply a) {
-    Action action = a.step().kind() == Step.Kind.TRAFFIC || a.step().kind() == Step.Kind.FLAGS
-        ? null : start.engine().actionOf(a.step());
-    Promise<String> applied = versions.typedRequests()
-        ? Async.function(stubs.effect(action)::applyEffect, start.requests().effect(workflowId, a.step(), action))
-        : Async.function(stubs.effect(action)::apply, start.fragments().effect(workflowId, a.step(), action));
+    Action action =
+        a.step().kind() == Step.Kind.TRAFFIC || a.step().kind() == Step.Kind.FLAGS
+            ? null
+            : start.engine().actionOf(a.step());
+    Promise<String> applied =
+        versions.typedRequests()
+            ? Async.function(
+                stubs.effect(action)::applyEffect,
+                start.requests().effect(workflowId, a.step(), action))
+            : Async.function(
+                stubs.effect(action)::apply,
+                start.fragments().effect(workflowId, a.step(), action));
     effect = new Started<>(a.seq(), applied, List.of());
   }
 
@@ -66,10 +73,14 @@ final class InFlight {
       }
     }
     String workflowId = Workflow.getInfo().getWorkflowId();
-    bySeq.forEach((seq, checks) -> measuring.add(new Started<>(seq, measure(workflowId, checks), checks)));
+    bySeq.forEach(
+        (seq, checks) -> measuring.add(new Started<>(seq, measure(workflowId, checks), checks)));
   }
 
-  /** Starts measuring {@code checks}: typed for new cutovers, as the plan's fragments for older ones. */
+  /**
+   * Starts measuring {@code checks}: typed for new cutovers, as the plan's fragments for older
+   * ones.
+   */
   private Promise<List<Reading>> measure(String workflowId, List<String> checks) {
     CutoverActivities stub = stubs.measure(start.plan(), checks);
     return versions.typedRequests()
@@ -78,13 +89,17 @@ final class InFlight {
   }
 
   /**
-   * The measurements that have finished, as events, taken out of flight. Taken all at once: carrying
-   * out the engine's answer to one may start new measurements, which wait for a later pass.
+   * The measurements that have finished, as events, taken out of flight. Taken all at once:
+   * carrying out the engine's answer to one may start new measurements, which wait for a later
+   * pass.
    */
   List<Event.Measured> takeMeasured() {
-    List<Started<List<Reading>>> done = measuring.stream().filter(m -> m.promise().isCompleted()).toList();
+    List<Started<List<Reading>>> done =
+        measuring.stream().filter(m -> m.promise().isCompleted()).toList();
     measuring.removeAll(done);
-    return done.stream().map(m -> new Event.Measured(Workflow.currentTimeMillis(), m.seq(), readings(m))).toList();
+    return done.stream()
+        .map(m -> new Event.Measured(Workflow.currentTimeMillis(), m.seq(), readings(m)))
+        .toList();
   }
 
   /** The effect, as an event, if it has finished (taken out of flight); otherwise null. */
@@ -98,7 +113,8 @@ final class InFlight {
   }
 
   boolean anyCompleted() {
-    return (effect != null && effect.promise().isCompleted()) || measuring.stream().anyMatch(m -> m.promise().isCompleted());
+    return (effect != null && effect.promise().isCompleted())
+        || measuring.stream().anyMatch(m -> m.promise().isCompleted());
   }
 
   boolean isEmpty() {
@@ -124,9 +140,12 @@ final class InFlight {
     } catch (ActivityFailure e) {
       // The engine decides from the type whether the failure holds the stage (EffectFailure.holds);
       // a cause that has none (a timeout, a cancellation) goes by its kind, and is retried.
-      String type = e.getCause() instanceof ApplicationFailure af && af.getType() != null ? af.getType()
-          : e.getCause() == null ? "ActivityFailure" : e.getCause().getClass().getSimpleName();
-      return Event.EffectDone.failed(Workflow.currentTimeMillis(), done.seq(), type, rootMessage(e));
+      String type =
+          e.getCause() instanceof ApplicationFailure af && af.getType() != null
+              ? af.getType()
+              : e.getCause() == null ? "ActivityFailure" : e.getCause().getClass().getSimpleName();
+      return Event.EffectDone.failed(
+          Workflow.currentTimeMillis(), done.seq(), type, rootMessage(e));
     }
   }
 

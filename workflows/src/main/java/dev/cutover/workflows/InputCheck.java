@@ -19,17 +19,27 @@ import java.util.Set;
  * values are never echoed beyond a short, visible prefix. Pure and deterministic.
  */
 final class InputCheck {
-  static final String SHAPE = "a new cutover's input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}";
-  /** What only continue-as-new carries; a new cutover carrying any of them (non-null) is refused. */
+  static final String SHAPE =
+      "a new cutover's input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}";
+
+  /**
+   * What only continue-as-new carries; a new cutover carrying any of them (non-null) is refused.
+   */
   static final List<String> CARRIED = List.of("state", "planRules", "signaturesRequired");
+
   static final Set<String> NEW_FIELDS = Set.of("plan", "startedBy");
+
   /** The longest {@code startedBy}: a person's name, as {@code by} in a signal. */
   static final int STARTED_BY_MAX = SignalLimits.BY_MAX;
 
   private InputCheck() {}
 
   /** What a checked input holds; {@code state} is null for a new cutover. */
-  record Checked(JsonNode plan, String startedBy, CutoverState state, PlanReader.Rules planRules,
+  record Checked(
+      JsonNode plan,
+      String startedBy,
+      CutoverState state,
+      PlanReader.Rules planRules,
       boolean signaturesRequired) {}
 
   /** Whether the input carries anything only continue-as-new may carry. */
@@ -45,8 +55,10 @@ final class InputCheck {
       problems.addAll(startedBy(raw.get("startedBy")));
       for (String f : CARRIED) {
         if (raw.hasNonNull(f)) {
-          problems.add(f + ": carried only by continue-as-new from a running cutover; a new cutover starts at its"
-              + " first stage, reads its plan by the newest rules and asks the worker's admission itself");
+          problems.add(
+              f
+                  + ": carried only by continue-as-new from a running cutover; a new cutover starts at its"
+                  + " first stage, reads its plan by the newest rules and asks the worker's admission itself");
         }
       }
       List<String> unknown = new ArrayList<>();
@@ -90,16 +102,25 @@ final class InputCheck {
           problems.add("state: not a cutover's state");
         }
       } catch (JsonProcessingException e) {
-        problems.add("state: not a cutover's state (" + UntrustedText.quoted(e.getOriginalMessage(), 200) + ")");
+        problems.add(
+            "state: not a cutover's state ("
+                + UntrustedText.quoted(e.getOriginalMessage(), 200)
+                + ")");
       } catch (IllegalArgumentException e) {
-        problems.add("state: not a cutover's state (" + UntrustedText.quoted(String.valueOf(e.getMessage()), 200) + ")");
+        problems.add(
+            "state: not a cutover's state ("
+                + UntrustedText.quoted(String.valueOf(e.getMessage()), 200)
+                + ")");
       }
       JsonNode r = raw.get("planRules");
       if (r != null && !r.isNull()) {
         rules = r.isTextual() ? rulesNamed(r.asText()) : null;
         if (rules == null) {
-          problems.add("planRules: " + UntrustedText.quoted(r.asText(r.toString()), 40) + " is not one of "
-              + List.of(PlanReader.Rules.values()));
+          problems.add(
+              "planRules: "
+                  + UntrustedText.quoted(r.asText(r.toString()), 40)
+                  + " is not one of "
+                  + List.of(PlanReader.Rules.values()));
         }
       }
       JsonNode s = raw.get("signaturesRequired");
@@ -126,7 +147,8 @@ final class InputCheck {
 
   private static List<String> plan(JsonNode plan) {
     if (plan == null || plan.isNull()) {
-      return List.of("plan: required (the plan as JSON: `cutover lint PLAN --output json` prints it)");
+      return List.of(
+          "plan: required (the plan as JSON: `cutover lint PLAN --output json` prints it)");
     }
     if (!plan.isObject()) {
       return List.of("plan: " + article(plan) + ", not the plan as a JSON object");
@@ -136,7 +158,11 @@ final class InputCheck {
     }
     int bytes = size(plan);
     if (bytes > CutoverInput.MAX_PLAN_BYTES) {
-      return List.of("plan: " + bytes + " bytes of JSON; a plan may have at most " + CutoverInput.MAX_PLAN_BYTES);
+      return List.of(
+          "plan: "
+              + bytes
+              + " bytes of JSON; a plan may have at most "
+              + CutoverInput.MAX_PLAN_BYTES);
     }
     return List.of();
   }
@@ -153,10 +179,12 @@ final class InputCheck {
       return List.of("startedBy: blank: say who starts the cutover");
     }
     if (s.length() > STARTED_BY_MAX) {
-      return List.of("startedBy: " + s.length() + " characters; a name has at most " + STARTED_BY_MAX);
+      return List.of(
+          "startedBy: " + s.length() + " characters; a name has at most " + STARTED_BY_MAX);
     }
     if (UntrustedText.hasControl(s)) {
-      return List.of("startedBy: " + UntrustedText.quoted(s, 40) + " holds control characters; a name cannot");
+      return List.of(
+          "startedBy: " + UntrustedText.quoted(s, 40) + " holds control characters; a name cannot");
     }
     return List.of();
   }
@@ -191,13 +219,18 @@ final class InputCheck {
 
   private static String names(List<String> fields) {
     List<String> shown = fields.stream().limit(5).map(f -> UntrustedText.quoted(f, 40)).toList();
-    return String.join(", ", shown) + (fields.size() > 5 ? " and " + (fields.size() - 5) + " more" : "");
+    return String.join(", ", shown)
+        + (fields.size() > 5 ? " and " + (fields.size() - 5) + " more" : "");
   }
 
   private static void fail(List<String> problems) {
     if (!problems.isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure("invalid input (" + SHAPE + "):\n"
-          + String.join("\n", problems.stream().map(p -> "  " + p).toList()), FailureTypes.INVALID_INPUT);
+      throw ApplicationFailure.newNonRetryableFailure(
+          "invalid input ("
+              + SHAPE
+              + "):\n"
+              + String.join("\n", problems.stream().map(p -> "  " + p).toList()),
+          FailureTypes.INVALID_INPUT);
     }
   }
 }

@@ -15,6 +15,7 @@ import java.util.List;
  */
 final class Notifications {
   static final int IN_FLIGHT_MAX = 4;
+
   /** The most texts one combined notification quotes. */
   static final int COMBINED_MAX = 5;
 
@@ -44,11 +45,16 @@ final class Notifications {
     if (held.isEmpty() || inFlight() >= IN_FLIGHT_MAX) {
       return;
     }
-    Command.Notify.Level level = held.stream().map(Command.Notify::level).max(Enum::compareTo).orElseThrow();
-    StringBuilder text = new StringBuilder("[" + start.plan().name() + "] " + held.size() + " notifications in a burst:");
+    Command.Notify.Level level =
+        held.stream().map(Command.Notify::level).max(Enum::compareTo).orElseThrow();
+    StringBuilder text =
+        new StringBuilder(
+            "[" + start.plan().name() + "] " + held.size() + " notifications in a burst:");
     held.stream().limit(COMBINED_MAX).forEach(n -> text.append("\n").append(n.text()));
     if (held.size() > COMBINED_MAX) {
-      text.append("\n... and ").append(held.size() - COMBINED_MAX).append(" more (see cutover status)");
+      text.append("\n... and ")
+          .append(held.size() - COMBINED_MAX)
+          .append(" more (see cutover status)");
     }
     held.clear();
     notifyPeople(new Command.Notify(level, text.toString()));
@@ -76,7 +82,13 @@ final class Notifications {
   }
 
   private void notifyPeople(Command.Notify n) {
-    notifying.add(Async.procedure(stubs.notifications()::notifyPeople,
-        new NotifyRequest(Workflow.getInfo().getWorkflowId(), start.requests().webhook(), n.level().name(), n.text())));
+    notifying.add(
+        Async.procedure(
+            stubs.notifications()::notifyPeople,
+            new NotifyRequest(
+                Workflow.getInfo().getWorkflowId(),
+                start.requests().webhook(),
+                n.level().name(),
+                n.text())));
   }
 }

@@ -14,8 +14,8 @@ import java.util.Map;
  * Cuts the pieces an activity needs out of the plan as the operator wrote it, so that requests in
  * history show the plan's own text (with {@code ${env:...}} unresolved) and nothing more.
  *
- * <p>Kept for compatibility: cutovers started before {@link Versions#TYPED_REQUESTS}
- * send these fragments for their whole life; new ones send typed requests ({@link PlanRequests}).
+ * <p>Kept for compatibility: cutovers started before {@link Versions#TYPED_REQUESTS} send these
+ * fragments for their whole life; new ones send typed requests ({@link PlanRequests}).
  */
 final class PlanFragments {
   private final Plan plan;
@@ -27,12 +27,20 @@ final class PlanFragments {
   }
 
   MeasureRequest measure(String workflowId, List<String> checks) {
-    return new MeasureRequest(workflowId, checks.stream().map(name -> {
-      Check check = plan.check(name);
-      Map<String, JsonNode> conns = new LinkedHashMap<>();
-      check.source().connection().ifPresent(c -> conns.put(c, json.path("connections").path(c)));
-      return new MeasureRequest.CheckSpec(name, json.path("checks").path(name), conns);
-    }).toList());
+    return new MeasureRequest(
+        workflowId,
+        checks.stream()
+            .map(
+                name -> {
+                  Check check = plan.check(name);
+                  Map<String, JsonNode> conns = new LinkedHashMap<>();
+                  check
+                      .source()
+                      .connection()
+                      .ifPresent(c -> conns.put(c, json.path("connections").path(c)));
+                  return new MeasureRequest.CheckSpec(name, json.path("checks").path(name), conns);
+                })
+            .toList());
   }
 
   EffectRequest effect(String workflowId, Step step, Action action) {
@@ -53,8 +61,15 @@ final class PlanFragments {
         addConnection(conns, plan.flagsApi().set());
         plan.flagsApi().readBack().ifPresent(c -> addConnection(conns, c));
       }
-      case ACTION -> actionJson = json.path("stages").path(step.stage()).path("actions").path(step.index());
-      case UNDO_ACTION -> actionJson = json.path("stages").path(step.stage()).path("actions").path(step.index()).path("undo");
+      case ACTION ->
+          actionJson = json.path("stages").path(step.stage()).path("actions").path(step.index());
+      case UNDO_ACTION ->
+          actionJson =
+              json.path("stages")
+                  .path(step.stage())
+                  .path("actions")
+                  .path(step.index())
+                  .path("undo");
       case ROLLBACK_ACTION -> actionJson = json.path("rollback").path("actions").path(step.index());
       default -> throw new IllegalArgumentException("not an effect: " + step.kind());
     }

@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Builds the typed activity requests ({@link MeasureChecksRequest}, {@link ApplyEffectRequest}) from
- * the {@link Plan} the workflow read, by the rules its cutover reads plans by: the worker measures
- * and applies exactly what the workflow read, and never reads the plan again, so a stricter reader
- * shipped later cannot turn a running cutover's measurements into errors. The records hold the
- * plan's {@code ${env:...}} references as text; only the worker resolves them.
+ * Builds the typed activity requests ({@link MeasureChecksRequest}, {@link ApplyEffectRequest})
+ * from the {@link Plan} the workflow read, by the rules its cutover reads plans by: the worker
+ * measures and applies exactly what the workflow read, and never reads the plan again, so a
+ * stricter reader shipped later cannot turn a running cutover's measurements into errors. The
+ * records hold the plan's {@code ${env:...}} references as text; only the worker resolves them.
  */
 final class PlanRequests {
   private final Plan plan;
@@ -28,14 +28,23 @@ final class PlanRequests {
   }
 
   MeasureChecksRequest measure(String workflowId, List<String> checks) {
-    return new MeasureChecksRequest(workflowId, checks.stream().map(name -> {
-      Check check = plan.check(name);
-      Connection connection = check.source().connection().map(c -> plan.connections().get(c)).orElse(null);
-      return new MeasureChecksRequest.Item(check, connection);
-    }).toList());
+    return new MeasureChecksRequest(
+        workflowId,
+        checks.stream()
+            .map(
+                name -> {
+                  Check check = plan.check(name);
+                  Connection connection =
+                      check.source().connection().map(c -> plan.connections().get(c)).orElse(null);
+                  return new MeasureChecksRequest.Item(check, connection);
+                })
+            .toList());
   }
 
-  /** {@code action}: the plan's action behind an ACTION, UNDO_ACTION or ROLLBACK_ACTION step, else null. */
+  /**
+   * {@code action}: the plan's action behind an ACTION, UNDO_ACTION or ROLLBACK_ACTION step, else
+   * null.
+   */
   ApplyEffectRequest effect(String workflowId, Step step, Action action) {
     Map<String, Connection> connections = new LinkedHashMap<>();
     Traffic traffic = null;
@@ -64,7 +73,8 @@ final class PlanRequests {
     }
     String key = step.key() == null ? null : workflowId + "/" + step.key();
     String stage = step.stage() >= 0 ? plan.stages().get(step.stage()).name() : null;
-    return new ApplyEffectRequest(workflowId, key, stage, step, traffic, flagsApi, applied, connections);
+    return new ApplyEffectRequest(
+        workflowId, key, stage, step, traffic, flagsApi, applied, connections);
   }
 
   /** The plan's webhook as written (a reference such as {@code ${env:SLACK_WEBHOOK}}), or null. */
@@ -73,11 +83,14 @@ final class PlanRequests {
   }
 
   private void add(Map<String, Connection> connections, HttpCall call) {
-    call.connection().ifPresent(name -> {
-      Connection c = plan.connections().get(name);
-      if (c != null) { // the reader resolved every name; the worker names a missing one if not
-        connections.put(name, c);
-      }
-    });
+    call.connection()
+        .ifPresent(
+            name -> {
+              Connection c = plan.connections().get(name);
+              if (c != null) { // the reader resolved every name; the worker names a missing one if
+                // not
+                connections.put(name, c);
+              }
+            });
   }
 }

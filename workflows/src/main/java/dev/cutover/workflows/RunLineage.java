@@ -6,11 +6,11 @@ import io.temporal.activity.ActivityMethod;
 /**
  * Asks the Temporal service what the run a continued cutover came from was. A run that
  * continue-as-new made is the only one whose input may carry a cutover's state, but "made by
- * continue-as-new" is not something a run can see for itself: a workflow retry, a cron schedule,
- * or another workflow type (on another task queue) continuing as new into {@code CutoverWorkflow}
- * all make runs with a previous run and whatever input their starter chose. Only a run whose
- * previous run was a {@code CutoverWorkflow} on the same task queue that ended by continuing as
- * new was made by this workflow's own code.
+ * continue-as-new" is not something a run can see for itself: a workflow retry, a cron schedule, or
+ * another workflow type (on another task queue) continuing as new into {@code CutoverWorkflow} all
+ * make runs with a previous run and whatever input their starter chose. Only a run whose previous
+ * run was a {@code CutoverWorkflow} on the same task queue that ended by continuing as new was made
+ * by this workflow's own code.
  */
 @ActivityInterface(namePrefix = "Lineage")
 public interface RunLineage {
@@ -30,7 +30,9 @@ public interface RunLineage {
     public static final String NOT_FOUND = "NOT_FOUND";
 
     boolean continuedAsNewFrom(String workflowType, String taskQueue) {
-      return CONTINUED_AS_NEW.equals(status) && workflowType.equals(this.workflowType) && taskQueue.equals(this.taskQueue);
+      return CONTINUED_AS_NEW.equals(status)
+          && workflowType.equals(this.workflowType)
+          && taskQueue.equals(this.taskQueue);
     }
   }
 }

@@ -30,24 +30,41 @@ public final class RunLineageImpl implements RunLineage {
     String namespace = Activity.getExecutionContext().getInfo().getNamespace();
     DescribeWorkflowExecutionResponse d;
     try {
-      d = service.blockingStub().withDeadlineAfter(10, TimeUnit.SECONDS).describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder().setNamespace(namespace).setExecution(
-              WorkflowExecution.newBuilder().setWorkflowId(request.workflowId()).setRunId(request.runId())).build());
+      d =
+          service
+              .blockingStub()
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(namespace)
+                      .setExecution(
+                          WorkflowExecution.newBuilder()
+                              .setWorkflowId(request.workflowId())
+                              .setRunId(request.runId()))
+                      .build());
     } catch (StatusRuntimeException e) {
       Status.Code code = e.getStatus().getCode();
       if (code == Status.Code.NOT_FOUND) {
         return new PreviousRun("", "", PreviousRun.NOT_FOUND);
       }
       if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED) {
-        throw ApplicationFailure.newNonRetryableFailure("the worker may not describe workflow runs in namespace "
-            + namespace + " (" + code + "), so it cannot tell that this run was continued from a cutover: allow it"
-            + " DescribeWorkflowExecution", FailureTypes.LINEAGE_FORBIDDEN);
+        throw ApplicationFailure.newNonRetryableFailure(
+            "the worker may not describe workflow runs in namespace "
+                + namespace
+                + " ("
+                + code
+                + "), so it cannot tell that this run was continued from a cutover: allow it"
+                + " DescribeWorkflowExecution",
+            FailureTypes.LINEAGE_FORBIDDEN);
       }
       throw e;
     }
     var info = d.getWorkflowExecutionInfo();
-    String status = info.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
-        ? PreviousRun.CONTINUED_AS_NEW : info.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
-    return new PreviousRun(info.getType().getName(), d.getExecutionConfig().getTaskQueue().getName(), status);
+    String status =
+        info.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+            ? PreviousRun.CONTINUED_AS_NEW
+            : info.getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+    return new PreviousRun(
+        info.getType().getName(), d.getExecutionConfig().getTaskQueue().getName(), status);
   }
 }

@@ -5,10 +5,14 @@ import java.util.List;
 
 /** The search attributes of PLAN.md §3, kept current at every state change. */
 public final class SearchAttributeKeys {
-  public static final SearchAttributeKey<String> PLAN = SearchAttributeKey.forKeyword("CutoverPlan");
-  public static final SearchAttributeKey<String> STAGE = SearchAttributeKey.forKeyword("CutoverStage");
-  public static final SearchAttributeKey<String> STATE = SearchAttributeKey.forKeyword("CutoverState");
-  public static final SearchAttributeKey<Long> PERCENT = SearchAttributeKey.forLong("CutoverPercent");
+  public static final SearchAttributeKey<String> PLAN =
+      SearchAttributeKey.forKeyword("CutoverPlan");
+  public static final SearchAttributeKey<String> STAGE =
+      SearchAttributeKey.forKeyword("CutoverStage");
+  public static final SearchAttributeKey<String> STATE =
+      SearchAttributeKey.forKeyword("CutoverState");
+  public static final SearchAttributeKey<Long> PERCENT =
+      SearchAttributeKey.forLong("CutoverPercent");
 
   public static final List<SearchAttributeKey<?>> ALL = List.of(PLAN, STAGE, STATE, PERCENT);
 

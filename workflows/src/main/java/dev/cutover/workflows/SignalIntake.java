@@ -35,7 +35,9 @@ final class SignalIntake {
     this.stubs = stubs;
   }
 
-  /** Queues a message; handlers call this and nothing else, so the engine reads messages in order. */
+  /**
+   * Queues a message; handlers call this and nothing else, so the engine reads messages in order.
+   */
   void receive(String name, SignalPayload p, String requestId) {
     inbox.add(new Pending(name, p, requestId));
   }
@@ -63,7 +65,8 @@ final class SignalIntake {
       Signal signal = signal(p.name(), c.payload()).withSignature(signature(p.name(), p.payload()));
       return engine.on(state, new Event.SignalReceived(now(), signal));
     }
-    SignalPayload s = p.payload() == null ? new SignalPayload(null, null, null, null, null) : p.payload();
+    SignalPayload s =
+        p.payload() == null ? new SignalPayload(null, null, null, null, null) : p.payload();
     return engine.on(state, new Event.SignalReceived(now(), signal(p.name(), s)));
   }
 
@@ -71,7 +74,8 @@ final class SignalIntake {
   void answer(Pending p, List<CutoverState.Decision> before, CutoverState state) {
     if (p.requestId() != null) {
       CutoverState.Decision d = decisionOn(before, state.decisions());
-      answered.put(p.requestId(), new OperationResult(d.accepted(), d.text(), state.displayState().name()));
+      answered.put(
+          p.requestId(), new OperationResult(d.accepted(), d.text(), state.displayState().name()));
     }
   }
 
@@ -94,7 +98,8 @@ final class SignalIntake {
    * replay unchanged. A worker that cannot answer makes the signature invalid, never valid.
    */
   private Signal.Signature signature(String name, SignalPayload raw) {
-    if (start.planRules() != PlanReader.Rules.HARDENED || !SignedSignals.needsVerification(name, raw)) {
+    if (start.planRules() != PlanReader.Rules.HARDENED
+        || !SignedSignals.needsVerification(name, raw)) {
       return Signal.Signature.UNSIGNED;
     }
     String workflowId = Workflow.getInfo().getWorkflowId();
@@ -117,7 +122,8 @@ final class SignalIntake {
    * "stage half starts"). The journal keeps only its latest entries, so the old newest entry is
    * looked for rather than counted from the start.
    */
-  private static CutoverState.Decision decisionOn(List<CutoverState.Decision> before, List<CutoverState.Decision> after) {
+  private static CutoverState.Decision decisionOn(
+      List<CutoverState.Decision> before, List<CutoverState.Decision> after) {
     int first = before.isEmpty() ? 0 : after.lastIndexOf(before.get(before.size() - 1)) + 1;
     return after.get(first < after.size() ? first : after.size() - 1);
   }

@@ -9,11 +9,17 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * keyring.
  *
  * <p>{@code requestId}, which earlier senders wrote (always null, never read), is accepted and
- * ignored: signals in the histories of running cutovers carry it. Any other unknown field is refused
- * as before.
+ * ignored: signals in the histories of running cutovers carry it. Any other unknown field is
+ * refused as before.
  */
 @JsonIgnoreProperties({"requestId"})
-public record SignalPayload(String stage, String by, String comment, String reason, String check, String signedAt,
+public record SignalPayload(
+    String stage,
+    String by,
+    String comment,
+    String reason,
+    String check,
+    String signedAt,
     String signature) {
   /** An unsigned payload. */
   public SignalPayload(String stage, String by, String comment, String reason, String check) {

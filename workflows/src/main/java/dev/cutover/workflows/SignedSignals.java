@@ -26,16 +26,16 @@ import java.util.Base64;
 import java.util.Collection;
 
 /**
- * Signed signals: what a signature covers, how the CLI signs and how the worker verifies. Pure
- * (no I/O, no clock of its own: callers pass {@code now}), so the CLI, the verifying activity and
- * tests share one definition. Ed25519 from the JDK.
+ * Signed signals: what a signature covers, how the CLI signs and how the worker verifies. Pure (no
+ * I/O, no clock of its own: callers pass {@code now}), so the CLI, the verifying activity and tests
+ * share one definition. Ed25519 from the JDK.
  *
  * <p>A signature covers, in this order, each as a presence byte (0: absent, 1: present) and, when
  * present, a 4-byte big-endian length and that many bytes of UTF-8: the tag {@value #DOMAIN}, the
  * workflow id, the signal name, and the payload's {@code stage}, {@code check}, {@code by}, {@code
- * comment}, {@code reason} and {@code signedAt} (an ISO-8601 instant, exactly as sent). Every
- * field is framed, so no two different signals encode alike; an absent field differs from an empty
- * one; a field that is not valid Unicode (a lone surrogate) cannot be signed or verified.
+ * comment}, {@code reason} and {@code signedAt} (an ISO-8601 instant, exactly as sent). Every field
+ * is framed, so no two different signals encode alike; an absent field differs from an empty one; a
+ * field that is not valid Unicode (a lone surrogate) cannot be signed or verified.
  *
  * <p>A signature verifies for {@link #MAX_AGE} after {@code signedAt} and at most {@link #MAX_SKEW}
  * before it (clocks differ). Within that window a copy of a signed signal (anyone who can read the
@@ -43,28 +43,43 @@ import java.util.Collection;
  * ({@link #fingerprint}), and refuses one signed before its cutover started.
  */
 public final class SignedSignals {
-  /** Domain and version tag: a signature for anything else (another tool, a later format) never verifies here. */
+  /**
+   * Domain and version tag: a signature for anything else (another tool, a later format) never
+   * verifies here.
+   */
   public static final String DOMAIN = "cutover-signal-v1";
+
   /** How long after {@code signedAt} a signature still verifies. */
   public static final Duration MAX_AGE = Duration.ofMinutes(10);
+
   /** How far ahead of the verifier's clock {@code signedAt} may be. */
   public static final Duration MAX_SKEW = Duration.ofMinutes(2);
+
   /** The only algorithm, as written in keyring lines. */
   public static final String ALGORITHM = "ed25519";
 
   /** DER prefix of an X.509 SubjectPublicKeyInfo holding a raw 32-byte Ed25519 key (RFC 8410). */
-  private static final byte[] X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+  private static final byte[] X509_PREFIX = {
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
+  };
+
   private static final int RAW_KEY_BYTES = 32;
   private static final int SIGNATURE_BYTES = 64;
 
   private SignedSignals() {}
 
-  /** Whether {@code signal} is one that moves a cutover on or weakens a guard ({@link Signal#PROMOTING}). */
+  /**
+   * Whether {@code signal} is one that moves a cutover on or weakens a guard ({@link
+   * Signal#PROMOTING}).
+   */
   public static boolean promoting(String signal) {
     return signal != null && Signal.PROMOTING.contains(signal);
   }
 
-  /** Whether the workflow should ask the worker to verify this signal: a promoting one that carries a signature. */
+  /**
+   * Whether the workflow should ask the worker to verify this signal: a promoting one that carries
+   * a signature.
+   */
   public static boolean needsVerification(String signal, SignalPayload payload) {
     return promoting(signal) && payload != null && payload.signature() != null;
   }
@@ -76,8 +91,18 @@ public final class SignedSignals {
    */
   public static byte[] canonical(String workflowId, String signal, SignalPayload p) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    for (String field : new String[] {DOMAIN, workflowId, signal, p.stage(), p.check(), p.by(), p.comment(), p.reason(),
-        p.signedAt()}) {
+    for (String field :
+        new String[] {
+          DOMAIN,
+          workflowId,
+          signal,
+          p.stage(),
+          p.check(),
+          p.by(),
+          p.comment(),
+          p.reason(),
+          p.signedAt()
+        }) {
       if (field == null) {
         out.write(0);
         continue;
@@ -103,18 +128,30 @@ public final class SignedSignals {
     }
   }
 
-  /** {@code p} with {@code signedAt} and the signature made with {@code key} over it, for that workflow and signal. */
-  public static SignalPayload sign(PrivateKey key, String workflowId, String signal, SignalPayload p, Instant signedAt) {
-    SignalPayload dated = new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(),
-        signedAt.toString(), null);
+  /**
+   * {@code p} with {@code signedAt} and the signature made with {@code key} over it, for that
+   * workflow and signal.
+   */
+  public static SignalPayload sign(
+      PrivateKey key, String workflowId, String signal, SignalPayload p, Instant signedAt) {
+    SignalPayload dated =
+        new SignalPayload(
+            p.stage(), p.by(), p.comment(), p.reason(), p.check(), signedAt.toString(), null);
     try {
       Signature s = Signature.getInstance("Ed25519");
       s.initSign(key);
       s.update(canonical(workflowId, signal, dated));
-      return new SignalPayload(p.stage(), p.by(), p.comment(), p.reason(), p.check(),
-          dated.signedAt(), Base64.getEncoder().encodeToString(s.sign()));
+      return new SignalPayload(
+          p.stage(),
+          p.by(),
+          p.comment(),
+          p.reason(),
+          p.check(),
+          dated.signedAt(),
+          Base64.getEncoder().encodeToString(s.sign()));
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot sign with this key (an Ed25519 private key is needed): " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot sign with this key (an Ed25519 private key is needed): " + e.getMessage(), e);
     }
   }
 
@@ -139,12 +176,18 @@ public final class SignedSignals {
     }
     Duration age = Duration.between(signedAt, now);
     if (age.compareTo(MAX_AGE) > 0) {
-      return "signed " + minutes(age) + " ago; a signature is good for "
-          + minutes(MAX_AGE) + " (sign again)";
+      return "signed "
+          + minutes(age)
+          + " ago; a signature is good for "
+          + minutes(MAX_AGE)
+          + " (sign again)";
     }
     if (age.negated().compareTo(MAX_SKEW) > 0) {
-      return "signed " + minutes(age.negated()) + " ahead of the worker's clock; clocks may"
-          + " differ by at most " + minutes(MAX_SKEW);
+      return "signed "
+          + minutes(age.negated())
+          + " ahead of the worker's clock; clocks may"
+          + " differ by at most "
+          + minutes(MAX_SKEW);
     }
     byte[] signature;
     try {
@@ -165,12 +208,12 @@ public final class SignedSignals {
 
   /**
    * Verifies a signed signal against {@code keys}, the keys the worker's keyring lists for the
-   * payload's {@code by}. Valid only when the signature verifies with one of them over exactly these
-   * fields and {@code signedAt} is fresh at {@code now}. Never throws; the reason is short and
-   * holds nothing secret.
+   * payload's {@code by}. Valid only when the signature verifies with one of them over exactly
+   * these fields and {@code signedAt} is fresh at {@code now}. Never throws; the reason is short
+   * and holds nothing secret.
    */
-  public static SignatureVerdict verify(Collection<PublicKey> keys, String workflowId, String signal, SignalPayload p,
-      Instant now) {
+  public static SignatureVerdict verify(
+      Collection<PublicKey> keys, String workflowId, String signal, SignalPayload p, Instant now) {
     try {
       String shape = shapeProblem(p, now);
       if (shape != null) {
@@ -178,7 +221,8 @@ public final class SignedSignals {
       }
       byte[] signature = Base64.getDecoder().decode(p.signature().trim());
       if (keys == null || keys.isEmpty()) {
-        return new SignatureVerdict(false, "the worker's approver keyring has no key for this name");
+        return new SignatureVerdict(
+            false, "the worker's approver keyring has no key for this name");
       }
       byte[] message = canonical(workflowId, signal, p); // valid Unicode: shapeProblem said so
       for (PublicKey key : keys) {
@@ -192,22 +236,29 @@ public final class SignedSignals {
           ok = false; // not a well-formed Ed25519 signature: it does not verify
         }
         if (ok) {
-          return new SignatureVerdict(true, "verified with a key the worker's keyring lists for this name");
+          return new SignatureVerdict(
+              true, "verified with a key the worker's keyring lists for this name");
         }
       }
-      return new SignatureVerdict(false, "the signature does not verify with the keyring's key"
-          + (keys.size() == 1 ? "" : "s") + " for this name (another key, cutover or signal, or a changed field)");
+      return new SignatureVerdict(
+          false,
+          "the signature does not verify with the keyring's key"
+              + (keys.size() == 1 ? "" : "s")
+              + " for this name (another key, cutover or signal, or a changed field)");
     } catch (GeneralSecurityException | RuntimeException e) {
-      return new SignatureVerdict(false, "the signature could not be checked (" + e.getClass().getSimpleName() + ")");
+      return new SignatureVerdict(
+          false, "the signature could not be checked (" + e.getClass().getSimpleName() + ")");
     }
   }
 
   /**
    * What the engine is told about a signal's signature: UNSIGNED when it carries none (or the
    * workflow did not verify it: {@code verdict} null), VERIFIED for {@code by} with its {@link
-   * #fingerprint} and time when {@code verdict} is valid, INVALID with the verdict's reason otherwise.
+   * #fingerprint} and time when {@code verdict} is valid, INVALID with the verdict's reason
+   * otherwise.
    */
-  public static Signal.Signature toSignature(String workflowId, String signal, SignalPayload p, SignatureVerdict verdict) {
+  public static Signal.Signature toSignature(
+      String workflowId, String signal, SignalPayload p, SignatureVerdict verdict) {
     if (p == null || p.signature() == null || verdict == null) {
       return Signal.Signature.UNSIGNED;
     }
@@ -215,7 +266,8 @@ public final class SignedSignals {
       return Signal.Signature.invalid(verdict.reason());
     }
     try {
-      return Signal.Signature.verified(p.by(), fingerprint(workflowId, signal, p), Instant.parse(p.signedAt()).toEpochMilli());
+      return Signal.Signature.verified(
+          p.by(), fingerprint(workflowId, signal, p), Instant.parse(p.signedAt()).toEpochMilli());
     } catch (RuntimeException e) {
       return Signal.Signature.invalid("a verified signature with an unreadable field");
     }
@@ -235,7 +287,8 @@ public final class SignedSignals {
   /** A public key as keyring lines carry it: base64 of its 32 raw bytes. */
   public static String encodePublicKey(PublicKey key) {
     byte[] der = key.getEncoded();
-    return Base64.getEncoder().encodeToString(Arrays.copyOfRange(der, der.length - RAW_KEY_BYTES, der.length));
+    return Base64.getEncoder()
+        .encodeToString(Arrays.copyOfRange(der, der.length - RAW_KEY_BYTES, der.length));
   }
 
   /**
@@ -260,8 +313,10 @@ public final class SignedSignals {
         && Arrays.equals(Arrays.copyOf(bytes, X509_PREFIX.length), X509_PREFIX)) {
       der = bytes;
     } else {
-      throw new IllegalArgumentException("the public key is not an Ed25519 key (32 bytes, or 44 as X.509; found "
-          + bytes.length + ")");
+      throw new IllegalArgumentException(
+          "the public key is not an Ed25519 key (32 bytes, or 44 as X.509; found "
+              + bytes.length
+              + ")");
     }
     try {
       return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der));
@@ -278,7 +333,8 @@ public final class SignedSignals {
   /**
    * Reads a private key from base64 of its PKCS#8 encoding.
    *
-   * @throws IllegalArgumentException when it is not an Ed25519 private key (the message holds no key material)
+   * @throws IllegalArgumentException when it is not an Ed25519 private key (the message holds no
+   *     key material)
    */
   public static PrivateKey privateKey(String base64) {
     try {
@@ -291,8 +347,12 @@ public final class SignedSignals {
 
   private static byte[] utf8(String s) {
     try {
-      ByteBuffer b = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(s));
+      ByteBuffer b =
+          StandardCharsets.UTF_8
+              .newEncoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .encode(CharBuffer.wrap(s));
       byte[] bytes = new byte[b.remaining()];
       b.get(bytes);
       return bytes;

@@ -15,13 +15,19 @@ public final class UntrustedText {
    * must decide the same way on every worker that ever replays it.
    */
   public static boolean isControl(int cp) {
-    return cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F) // C0, DEL, C1
-        || cp == 0xAD || cp == 0x061C || cp == 0x180E // soft hyphen, Arabic letter mark, Mongolian vowel separator
+    return cp <= 0x1F
+        || (cp >= 0x7F && cp <= 0x9F) // C0, DEL, C1
+        || cp == 0xAD
+        || cp == 0x061C
+        || cp == 0x180E // soft hyphen, Arabic letter mark, Mongolian vowel separator
         || (cp >= 0x200B && cp <= 0x200F) // zero-width space/joiners, LRM, RLM
-        || (cp >= 0x2028 && cp <= 0x202E) // line and paragraph separators, bidi embeddings and overrides
-        || (cp >= 0x2060 && cp <= 0x206F) // word joiner, invisible operators, bidi isolates, deprecated formats
+        || (cp >= 0x2028
+            && cp <= 0x202E) // line and paragraph separators, bidi embeddings and overrides
+        || (cp >= 0x2060
+            && cp <= 0x206F) // word joiner, invisible operators, bidi isolates, deprecated formats
         || (cp >= 0xD800 && cp <= 0xDFFF) // a lone surrogate
-        || cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB) // BOM, interlinear annotations
+        || cp == 0xFEFF
+        || (cp >= 0xFFF9 && cp <= 0xFFFB) // BOM, interlinear annotations
         || (cp >= 0xE0000 && cp <= 0xE007F); // tags
   }
 
@@ -69,27 +75,32 @@ public final class UntrustedText {
       return s;
     }
     StringBuilder b = new StringBuilder(s.length() + 16);
-    s.codePoints().forEach(cp -> {
-      if (!isControl(cp)) {
-        b.appendCodePoint(cp);
-      } else if (cp == '\n') {
-        b.append("\\n");
-      } else if (cp == '\r') {
-        b.append("\\r");
-      } else if (cp == '\t') {
-        b.append("\\t");
-      } else if (cp > 0xFFFF) {
-        b.append(String.format("\\U%08x", cp));
-      } else {
-        b.append(String.format("\\u%04x", cp));
-      }
-    });
+    s.codePoints()
+        .forEach(
+            cp -> {
+              if (!isControl(cp)) {
+                b.appendCodePoint(cp);
+              } else if (cp == '\n') {
+                b.append("\\n");
+              } else if (cp == '\r') {
+                b.append("\\r");
+              } else if (cp == '\t') {
+                b.append("\\t");
+              } else if (cp > 0xFFFF) {
+                b.append(String.format("\\U%08x", cp));
+              } else {
+                b.append(String.format("\\u%04x", cp));
+              }
+            });
     return b.toString();
   }
 
   /** For quoting untrusted text in a message: visible, and cut at {@code max} characters. */
   static String quoted(String s, int max) {
     String v = visible(s);
-    return "\"" + (v.length() > max ? v.substring(0, max) + "...\" (" + s.length() + " characters)" : v + "\"");
+    return "\""
+        + (v.length() > max
+            ? v.substring(0, max) + "...\" (" + s.length() + " characters)"
+            : v + "\"");
   }
 }

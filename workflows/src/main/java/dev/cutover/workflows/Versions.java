@@ -12,13 +12,15 @@ import io.temporal.workflow.Workflow;
  */
 final class Versions {
   /**
-   * Version 1 (after the first release): a new cutover records what it is and who started it as
-   * its memo, so the Temporal UI shows it without a worker answering a query. Cutovers started
-   * before keep the original path (no memo) for their whole life.
+   * Version 1 (after the first release): a new cutover records what it is and who started it as its
+   * memo, so the Temporal UI shows it without a worker answering a query. Cutovers started before
+   * keep the original path (no memo) for their whole life.
    */
   static final String MEMO_AT_START = "memo-at-start";
+
   /** Version 1: plans are read by {@link PlanReader.Rules#CURRENT} (stage actions declare undo). */
   static final String UNDO_REQUIRED = "undo-required";
+
   /**
    * Version 1 (issue 9): the input is checked before anything reads it (a new cutover's is exactly
    * {@code {plan, startedBy}}; state, plan rules and admission are honoured only on a run that
@@ -27,8 +29,10 @@ final class Versions {
    * the worker before anything runs. Every failure is at once and non-retryable.
    */
   static final String CHECKED_INPUT = "checked-input";
+
   /** Version 1 (issue 9): signals are held to {@link SignalLimits} before the engine reads them. */
   static final String BOUNDED_SIGNALS = "bounded-signals";
+
   /**
    * Version 1 (issue 9): continue as new on history bytes too; once overdue, continue with
    * measurements and notifications in flight (a continued run asks again for the measurements its
@@ -36,16 +40,18 @@ final class Versions {
    * during the drain.
    */
   static final String CONTINUE_AS_NEW_ON_SIZE = "continue-as-new-on-size";
+
   /**
    * Version 1 (issue 9): search attributes are upserted once per workflow task, not after every
-   * event; and at most {@link Notifications#IN_FLIGHT_MAX} notifications are in flight, the rest held
-   * and sent as one. A flood of accepted signals (pause, resume, pause...) otherwise adds two or
-   * three events of ours for each signal.
+   * event; and at most {@link Notifications#IN_FLIGHT_MAX} notifications are in flight, the rest
+   * held and sent as one. A flood of accepted signals (pause, resume, pause...) otherwise adds two
+   * or three events of ours for each signal.
    */
   static final String COALESCED_COMMANDS = "coalesced-commands";
+
   /**
-   * Version 1 (issue 10): checks and effects go to the worker typed, as this workflow read them from
-   * its plan ({@link PlanRequests}), through the activities {@code measureChecks} and {@code
+   * Version 1 (issue 10): checks and effects go to the worker typed, as this workflow read them
+   * from its plan ({@link PlanRequests}), through the activities {@code measureChecks} and {@code
    * applyEffect}; the worker no longer reads pieces of the plan again. Cutovers started before keep
    * sending the plan's fragments ({@link PlanFragments}) to {@code measure} and {@code apply}.
    */
@@ -54,18 +60,25 @@ final class Versions {
   private boolean checkedInput;
   private boolean coalesced;
   private boolean typedRequests;
+
   /** Asked once each, when first needed (asking again would reorder commands). */
   private Integer boundedSignals;
+
   private Integer onSize;
 
-  /** What {@code run} asks first, in this order: the later two only on a cutover with checked input. */
+  /**
+   * What {@code run} asks first, in this order: the later two only on a cutover with checked input.
+   */
   void askAtStart() {
     checkedInput = takesChange(CHECKED_INPUT);
     coalesced = checkedInput && takesChange(COALESCED_COMMANDS);
     typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
   }
 
-  /** Whether this cutover is at version 1 of {@code changeId}: asks, and records a marker on its first run. */
+  /**
+   * Whether this cutover is at version 1 of {@code changeId}: asks, and records a marker on its
+   * first run.
+   */
   static boolean takesChange(String changeId) {
     return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) >= 1;
   }

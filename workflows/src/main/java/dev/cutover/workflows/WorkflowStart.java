@@ -33,18 +33,25 @@ final class WorkflowStart {
   private JsonNode planJson;
   private String startedBy;
   private PlanReader.Rules planRules;
+
   /**
    * Whether this worker requires approvals and other promoting signals to be signed: what admission
    * answered on the cutover's first run, carried across continue-as-new, and handed to the engine.
    */
   private boolean signaturesRequired;
+
   /** The state a continued run carries; null for a new cutover. */
   private CutoverState carried;
+
   private Plan plan;
   private List<Problem> planProblems;
   private Engine engine;
-  /** The plan's fragments as written, for cutovers started before {@link Versions#TYPED_REQUESTS}. */
+
+  /**
+   * The plan's fragments as written, for cutovers started before {@link Versions#TYPED_REQUESTS}.
+   */
   private PlanFragments fragments;
+
   private PlanRequests requests;
 
   WorkflowStart(CutoverInput input, ActivityStubs stubs) {
@@ -63,7 +70,8 @@ final class WorkflowStart {
   boolean begin() {
     WorkflowInfo info = Workflow.getInfo();
     JsonNode raw = input.json();
-    boolean continued = InputCheck.carriesState(raw) && info.getContinuedExecutionRunId().isPresent();
+    boolean continued =
+        InputCheck.carriesState(raw) && info.getContinuedExecutionRunId().isPresent();
     InputCheck.Checked in;
     if (continued) {
       verifyLineage(info);
@@ -71,8 +79,10 @@ final class WorkflowStart {
     } else {
       in = InputCheck.checkNew(raw);
       if (info.getCronSchedule() != null && !info.getCronSchedule().isBlank()) {
-        throw invalidInput("a cutover cannot run on a cron schedule (started with "
-            + UntrustedText.quoted(info.getCronSchedule(), 40) + "): start it once, without one");
+        throw invalidInput(
+            "a cutover cannot run on a cron schedule (started with "
+                + UntrustedText.quoted(info.getCronSchedule(), 40)
+                + "): start it once, without one");
       }
     }
     planJson = in.plan();
@@ -83,9 +93,13 @@ final class WorkflowStart {
     readCheckedPlan();
     if (!continued) {
       if (!info.getWorkflowId().equals(plan.workflowId())) {
-        throw invalidInput("the workflow id must be " + plan.workflowId() + " (cutover-<plan name>), not "
-            + UntrustedText.quoted(info.getWorkflowId(), 80) + ": one cutover per plan, so that two never drive"
-            + " one switch");
+        throw invalidInput(
+            "the workflow id must be "
+                + plan.workflowId()
+                + " (cutover-<plan name>), not "
+                + UntrustedText.quoted(info.getWorkflowId(), 80)
+                + ": one cutover per plan, so that two never drive"
+                + " one switch");
       }
       signaturesRequired = admit(info.getWorkflowId()).signaturesRequired();
       engine = new Engine(plan, engineOptions());
@@ -132,14 +146,22 @@ final class WorkflowStart {
 
   /**
    * Reads the plan by the rules this cutover started under: decided by a version marker on its
-   * first run, then carried in the input across continue-as-new (a new run has no marker of its own).
+   * first run, then carried in the input across continue-as-new (a new run has no marker of its
+   * own).
    */
   private void readPlan() {
     if (planRules == null) {
-      planRules = Versions.takesChange(Versions.UNDO_REQUIRED) ? PlanReader.Rules.CURRENT : PlanReader.Rules.FIRST_RELEASE;
+      planRules =
+          Versions.takesChange(Versions.UNDO_REQUIRED)
+              ? PlanReader.Rules.CURRENT
+              : PlanReader.Rules.FIRST_RELEASE;
     }
     if (planJson == null) {
-      planProblems = List.of(new Problem("plan", "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
+      planProblems =
+          List.of(
+              new Problem(
+                  "plan",
+                  "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
       return;
     }
     try {
@@ -160,13 +182,20 @@ final class WorkflowStart {
     } catch (PlanException e) {
       throw invalidPlan(e.problems());
     } catch (RuntimeException e) {
-      throw ApplicationFailure.newNonRetryableFailure("invalid plan: it could not be read ("
-          + e.getClass().getSimpleName() + ": " + UntrustedText.quoted(String.valueOf(e.getMessage()), 200) + ")",
+      throw ApplicationFailure.newNonRetryableFailure(
+          "invalid plan: it could not be read ("
+              + e.getClass().getSimpleName()
+              + ": "
+              + UntrustedText.quoted(String.valueOf(e.getMessage()), 200)
+              + ")",
           FailureTypes.INVALID_PLAN);
     }
   }
 
-  /** The plan, its engine and what goes to the worker, read from {@link #planJson} by {@link #planRules}. */
+  /**
+   * The plan, its engine and what goes to the worker, read from {@link #planJson} by {@link
+   * #planRules}.
+   */
   private void load() {
     plan = PlanReader.fromTree(planJson, planRules);
     engine = new Engine(plan, engineOptions());
@@ -175,20 +204,29 @@ final class WorkflowStart {
   }
 
   private static ApplicationFailure invalidPlan(List<Problem> problems) {
-    return ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + problems.stream()
-        .map(p -> "  " + p).collect(Collectors.joining("\n")), FailureTypes.INVALID_PLAN);
+    return ApplicationFailure.newNonRetryableFailure(
+        "invalid plan:\n" + problems.stream().map(p -> "  " + p).collect(Collectors.joining("\n")),
+        FailureTypes.INVALID_PLAN);
   }
 
   private static ApplicationFailure invalidInput(String message) {
     return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_INPUT);
   }
 
-  /** Old cutovers keep exact name comparison; new ones normalise names and honour the worker's signing rule. */
+  /**
+   * Old cutovers keep exact name comparison; new ones normalise names and honour the worker's
+   * signing rule.
+   */
   private Engine.Options engineOptions() {
-    return planRules == PlanReader.Rules.HARDENED ? Engine.Options.of(signaturesRequired) : Engine.Options.LEGACY;
+    return planRules == PlanReader.Rules.HARDENED
+        ? Engine.Options.of(signaturesRequired)
+        : Engine.Options.LEGACY;
   }
 
-  /** What the cutover is and who started it, so the Temporal UI shows it without a worker answering a query. */
+  /**
+   * What the cutover is and who started it, so the Temporal UI shows it without a worker answering
+   * a query.
+   */
   private void writeMemo() {
     Map<String, Object> memo = new LinkedHashMap<>();
     memo.put("plan", plan.name());
@@ -201,10 +239,17 @@ final class WorkflowStart {
   /** Only a run that continue-as-new made from a cutover on this task queue may carry a state. */
   private void verifyLineage(WorkflowInfo info) {
     String previous = info.getContinuedExecutionRunId().orElseThrow();
-    RunLineage.PreviousRun run = stubs.lineage().describe(new RunLineage.PreviousRunRequest(info.getWorkflowId(), previous));
+    RunLineage.PreviousRun run =
+        stubs.lineage().describe(new RunLineage.PreviousRunRequest(info.getWorkflowId(), previous));
     if (!run.continuedAsNewFrom(info.getWorkflowType(), info.getTaskQueue())) {
-      throw invalidInput("state, planRules and signaturesRequired are carried only by continue-as-new from a"
-          + " cutover; this run follows run " + previous + ", " + described(run) + "; " + InputCheck.SHAPE);
+      throw invalidInput(
+          "state, planRules and signaturesRequired are carried only by continue-as-new from a"
+              + " cutover; this run follows run "
+              + previous
+              + ", "
+              + described(run)
+              + "; "
+              + InputCheck.SHAPE);
     }
   }
 
@@ -212,8 +257,12 @@ final class WorkflowStart {
     if (RunLineage.PreviousRun.NOT_FOUND.equals(run.status())) {
       return "which the service no longer has (past the namespace's retention?), so what it carried cannot be trusted";
     }
-    return "a " + UntrustedText.quoted(run.workflowType(), 60) + " run on task queue "
-        + UntrustedText.quoted(run.taskQueue(), 60) + " that ended " + run.status();
+    return "a "
+        + UntrustedText.quoted(run.workflowType(), 60)
+        + " run on task queue "
+        + UntrustedText.quoted(run.taskQueue(), 60)
+        + " that ended "
+        + run.status();
   }
 
   /**
@@ -225,13 +274,17 @@ final class WorkflowStart {
     try {
       a = stubs.admission().admit(new AdmitRequest(workflowId, planJson, planRules));
     } catch (ActivityFailure e) {
-      throw ApplicationFailure.newNonRetryableFailure("the worker did not answer the admission check ("
-          + InFlight.rootMessage(e) + "); nothing was changed: start the cutover again",
+      throw ApplicationFailure.newNonRetryableFailure(
+          "the worker did not answer the admission check ("
+              + InFlight.rootMessage(e)
+              + "); nothing was changed: start the cutover again",
           FailureTypes.ADMISSION_UNAVAILABLE);
     }
     if (!a.admitted()) {
-      throw ApplicationFailure.newNonRetryableFailure("plan refused by the worker's configuration; nothing was"
-          + " changed:\n" + a.refusals().stream().map(r -> "  " + r).collect(Collectors.joining("\n")),
+      throw ApplicationFailure.newNonRetryableFailure(
+          "plan refused by the worker's configuration; nothing was"
+              + " changed:\n"
+              + a.refusals().stream().map(r -> "  " + r).collect(Collectors.joining("\n")),
           FailureTypes.PLAN_REFUSED);
     }
     return a;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Status;
 import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
@@ -18,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 class CutoverWorkflowTest {
-  static final String PLAN = """
+  static final String PLAN =
+      """
       version: 1
       name: shop
       connections:
@@ -51,11 +51,20 @@ class CutoverWorkflowTest {
   }
 
   @Test
-  @Timeout(value = 15, unit = TimeUnit.MINUTES) // ~18 days of a 1-minute watch: minutes of wall time
+  @Timeout(
+      value = 15,
+      unit = TimeUnit.MINUTES) // ~18 days of a 1-minute watch: minutes of wall time
   void seed001RunsItsWeeksToCompletedWithApprovalsSentMidSoak() {
-    FakeWorld world = new FakeWorld().value("schema_ready", 4).ok("health").value("success_rate", 99)
-        .value("stuck_imports", 0).value("error_rate", 0.01).value("p95_minutes", 10)
-        .value("in_flight_v2", 0).value("v1_calls", 0);
+    FakeWorld world =
+        new FakeWorld()
+            .value("schema_ready", 4)
+            .ok("health")
+            .value("success_rate", 99)
+            .value("stuck_imports", 0)
+            .value("error_rate", 0.01)
+            .value("p95_minutes", 10)
+            .value("in_flight_v2", 0)
+            .value("v1_calls", 0);
     try (Tw tw = new Tw(world)) {
       CutoverWorkflow wf = tw.start(Tw.plan(Tw.example("full-pass-v2.yaml")), "carol");
       tw.sleep(Duration.ofHours(12));
@@ -78,7 +87,8 @@ class CutoverWorkflowTest {
       assertThat(end.state()).isEqualTo("COMPLETED");
       assertThat(world.traffic()).containsExactly(10, 50, 100);
       assertThat(world.keys).contains("cutover-full-pass-v2/deprecate/actions/0");
-      assertThat(end.decisions()).anyMatch(d -> d.text().contains("stage full complete (approved by alice)"));
+      assertThat(end.decisions())
+          .anyMatch(d -> d.text().contains("stage full complete (approved by alice)"));
     }
   }
 
@@ -113,7 +123,9 @@ class CutoverWorkflowTest {
   @Test
   void aNewCutoverSendsItsChecksAndEffectsTypedAsItReadThemAndNeverThePlansFragments() {
     FakeWorld world = healthy();
-    dev.cutover.plan.Plan plan = dev.cutover.plan.PlanReader.fromTree(Tw.plan(PLAN), dev.cutover.plan.PlanReader.Rules.HARDENED);
+    dev.cutover.plan.Plan plan =
+        dev.cutover.plan.PlanReader.fromTree(
+            Tw.plan(PLAN), dev.cutover.plan.PlanReader.Rules.HARDENED);
     try (Tw tw = new Tw(world)) {
       CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
       tw.sleep(Duration.ofHours(2));
@@ -125,14 +137,31 @@ class CutoverWorkflowTest {
     }
     assertThat(world.legacyCalls).hasValue(0);
     // As the activities received them, after the trip through history: the plan's own records.
-    assertThat(world.measureChecksRequests).isNotEmpty().allSatisfy(r -> assertThat(r.checks()).allSatisfy(i -> {
-      assertThat(i.check()).isEqualTo(plan.check(i.check().name()));
-      assertThat(i.connection()).isEqualTo(plan.connections().get("db"));
-    }));
-    assertThat(world.applyEffectRequests).extracting(r -> r.step().percent()).containsExactly(10, 0);
+    assertThat(world.measureChecksRequests)
+        .isNotEmpty()
+        .allSatisfy(
+            r ->
+                assertThat(r.checks())
+                    .allSatisfy(
+                        i -> {
+                          assertThat(i.check()).isEqualTo(plan.check(i.check().name()));
+                          assertThat(i.connection()).isEqualTo(plan.connections().get("db"));
+                        }));
+    assertThat(world.applyEffectRequests)
+        .extracting(r -> r.step().percent())
+        .containsExactly(10, 0);
     ApplyEffectRequest canary = world.applyEffectRequests.get(0);
-    assertThat(canary).isEqualTo(new ApplyEffectRequest("cutover-shop", "cutover-shop/" + canary.step().key(), "canary",
-        canary.step(), plan.traffic(), null, null, java.util.Map.of("flags", plan.connections().get("flags"))));
+    assertThat(canary)
+        .isEqualTo(
+            new ApplyEffectRequest(
+                "cutover-shop",
+                "cutover-shop/" + canary.step().key(),
+                "canary",
+                canary.step(),
+                plan.traffic(),
+                null,
+                null,
+                java.util.Map.of("flags", plan.connections().get("flags"))));
   }
 
   @Test
@@ -184,7 +213,8 @@ class CutoverWorkflowTest {
       assertThat(r.text()).startsWith("approved stage canary");
       // The approval moved the cutover on: the journal's newest entries are about the next stage.
       List<dev.cutover.engine.CutoverState.Decision> decisions = wf.status().decisions();
-      assertThat(decisions.get(decisions.size() - 1).text()).doesNotStartWith("approved stage canary");
+      assertThat(decisions.get(decisions.size() - 1).text())
+          .doesNotStartWith("approved stage canary");
     }
   }
 
@@ -203,14 +233,17 @@ class CutoverWorkflowTest {
       wf.approve(approval("canary", "eve")); // as a plain signal: recorded in status
       tw.sleep(Duration.ofSeconds(1));
       assertThat(answers).extracting(OperationResult::accepted).containsOnly(false);
-      assertThat(answers).extracting(OperationResult::text).containsExactly(
-          "rejected: mallory is not an approver (alice, bob)",
-          "rejected: stage \"half\" is not the current stage (canary)",
-          "rejected: four eyes: bob started this cutover and may not approve it");
+      assertThat(answers)
+          .extracting(OperationResult::text)
+          .containsExactly(
+              "rejected: mallory is not an approver (alice, bob)",
+              "rejected: stage \"half\" is not the current stage (canary)",
+              "rejected: four eyes: bob started this cutover and may not approve it");
       Status after = wf.status();
       assertThat(after.state()).isEqualTo("AWAITING_APPROVAL");
       assertThat(after.stage()).isEqualTo(before.stage());
-      assertThat(after.decisions().get(after.decisions().size() - 1).text()).isEqualTo("rejected: eve is not an approver (alice, bob)");
+      assertThat(after.decisions().get(after.decisions().size() - 1).text())
+          .isEqualTo("rejected: eve is not an approver (alice, bob)");
       assertThat(world.traffic()).containsExactly(10);
     }
   }
@@ -218,10 +251,14 @@ class CutoverWorkflowTest {
   @Test
   void anInvalidPlanFailsTheWorkflowAtOnceNamingEveryProblem() {
     try (Tw tw = new Tw(healthy())) {
-      JsonNode bad = Tw.plan(PLAN.replace("soak: 24h", "soak: forever").replace("percent: 50", "percent: 500"));
+      JsonNode bad =
+          Tw.plan(
+              PLAN.replace("soak: 24h", "soak: forever").replace("percent: 50", "percent: 500"));
       CutoverWorkflow wf = tw.start(bad, "carol");
-      assertThatThrownBy(() -> tw.result(wf)).isInstanceOf(WorkflowFailedException.class)
-          .cause().isInstanceOf(ApplicationFailure.class)
+      assertThatThrownBy(() -> tw.result(wf))
+          .isInstanceOf(WorkflowFailedException.class)
+          .cause()
+          .isInstanceOf(ApplicationFailure.class)
           .hasMessageContaining("stages[0].soak: \"forever\" is not a duration")
           .hasMessageContaining("stages[1].percent: 500 is outside 0-100");
     }
@@ -229,11 +266,14 @@ class CutoverWorkflowTest {
 
   @Test
   void aMultiDayPlanWithAOneMinuteWatchContinuesAsNewAndNeverExceedsTwoThousandEventsPerRun() {
-    String longPlan = PLAN.replace("soak: 24h, every: 1h", "soak: 2d, every: 1h")
-        .replace("{ name: half, percent: 50, soak: 48h, every: 6h, gates: [ok_rate], approval: true }",
-            "{ name: half, percent: 50, soak: 1d, every: 6h, gates: [ok_rate] }")
-        .replace("approval: true }", "}")
-        .replace("{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
+    String longPlan =
+        PLAN.replace("soak: 24h, every: 1h", "soak: 2d, every: 1h")
+            .replace(
+                "{ name: half, percent: 50, soak: 48h, every: 6h, gates: [ok_rate], approval: true }",
+                "{ name: half, percent: 50, soak: 1d, every: 6h, gates: [ok_rate] }")
+            .replace("approval: true }", "}")
+            .replace(
+                "{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
     FakeWorld world = healthy();
     world.signaturesRequired = true;
     try (Tw tw = new Tw(world)) {
@@ -249,26 +289,35 @@ class CutoverWorkflowTest {
         runLengths.add(history.getHistory().getEventsCount());
         var first = history.getHistory().getEvents(0).getWorkflowExecutionStartedEventAttributes();
         runId = first.getContinuedExecutionRunId();
-        exec = runId.isEmpty() ? null : WorkflowExecution.newBuilder().setWorkflowId(exec.getWorkflowId()).setRunId(runId).build();
+        exec =
+            runId.isEmpty()
+                ? null
+                : WorkflowExecution.newBuilder()
+                    .setWorkflowId(exec.getWorkflowId())
+                    .setRunId(runId)
+                    .build();
       }
       assertThat(runLengths.size()).as("runs (continue-as-new happened)").isGreaterThan(3);
       assertThat(runLengths).allMatch(n -> n <= 2_000);
       System.out.println("runs: " + runLengths.size() + ", events per run: " + runLengths);
-      // Each continued run carries what admission said and the rules the plan was read by, in a small input.
+      // Each continued run carries what admission said and the rules the plan was read by, in a
+      // small input.
       List<com.fasterxml.jackson.databind.JsonNode> inputs = runInputs(tw, stub.getExecution());
       assertThat(world.admitted).hasSize(1);
-      assertThat(inputs.subList(1, inputs.size())).allSatisfy(in -> {
-        assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
-        assertThat(in.path("planRules").asText()).isEqualTo("HARDENED");
-        assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
-      });
+      assertThat(inputs.subList(1, inputs.size()))
+          .allSatisfy(
+              in -> {
+                assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
+                assertThat(in.path("planRules").asText()).isEqualTo("HARDENED");
+                assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
+              });
     }
   }
 
   /**
    * The released code, until {@link #upgraded}: then the current code, which replays what the
-   * released code recorded (the worker keeps no workflow cache) and takes over, as a worker upgraded
-   * under a running cutover does.
+   * released code recorded (the worker keeps no workflow cache) and takes over, as a worker
+   * upgraded under a running cutover does.
    */
   public static final class Upgradable implements CutoverWorkflow {
     static volatile boolean upgraded;
@@ -279,34 +328,92 @@ class CutoverWorkflowTest {
       code = upgraded ? new CutoverWorkflowImpl(input) : new ReleasedV1Workflow(input);
     }
 
-    @Override public Status run(CutoverInput input) { return code.run(input); }
-    @Override public void approve(SignalPayload p) { code.approve(p); }
-    @Override public void abort(SignalPayload p) { code.abort(p); }
-    @Override public void pause(SignalPayload p) { code.pause(p); }
-    @Override public void resume(SignalPayload p) { code.resume(p); }
-    @Override public void promote(SignalPayload p) { code.promote(p); }
-    @Override public void acknowledge(SignalPayload p) { code.acknowledge(p); }
-    @Override public void retry(SignalPayload p) { code.retry(p); }
-    @Override public void abandon(SignalPayload p) { code.abandon(p); }
-    @Override public OperationResult operate(Operation op) { return code.operate(op); }
-    @Override public void validateOperate(Operation op) { code.validateOperate(op); }
-    @Override public Status status() { return code.status(); }
+    @Override
+    public Status run(CutoverInput input) {
+      return code.run(input);
+    }
+
+    @Override
+    public void approve(SignalPayload p) {
+      code.approve(p);
+    }
+
+    @Override
+    public void abort(SignalPayload p) {
+      code.abort(p);
+    }
+
+    @Override
+    public void pause(SignalPayload p) {
+      code.pause(p);
+    }
+
+    @Override
+    public void resume(SignalPayload p) {
+      code.resume(p);
+    }
+
+    @Override
+    public void promote(SignalPayload p) {
+      code.promote(p);
+    }
+
+    @Override
+    public void acknowledge(SignalPayload p) {
+      code.acknowledge(p);
+    }
+
+    @Override
+    public void retry(SignalPayload p) {
+      code.retry(p);
+    }
+
+    @Override
+    public void abandon(SignalPayload p) {
+      code.abandon(p);
+    }
+
+    @Override
+    public OperationResult operate(Operation op) {
+      return code.operate(op);
+    }
+
+    @Override
+    public void validateOperate(Operation op) {
+      code.validateOperate(op);
+    }
+
+    @Override
+    public Status status() {
+      return code.status();
+    }
   }
 
   @Test
   void aCutoverStartedOnTheFirstReleaseKeepsItsLooserPlanRulesWhenTheNewCodeContinuesIt() {
     // A stage action without undo: valid under the first release's rules, invalid under today's.
-    String oldStyle = PLAN.replace("{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate] }",
-        "{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate], actions: [{ http: \"POST flags:/announce\" }] }")
-        .replace("approval: true }", "}").replace("{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
+    String oldStyle =
+        PLAN.replace(
+                "{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate] }",
+                "{ name: full, percent: 100, soak: 24h, every: 6h, gates: [ok_rate], actions: [{ http: \"POST flags:/announce\" }] }")
+            .replace("approval: true }", "}")
+            .replace(
+                "{ check: errors, every: 10m, for: 30m }", "{ check: errors, every: 1m, for: 5m }");
     FakeWorld world = healthy();
     Upgradable.upgraded = false;
     try (Tw tw = new Tw(world, Upgradable.class)) {
       String id = "cutover-shop";
-      CutoverWorkflow wf = tw.client.newWorkflowStub(CutoverWorkflow.class,
-          io.temporal.client.WorkflowOptions.newBuilder().setTaskQueue(Tw.QUEUE).setWorkflowId(id).build());
-      io.temporal.client.WorkflowClient.start(wf::run, new CutoverInput(Tw.plan(oldStyle), "carol", null, null));
-      // The released code runs the first hours, continuing the cutover as new once; then the worker is upgraded.
+      CutoverWorkflow wf =
+          tw.client.newWorkflowStub(
+              CutoverWorkflow.class,
+              io.temporal.client.WorkflowOptions.newBuilder()
+                  .setTaskQueue(Tw.QUEUE)
+                  .setWorkflowId(id)
+                  .build());
+      io.temporal.client.WorkflowClient.start(
+          wf::run, new CutoverInput(Tw.plan(oldStyle), "carol", null, null));
+      // The released code runs the first hours, continuing the cutover as new once; then the worker
+      // is upgraded.
       tw.sleep(Duration.ofHours(5));
       assertThat(tw.status(wf).state()).isEqualTo("SOAKING");
       Upgradable.upgraded = true;
@@ -315,24 +422,38 @@ class CutoverWorkflowTest {
       assertThat(world.keys).contains("cutover-shop/full/actions/0");
       List<com.fasterxml.jackson.databind.JsonNode> inputs = runInputs(tw, lastRun(tw, id));
       assertThat(inputs.size()).as("runs").isGreaterThan(3);
-      // The first release carried no rules; the current code carries the rules the released code read the plan
+      // The first release carried no rules; the current code carries the rules the released code
+      // read the plan
       // by, and no admission (the cutover never had one).
-      List<String> carried = inputs.stream().skip(1).map(i -> i.path("planRules").isNull() ? "null" : i.path("planRules").asText()).toList();
+      List<String> carried =
+          inputs.stream()
+              .skip(1)
+              .map(i -> i.path("planRules").isNull() ? "null" : i.path("planRules").asText())
+              .toList();
       int byReleased = carried.indexOf("FIRST_RELEASE");
-      assertThat(byReleased).as("runs continued by the released code, then by the new: " + carried).isPositive();
+      assertThat(byReleased)
+          .as("runs continued by the released code, then by the new: " + carried)
+          .isPositive();
       assertThat(carried.subList(0, byReleased)).containsOnly("null");
       assertThat(carried.subList(byReleased, carried.size())).containsOnly("FIRST_RELEASE");
-      assertThat(inputs.get(inputs.size() - 1).path("signaturesRequired").asBoolean(true)).isFalse();
+      assertThat(inputs.get(inputs.size() - 1).path("signaturesRequired").asBoolean(true))
+          .isFalse();
     } finally {
       Upgradable.upgraded = false;
     }
   }
 
   static WorkflowExecution lastRun(Tw tw, String workflowId) {
-    return tw.client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-        io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
-            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build())
-        .getWorkflowExecutionInfo().getExecution();
+    return tw.client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace("default")
+                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                .build())
+        .getWorkflowExecutionInfo()
+        .getExecution();
   }
 
   /** The input of every run of a cutover, first run first. */
@@ -340,11 +461,24 @@ class CutoverWorkflowTest {
     List<com.fasterxml.jackson.databind.JsonNode> inputs = new ArrayList<>();
     WorkflowExecution exec = last;
     while (exec != null) {
-      var first = tw.client.fetchHistory(exec.getWorkflowId(), exec.getRunId()).getHistory().getEvents(0)
-          .getWorkflowExecutionStartedEventAttributes();
-      inputs.add(0, dev.cutover.plan.PlanReader.parseTree(first.getInput().getPayloads(0).getData().toStringUtf8()));
+      var first =
+          tw.client
+              .fetchHistory(exec.getWorkflowId(), exec.getRunId())
+              .getHistory()
+              .getEvents(0)
+              .getWorkflowExecutionStartedEventAttributes();
+      inputs.add(
+          0,
+          dev.cutover.plan.PlanReader.parseTree(
+              first.getInput().getPayloads(0).getData().toStringUtf8()));
       String runId = first.getContinuedExecutionRunId();
-      exec = runId.isEmpty() ? null : WorkflowExecution.newBuilder().setWorkflowId(exec.getWorkflowId()).setRunId(runId).build();
+      exec =
+          runId.isEmpty()
+              ? null
+              : WorkflowExecution.newBuilder()
+                  .setWorkflowId(exec.getWorkflowId())
+                  .setRunId(runId)
+                  .build();
     }
     return inputs;
   }

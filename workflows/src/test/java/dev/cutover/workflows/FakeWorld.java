@@ -3,6 +3,7 @@ package dev.cutover.workflows;
 import dev.cutover.engine.Reading;
 import dev.cutover.engine.Step;
 import dev.cutover.plan.Names;
+import io.temporal.failure.ApplicationFailure;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import io.temporal.failure.ApplicationFailure;
 
 /**
  * A hand-written stand-in for production, for workflow plumbing tests: measurements read scripted
@@ -26,20 +26,31 @@ final class FakeWorld implements CutoverActivities {
   final List<String> keys = Collections.synchronizedList(new ArrayList<>());
   final List<String> notes = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger measureCalls = new AtomicInteger();
-  /** Calls of the activities kept for cutovers started before typed requests ({@code measure}, {@code apply}). */
+
+  /**
+   * Calls of the activities kept for cutovers started before typed requests ({@code measure},
+   * {@code apply}).
+   */
   final AtomicInteger legacyCalls = new AtomicInteger();
-  final List<MeasureChecksRequest> measureChecksRequests = Collections.synchronizedList(new ArrayList<>());
-  final List<ApplyEffectRequest> applyEffectRequests = Collections.synchronizedList(new ArrayList<>());
+
+  final List<MeasureChecksRequest> measureChecksRequests =
+      Collections.synchronizedList(new ArrayList<>());
+  final List<ApplyEffectRequest> applyEffectRequests =
+      Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger failNextEffects = new AtomicInteger();
   final List<AdmitRequest> admitted = Collections.synchronizedList(new ArrayList<>());
   final List<String> refusals = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger failNextAdmissions = new AtomicInteger();
   volatile boolean signaturesRequired;
+
   /** The worker's approver keyring: public keys by {@link Names#key}. */
   final Map<String, List<PublicKey>> approverKeys = new ConcurrentHashMap<>();
+
   /** The verifier's clock; tests on skipped time set the test environment's. */
   volatile Supplier<Instant> clock = Instant::now;
+
   final List<SignatureRequest> verified = Collections.synchronizedList(new ArrayList<>());
+
   /** The keyring cannot be read: every verification fails (the activity throws). */
   volatile boolean keyringBroken;
 
@@ -61,7 +72,9 @@ final class FakeWorld implements CutoverActivities {
 
   /** Lists {@code key} for {@code name} in the worker's approver keyring. */
   FakeWorld approver(String name, PublicKey key) {
-    approverKeys.computeIfAbsent(Names.key(name), k -> Collections.synchronizedList(new ArrayList<>())).add(key);
+    approverKeys
+        .computeIfAbsent(Names.key(name), k -> Collections.synchronizedList(new ArrayList<>()))
+        .add(key);
     return this;
   }
 
@@ -84,7 +97,9 @@ final class FakeWorld implements CutoverActivities {
 
   private List<Reading> read(List<String> checks) {
     measureCalls.incrementAndGet();
-    return checks.stream().map(c -> readings.getOrDefault(c, Reading.error(c, "no value scripted"))).toList();
+    return checks.stream()
+        .map(c -> readings.getOrDefault(c, Reading.error(c, "no value scripted")))
+        .toList();
   }
 
   @Override
@@ -101,7 +116,8 @@ final class FakeWorld implements CutoverActivities {
 
   private String applied(Step step, String key) {
     if (failNextEffects.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      throw ApplicationFailure.newNonRetryableFailure("PUT flags:/x answered 403", FailureTypes.CLIENT_ERROR);
+      throw ApplicationFailure.newNonRetryableFailure(
+          "PUT flags:/x answered 403", FailureTypes.CLIENT_ERROR);
     }
     effects.add(step);
     keys.add(key);
@@ -129,13 +145,18 @@ final class FakeWorld implements CutoverActivities {
       throw new IllegalStateException("keyring file unreadable");
     }
     String by = request.payload() == null ? null : request.payload().by();
-    List<PublicKey> keys = by == null ? List.of() : List.copyOf(approverKeys.getOrDefault(Names.key(by), List.of()));
-    return SignedSignals.verify(keys, request.workflowId(), request.signal(), request.payload(), clock.get());
+    List<PublicKey> keys =
+        by == null ? List.of() : List.copyOf(approverKeys.getOrDefault(Names.key(by), List.of()));
+    return SignedSignals.verify(
+        keys, request.workflowId(), request.signal(), request.payload(), clock.get());
   }
 
   List<Integer> traffic() {
     synchronized (effects) {
-      return effects.stream().filter(s -> s.kind() == Step.Kind.TRAFFIC).map(Step::percent).toList();
+      return effects.stream()
+          .filter(s -> s.kind() == Step.Kind.TRAFFIC)
+          .map(Step::percent)
+          .toList();
     }
   }
 }

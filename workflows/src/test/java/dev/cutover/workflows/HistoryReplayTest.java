@@ -34,8 +34,11 @@ class HistoryReplayTest {
    */
   @org.junit.jupiter.api.BeforeAll
   static void warmUp() {
-    new dev.cutover.engine.Engine(dev.cutover.plan.PlanReader.fromTree(dev.cutover.plan.PlanReader.parseTree(PLAN),
-        dev.cutover.plan.PlanReader.Rules.HARDENED)).start("carol", 0);
+    new dev.cutover.engine.Engine(
+            dev.cutover.plan.PlanReader.fromTree(
+                dev.cutover.plan.PlanReader.parseTree(PLAN),
+                dev.cutover.plan.PlanReader.Rules.HARDENED))
+        .start("carol", 0);
   }
 
   @Test
@@ -47,11 +50,13 @@ class HistoryReplayTest {
   @MethodSource("histories")
   void theCurrentWorkflowReplaysEverySavedHistory(Path file) throws Exception {
     // Under its own workflow id: a cutover checks that its id is cutover-<plan name>.
-    WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(Files.readString(file), "cutover-replayed"),
+    WorkflowReplayer.replayWorkflowExecution(
+        WorkflowExecutionHistory.fromJson(Files.readString(file), "cutover-replayed"),
         CutoverWorkflowImpl.class);
   }
 
-  static final String PLAN = """
+  static final String PLAN =
+      """
       version: 1
       name: replayed
       connections:
@@ -81,9 +86,9 @@ class HistoryReplayTest {
   /**
    * Records the history above: start, pause and resume, a rejected and an accepted approval, a
    * breach, rollback, retry, and completion; from v3 also a signal refused for a control character
-   * and one whose reason is cut; from v4 the checks and effects go to the activities typed
-   * ({@code MeasureChecks}, {@code ApplyEffect}). Run when a new workflow shape is released:
-   * {@code mvn -pl workflows test -Dtest=HistoryReplayTest -Dcutover.recordHistories=v1}.
+   * and one whose reason is cut; from v4 the checks and effects go to the activities typed ({@code
+   * MeasureChecks}, {@code ApplyEffect}). Run when a new workflow shape is released: {@code mvn -pl
+   * workflows test -Dtest=HistoryReplayTest -Dcutover.recordHistories=v1}.
    */
   @Test
   @EnabledIfSystemProperty(named = "cutover.recordHistories", matches = "v\\d+")
@@ -100,7 +105,8 @@ class HistoryReplayTest {
       wf.pause(new SignalPayload(null, "bob", null, "lunch\n" + "x".repeat(2_000), null));
       wf.resume(new SignalPayload(null, "bob", null, null, null));
       tw.sleep(Duration.ofMinutes(70));
-      wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null)));
+      wf.operate(
+          new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null)));
       tw.sleep(Duration.ofMinutes(30));
       world.value("errors", 0.5);
       tw.sleep(Duration.ofMinutes(30));
@@ -110,9 +116,18 @@ class HistoryReplayTest {
       wf.approve(new SignalPayload("canary", "alice", null, null, null));
       assertThat(tw.result(wf).state()).isEqualTo("COMPLETED");
       String json = tw.client.fetchHistory("cutover-replayed").toJson(true);
-      Files.writeString(DIR.resolve("completed-with-rollback-and-retry-" + System.getProperty("cutover.recordHistories") + ".json"), json);
+      Files.writeString(
+          DIR.resolve(
+              "completed-with-rollback-and-retry-"
+                  + System.getProperty("cutover.recordHistories")
+                  + ".json"),
+          json);
       assertThat(world.traffic()).containsExactly(10, 100, 0, 10, 100);
-      assertThat(List.of(json)).allMatch(j -> j.contains("WorkflowExecutionCompleted") || j.contains("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"));
+      assertThat(List.of(json))
+          .allMatch(
+              j ->
+                  j.contains("WorkflowExecutionCompleted")
+                      || j.contains("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"));
     }
   }
 
@@ -121,7 +136,9 @@ class HistoryReplayTest {
   void savedHistoriesAreSingleRuns() throws Exception {
     for (Path f : histories().toList()) {
       WorkflowExecutionHistory h = WorkflowExecutionHistory.fromJson(Files.readString(f));
-      assertThat(h.getLastEvent().hasWorkflowExecutionCompletedEventAttributes()).as(f.toString()).isTrue();
+      assertThat(h.getLastEvent().hasWorkflowExecutionCompletedEventAttributes())
+          .as(f.toString())
+          .isTrue();
     }
   }
 }

@@ -32,8 +32,12 @@ import org.junit.jupiter.api.Test;
 class PlanRequestsTest {
   private static final DataConverter CONVERTER = DefaultDataConverter.newDefaultInstance();
 
-  /** Every check source, every connection kind, HTTP traffic with read-back, flags with read-back, every action kind. */
-  static final String HTTP_PLAN = """
+  /**
+   * Every check source, every connection kind, HTTP traffic with read-back, flags with read-back,
+   * every action kind.
+   */
+  static final String HTTP_PLAN =
+      """
       version: 1
       name: typed
       connections:
@@ -117,7 +121,8 @@ class PlanRequestsTest {
       """;
 
   /** nginx traffic and a flag API without read-back. */
-  static final String NGINX_PLAN = """
+  static final String NGINX_PLAN =
+      """
       version: 1
       name: typed-nginx
       connections:
@@ -141,7 +146,10 @@ class PlanRequestsTest {
     return PlanReader.fromTree(PlanReader.parseTree(yaml), PlanReader.Rules.HARDENED);
   }
 
-  /** The request after a trip through the data converter: serialised as history stores it, read back. */
+  /**
+   * The request after a trip through the data converter: serialised as history stores it, read
+   * back.
+   */
   @SuppressWarnings("unchecked")
   static <T> T roundTrip(T request) {
     Payload payload = CONVERTER.toPayload(request).orElseThrow();
@@ -152,33 +160,53 @@ class PlanRequestsTest {
     return CONVERTER.toPayload(request).orElseThrow().getData().toString(StandardCharsets.UTF_8);
   }
 
-  /** Every request a cutover of {@code plan} can send: each check alone, all checks at once, each effect. */
+  /**
+   * Every request a cutover of {@code plan} can send: each check alone, all checks at once, each
+   * effect.
+   */
   static List<Object> everyRequest(Plan plan) {
     PlanRequests requests = new PlanRequests(plan);
     List<Object> out = new ArrayList<>();
-    plan.checks().keySet().forEach(c -> out.add(requests.measure("cutover-" + plan.name(), List.of(c))));
+    plan.checks()
+        .keySet()
+        .forEach(c -> out.add(requests.measure("cutover-" + plan.name(), List.of(c))));
     out.add(requests.measure("cutover-" + plan.name(), List.copyOf(plan.checks().keySet())));
     for (int s = 0; s < plan.stages().size(); s++) {
       var stage = plan.stages().get(s);
-      out.add(requests.effect("cutover-" + plan.name(),
-          new Step(Step.Kind.TRAFFIC, s, -1, stage.percent(), null, "stage-" + s + "/traffic"), null));
+      out.add(
+          requests.effect(
+              "cutover-" + plan.name(),
+              new Step(Step.Kind.TRAFFIC, s, -1, stage.percent(), null, "stage-" + s + "/traffic"),
+              null));
       if (!stage.flags().isEmpty()) {
-        out.add(requests.effect("cutover-" + plan.name(),
-            new Step(Step.Kind.FLAGS, s, -1, null, stage.flags(), "stage-" + s + "/flags"), null));
+        out.add(
+            requests.effect(
+                "cutover-" + plan.name(),
+                new Step(Step.Kind.FLAGS, s, -1, null, stage.flags(), "stage-" + s + "/flags"),
+                null));
       }
       for (int a = 0; a < stage.actions().size(); a++) {
         Action action = stage.actions().get(a);
-        out.add(requests.effect("cutover-" + plan.name(),
-            new Step(Step.Kind.ACTION, s, a, null, null, "stage-" + s + "/action-" + a), action));
+        out.add(
+            requests.effect(
+                "cutover-" + plan.name(),
+                new Step(Step.Kind.ACTION, s, a, null, null, "stage-" + s + "/action-" + a),
+                action));
         if (action.undo() != null) {
-          out.add(requests.effect("cutover-" + plan.name(),
-              new Step(Step.Kind.UNDO_ACTION, s, a, null, null, "stage-" + s + "/undo-" + a), action.undo()));
+          out.add(
+              requests.effect(
+                  "cutover-" + plan.name(),
+                  new Step(Step.Kind.UNDO_ACTION, s, a, null, null, "stage-" + s + "/undo-" + a),
+                  action.undo()));
         }
       }
     }
     for (int a = 0; a < plan.rollback().actions().size(); a++) {
-      out.add(requests.effect("cutover-" + plan.name(), new Step(Step.Kind.ROLLBACK_ACTION, -1, a, null, null,
-          "rollback/action-" + a), plan.rollback().actions().get(a)));
+      out.add(
+          requests.effect(
+              "cutover-" + plan.name(),
+              new Step(Step.Kind.ROLLBACK_ACTION, -1, a, null, null, "rollback/action-" + a),
+              plan.rollback().actions().get(a)));
     }
     return out;
   }
@@ -219,7 +247,10 @@ class PlanRequestsTest {
           actions.add(e.action().getClass());
         }
         if (e.traffic() != null) {
-          traffic.add(e.traffic().nginx() != null ? "nginx" : e.traffic().get() != null ? "http+get" : "http");
+          traffic.add(
+              e.traffic().nginx() != null
+                  ? "nginx"
+                  : e.traffic().get() != null ? "http+get" : "http");
         }
         if (e.flagsApi() != null) {
           flagApis.add(e.flagsApi().get() != null ? "set+get" : "set");
@@ -237,27 +268,46 @@ class PlanRequestsTest {
   @Test
   void aMeasureRequestCarriesTheTypedCheckAndTheConnectionItNames() {
     Plan plan = read(HTTP_PLAN);
-    MeasureChecksRequest r = new PlanRequests(plan).measure("cutover-typed", List.of("error_rate", "queue_depth"));
+    MeasureChecksRequest r =
+        new PlanRequests(plan).measure("cutover-typed", List.of("error_rate", "queue_depth"));
 
-    assertThat(r.checks()).containsExactly(
-        new MeasureChecksRequest.Item(plan.check("error_rate"), plan.connections().get("appdb")),
-        new MeasureChecksRequest.Item(plan.check("queue_depth"), null));
+    assertThat(r.checks())
+        .containsExactly(
+            new MeasureChecksRequest.Item(
+                plan.check("error_rate"), plan.connections().get("appdb")),
+            new MeasureChecksRequest.Item(plan.check("queue_depth"), null));
   }
 
   @Test
   void anEffectRequestCarriesOnlyThePieceItsStepNeedsAndTheConnectionsThatPieceNames() {
     Plan plan = read(HTTP_PLAN);
     PlanRequests requests = new PlanRequests(plan);
-    ApplyEffectRequest traffic = requests.effect("cutover-typed",
-        new Step(Step.Kind.TRAFFIC, 0, -1, 10, null, "stage-0/traffic"), null);
+    ApplyEffectRequest traffic =
+        requests.effect(
+            "cutover-typed", new Step(Step.Kind.TRAFFIC, 0, -1, 10, null, "stage-0/traffic"), null);
     Action undo = plan.stages().get(0).actions().get(0).undo();
-    ApplyEffectRequest undone = requests.effect("cutover-typed",
-        new Step(Step.Kind.UNDO_ACTION, 0, 0, null, null, "stage-0/undo-0"), undo);
-    ApplyEffectRequest rollback = requests.effect("cutover-typed",
-        new Step(Step.Kind.ROLLBACK_ACTION, -1, 0, null, null, "rollback/action-0"), plan.rollback().actions().get(0));
+    ApplyEffectRequest undone =
+        requests.effect(
+            "cutover-typed",
+            new Step(Step.Kind.UNDO_ACTION, 0, 0, null, null, "stage-0/undo-0"),
+            undo);
+    ApplyEffectRequest rollback =
+        requests.effect(
+            "cutover-typed",
+            new Step(Step.Kind.ROLLBACK_ACTION, -1, 0, null, null, "rollback/action-0"),
+            plan.rollback().actions().get(0));
 
-    assertThat(traffic).isEqualTo(new ApplyEffectRequest("cutover-typed", "cutover-typed/stage-0/traffic", "canary",
-        traffic.step(), plan.traffic(), null, null, Map.of("flags", plan.connections().get("flags"))));
+    assertThat(traffic)
+        .isEqualTo(
+            new ApplyEffectRequest(
+                "cutover-typed",
+                "cutover-typed/stage-0/traffic",
+                "canary",
+                traffic.step(),
+                plan.traffic(),
+                null,
+                null,
+                Map.of("flags", plan.connections().get("flags"))));
     assertThat(undone.action()).isEqualTo(undo);
     assertThat(undone.traffic()).isNull();
     assertThat(undone.flagsApi()).isNull();
@@ -280,8 +330,9 @@ class PlanRequestsTest {
       SecretReferences.names(json).forEach(n -> sent.add("${env:" + n + "}"));
     }
     // The webhook goes in the notify request, not here: every other reference is sent as written.
-    assertThat(sent).containsExactlyInAnyOrderElementsOf(written.stream()
-        .filter(ref -> !ref.equals("${env:SLACK_WEBHOOK}")).toList());
+    assertThat(sent)
+        .containsExactlyInAnyOrderElementsOf(
+            written.stream().filter(ref -> !ref.equals("${env:SLACK_WEBHOOK}")).toList());
     assertThat(new PlanRequests(plan).webhook()).isEqualTo("${env:SLACK_WEBHOOK}");
   }
 }

@@ -7,7 +7,6 @@ import dev.cutover.engine.Engine;
 import dev.cutover.engine.Event;
 import dev.cutover.engine.Reading;
 import dev.cutover.engine.Signal;
-import dev.cutover.engine.State;
 import dev.cutover.engine.Status;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.PlanException;
@@ -34,8 +33,8 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 
 /**
- * FROZEN: the workflow code as first released (before the {@code memo-at-start} change), kept
- * only so a test can run a cutover on it and finish it on the current code. Never edit it.
+ * FROZEN: the workflow code as first released (before the {@code memo-at-start} change), kept only
+ * so a test can run a cutover on it and finish it on the current code. Never edit it.
  *
  * <p>The deterministic shell around {@link Engine}: it turns signals, timers and activity results
  * into events, carries the engine's commands out as activities, keeps the search attributes
@@ -45,6 +44,7 @@ import org.slf4j.Logger;
 public final class ReleasedV1Workflow implements CutoverWorkflow {
   /** Continue as new well before the 2,000-event bar of DESIGN.md §7. */
   static final int HISTORY_LIMIT = 1_500;
+
   private static final Logger log = Workflow.getLogger(ReleasedV1Workflow.class);
 
   private final JsonNode planJson;
@@ -77,28 +77,47 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
     List<Problem> problems = List.of();
     try {
       // The reader's rules as they were at this release (it has since become stricter).
-      parsed = PlanReader.fromTree(Objects.requireNonNull(input.plan(), "input.plan"), PlanReader.Rules.FIRST_RELEASE);
+      parsed =
+          PlanReader.fromTree(
+              Objects.requireNonNull(input.plan(), "input.plan"), PlanReader.Rules.FIRST_RELEASE);
     } catch (PlanException e) {
       problems = e.problems();
     } catch (NullPointerException e) {
-      problems = List.of(new Problem("plan", "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
+      problems =
+          List.of(
+              new Problem(
+                  "plan",
+                  "required: the input is {\"plan\": <the plan as JSON>, \"startedBy\": \"<person>\"}"));
     }
     this.plan = parsed;
     this.planProblems = problems;
     this.engine = parsed == null ? null : new Engine(parsed);
     this.fragments = parsed == null ? null : new PlanFragments(parsed, planJson);
     this.state = input.state();
-    this.activityRetry = RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(1))
-        .setBackoffCoefficient(2).setMaximumAttempts(3)
-        .setDoNotRetry(FailureTypes.NOT_RETRIED_BY_ACTIVITY.toArray(String[]::new)).build();
+    this.activityRetry =
+        RetryOptions.newBuilder()
+            .setInitialInterval(Duration.ofSeconds(1))
+            .setBackoffCoefficient(2)
+            .setMaximumAttempts(3)
+            .setDoNotRetry(FailureTypes.NOT_RETRIED_BY_ACTIVITY.toArray(String[]::new))
+            .build();
     // Each HTTP call of an effect is bounded by its own timeout; a worker that dies mid-effect is
     // noticed after a minute, and the engine's own backoff takes over after five.
-    this.effectActivities = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(1)).setScheduleToCloseTimeout(Duration.ofMinutes(5))
-        .setRetryOptions(activityRetry).build());
-    this.notifyActivities = Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofSeconds(20)).setRetryOptions(RetryOptions.newBuilder()
-            .setMaximumAttempts(3).build()).build());
+    this.effectActivities =
+        Workflow.newActivityStub(
+            CutoverActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(1))
+                .setScheduleToCloseTimeout(Duration.ofMinutes(5))
+                .setRetryOptions(activityRetry)
+                .build());
+    this.notifyActivities =
+        Workflow.newActivityStub(
+            CutoverActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(20))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+                .build());
   }
 
   /** The first release had no validator: every operation entered history. */
@@ -108,12 +127,15 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
   @Override
   public Status run(CutoverInput input) {
     if (plan == null) {
-      throw ApplicationFailure.newNonRetryableFailure("invalid plan:\n" + planProblems.stream()
-          .map(p -> "  " + p).collect(Collectors.joining("\n")), "InvalidPlan");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "invalid plan:\n"
+              + planProblems.stream().map(p -> "  " + p).collect(Collectors.joining("\n")),
+          "InvalidPlan");
     }
     if (startedBy == null || startedBy.isBlank()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "startedBy is required: say who starts the cutover ({\"plan\": ..., \"startedBy\": \"<person>\"})", "InvalidInput");
+          "startedBy is required: say who starts the cutover ({\"plan\": ..., \"startedBy\": \"<person>\"})",
+          "InvalidInput");
     }
     if (state == null) {
       carryOut(engine.start(startedBy, now()));
@@ -140,7 +162,10 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
         Workflow.await(() -> !inbox.isEmpty() || anyCompleted());
         arrived = true;
       } else {
-        arrived = wait == 0 || Workflow.await(Duration.ofMillis(wait), () -> !inbox.isEmpty() || anyCompleted());
+        arrived =
+            wait == 0
+                || Workflow.await(
+                    Duration.ofMillis(wait), () -> !inbox.isEmpty() || anyCompleted());
       }
       if (!arrived || now() >= wake) {
         carryOut(engine.on(state, new Event.Tick(now())));
@@ -157,11 +182,14 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
       carryOut(engine.on(state, new Event.SignalReceived(now(), p.signal())));
       if (p.requestId() != null) {
         CutoverState.Decision d = state.decisions().get(state.decisions().size() - 1);
-        answered.put(p.requestId(), new OperationResult(d.accepted(), d.text(), state.displayState().name()));
+        answered.put(
+            p.requestId(),
+            new OperationResult(d.accepted(), d.text(), state.displayState().name()));
       }
     }
     // Snapshot first: carrying out the engine's answer may start new measurements.
-    List<InFlight<List<Reading>>> measured = measuring.stream().filter(m -> m.promise().isCompleted()).toList();
+    List<InFlight<List<Reading>>> measured =
+        measuring.stream().filter(m -> m.promise().isCompleted()).toList();
     measuring.removeAll(measured);
     for (InFlight<List<Reading>> m : measured) {
       carryOut(engine.on(state, new Event.Measured(now(), m.seq(), readings(m))));
@@ -189,8 +217,10 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
     } catch (ActivityFailure e) {
       // The engine decides from the type whether the failure holds the stage (EffectFailure.holds);
       // a cause that has none (a timeout, a cancellation) goes by its kind, and is retried.
-      String type = e.getCause() instanceof ApplicationFailure af && af.getType() != null ? af.getType()
-          : e.getCause() == null ? "ActivityFailure" : e.getCause().getClass().getSimpleName();
+      String type =
+          e.getCause() instanceof ApplicationFailure af && af.getType() != null
+              ? af.getType()
+              : e.getCause() == null ? "ActivityFailure" : e.getCause().getClass().getSimpleName();
       return Event.EffectDone.failed(now(), done.seq(), type, rootMessage(e));
     }
   }
@@ -209,16 +239,26 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
     for (Command c : t.commands()) {
       if (c instanceof Command.Measure m) {
         MeasureRequest req = fragments.measure(workflowId, m.checks());
-        measuring.add(new InFlight<>(m.seq(), Async.function(measureStub(m.checks())::measure, req), m.checks()));
+        measuring.add(
+            new InFlight<>(
+                m.seq(), Async.function(measureStub(m.checks())::measure, req), m.checks()));
       } else if (c instanceof Command.Apply a) {
-        EffectRequest req = fragments.effect(workflowId, a.step(),
-            a.step().kind() == dev.cutover.engine.Step.Kind.TRAFFIC || a.step().kind() == dev.cutover.engine.Step.Kind.FLAGS
-                ? null : engine.actionOf(a.step()));
+        EffectRequest req =
+            fragments.effect(
+                workflowId,
+                a.step(),
+                a.step().kind() == dev.cutover.engine.Step.Kind.TRAFFIC
+                        || a.step().kind() == dev.cutover.engine.Step.Kind.FLAGS
+                    ? null
+                    : engine.actionOf(a.step()));
         effect = new InFlight<>(a.seq(), Async.function(effectActivities::apply, req), List.of());
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());
-        notifying.add(Async.procedure(notifyActivities::notifyPeople,
-            new NotifyRequest(workflowId, new PlanRequests(plan).webhook(), n.level().name(), n.text())));
+        notifying.add(
+            Async.procedure(
+                notifyActivities::notifyPeople,
+                new NotifyRequest(
+                    workflowId, new PlanRequests(plan).webhook(), n.level().name(), n.text())));
       }
     }
     upsertSearchAttributes();
@@ -245,9 +285,17 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
    * one plus a margin: a worker that dies mid-measurement delays that rule by seconds, not minutes.
    */
   private CutoverActivities measureStub(List<String> checks) {
-    Duration slowest = checks.stream().map(c -> plan.check(c).timeout()).max(Duration::compareTo).orElse(Duration.ofSeconds(10));
-    return Workflow.newActivityStub(CutoverActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(slowest.plusSeconds(10)).setRetryOptions(activityRetry).build());
+    Duration slowest =
+        checks.stream()
+            .map(c -> plan.check(c).timeout())
+            .max(Duration::compareTo)
+            .orElse(Duration.ofSeconds(10));
+    return Workflow.newActivityStub(
+        CutoverActivities.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(slowest.plusSeconds(10))
+            .setRetryOptions(activityRetry)
+            .build());
   }
 
   private boolean anyCompleted() {
@@ -257,11 +305,14 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
   }
 
   private boolean nothingInFlight() {
-    return effect == null && measuring.isEmpty() && notifying.stream().allMatch(Promise::isCompleted);
+    return effect == null
+        && measuring.isEmpty()
+        && notifying.stream().allMatch(Promise::isCompleted);
   }
 
   private boolean continueAsNewDue() {
-    return Workflow.getInfo().getHistoryLength() > HISTORY_LIMIT || Workflow.getInfo().isContinueAsNewSuggested();
+    return Workflow.getInfo().getHistoryLength() > HISTORY_LIMIT
+        || Workflow.getInfo().isContinueAsNewSuggested();
   }
 
   private static long now() {
@@ -272,7 +323,9 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
 
   private void receive(String name, SignalPayload p, String requestId) {
     SignalPayload s = p == null ? new SignalPayload(null, null, null, null, null) : p;
-    inbox.add(new Pending(new Signal(name, s.by(), s.reason(), s.stage(), s.check(), s.comment()), requestId));
+    inbox.add(
+        new Pending(
+            new Signal(name, s.by(), s.reason(), s.stage(), s.check(), s.comment()), requestId));
   }
 
   @Override

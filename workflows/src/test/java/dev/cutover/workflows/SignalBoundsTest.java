@@ -31,13 +31,23 @@ class SignalBoundsTest {
       Status s = wf.status();
       assertThat(s.state()).isEqualTo("AWAITING_APPROVAL");
       assertThat(s.pendingApproval().approvedBy()).isNull();
-      assertThat(last(s, 4)).extracting(CutoverState.Decision::by, CutoverState.Decision::accepted, CutoverState.Decision::text)
+      assertThat(last(s, 4))
+          .extracting(
+              CutoverState.Decision::by,
+              CutoverState.Decision::accepted,
+              CutoverState.Decision::text)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("?", false, "rejected: by \"alice\\n\" holds control characters"),
-              org.assertj.core.groups.Tuple.tuple("?", false, "rejected: by \"\\talice\" holds control characters"),
-              org.assertj.core.groups.Tuple.tuple("alice", false, "rejected: stage \"canary\\u0000\" holds control characters"),
-              org.assertj.core.groups.Tuple.tuple("?", false, "rejected: by is 105 characters long; at most 100 are read"));
-      OperationResult ok = wf.operate(new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null)));
+              org.assertj.core.groups.Tuple.tuple(
+                  "?", false, "rejected: by \"alice\\n\" holds control characters"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "?", false, "rejected: by \"\\talice\" holds control characters"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "alice", false, "rejected: stage \"canary\\u0000\" holds control characters"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "?", false, "rejected: by is 105 characters long; at most 100 are read"));
+      OperationResult ok =
+          wf.operate(
+              new Operation("approve", new SignalPayload("canary", "alice", "fine", null, null)));
       assertThat(ok.accepted()).isTrue();
     }
   }
@@ -54,11 +64,18 @@ class SignalBoundsTest {
       assertThat(s.state()).isEqualTo("HELD");
       CutoverState.Decision d = last(s, 1).get(0);
       assertThat(d.accepted()).isTrue();
-      assertThat(d.text()).startsWith("paused: lunch   Jan 1 12:00:00  alice     approved stage canary   [2Jxxx")
-          .contains(" more characters cut]; checks go on, nothing is promoted").hasSizeLessThan(1_200);
-      assertThat(s.holds()).singleElement().satisfies(h -> assertThat(h.reason()).hasSizeLessThan(1_100).doesNotContain("\n"));
+      assertThat(d.text())
+          .startsWith("paused: lunch   Jan 1 12:00:00  alice     approved stage canary   [2Jxxx")
+          .contains(" more characters cut]; checks go on, nothing is promoted")
+          .hasSizeLessThan(1_200);
+      assertThat(s.holds())
+          .singleElement()
+          .satisfies(h -> assertThat(h.reason()).hasSizeLessThan(1_100).doesNotContain("\n"));
       assertThat(InputCheck.size(CutoverInput.JSON.valueToTree(s))).isLessThan(16 * 1024);
-      assertThat(wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null))).accepted()).isTrue();
+      assertThat(
+              wf.operate(new Operation("resume", new SignalPayload(null, "bob", null, null, null)))
+                  .accepted())
+          .isTrue();
     }
   }
 
@@ -68,19 +85,27 @@ class SignalBoundsTest {
       CutoverWorkflow wf = tw.start(Tw.plan(CutoverWorkflowTest.PLAN), "carol");
       tw.sleep(Duration.ofHours(1));
       int before = wf.status().decisions().size();
-      for (Operation op : List.of(new Operation("explode", new SignalPayload(null, "bob", null, null, null)),
-          new Operation("pause", new SignalPayload(null, "bob", null, "r".repeat(5_000), null)),
-          new Operation("pause", new SignalPayload(null, "bob\r", null, null, null)),
-          new Operation("pause", null))) {
+      for (Operation op :
+          List.of(
+              new Operation("explode", new SignalPayload(null, "bob", null, null, null)),
+              new Operation("pause", new SignalPayload(null, "bob", null, "r".repeat(5_000), null)),
+              new Operation("pause", new SignalPayload(null, "bob\r", null, null, null)),
+              new Operation("pause", null))) {
         Throwable t = catchThrowable(() -> wf.operate(op));
         assertThat(t).isInstanceOf(WorkflowUpdateException.class);
-        assertThat(t.getCause()).hasMessageContaining(
-            op.payload() == null ? "say who you are (by is required)" : op.name().equals("explode") ? "\"explode\" is not a signal"
-                : op.payload().reason() != null ? "reason is 5000 characters long; at most 1000 are kept"
-                : "by \"bob\\r\" holds control characters");
+        assertThat(t.getCause())
+            .hasMessageContaining(
+                op.payload() == null
+                    ? "say who you are (by is required)"
+                    : op.name().equals("explode")
+                        ? "\"explode\" is not a signal"
+                        : op.payload().reason() != null
+                            ? "reason is 5000 characters long; at most 1000 are kept"
+                            : "by \"bob\\r\" holds control characters");
       }
       assertThat(wf.status().decisions()).hasSize(before);
-      assertThat(tw.client.fetchHistory("cutover-shop").getEvents()).noneMatch(e -> e.getEventType().name().contains("UPDATE"));
+      assertThat(tw.client.fetchHistory("cutover-shop").getEvents())
+          .noneMatch(e -> e.getEventType().name().contains("UPDATE"));
     }
   }
 

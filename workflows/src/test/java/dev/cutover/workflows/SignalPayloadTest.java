@@ -19,31 +19,44 @@ class SignalPayloadTest {
   private static final DataConverter CONVERTER = DefaultDataConverter.newDefaultInstance();
 
   static SignalPayload read(String json) {
-    Payload payload = Payload.newBuilder().putMetadata("encoding", ByteString.copyFromUtf8("json/plain"))
-        .setData(ByteString.copyFromUtf8(json)).build();
+    Payload payload =
+        Payload.newBuilder()
+            .putMetadata("encoding", ByteString.copyFromUtf8("json/plain"))
+            .setData(ByteString.copyFromUtf8(json))
+            .build();
     return CONVERTER.fromPayload(payload, SignalPayload.class, SignalPayload.class);
   }
 
   @Test
   void aPayloadWithTheRequestIdOfEarlierSendersReadsAsTheSameSignal() {
-    assertThat(read("{\"stage\":\"canary\",\"by\":\"bob\",\"comment\":null,\"reason\":\"lunch\",\"check\":null,"
-        + "\"requestId\":null,\"signedAt\":null,\"signature\":null}"))
+    assertThat(
+            read(
+                "{\"stage\":\"canary\",\"by\":\"bob\",\"comment\":null,\"reason\":\"lunch\",\"check\":null,"
+                    + "\"requestId\":null,\"signedAt\":null,\"signature\":null}"))
         .isEqualTo(new SignalPayload("canary", "bob", null, "lunch", null));
-    assertThat(read("{\"by\":\"bob\",\"requestId\":\"req-1\"}")).isEqualTo(new SignalPayload(null, "bob", null, null, null));
+    assertThat(read("{\"by\":\"bob\",\"requestId\":\"req-1\"}"))
+        .isEqualTo(new SignalPayload(null, "bob", null, null, null));
   }
 
   @Test
   void aPayloadIsWrittenWithoutARequestId() {
-    String json = CONVERTER.toPayload(new SignalPayload("canary", "alice", "ok", null, null)).orElseThrow()
-        .getData().toString(StandardCharsets.UTF_8);
+    String json =
+        CONVERTER
+            .toPayload(new SignalPayload("canary", "alice", "ok", null, null))
+            .orElseThrow()
+            .getData()
+            .toString(StandardCharsets.UTF_8);
 
-    assertThat(json).isEqualTo("{\"stage\":\"canary\",\"by\":\"alice\",\"comment\":\"ok\",\"reason\":null,\"check\":null,"
-        + "\"signedAt\":null,\"signature\":null}");
+    assertThat(json)
+        .isEqualTo(
+            "{\"stage\":\"canary\",\"by\":\"alice\",\"comment\":\"ok\",\"reason\":null,\"check\":null,"
+                + "\"signedAt\":null,\"signature\":null}");
   }
 
   @Test
   void anyOtherUnknownFieldIsStillRefused() {
     assertThat(catchThrowable(() -> read("{\"by\":\"bob\",\"role\":\"admin\"}")))
-        .isInstanceOf(DataConverterException.class).hasMessageContaining("role");
+        .isInstanceOf(DataConverterException.class)
+        .hasMessageContaining("role");
   }
 }

@@ -18,8 +18,13 @@ import java.time.Duration;
 /** A time-skipping test environment with the cutover worker and a fake world registered. */
 final class Tw implements AutoCloseable {
   static final String QUEUE = "cutover";
-  /** Another task queue, served by workflows of someone else's (see {@link #Tw(FakeWorld, Class[])}). */
+
+  /**
+   * Another task queue, served by workflows of someone else's (see {@link #Tw(FakeWorld,
+   * Class[])}).
+   */
   static final String ELSEWHERE = "elsewhere";
+
   final TestWorkflowEnvironment env;
   final WorkflowClient client;
   final FakeWorld world;
@@ -28,7 +33,9 @@ final class Tw implements AutoCloseable {
     this(world, new Class<?>[0]);
   }
 
-  /** As {@link #Tw(FakeWorld)}, with {@code elsewhere} served on the task queue {@link #ELSEWHERE}. */
+  /**
+   * As {@link #Tw(FakeWorld)}, with {@code elsewhere} served on the task queue {@link #ELSEWHERE}.
+   */
   Tw(FakeWorld world, Class<?>... elsewhere) {
     this(world, null, elsewhere);
   }
@@ -44,9 +51,16 @@ final class Tw implements AutoCloseable {
 
   private Tw(FakeWorld world, Class<? extends CutoverWorkflow> impl, Class<?>... elsewhere) {
     this.world = world;
-    env = impl == null ? TestWorkflowEnvironment.newInstance() : TestWorkflowEnvironment.newInstance(
-        io.temporal.testing.TestEnvironmentOptions.newBuilder().setWorkerFactoryOptions(
-            io.temporal.worker.WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(0).build()).build());
+    env =
+        impl == null
+            ? TestWorkflowEnvironment.newInstance()
+            : TestWorkflowEnvironment.newInstance(
+                io.temporal.testing.TestEnvironmentOptions.newBuilder()
+                    .setWorkerFactoryOptions(
+                        io.temporal.worker.WorkerFactoryOptions.newBuilder()
+                            .setWorkflowCacheSize(0)
+                            .build())
+                    .build());
     env.registerSearchAttribute("CutoverPlan", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     env.registerSearchAttribute("CutoverStage", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     env.registerSearchAttribute("CutoverState", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
@@ -56,7 +70,8 @@ final class Tw implements AutoCloseable {
       CutoverWorkflowImpl.register(worker, env.getWorkflowClient().getWorkflowServiceStubs());
     } else {
       worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.OPTIONS, impl);
-      worker.registerActivitiesImplementations(new RunLineageImpl(env.getWorkflowClient().getWorkflowServiceStubs()));
+      worker.registerActivitiesImplementations(
+          new RunLineageImpl(env.getWorkflowClient().getWorkflowServiceStubs()));
     }
     worker.registerActivitiesImplementations(world);
     if (elsewhere.length > 0) {
@@ -80,8 +95,10 @@ final class Tw implements AutoCloseable {
 
   CutoverWorkflow start(JsonNode plan, String by) {
     String id = "cutover-" + plan.path("name").asText();
-    CutoverWorkflow wf = client.newWorkflowStub(CutoverWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+    CutoverWorkflow wf =
+        client.newWorkflowStub(
+            CutoverWorkflow.class,
+            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
     WorkflowClient.start(wf::run, CutoverInput.start(plan, by));
     return client.newWorkflowStub(CutoverWorkflow.class, id);
   }

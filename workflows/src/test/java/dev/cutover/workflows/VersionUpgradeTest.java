@@ -20,12 +20,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A workflow change behind {@code Workflow.getVersion} on the real dev server: a cutover started
- * on the released code is finished by workers running the new code, keeping its original path,
- * while a cutover started afterwards takes the new one.
+ * A workflow change behind {@code Workflow.getVersion} on the real dev server: a cutover started on
+ * the released code is finished by workers running the new code, keeping its original path, while a
+ * cutover started afterwards takes the new one.
  */
 class VersionUpgradeTest {
-  static final String PLAN = """
+  static final String PLAN =
+      """
       version: 1
       name: NAME
       description: upgrade under way
@@ -52,8 +53,10 @@ class VersionUpgradeTest {
       fail("CUTOVER_TEST_TEMPORAL_ADDRESS is not set; run the tests with ./run-tests");
     }
     assumeTrue(address != null, "needs the Temporal dev server: run ./run-tests");
-    client = WorkflowClient.newInstance(WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(address).build()));
+    client =
+        WorkflowClient.newInstance(
+            WorkflowServiceStubs.newServiceStubs(
+                WorkflowServiceStubsOptions.newBuilder().setTarget(address).build()));
   }
 
   @AfterEach
@@ -76,8 +79,13 @@ class VersionUpgradeTest {
   }
 
   CutoverWorkflow start(String name) {
-    CutoverWorkflow wf = client.newWorkflowStub(CutoverWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(queue).setWorkflowId("cutover-" + name).build());
+    CutoverWorkflow wf =
+        client.newWorkflowStub(
+            CutoverWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(queue)
+                .setWorkflowId("cutover-" + name)
+                .build());
     WorkflowClient.start(wf::run, CutoverInput.start(Tw.plan(PLAN.replace("NAME", name)), "carol"));
     return client.newWorkflowStub(CutoverWorkflow.class, "cutover-" + name);
   }
@@ -95,14 +103,29 @@ class VersionUpgradeTest {
   }
 
   String memo(String workflowId) {
-    return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-        DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
-            .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build())
-        .getWorkflowExecutionInfo().getMemo().getFieldsMap().keySet().stream().sorted().toList().toString();
+    return client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace("default")
+                .setExecution(
+                    io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                        .setWorkflowId(workflowId))
+                .build())
+        .getWorkflowExecutionInfo()
+        .getMemo()
+        .getFieldsMap()
+        .keySet()
+        .stream()
+        .sorted()
+        .toList()
+        .toString();
   }
 
   @Test
-  void aCutoverStartedOnTheReleasedCodeFinishesOnTheNewCodeAndKeepsItsOriginalPath() throws Exception {
+  void aCutoverStartedOnTheReleasedCodeFinishesOnTheNewCodeAndKeepsItsOriginalPath()
+      throws Exception {
     String old = "old-" + UUID.randomUUID().toString().substring(0, 6);
     WorkerFactory released = worker(ReleasedV1Workflow.class);
     CutoverWorkflow running = start(old);
