@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot job (temporalio/admin-tools): wait for the Temporal server, create the namespace and
-# register the search attributes every cutover keeps current (PLAN.md §3). Safe to re-run.
+# register the search attributes every cutover keeps current (docs/plan-format.md, "The workflow contract"). Safe to re-run.
 set -eu
 ns=${DEFAULT_NAMESPACE:-default}
 addr=${TEMPORAL_ADDRESS:-temporal:7233}

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code ./bench}: the performance figures of DESIGN.md §7, measured against the Temporal dev
+ * {@code ./bench}: the performance figures of BENCHMARKS.md, measured against the Temporal dev
  * server (address from {@code CUTOVER_TEST_TEMPORAL_ADDRESS}) with the real worker as its own
  * process and the demo target as the flag API and application, plus the in-memory time-skipping
  * server and the pure engine for the simulated figures. The report goes to stdout (markdown, or

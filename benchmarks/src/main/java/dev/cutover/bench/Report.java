@@ -155,7 +155,7 @@ final class Report {
     out.append("| | |\n|---|---|\n");
     machine.forEach(
         (k, v) -> out.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
-    out.append("\n## Figures (DESIGN.md §7)\n\n");
+    out.append("\n## Figures (goals in BENCHMARKS.md)\n\n");
     out.append(
         "Percentiles are nearest-rank over the n samples; a goal is judged on the statistic named in the goal.\n\n");
     out.append("| figure | goal | n | median | p95 | p99 | max | result |\n");

@@ -87,7 +87,10 @@ final class Server implements AutoCloseable {
     return client.newUntypedWorkflowStub(workflowId);
   }
 
-  /** The status query as JSON (the fields of PLAN.md §3), or null before the workflow has state. */
+  /**
+   * The status query as JSON (the fields of docs/plan-format.md, "The workflow contract"), or null
+   * before the workflow has state.
+   */
   JsonNode status(String workflowId) {
     return stub(workflowId).query("status", JsonNode.class);
   }

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * When a rule's measurements amount to a breach (PLAN.md §2, "Rules"). Only conclusive measurements
- * (PASS, FAIL) count; ERROR and NO_DATA neither fail a rule nor interrupt a run of failures, they
- * count towards inconclusiveness instead.
+ * When a rule's measurements amount to a breach (docs/semantics.md, "Rules and breaches"). Only
+ * conclusive measurements (PASS, FAIL) count; ERROR and NO_DATA neither fail a rule nor interrupt a
+ * run of failures, they count towards inconclusiveness instead.
  *
  * <ul>
  *   <li>{@code for: D}: the latest conclusive measurement failed, and so did every conclusive one

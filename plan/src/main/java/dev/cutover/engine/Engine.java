@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The cutover as a pure state machine: {@code (state, event) -> (state, commands)}, implementing
- * PLAN.md §2. No I/O and no clock of its own: every event carries its time. The workflow feeds
- * events in, carries the commands out, and sleeps until {@link #nextWakeAt}.
+ * docs/semantics.md. No I/O and no clock of its own: every event carries its time. The workflow
+ * feeds events in, carries the commands out, and sleeps until {@link #nextWakeAt}.
  *
  * <p>Counters and clocks, stated once:
  *

@@ -7,13 +7,14 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * An operator's message (PLAN.md §3), named by one of {@link SignalName}: {@code approve}, {@code
- * abort}, {@code pause}, {@code resume}, {@code promote}, {@code acknowledge}, {@code retry},
- * {@code abandon}. {@code name} is kept as it arrived, so that an unknown one is rejected by name.
- * Every one names who sent it in {@code by}; {@code stage}, {@code check}, {@code comment} and
- * {@code reason} are used where the signal needs them. {@code signature} says whether the worker
- * verified a signature over it, and for whom: the workflow sets it from the worker's approver
- * keyring before the engine sees the signal; the engine never verifies anything itself.
+ * An operator's message (docs/plan-format.md, "The workflow contract"), named by one of {@link
+ * SignalName}: {@code approve}, {@code abort}, {@code pause}, {@code resume}, {@code promote},
+ * {@code acknowledge}, {@code retry}, {@code abandon}. {@code name} is kept as it arrived, so that
+ * an unknown one is rejected by name. Every one names who sent it in {@code by}; {@code stage},
+ * {@code check}, {@code comment} and {@code reason} are used where the signal needs them. {@code
+ * signature} says whether the worker verified a signature over it, and for whom: the workflow sets
+ * it from the worker's approver keyring before the engine sees the signal; the engine never
+ * verifies anything itself.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Signal(

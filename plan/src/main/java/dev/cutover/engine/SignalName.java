@@ -6,9 +6,9 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The signals an operator can send (PLAN.md §3), each under its name in lower case ({@link #wire}):
- * the workflow's signal and update names, the CLI's subcommands and {@link Signal#name}. A name not
- * listed here is rejected, with this list.
+ * The signals an operator can send (docs/plan-format.md, "The workflow contract"), each under its
+ * name in lower case ({@link #wire}): the workflow's signal and update names, the CLI's subcommands
+ * and {@link Signal#name}. A name not listed here is rejected, with this list.
  */
 public enum SignalName {
   APPROVE(true),

@@ -1,8 +1,9 @@
 package dev.cutover.engine;
 
 /**
- * The states of PLAN.md §3. The engine's phase is never {@code HELD} or {@code ROLLBACK_FAILED};
- * those are shown when a phase is blocked by a hold or a failing rollback step.
+ * The states of docs/plan-format.md, "The workflow contract". The engine's phase is never {@code
+ * HELD} or {@code ROLLBACK_FAILED}; those are shown when a phase is blocked by a hold or a failing
+ * rollback step.
  */
 public enum State {
   CHECKING_PREREQUISITES,

@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The whole picture of a running cutover, as the {@code status} query returns it (PLAN.md §3):
- * state, stage, percent, soak remaining, every rule's latest measurement against its threshold,
- * pending approval, holds, incidents and recent decisions. Times are epoch milliseconds; durations
- * are milliseconds with a readable twin.
+ * The whole picture of a running cutover, as the {@code status} query returns it
+ * (docs/plan-format.md, "The workflow contract"): state, stage, percent, soak remaining, every
+ * rule's latest measurement against its threshold, pending approval, holds, incidents and recent
+ * decisions. Times are epoch milliseconds; durations are milliseconds with a readable twin.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Status(

@@ -9,8 +9,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A validated cutover plan (PLAN.md §1). Built only by {@link PlanReader}, so every reference in it
- * resolves and every default is filled in. Maps keep the order the plan wrote them in.
+ * A validated cutover plan (docs/plan-format.md). Built only by {@link PlanReader}, so every
+ * reference in it resolves and every default is filled in. Maps keep the order the plan wrote them
+ * in.
  */
 public record Plan(
     int version,

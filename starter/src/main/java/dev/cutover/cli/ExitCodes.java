@@ -1,6 +1,6 @@
 package dev.cutover.cli;
 
-/** The CLI's fixed exit codes (DESIGN.md §6). */
+/** The CLI's fixed exit codes (README.md, docs/architecture.md). */
 final class ExitCodes {
   static final int OK = 0;
 

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md §7, "a dependency down or hanging": on the Temporal dev server with a real worker
- * process. A gate whose database or Prometheus is down measures ERROR, holds the cutover
+ * the reliability bar: "a dependency down or hanging": on the Temporal dev server with a real
+ * worker process. A gate whose database or Prometheus is down measures ERROR, holds the cutover
  * (inconclusive) after errorLimit and never promotes it, even once the source is back, until {@code
  * resume} measures again. A flag API failing or hanging while a stage applies is retried with
  * backoff and {@code status} says so; a rollback whose flag API is down shows ROLLBACK_FAILED,

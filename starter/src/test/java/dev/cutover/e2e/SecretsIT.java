@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md §7: a known secret value never appears in history, logs or the server's SQLite file.
- * The plan uses a database password and a flag API token through ${env:...}; the cutover runs to
- * completion, then every byte the system wrote is searched for them.
+ * The reliability bar: a known secret value never appears in history, logs or the server's SQLite
+ * file. The plan uses a database password and a flag API token through ${env:...}; the cutover runs
+ * to completion, then every byte the system wrote is searched for them.
  */
 class SecretsIT {
   @TempDir Path dir;

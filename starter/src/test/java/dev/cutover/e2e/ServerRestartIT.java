@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md §7: the Temporal dev server killed (SIGKILL) and restarted on its SQLite file: the
- * cutover resumes, an approval sent before the kill is not lost, and a soak timer that came due
+ * The reliability bar: the Temporal dev server killed (SIGKILL) and restarted on its SQLite file:
+ * the cutover resumes, an approval sent before the kill is not lost, and a soak timer that came due
  * while the server was down fires promptly after the restart.
  */
 class ServerRestartIT {

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md §7: the worker killed with SIGKILL at many points, restarted each time; the cutover
- * finishes and the target saw each change exactly as often as the plan implies.
+ * The reliability bar: the worker killed with SIGKILL at many points, restarted each time; the
+ * cutover finishes and the target saw each change exactly as often as the plan implies.
  */
 class WorkerCrashIT {
   @TempDir Path dir;

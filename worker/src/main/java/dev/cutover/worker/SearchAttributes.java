@@ -15,8 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Makes sure the namespace knows the four search attributes of PLAN.md §3 before any cutover runs:
- * a workflow that upserts an unknown attribute would fail every workflow task instead.
+ * Makes sure the namespace knows the four search attributes of docs/plan-format.md, "The workflow
+ * contract" before any cutover runs: a workflow that upserts an unknown attribute would fail every
+ * workflow task instead.
  */
 public final class SearchAttributes {
   private SearchAttributes() {}

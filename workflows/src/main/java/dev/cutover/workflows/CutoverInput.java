@@ -12,11 +12,11 @@ import dev.cutover.plan.PlanReader;
 import io.temporal.common.converter.JacksonJsonPayloadConverter;
 
 /**
- * The workflow's input (PLAN.md §3): a new cutover's is {@code {"plan": <the plan as JSON>,
- * "startedBy": "<person>"}}. Continue-as-new adds what a continued run carries forward: {@code
- * state}, {@code planRules} (the rules the plan was first read by) and {@code signaturesRequired}
- * (what the worker's admission said); the workflow honours those only on a run that continue-as-new
- * made from a cutover, and fails a new cutover that carries them.
+ * The workflow's input (docs/plan-format.md, "The workflow contract"): a new cutover's is {@code
+ * {"plan": <the plan as JSON>, "startedBy": "<person>"}}. Continue-as-new adds what a continued run
+ * carries forward: {@code state}, {@code planRules} (the rules the plan was first read by) and
+ * {@code signaturesRequired} (what the worker's admission said); the workflow honours those only on
+ * a run that continue-as-new made from a cutover, and fails a new cutover that carries them.
  *
  * <p>On the wire this is the JSON object itself, unchanged from earlier releases. Reading it never
  * fails, whatever JSON arrives (an array, a number, fields of any type): the workflow checks it

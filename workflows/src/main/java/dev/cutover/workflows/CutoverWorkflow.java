@@ -9,10 +9,10 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * A production cutover (PLAN.md §3). Workflow type {@code CutoverWorkflow}, id {@code cutover-<plan
- * name>}. Signals are durable even while no worker runs; every signal's outcome (accepted, or
- * rejected with why) shows in {@link #status}. {@link #operate} does the same as a signal but
- * answers at once, for the operator CLI.
+ * A production cutover (docs/plan-format.md, "The workflow contract"). Workflow type {@code
+ * CutoverWorkflow}, id {@code cutover-<plan name>}. Signals are durable even while no worker runs;
+ * every signal's outcome (accepted, or rejected with why) shows in {@link #status}. {@link
+ * #operate} does the same as a signal but answers at once, for the operator CLI.
  */
 @WorkflowInterface
 public interface CutoverWorkflow {

@@ -3,7 +3,10 @@ package dev.cutover.workflows;
 import io.temporal.common.SearchAttributeKey;
 import java.util.List;
 
-/** The search attributes of PLAN.md §3, kept current at every state change. */
+/**
+ * The search attributes of docs/plan-format.md, "The workflow contract", kept current at every
+ * state change.
+ */
 public final class SearchAttributeKeys {
   public static final SearchAttributeKey<String> PLAN =
       SearchAttributeKey.forKeyword("CutoverPlan");

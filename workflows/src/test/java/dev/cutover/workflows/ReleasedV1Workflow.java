@@ -42,7 +42,7 @@ import org.slf4j.Logger;
  * no decision of its own.
  */
 public final class ReleasedV1Workflow implements CutoverWorkflow {
-  /** Continue as new well before the 2,000-event bar of DESIGN.md §7. */
+  /** Continue as new well before a 2,000-event history. */
   static final int HISTORY_LIMIT = 1_500;
 
   private static final Logger log = Workflow.getLogger(ReleasedV1Workflow.class);
