@@ -64,6 +64,32 @@ class RecipesTest {
     assertThat(vercel.stages()).allSatisfy(s -> assertThat(s.actions().get(0).undo()).isNotNull());
   }
 
+  @Test
+  void theRecipesCallTheEndpointsTheVendorsDocumentTheWayTheyDocumentThem() throws IOException {
+    // Flagsmith: the feature-state API, which re-weights variants (update-flag-v1 cannot).
+    Plan flagsmith = read("flagsmith-rollout.yaml");
+    assertThat(flagsmith.traffic().set().method()).isEqualTo("PATCH");
+    assertThat(flagsmith.traffic().set().target())
+        .startsWith("flagsmith:/api/__future__/environments/")
+        .endsWith("/features/4711/");
+    assertThat(flagsmith.traffic().set().body()).contains("\"variants\"", "\"weight\": ${percent}");
+    assertThat(flagsmith.traffic().valuePath())
+        .isEqualTo("$.environment_default.variants[0].weight");
+    assertThat(flagsmith.connections().get("flagsmith").headers())
+        .containsEntry("Authorization", "Api-Key ${env:FLAGSMITH_ADMIN_API_KEY}");
+    // LaunchDarkly: the API version on every call.
+    assertThat(read("launchdarkly-rollout.yaml").connections().get("ld").headers())
+        .containsEntry("LD-API-Version", "20240415")
+        .containsEntry("Authorization", "${env:LD_API_TOKEN}");
+    // Vercel: the team on the call.
+    assertThat(read("vercel-env-redeploy.yaml").traffic().set().target())
+        .startsWith("vercel:/v9/projects/")
+        .endsWith("?teamId=REPLACE-WITH-TEAM-ID");
+    // Unleash: a service account or personal access token, not an admin token.
+    assertThat(read("unleash-rollout.yaml").connections().get("unleash").headers())
+        .containsEntry("Authorization", "${env:UNLEASH_API_TOKEN}");
+  }
+
   private static Plan read(String name) throws IOException {
     return PlanReader.read(Files.readString(Path.of("..", "examples", "recipes", name)));
   }

@@ -92,7 +92,7 @@ class ComposeSetupTest {
       assertThat(COMPOSE.toString()).contains("/scripts/" + script);
       assertThat(ROOT.resolve("deploy/temporal").resolve(script)).isExecutable();
     }
-    assertThat(ROOT.resolve("deploy/temporal/dynamicconfig/development-sql.yaml")).exists();
+    assertThat(ROOT.resolve("deploy/temporal/dynamicconfig/shared-sql.yaml")).exists();
     assertThat(
             COMPOSE
                 .path("services")
@@ -100,7 +100,7 @@ class ComposeSetupTest {
                 .path("environment")
                 .path("DYNAMIC_CONFIG_FILE_PATH")
                 .asText())
-        .isEqualTo("config/dynamicconfig/development-sql.yaml");
+        .isEqualTo("config/dynamicconfig/shared-sql.yaml");
   }
 
   @Test
@@ -161,12 +161,58 @@ class ComposeSetupTest {
             "deploy/keyring/approvers",
             "deploy/temporal/setup-postgres.sh",
             "deploy/temporal/create-namespace.sh",
-            "deploy/temporal/dynamicconfig/development-sql.yaml")) {
+            "deploy/compose.env.example",
+            "deploy/temporal/dynamicconfig/shared-sql.yaml")) {
       Files.createDirectories(dir.resolve(file).getParent());
       Files.copy(ROOT.resolve(file), dir.resolve(file));
     }
+    // No .env yet: compose stops, saying what to set and where.
+    assertThat(composeFails(compose, dir, Map.of()))
+        .contains("set POSTGRES_")
+        .contains("in .env beside docker-compose.yml (deploy/compose.env.example)");
+    // The example copied as it is: the password is still empty, and compose says so.
+    Files.copy(dir.resolve("deploy/compose.env.example"), dir.resolve(".env"));
+    assertThat(composeFails(compose, dir, Map.of())).contains("set POSTGRES_PASSWORD in .env");
+    // The password set: the file is accepted, every service gets the credentials from .env.
+    Files.writeString(
+        dir.resolve(".env"),
+        Files.readString(dir.resolve(".env"))
+            .replace("POSTGRES_PASSWORD=\n", "POSTGRES_PASSWORD=s3cret-of-the-operator\n"));
     String out = composeConfig(compose, dir, Map.of());
     assertThat(out).isEmpty();
+    JsonNode resolved = new YAMLMapper().readTree(composeOutput(compose, dir, Map.of(), "config"));
+    JsonNode services = resolved.path("services");
+    assertThat(services.path("postgresql").path("environment").path("POSTGRES_PASSWORD").asText())
+        .isEqualTo("s3cret-of-the-operator");
+    for (String s : List.of("temporal-admin-tools", "temporal")) {
+      assertThat(services.path(s).path("environment").path("POSTGRES_PWD").asText())
+          .as(s)
+          .isEqualTo("s3cret-of-the-operator");
+      assertThat(services.path(s).path("environment").path("POSTGRES_USER").asText())
+          .as(s)
+          .isEqualTo("temporal");
+    }
+    // Retention: 30 days unless the operator says otherwise.
+    assertThat(
+            services
+                .path("temporal-create-namespace")
+                .path("environment")
+                .path("NAMESPACE_RETENTION")
+                .asText())
+        .isEqualTo("30d");
+    JsonNode longer =
+        new YAMLMapper()
+            .readTree(
+                composeOutput(
+                    compose, dir, Map.of("CUTOVER_NAMESPACE_RETENTION", "90d"), "config"));
+    assertThat(
+            longer
+                .path("services")
+                .path("temporal-create-namespace")
+                .path("environment")
+                .path("NAMESPACE_RETENTION")
+                .asText())
+        .isEqualTo("90d");
 
     // Their secrets file, named by CUTOVER_WORKER_ENV as the header says (made from the example).
     Files.copy(ROOT.resolve("deploy/worker.env.example"), dir.resolve("worker.env"));
@@ -186,9 +232,56 @@ class ComposeSetupTest {
         new ProcessBuilder(
                 compose, "-f", dir.resolve("docker-compose.yml").toString(), "config", "-q")
             .redirectErrorStream(true);
-    pb.environment().remove("CUTOVER_WORKER_ENV");
+    for (String v :
+        List.of(
+            "CUTOVER_WORKER_ENV",
+            "POSTGRES_USER",
+            "POSTGRES_PASSWORD",
+            "CUTOVER_NAMESPACE_RETENTION")) {
+      pb.environment().remove(v);
+    }
     pb.environment().putAll(env);
     return pb.start();
+  }
+
+  private static Process compose(
+      String compose, Path dir, Map<String, String> env, String... command) throws Exception {
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(compose, "-f", dir.resolve("docker-compose.yml").toString()));
+    cmd.addAll(List.of(command));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    for (String v :
+        List.of(
+            "CUTOVER_WORKER_ENV",
+            "POSTGRES_USER",
+            "POSTGRES_PASSWORD",
+            "CUTOVER_NAMESPACE_RETENTION")) {
+      pb.environment().remove(v);
+    }
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** What {@code docker-compose <command>} printed on stdout; it must have exited 0. */
+  private static String composeOutput(
+      String compose, Path dir, Map<String, String> env, String... command) throws Exception {
+    Process p = compose(compose, dir, env, command);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(err).isZero();
+    return out;
+  }
+
+  /** What {@code docker-compose config -q} printed; it must have failed. */
+  private static String composeFails(String compose, Path dir, Map<String, String> env)
+      throws Exception {
+    Process p = compose(compose, dir, env);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isNotZero();
+    return out;
   }
 
   /** What {@code docker-compose config -q} printed; it must have exited 0. */
@@ -321,6 +414,9 @@ class ComposeSetupTest {
                 "--quiet")
             .redirectErrorStream(true);
     pb.environment().remove("CUTOVER_WORKER_ENV");
+    // What an operator's .env sets (deploy/compose.env.example).
+    pb.environment().put("POSTGRES_USER", "temporal");
+    pb.environment().put("POSTGRES_PASSWORD", "operators-own");
     Process p;
     try {
       p = pb.start();
@@ -388,5 +484,167 @@ class ComposeSetupTest {
     assertThat(ROOT.resolve("mvnw")).isExecutable();
     assertThat(Files.readString(ROOT.resolve(".mvn/wrapper/maven-wrapper.properties")))
         .contains("apache-maven-3.8.7-bin.zip");
+  }
+
+  @Test
+  void theSharedSetupRunsTemporalWithProductionDynamicConfig() throws IOException {
+    JsonNode config = read(ROOT.resolve("deploy/temporal/dynamicconfig/shared-sql.yaml"));
+    List<String> keys = new java.util.ArrayList<>();
+    config.fieldNames().forEachRemaining(keys::add);
+    // Temporal's own file marks this one "dev setup only"; the namespace job waits instead.
+    assertThat(keys).containsExactly("limit.maxIDLength");
+    assertThat(Files.readString(ROOT.resolve("deploy/temporal/create-namespace.sh")))
+        .contains("temporal workflow count -n \"$ns\"");
+  }
+
+  @Test
+  void theDatabaseCredentialsComeOnlyFromTheOperatorsEnvFile() throws IOException {
+    Pattern required =
+        Pattern.compile("\\$\\{POSTGRES_(USER|PASSWORD):\\?set POSTGRES_\\1 in \\.env .+}");
+    List<String> credentials = new java.util.ArrayList<>();
+    COMPOSE
+        .path("services")
+        .fields()
+        .forEachRemaining(
+            s ->
+                s.getValue()
+                    .path("environment")
+                    .fields()
+                    .forEachRemaining(
+                        e -> {
+                          if (e.getKey().matches("POSTGRES_(USER|PASSWORD|PWD)|SQL_PASSWORD")) {
+                            credentials.add(s.getKey() + " " + e.getKey());
+                            assertThat(e.getValue().asText())
+                                .as(s.getKey() + " " + e.getKey())
+                                .matches(required);
+                          }
+                        }));
+    assertThat(credentials)
+        .contains(
+            "postgresql POSTGRES_PASSWORD",
+            "temporal-admin-tools POSTGRES_PWD",
+            "temporal-admin-tools SQL_PASSWORD",
+            "temporal POSTGRES_PWD");
+    assertThat(
+            COMPOSE.path("services").path("postgresql").path("healthcheck").path("test").toString())
+        .doesNotContain("temporal")
+        .contains("$${POSTGRES_USER}");
+    // The example sets no password, so a copy left as it is fails rather than runs on a known one.
+    assertThat(envLines(ROOT.resolve("deploy/compose.env.example"), false))
+        .containsEntry("POSTGRES_PASSWORD", "")
+        .containsEntry("POSTGRES_USER", "temporal");
+    assertThat(Files.readString(ROOT.resolve(".gitignore")).lines()).contains(".env");
+  }
+
+  @Test
+  void noSecretsFileEntersTheImagesBuildContext() throws IOException {
+    List<java.nio.file.PathMatcher> ignored =
+        Files.readAllLines(ROOT.resolve(".dockerignore")).stream()
+            .filter(l -> !l.isBlank() && !l.startsWith("#"))
+            .map(l -> java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + l))
+            .toList();
+    java.util.function.Predicate<String> excluded =
+        f -> ignored.stream().anyMatch(m -> m.matches(Path.of(f)));
+    for (String secret :
+        List.of(
+            "worker.env",
+            ".env",
+            ".env.local",
+            "secrets.env",
+            "deploy/worker.env",
+            "deploy/prod/.env",
+            "deploy/prod/.env.production")) {
+      assertThat(excluded).as(secret).accepts(secret);
+    }
+    for (String source :
+        List.of(
+            "pom.xml", "mvnw", ".mvn/jvm.config", "worker/src/main/java/X.java", "Dockerfile")) {
+      assertThat(excluded).as(source).rejects(source);
+    }
+  }
+
+  @Test
+  void theImagesAreTheOfficialRecipesAndTheSchemaJobMatchesTheServer() throws IOException {
+    JsonNode services = COMPOSE.path("services");
+    String server = services.path("temporal").path("image").asText();
+    String version = server.substring(server.indexOf(':') + 1);
+    // temporalio/samples-server compose/.env: TEMPORAL_VERSION, TEMPORAL_ADMINTOOLS_VERSION,
+    // TEMPORAL_UI_VERSION.
+    assertThat(server).isEqualTo("temporalio/server:1.30.1");
+    assertThat(services.path("temporal-admin-tools").path("image").asText())
+        .isEqualTo("temporalio/admin-tools:" + version);
+    assertThat(services.path("temporal-create-namespace").path("image").asText())
+        .isEqualTo("temporalio/admin-tools:" + version);
+    assertThat(services.path("temporal-ui").path("image").asText())
+        .isEqualTo("temporalio/ui:2.34.0");
+    // The upgrade path is written down where an operator looks.
+    assertThat(Files.readString(ROOT.resolve("README.md")))
+        .contains("temporalio/server:" + version)
+        .contains("update-schema");
+    assertThat(Files.readString(ROOT.resolve("deploy/temporal/setup-postgres.sh")))
+        .contains("update-schema -d \"$schema/$dir/versioned\"");
+  }
+
+  @Test
+  void theNamespaceJobSetsTheRetentionAndRegistersTheAttributesOnARealServer() throws Exception {
+    String address = TestServices.require("CUTOVER_TEST_TEMPORAL_ADDRESS");
+    Path bin = Path.of(TestServices.require("CUTOVER_TEST_TEMPORAL_BIN"));
+    String ns = "compose-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+
+    Job first = namespaceJob(bin, address, ns, "30d");
+    assertThat(first.exitCode()).as(first.output()).isZero();
+    assertThat(describe(bin, address, ns))
+        .contains("\"workflowExecutionRetentionTtl\": \"2592000s\"");
+    String attributes =
+        run(bin, List.of("operator", "search-attribute", "list", "-n", ns, "--address", address));
+    assertThat(attributes)
+        .contains("CutoverPlan", "CutoverStage", "CutoverState", "CutoverPercent");
+
+    // Run again with another retention: the namespace exists and takes it.
+    Job again = namespaceJob(bin, address, ns, "45d");
+    assertThat(again.exitCode()).as(again.output()).isZero();
+    assertThat(again.output()).contains("namespace " + ns + " exists; retention 45d");
+    assertThat(describe(bin, address, ns))
+        .contains("\"workflowExecutionRetentionTtl\": \"3888000s\"");
+
+    // A retention that is not days or hours stops the job before it touches the server.
+    Job bad = namespaceJob(bin, address, ns, "30");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.output())
+        .contains("NAMESPACE_RETENTION must be days or hours, such as 30d or 720h: 30");
+    assertThat(describe(bin, address, ns)).contains("\"3888000s\"");
+  }
+
+  record Job(int exitCode, String output) {}
+
+  private static Job namespaceJob(Path bin, String address, String ns, String retention)
+      throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder("sh", ROOT.resolve("deploy/temporal/create-namespace.sh").toString())
+            .redirectErrorStream(true);
+    pb.environment().put("PATH", bin.getParent() + ":" + System.getenv("PATH"));
+    pb.environment().put("TEMPORAL_ADDRESS", address);
+    pb.environment().put("DEFAULT_NAMESPACE", ns);
+    pb.environment().put("NAMESPACE_RETENTION", retention);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(240, TimeUnit.SECONDS)).isTrue();
+    return new Job(p.exitValue(), out);
+  }
+
+  private static String describe(Path bin, String address, String ns) throws Exception {
+    return run(
+        bin,
+        List.of("operator", "namespace", "describe", "-n", ns, "--address", address, "-o", "json"));
+  }
+
+  private static String run(Path bin, List<String> args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(bin.toString()));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
   }
 }
