@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       LintCommand.class,
       SimulateCommand.class,
+      RunbookCommand.class,
       StartCommand.class,
       StatusCommand.class,
       ListCommand.class,

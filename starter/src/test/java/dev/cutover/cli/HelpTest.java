@@ -26,6 +26,7 @@ class HelpTest {
       List.of(
           "lint",
           "simulate",
+          "runbook",
           "start",
           "status",
           "list",
