@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
     description = "Production cutovers as durable Temporal workflows.",
     subcommands = {
       LintCommand.class,
+      CheckCommand.class,
       SimulateCommand.class,
       RunbookCommand.class,
       StartCommand.class,
