@@ -23,8 +23,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a simulation script (docs/simulate.md) for one plan: CSV lines {@code time,check,value} (a
- * check column {@code signal:NAME} with {@code key=value;...} fields sends a signal), or JSON
+ * Reads a simulation script (docs/plan-tools.md) for one plan: CSV lines {@code time,check,value}
+ * (a check column {@code signal:NAME} with {@code key=value;...} fields sends a signal), or JSON
  * {@code {"values": [{at, check, value}], "signals": [{at, signal, by, stage, check, reason,
  * comment}]}}. Every problem names the file and line; a bad script is refused whole.
  *
