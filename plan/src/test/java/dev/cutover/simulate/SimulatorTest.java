@@ -133,15 +133,42 @@ class SimulatorTest {
   }
 
   @Test
-  void aPlanThatNeverRestsStopsAtTheHorizon() throws IOException {
+  void aPauseWithNoResumeEndsTheSimulationHeldWaitingForAPerson() throws IOException {
     Simulation s =
         simulate(
             example("full-pass-v2.yaml"),
-            "+0,success_rate,nodata\n",
-            Simulator.Options.at(T0).withHorizon(Duration.ofHours(3)));
+            "+30h,signal:pause,by=bob;reason=looking into p95\n",
+            Simulator.Options.at(T0));
 
-    assertThat(s.completed()).isFalse();
-    assertThat(s.endedAt() - T0).isLessThanOrEqualTo(3 * HOUR);
+    assertThat(s.finalState()).isEqualTo(State.HELD);
+    assertThat(s.endedAt() - T0).isEqualTo(30 * HOUR);
+    assertThat(s.ended()).isEqualTo("held (PAUSED), waiting for resume; nothing more is scripted");
+    assertThat(s.trafficHistory()).containsExactly(10, 50);
+  }
+
+  @Test
+  void theSimulationStopsAtTheHorizonWhereverTheCutoverIs() throws IOException {
+    Simulation s =
+        simulate(
+            example("full-pass-v2.yaml"),
+            null,
+            Simulator.Options.at(T0).withHorizon(Duration.ofHours(5)));
+
+    assertThat(s.finalState()).isEqualTo(State.SOAKING);
+    assertThat(s.endedAt() - T0).isEqualTo(5 * HOUR);
+    assertThat(s.ended()).isEqualTo("the horizon was reached (5h after the start)");
+  }
+
+  @Test
+  void aGateWithNoDataHoldsTheCutoverAsInconclusive() throws IOException {
+    Simulation s =
+        simulate(
+            example("full-pass-v2.yaml"), "+0,success_rate,nodata\n", Simulator.Options.at(T0));
+
+    assertThat(s.finalState()).isEqualTo(State.HELD);
+    assertThat(s.ended())
+        .isEqualTo("held (INCONCLUSIVE), waiting for resume; nothing more is scripted");
+    assertThat(s.trafficHistory()).containsExactly(10);
   }
 
   @Test
