@@ -114,20 +114,26 @@ final class SimulateCommand implements Callable<Integer> {
         Simulator.Options.at(startMillis)
             .withAutoApprove(approvals == Approvals.auto)
             .withHorizon(horizon());
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpu0 = threads.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     Simulation s = new Simulator(plan).run(script, options);
     double millis = (System.nanoTime() - t0) / 1e6;
+    // CPU time too: on a busy machine the wall time says more about the machine than the engine.
+    double cpuMillis = (threads.getCurrentThreadCpuTime() - cpu0) / 1e6;
     if (output.json()) {
       out.println(OutputOptions.toJson(json(s, millis)));
     } else {
       out.print(text(s));
       err.printf(
-          "%s: %s after %s of virtual time (%d events, %.0f ms)%n",
+          "%s: %s after %s of virtual time (%d events, %.0f ms, %.0f ms of CPU)%n",
           file,
           s.finalState(),
           Durations.formatMillis(s.endedAt() - s.startedAt()),
           s.events(),
-          millis);
+          millis,
+          cpuMillis);
     }
     return s.completed() ? ExitCodes.OK : ExitCodes.FAILURE;
   }
