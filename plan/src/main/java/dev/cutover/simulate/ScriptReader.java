@@ -308,6 +308,10 @@ public final class ScriptReader {
       if (f.getValue().length() > max) {
         problem(line, key + " is at most " + max + " characters");
         ok = false;
+      } else if (f.getValue().codePoints().anyMatch(ScriptReader::control)) {
+        // As the workflow refuses them in a signal: they would reach the timeline and terminals.
+        problem(line, key + " holds a control character");
+        ok = false;
       }
     }
     if (ok && signals.size() >= MAX_ENTRIES) {
@@ -423,6 +427,13 @@ public final class ScriptReader {
 
   private boolean hasRulePass(String check) {
     return Readings.rulesOf(plan, check).stream().anyMatch(r -> r.pass() != null);
+  }
+
+  private static boolean control(int c) {
+    return Character.getType(c) == Character.CONTROL
+        || c == 0x2028
+        || c == 0x2029
+        || Character.getType(c) == Character.FORMAT;
   }
 
   private static String blankToNull(String s) {

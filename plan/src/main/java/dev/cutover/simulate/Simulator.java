@@ -188,7 +188,10 @@ public final class Simulator {
         now = Math.max(now, next);
         if (scripted <= wake) {
           Script.Send s = signals.poll();
-          Signal sig = s.signal().by() == null ? withBy(s.signal(), approver) : s.signal();
+          Signal sig =
+              s.signal().by() != null
+                  ? s.signal()
+                  : withBy(s.signal(), approver != null ? approver : "operator");
           send(sig, s.where());
         } else {
           feed(new Event.Tick(now));

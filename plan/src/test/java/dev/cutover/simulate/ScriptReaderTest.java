@@ -105,7 +105,12 @@ class ScriptReaderTest {
             "+1h,signal:abort,alice",
             "s.csv:2: signal fields are key=value separated by ';', not \"alice\""),
         Arguments.of(
-            "+1h,signal:abort,by=" + "x".repeat(129), "s.csv:2: by is at most 128 characters"));
+            "+1h,signal:abort,by=" + "x".repeat(129), "s.csv:2: by is at most 128 characters"),
+        Arguments.of(
+            "+1h,signal:abort,by=bob;reason=ok\u001b[2Jgone",
+            "s.csv:2: reason holds a control character"),
+        Arguments.of(
+            "+1h,signal:abort,by=bob\u2028alice", "s.csv:2: by holds a control character"));
   }
 
   @ParameterizedTest(name = "{0}")
