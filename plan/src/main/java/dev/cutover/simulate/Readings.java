@@ -27,7 +27,15 @@ final class Readings {
   private final Map<String, Series> series = new HashMap<>();
 
   /** One check's scripted values, sorted by time; a later line at the same time wins. */
-  private record Series(long[] times, Reading[] readings) {
+  private static final class Series {
+    private final long[] times;
+    private final Reading[] readings;
+
+    Series(long[] times, Reading[] readings) {
+      this.times = times;
+      this.readings = readings;
+    }
+
     Reading at(long now) {
       int i = Arrays.binarySearch(times, now);
       if (i < 0) {

@@ -32,7 +32,7 @@ import java.util.Optional;
  *
  * <p>Extension points: what the simulated people answer is {@link People} (one method per kind of
  * request); how a scripted value becomes a reading is {@link Readings}; what the timeline shows of
- * a command is {@link #record(Command)}.
+ * a command is {@code Run.record}.
  */
 public final class Simulator {
   /** Most timeline entries kept; the rest are counted in {@link Simulation#omitted}. */
@@ -279,7 +279,11 @@ public final class Simulator {
       }
     }
 
-    /** Records what changed: new decisions, and the shown state. */
+    /**
+     * Records what changed: new decisions, and the shown state. The last decision seen is found by
+     * identity: the journal keeps the same objects, and an equal decision may follow it.
+     */
+    @SuppressWarnings("ReferenceEquality")
     private void observe(CutoverState next) {
       state = next;
       List<CutoverState.Decision> ds = next.decisions();
