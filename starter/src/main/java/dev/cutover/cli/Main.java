@@ -24,6 +24,9 @@ import picocli.CommandLine.Spec;
     description = "Production cutovers as durable Temporal workflows.",
     subcommands = {
       LintCommand.class,
+      CheckCommand.class,
+      SimulateCommand.class,
+      RunbookCommand.class,
       StartCommand.class,
       StatusCommand.class,
       ListCommand.class,

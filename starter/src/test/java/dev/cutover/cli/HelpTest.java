@@ -25,6 +25,9 @@ class HelpTest {
   static final List<String> SUBCOMMANDS =
       List.of(
           "lint",
+          "check",
+          "simulate",
+          "runbook",
           "start",
           "status",
           "list",
