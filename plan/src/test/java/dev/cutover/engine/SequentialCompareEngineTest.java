@@ -65,6 +65,24 @@ class SequentialCompareEngineTest {
     assertThat(h.trafficHistory()).containsExactly(10, 100);
   }
 
+  /**
+   * What the gate gathered survives continue-as-new: the state, as JSON, carries each rule's
+   * evidence and each measurement's interval, and reads back the same.
+   */
+  @Test
+  void theEvidenceAndIntervalsTravelInTheStateJson() throws Exception {
+    Harness h = harness(10).start();
+    h.advance(Duration.ofMinutes(30));
+    RuleState gate = h.state.rules().get("stages[0].gates[0]");
+    assertThat(gate.evidence()).isNotNull();
+    assertThat(gate.evidence().sum().newTotal()).isGreaterThan(2000);
+    assertThat(gate.latest().low()).isNotNull();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    CutoverState read = json.readValue(json.writeValueAsString(h.state), CutoverState.class);
+    assertThat(read).isEqualTo(h.state);
+  }
+
   @Test
   void aNewPathFailingTwiceAsOftenRollsBackWithTheEstimateAndInterval() {
     Harness h = harness(20).start();
