@@ -245,8 +245,21 @@ public final class CompareSoaks {
 
   /** Prints the figures: {@code [runs] [seed]} (1,000 and 14 by default). */
   public static void main(String[] args) {
-    int runs = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-    long seed = args.length > 1 ? Long.parseLong(args[1]) : 14;
+    int runs;
+    long seed;
+    try {
+      runs = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+      seed = args.length > 1 ? Long.parseLong(args[1]) : 14;
+    } catch (NumberFormatException e) {
+      runs = -1;
+      seed = 0;
+    }
+    if (runs < 1 || runs > 100_000 || args.length > 2) {
+      System.err.println(
+          "usage: ./bench stats [runs (1..100000, default 1000)] [seed (default 14)]");
+      System.exit(2);
+      return;
+    }
     long t0 = System.nanoTime();
     Result aa = run(scenario(runs, 0.01, seed));
     Result ab = run(scenario(runs, 0.02, seed + 1));
