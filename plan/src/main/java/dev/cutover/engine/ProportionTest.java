@@ -23,39 +23,15 @@ public final class ProportionTest {
   private ProportionTest() {}
 
   public static Measurement judge(Check.Compare spec, Reading r, long at) {
-    if (r.kind() != Reading.Kind.VALUE) {
-      return Judge.judge(r, null, at);
+    Measurement invalid = invalid(r, at);
+    if (invalid != null) {
+      return invalid;
     }
     Map<String, Double> c = r.counts();
-    for (String k : COUNTS) {
-      Double v = c.get(k);
-      if (v == null || v.isNaN()) {
-        return new Measurement(at, Outcome.NO_DATA, null, "no value for " + k);
-      }
-      if (v < 0 || v.isInfinite()) {
-        return new Measurement(
-            at, Outcome.ERROR, null, k + " is " + Judge.format(v) + ", not a count");
-      }
-    }
     double nf = c.get(NEW_FAILURES);
     double nt = c.get(NEW_TOTAL);
     double bf = c.get(BASE_FAILURES);
     double bt = c.get(BASE_TOTAL);
-    if (nf > nt || bf > bt) {
-      return new Measurement(
-          at,
-          Outcome.ERROR,
-          null,
-          "more failures than requests (new "
-              + Judge.format(nf)
-              + "/"
-              + Judge.format(nt)
-              + ", baseline "
-              + Judge.format(bf)
-              + "/"
-              + Judge.format(bt)
-              + ")");
-    }
     if (nt < spec.minSamples() || bt < spec.minSamples()) {
       return new Measurement(
           at,
@@ -101,11 +77,52 @@ public final class ProportionTest {
     return new Measurement(at, worse ? Outcome.FAIL : Outcome.PASS, diff, text);
   }
 
-  private static String percent(double p) {
+  /**
+   * The measurement for a reading that cannot be judged (not a value, a count missing or not a
+   * count, more failures than requests); null when the four counts are fit to judge.
+   */
+  static Measurement invalid(Reading r, long at) {
+    if (r.kind() != Reading.Kind.VALUE) {
+      return Judge.judge(r, null, at);
+    }
+    Map<String, Double> c = r.counts();
+    for (String k : COUNTS) {
+      Double v = c.get(k);
+      if (v == null || v.isNaN()) {
+        return new Measurement(at, Outcome.NO_DATA, null, "no value for " + k);
+      }
+      if (v < 0 || v.isInfinite()) {
+        return new Measurement(
+            at, Outcome.ERROR, null, k + " is " + Judge.format(v) + ", not a count");
+      }
+    }
+    double nf = c.get(NEW_FAILURES);
+    double nt = c.get(NEW_TOTAL);
+    double bf = c.get(BASE_FAILURES);
+    double bt = c.get(BASE_TOTAL);
+    if (nf > nt || bf > bt) {
+      return new Measurement(
+          at,
+          Outcome.ERROR,
+          null,
+          "more failures than requests (new "
+              + Judge.format(nf)
+              + "/"
+              + Judge.format(nt)
+              + ", baseline "
+              + Judge.format(bf)
+              + "/"
+              + Judge.format(bt)
+              + ")");
+    }
+    return null;
+  }
+
+  static String percent(double p) {
     return Judge.format(Math.round(p * 100 * 1e4) / 1e4) + "%";
   }
 
-  private static String points(double d) {
+  static String points(double d) {
     String n = Judge.format(Math.round(d * 100 * 1e4) / 1e4);
     return n + (n.equals("1") || n.equals("-1") ? " point" : " points");
   }

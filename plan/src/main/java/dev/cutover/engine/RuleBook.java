@@ -215,10 +215,18 @@ final class RuleBook extends Part {
               .findFirst()
               .orElse(Reading.error(r.check(), "no reading returned for this check"));
       Rule rule = rule(r);
-      Measurement measured =
-          plan.check(r.check()).source() instanceof Check.Compare cmp
-              ? ProportionTest.judge(cmp, reading, now)
-              : Judge.judge(reading, passOf(r), now);
+      Check.Source source = plan.check(r.check()).source();
+      Measurement measured;
+      RuleState judged = r;
+      if (source instanceof Check.Compare cmp && cmp.method() == Check.Compare.Method.SEQUENTIAL) {
+        SequentialCompare.Judged j = SequentialCompare.judge(cmp, reading, now, r.evidence());
+        measured = j.measurement();
+        judged = r.withEvidence(j.evidence());
+      } else if (source instanceof Check.Compare cmp) {
+        measured = ProportionTest.judge(cmp, reading, now);
+      } else {
+        measured = Judge.judge(reading, passOf(r), now);
+      }
       List<Measurement> recent = new ArrayList<>(r.recent());
       recent.add(measured);
       int keep = Breach.keep(rule, Math.min(rule.errorLimit(), MAX_ERROR_LIMIT_KEPT));
@@ -226,7 +234,7 @@ final class RuleBook extends Part {
         recent.remove(0);
       }
       int streak = measured.outcome().conclusive() ? 0 : r.errorStreak() + 1;
-      t.rules.put(r.id(), r.measured(recent, streak));
+      t.rules.put(r.id(), judged.measured(recent, streak));
       if (r.role() == Role.PREREQUISITE
           && measured.outcome() != Outcome.PASS
           && (r.latest() == null || r.latest().outcome() == Outcome.PASS)) {

@@ -1,7 +1,9 @@
 package dev.cutover.engine;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.cutover.plan.Rule;
+import dev.cutover.stats.Evidence;
 import java.util.List;
 import java.util.Objects;
 
@@ -10,6 +12,9 @@ import java.util.Objects;
  * it is next due, whether a measurement is in flight ({@code inFlight} = that batch's seq), since
  * when it is breached, its run of ERROR/NO_DATA outcomes and whether it was declared inconclusive.
  * {@code id} is the rule's path in the plan, e.g. {@code stages[1].gates[0]} or {@code watch[2]}.
+ * {@code evidence} is what a sequential compare check has gathered since the rule began (null for
+ * every other check, and left out of the JSON then, so that states from before it write back the
+ * same).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RuleState(
@@ -25,7 +30,8 @@ public record RuleState(
     Long breachedSince,
     int errorStreak,
     boolean inconclusive,
-    long since) {
+    long since,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Evidence evidence) {
   public enum Role {
     PREREQUISITE,
     GATE,
@@ -56,7 +62,7 @@ public record RuleState(
   static RuleState fresh(
       String id, Role role, int stage, int index, String check, Rule.Severity severity, long now) {
     return new RuleState(
-        id, role, stage, index, check, severity, List.of(), now, null, null, 0, false, now);
+        id, role, stage, index, check, severity, List.of(), now, null, null, 0, false, now, null);
   }
 
   RuleState withDue(long due) {
@@ -73,6 +79,25 @@ public record RuleState(
    */
   RuleState measured(List<Measurement> recentNow, int streak) {
     return with(recentNow, nextDueAt, null, breachedSince, streak, inconclusive);
+  }
+
+  /** With what a sequential compare check has gathered now. */
+  RuleState withEvidence(Evidence now) {
+    return new RuleState(
+        id,
+        role,
+        stage,
+        index,
+        check,
+        severity,
+        recent,
+        nextDueAt,
+        inFlight,
+        breachedSince,
+        errorStreak,
+        inconclusive,
+        since,
+        now);
   }
 
   /** Breached since {@code at}; null: not breached. */
@@ -105,6 +130,6 @@ public record RuleState(
       boolean latched) {
     return new RuleState(
         id, role, stage, index, check, severity, recentNow, due, batch, breached, streak, latched,
-        since);
+        since, evidence);
   }
 }

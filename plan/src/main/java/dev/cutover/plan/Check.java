@@ -57,9 +57,15 @@ public record Check(
   /**
    * The new path against the baseline: four counts (failures and totals of each) from one
    * connection (prometheus queries or SQL queries returning one number). It passes unless the new
-   * path's failure rate is worse than the baseline's by more than {@code margin}, with a one-sided
-   * two-proportion z-test at {@code confidence}; fewer than {@code minSamples} on either side is
-   * NO_DATA. Its value is the difference of the two rates.
+   * path's failure rate is shown worse than the baseline's by more than {@code margin} (rate units)
+   * plus {@code relativeMargin} (a fraction of the baseline's rate); fewer than {@code minSamples}
+   * on either side is NO_DATA. Its value is the difference of the two rates.
+   *
+   * <p>{@link Method#ZTEST}: the counts are over a window, and each measurement is a one-sided
+   * two-proportion z-test at {@code confidence} on its own. {@link Method#SEQUENTIAL}: the counts
+   * are running totals, and a confidence sequence on their growth since the rule's first reading
+   * holds the false-alarm rate at {@code alpha} however often the check is measured
+   * (docs/compare-checks.md).
    */
   public record Compare(
       String connectionName,
@@ -70,11 +76,53 @@ public record Check(
       String baseTotal,
       double margin,
       double confidence,
-      long minSamples)
+      long minSamples,
+      Method method,
+      double alpha,
+      double relativeMargin)
       implements Source {
     public enum Kind {
       SQL,
       PROMETHEUS
+    }
+
+    /** How the counts are judged. */
+    public enum Method {
+      /** A z-test on each measurement's counts, as first released. */
+      ZTEST,
+      /** A confidence sequence on running totals (always valid). */
+      SEQUENTIAL
+    }
+
+    public Compare {
+      // A check sent to the worker by a cutover started before methods existed has none.
+      method = method == null ? Method.ZTEST : method;
+    }
+
+    /** A z-test compare check, as first released. */
+    public Compare(
+        String connectionName,
+        Kind kind,
+        String newFailures,
+        String newTotal,
+        String baseFailures,
+        String baseTotal,
+        double margin,
+        double confidence,
+        long minSamples) {
+      this(
+          connectionName,
+          kind,
+          newFailures,
+          newTotal,
+          baseFailures,
+          baseTotal,
+          margin,
+          confidence,
+          minSamples,
+          Method.ZTEST,
+          0,
+          0);
     }
 
     @Override

@@ -55,10 +55,24 @@ final class ChecksReader {
   private static final Field<Double> MARGIN = Type.NUMBER.field("margin");
   private static final Field<Double> CONFIDENCE = Type.NUMBER.field("confidence");
   private static final Field<Long> MIN_SAMPLES_COUNT = Type.LONG.field("minSamples");
+  private static final Field<Check.Compare.Method> METHOD =
+      Type.oneOf(Check.Compare.Method.class).field("method");
+  private static final Field<Double> ALPHA = Type.NUMBER.field("alpha");
+  private static final Field<Double> RELATIVE_MARGIN = Type.NUMBER.field("relativeMargin");
   private static final Field<Obj> COMPARE =
       Field.object(
           "compare",
-          Section.of(PROMETHEUS, SQL, NEW, BASELINE, MARGIN, CONFIDENCE, MIN_SAMPLES_COUNT));
+          Section.of(
+              PROMETHEUS,
+              SQL,
+              NEW,
+              BASELINE,
+              METHOD,
+              MARGIN,
+              RELATIVE_MARGIN,
+              ALPHA,
+              CONFIDENCE,
+              MIN_SAMPLES_COUNT));
 
   private static final Section SQL_CHECK =
       Section.of(SQL, QUERY, PASS, MIN_SAMPLES, TIMEOUT, DESCRIPTION);
@@ -252,6 +266,47 @@ final class ChecksReader {
       o.problem(
           MARGIN, "a margin is a difference of rates between 0 and 1, e.g. 0.01 for one point");
     }
+    Check.Compare.Method method = o.get(METHOD);
+    if (method == null && !o.has(METHOD)) {
+      if (reading.compareMethods) {
+        o.problem(
+            METHOD,
+            "say how the counts are judged: \"sequential\" (the counts are running totals, such"
+                + " as a counter or a count(*) with no moving window; valid however often it is"
+                + " measured) or \"ztest\" (counts over a window, each measurement judged on its"
+                + " own: measured every few minutes for days, it fails an equal new path by"
+                + " chance); see docs/compare-checks.md");
+      }
+      method = Check.Compare.Method.ZTEST; // what every plan meant before methods existed
+    }
+    boolean sequential = method == Check.Compare.Method.SEQUENTIAL;
+    if (sequential && !reading.compareMethods) {
+      // A cutover started before methods existed reads its plan by older rules.
+      o.problem(
+          METHOD,
+          "method: sequential is read only by the newest rules (a new cutover, cutover lint);"
+              + " this plan is read by the rules of a cutover started before it existed");
+    }
+    Double a = o.get(ALPHA);
+    if (a != null && !sequential) {
+      o.problem(ALPHA, "alpha is for method: sequential; a ztest takes confidence");
+    } else if (a != null && !(a >= 0.001 && a <= 0.2)) {
+      o.problem(ALPHA, "alpha is a false-alarm rate between 0.001 and 0.2, e.g. 0.05");
+    }
+    double alpha = a == null ? 0.05 : a;
+    Double rel = o.get(RELATIVE_MARGIN);
+    if (rel != null && !sequential) {
+      o.problem(RELATIVE_MARGIN, "relativeMargin is for method: sequential");
+    } else if (rel != null && !(rel >= 0 && rel <= 10)) {
+      o.problem(
+          RELATIVE_MARGIN,
+          "a relative margin is a fraction of the baseline's rate between 0 and 10,"
+              + " e.g. 0.1 for 10% worse");
+    }
+    double relativeMargin = rel == null ? 0 : rel;
+    if (sequential && o.has(CONFIDENCE)) {
+      o.problem(CONFIDENCE, "a sequential test takes alpha (0.05 for 95%), not confidence");
+    }
     Double confidence = o.get(CONFIDENCE);
     if (confidence == null) {
       confidence = 0.95;
@@ -269,7 +324,18 @@ final class ChecksReader {
       return null;
     }
     return new Check.Compare(
-        conn, kind, news[0], news[1], base[0], base[1], margin, confidence, minSamples);
+        conn,
+        kind,
+        news[0],
+        news[1],
+        base[0],
+        base[1],
+        margin,
+        confidence,
+        minSamples,
+        method,
+        alpha,
+        relativeMargin);
   }
 
   /** The failures and total queries of one side of a compare check. */

@@ -149,9 +149,13 @@ public final class PlanJson {
       cmp.put(x.kind() == Check.Compare.Kind.SQL ? "sql" : "prometheus", x.connectionName());
       cmp.putObject("new").put("failures", x.newFailures()).put("total", x.newTotal());
       cmp.putObject("baseline").put("failures", x.baseFailures()).put("total", x.baseTotal());
-      cmp.put("margin", x.margin())
-          .put("confidence", x.confidence())
-          .put("minSamples", x.minSamples());
+      cmp.put("method", x.method().name().toLowerCase(Locale.ROOT)).put("margin", x.margin());
+      if (x.method() == Check.Compare.Method.SEQUENTIAL) {
+        cmp.put("relativeMargin", x.relativeMargin()).put("alpha", x.alpha());
+      } else {
+        cmp.put("confidence", x.confidence());
+      }
+      cmp.put("minSamples", x.minSamples());
     } else if (c.source() instanceof Check.HttpProbe h) {
       n.setAll(call(h.call()));
       if (h.followRedirects()) {

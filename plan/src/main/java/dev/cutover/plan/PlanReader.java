@@ -132,10 +132,17 @@ public final class PlanReader {
      * chosen by the plan: durations and sizes capped, no secret reference inside a URL, JDBC URL
      * parameters allow-listed, no nginx config path.
      */
-    HARDENED;
+    HARDENED,
+    /**
+     * As {@link #HARDENED}, and every {@code compare} check says its {@code method}: {@code
+     * sequential} (running totals, always valid however often measured) or {@code ztest} (counts
+     * over a window, one look at a time), with {@code alpha} and {@code relativeMargin} for the
+     * sequential test. Older plans know no method and are read as z-tests, as they always were.
+     */
+    SEQUENTIAL_COMPARE;
 
     /** The rules a new cutover and {@code cutover lint} read plans by. */
-    public static final Rules NEWEST = HARDENED;
+    public static final Rules NEWEST = SEQUENTIAL_COMPARE;
   }
 
   /** Reads a plan from its JSON tree (as carried in the workflow input), by the current rules. */

@@ -43,7 +43,7 @@ class PlanBoundsTest {
         errors: { prometheus: prom, query: "sum(rate(x[5m]))", pass: "< 0.05", description: errors per second }
         health: { http: "GET flags:/health", expect: { status: 200, json: { "$.status": healthy } } }
         live: { http: "GET https://app.internal/rollout", value: "$.percent", pass: "== 10" }
-        cmp: { compare: { sql: db, new: { failures: "SELECT 1", total: "SELECT 2" }, baseline: { failures: "SELECT 3", total: "SELECT 4" }, margin: 0.01, minSamples: 100 } }
+        cmp: { compare: { sql: db, new: { failures: "SELECT 1", total: "SELECT 2" }, baseline: { failures: "SELECT 3", total: "SELECT 4" }, margin: 0.01, minSamples: 100, method: ztest } }
       flagsApi:
         set: { http: "PUT flags:/api/flags/${flag}", body: '{"value": ${value}}' }
       traffic:
@@ -382,7 +382,7 @@ class PlanBoundsTest {
             "checks.rate.minSamples.atLeast: must be at most 1000000000000"),
         Arguments.of(
             "a compare minSamples of 10^12 + 1",
-            with("minSamples: 100 }", "minSamples: 1000000000001 }"),
+            with("minSamples: 100,", "minSamples: 1000000000001,"),
             "checks.cmp.compare.minSamples: must be at most 1000000000000"),
         // durations
         Arguments.of(

@@ -59,7 +59,7 @@ class PlanReaderGoldenTest {
         prom: { prometheus: "https://prom.internal", headers: { Authorization: "Bearer ${env:PROM_TOKEN}" } }
         api: { http: "https://api.internal", headers: { X-Team: cutover } }
       checks:
-        ratio: { compare: { prometheus: prom, new: { failures: "sum(f{v=\\"2\\"})", total: "sum(t{v=\\"2\\"})" },
+        ratio: { compare: { prometheus: prom, method: ztest, new: { failures: "sum(f{v=\\"2\\"})", total: "sum(t{v=\\"2\\"})" },
                  baseline: { failures: "sum(f)", total: "sum(t)" }, margin: 0.02, confidence: 0.9, minSamples: 50 },
                  timeout: 20s, description: compare }
         probe: { http: "POST api:/probe", headers: { Content-Type: application/json }, body: '{"deep": true}',

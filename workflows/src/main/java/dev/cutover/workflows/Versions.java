@@ -57,6 +57,15 @@ final class Versions {
    */
   static final String TYPED_REQUESTS = "typed-requests";
 
+  /**
+   * Version 1 (issue 14): a new cutover's plan is read by {@link
+   * PlanReader.Rules#SEQUENTIAL_COMPARE} (a compare check says its method; {@code sequential}
+   * judges running totals with a confidence sequence). Asked once, on a new cutover's first run,
+   * where the plan's rules are chosen; cutovers started before keep {@link
+   * PlanReader.Rules#HARDENED}, so their compare checks stay z-tests.
+   */
+  static final String SEQUENTIAL_COMPARE = "sequential-compare";
+
   private boolean checkedInput;
   private boolean coalesced;
   private boolean typedRequests;

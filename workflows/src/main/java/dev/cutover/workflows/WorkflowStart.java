@@ -88,7 +88,12 @@ final class WorkflowStart {
     planJson = in.plan();
     startedBy = in.startedBy();
     carried = in.state();
-    planRules = continued ? in.planRules() : PlanReader.Rules.HARDENED;
+    planRules =
+        continued
+            ? in.planRules()
+            : Versions.takesChange(Versions.SEQUENTIAL_COMPARE)
+                ? PlanReader.Rules.SEQUENTIAL_COMPARE
+                : PlanReader.Rules.HARDENED;
     signaturesRequired = in.signaturesRequired();
     readCheckedPlan();
     if (!continued) {
@@ -218,7 +223,7 @@ final class WorkflowStart {
    * signing rule.
    */
   private Engine.Options engineOptions() {
-    return planRules == PlanReader.Rules.HARDENED
+    return planRules.compareTo(PlanReader.Rules.HARDENED) >= 0
         ? Engine.Options.of(signaturesRequired)
         : Engine.Options.LEGACY;
   }

@@ -308,7 +308,7 @@ class CutoverWorkflowTest {
           .allSatisfy(
               in -> {
                 assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
-                assertThat(in.path("planRules").asText()).isEqualTo("HARDENED");
+                assertThat(in.path("planRules").asText()).isEqualTo("SEQUENTIAL_COMPARE");
                 assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
               });
     }

@@ -220,6 +220,37 @@ class PlanRequestsTest {
     }
   }
 
+  /**
+   * A compare check of the newest rules reaches the worker with its method, alpha and margins; one
+   * from a request written before methods existed (no such fields) reads as a z-test.
+   */
+  @Test
+  void compareChecksArriveWithTheirMethodAndOldRequestsReadAsZTests() throws Exception {
+    String yaml =
+        HTTP_PLAN
+            .replaceAll("(?m)^( *)margin: 0.01$", "$1margin: 0.01\n$1method: ztest")
+            .replaceAll(
+                "(?m)^( *)baseline: \\{ failures: sum\\(c\\), total: sum\\(d\\) }$",
+                "$0\n$1method: sequential\n$1alpha: 0.01\n$1relativeMargin: 0.2");
+    Plan plan = PlanReader.fromTree(PlanReader.parseTree(yaml), PlanReader.Rules.NEWEST);
+    Check.Compare seq = (Check.Compare) plan.check("v2_vs_v1_prom").source();
+    assertThat(seq.method()).isEqualTo(Check.Compare.Method.SEQUENTIAL);
+    assertThat(seq.alpha()).isEqualTo(0.01);
+    assertThat(seq.relativeMargin()).isEqualTo(0.2);
+    for (Object request : everyRequest(plan)) {
+      assertThat(roundTrip(request)).as(json(request)).isEqualTo(request);
+    }
+    Check.Compare old =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readValue(
+                "{\"type\": \"compare\", \"connectionName\": \"prom\", \"kind\": \"PROMETHEUS\", \"newFailures\":"
+                    + " \"a\", \"newTotal\": \"b\", \"baseFailures\": \"c\", \"baseTotal\":"
+                    + " \"d\", \"margin\": 0.01, \"confidence\": 0.95, \"minSamples\": 100}",
+                Check.Compare.class);
+    assertThat(old.method()).isEqualTo(Check.Compare.Method.ZTEST);
+    assertThat(old.confidence()).isEqualTo(0.95);
+  }
+
   @Test
   void theRequestsCoverEveryKindOfSourceConnectionActionTrafficAndFlagApi() {
     List<Object> all = new ArrayList<>(everyRequest(read(HTTP_PLAN)));
