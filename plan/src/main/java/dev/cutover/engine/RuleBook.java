@@ -215,10 +215,18 @@ final class RuleBook extends Part {
               .findFirst()
               .orElse(Reading.error(r.check(), "no reading returned for this check"));
       Rule rule = rule(r);
+      Comparison pass = passOf(r);
+      Comparison resolved = Baselines.resolve(pass, r.check(), t);
       Measurement measured =
           plan.check(r.check()).source() instanceof Check.Compare cmp
               ? ProportionTest.judge(cmp, reading, now)
-              : Judge.judge(reading, passOf(r), now);
+              : pass != null && resolved == null && reading.kind() == Reading.Kind.VALUE
+                  ? new Measurement(
+                      now,
+                      Outcome.NO_DATA,
+                      null,
+                      "no stage baseline captured for " + r.check() + " yet")
+                  : Judge.judge(reading, resolved, now);
       List<Measurement> recent = new ArrayList<>(r.recent());
       recent.add(measured);
       int keep = Breach.keep(rule, Math.min(rule.errorLimit(), MAX_ERROR_LIMIT_KEPT));
