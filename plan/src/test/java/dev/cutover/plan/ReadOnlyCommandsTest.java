@@ -41,6 +41,10 @@ class ReadOnlyCommandsTest {
     assertThat(c.irreversible()).isFalse();
     assertThat(PlanReader.fromTree(PlanJson.write(p))).isEqualTo(p);
     assertThat(PlanJson.write(p).toString()).contains("\"readOnly\":true");
+    assertThat(PlanSummary.text(p))
+        .contains(
+            "run /opt/ops/bin/smoke-stage-b --workspace ws1 (at most 1m) [read-only: nothing to"
+                + " undo]");
   }
 
   @Test
