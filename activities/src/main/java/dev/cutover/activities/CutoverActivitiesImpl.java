@@ -2,6 +2,7 @@ package dev.cutover.activities;
 
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.Plan;
@@ -188,7 +189,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
             .map(
                 c ->
                     new PlanFragmentReader.CheckRead(
-                        c.check().name(), c.check(), c.connection(), null))
+                        c.check().name(), c.check(), c.connection(), null, c.context()))
             .toList());
   }
 
@@ -218,7 +219,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
           new Pending(
               c.name(),
               null,
-              executor.submit(() -> measureOne(c.check(), c.connection())),
+              executor.submit(() -> measureOne(c.check(), c.connection(), c.context())),
               bound,
               now + bound.toNanos()));
     }
@@ -256,9 +257,9 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
    * One check, on an executor thread, by the source registered for its kind. Never throws: anything
    * unexpected is an ERROR reading.
    */
-  private Reading measureOne(Check check, Connection connection) {
+  private Reading measureOne(Check check, Connection connection, CheckContext context) {
     try {
-      return sources.measure(check, connection);
+      return sources.measure(check, connection, context);
     } catch (RuntimeException e) {
       return Reading.error(
           check.name(),

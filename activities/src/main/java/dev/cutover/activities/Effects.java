@@ -75,7 +75,7 @@ final class Effects {
       case TRAFFIC -> traffic(request, step);
       case FLAGS -> flags(request, step);
       case ACTION, UNDO_ACTION, ROLLBACK_ACTION -> action(request);
-      case WAIT, DRAIN ->
+      case WAIT, DRAIN, BASELINE ->
           throw EffectException.invalid(
               step.kind() + " is carried out by the workflow, not applied");
     };
@@ -175,6 +175,7 @@ final class Effects {
         unmet.add("status " + answer.status() + ", expected " + expect.status());
       }
       unmet.addAll(HttpSource.unmetJson(answer, expect.json()));
+      unmet.addAll(HttpSource.unmetHeaders(answer, expect.headers()));
       if (!unmet.isEmpty()) {
         throw EffectException.expectationFailed(
             p.description() + " did not meet expect: " + String.join("; ", unmet));

@@ -332,7 +332,20 @@ final class HttpCalls {
   /** A response: its status and body, or {@code truncated} when the body exceeded the limit. */
   // Read once by the caller that sent the request; never compared, hashed or kept.
   @SuppressWarnings("ArrayRecordComponent")
-  record Answer(int status, byte[] body, boolean truncated) {
+  record Answer(int status, byte[] body, boolean truncated, Map<String, List<String>> headers) {
+    Answer {
+      headers = headers == null ? Map.of() : headers;
+    }
+
+    Answer(int status, byte[] body, boolean truncated) {
+      this(status, body, truncated, Map.of());
+    }
+
+    /** The values of header {@code name} (any case), in the order sent; empty when not sent. */
+    List<String> header(String name) {
+      return headers.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), List.of());
+    }
+
     /** The body as JSON, or null when it is not JSON (or was too large to read). */
     JsonNode json() {
       if (truncated || body.length == 0) {
@@ -413,14 +426,16 @@ final class HttpCalls {
           continue;
         }
         ResponseBody body = response.body();
+        // okhttp's multimap has lower-case names.
+        Map<String, List<String>> headers = response.headers().toMultimap();
         if (body == null) {
-          return new Answer(response.code(), new byte[0], false);
+          return new Answer(response.code(), new byte[0], false, headers);
         }
         BufferedSource source = body.source();
         if (source.request(MAX_BODY_BYTES + 1L)) {
-          return new Answer(response.code(), new byte[0], true);
+          return new Answer(response.code(), new byte[0], true, headers);
         }
-        return new Answer(response.code(), source.readByteArray(), false);
+        return new Answer(response.code(), source.readByteArray(), false, headers);
       }
     }
   }

@@ -5,6 +5,7 @@ import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Expect;
+import dev.cutover.plan.HeaderExpect;
 import dev.cutover.plan.JsonPaths;
 import java.io.IOException;
 import java.time.Duration;
@@ -71,6 +72,7 @@ final class HttpSource implements MetricSource<Check.HttpProbe> {
       if (!expect.json().isEmpty()) {
         unmet.addAll(unmetJson(answer, expect.json()));
       }
+      unmet.addAll(unmetHeaders(answer, expect.headers()));
     }
     String reason = "status " + answer.status();
     Double value = null;
@@ -95,6 +97,25 @@ final class HttpSource implements MetricSource<Check.HttpProbe> {
     return expect == null
         ? Reading.value(name, value, reason)
         : Reading.expectations(name, value, redacted, reason);
+  }
+
+  /**
+   * One entry per header expectation that does not hold. The header's actual value is not quoted (a
+   * response header may carry a session or a token); how many values it had is.
+   */
+  static List<String> unmetHeaders(HttpCalls.Answer answer, Map<String, HeaderExpect> expected) {
+    List<String> unmet = new ArrayList<>();
+    for (Map.Entry<String, HeaderExpect> e : new TreeMap<>(expected).entrySet()) {
+      List<String> values = answer.header(e.getKey());
+      if (!e.getValue().test(values)) {
+        String found =
+            values.isEmpty()
+                ? "not sent"
+                : values.size() == 1 ? "sent with another value" : values.size() + " other values";
+        unmet.add("header " + e.getKey() + " is " + found + ", expected " + e.getValue());
+      }
+    }
+    return unmet;
   }
 
   /** One entry per JSON expectation that does not hold, as an operator would say it. */

@@ -2,6 +2,7 @@ package dev.cutover.activities;
 
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
 import dev.cutover.plan.Connection;
 
 /**
@@ -36,12 +37,31 @@ public interface MetricSource<S extends Check.Source> {
   Reading measure(Check check, S source, Connection connection);
 
   /**
+   * Measures {@code check} with what it may use of its stage ({@code context}: the stage's start,
+   * its baseline), which a source passes as values (bound parameters, numbers it formats), never as
+   * text from the plan. A source that uses none of it measures as {@link #measure(Check, Source,
+   * Connection)} does.
+   */
+  default Reading measure(Check check, S source, Connection connection, CheckContext context) {
+    return measure(check, source, connection);
+  }
+
+  /**
    * Measures {@code check} if its source is of this one's kind; else an ERROR reading saying so.
    */
   default Reading measure(Check check, Connection connection) {
+    return measure(check, connection, CheckContext.NONE);
+  }
+
+  /** {@link #measure(Check, Connection)} in the stage {@code context} describes. */
+  default Reading measure(Check check, Connection connection, CheckContext context) {
     if (!sourceType().isInstance(check.source())) {
       return Reading.error(check.name(), "not a check " + getClass().getSimpleName() + " measures");
     }
-    return measure(check, sourceType().cast(check.source()), connection);
+    return measure(
+        check,
+        sourceType().cast(check.source()),
+        connection,
+        context == null ? CheckContext.NONE : context);
   }
 }

@@ -2,6 +2,7 @@ package dev.cutover.activities;
 
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
 import dev.cutover.plan.Connection;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -50,6 +51,11 @@ final class MetricSources {
    * is down.
    */
   Reading measure(Check check, Connection connection) {
-    return sourceFor(check).measure(check, connection);
+    return measure(check, connection, CheckContext.NONE);
+  }
+
+  /** {@link #measure(Check, Connection)} with what the check may use of its stage. */
+  Reading measure(Check check, Connection connection, CheckContext context) {
+    return sourceFor(check).measure(check, connection, context);
   }
 }

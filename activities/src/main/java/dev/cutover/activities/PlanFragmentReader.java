@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.FlagsApi;
 import dev.cutover.plan.PlanException;
@@ -28,7 +29,12 @@ final class PlanFragmentReader {
   private PlanFragmentReader() {}
 
   /** A check read from its fragment, with its connection; or, when either cannot be read, why. */
-  record CheckRead(String name, Check check, Connection connection, Reading unreadable) {}
+  record CheckRead(
+      String name, Check check, Connection connection, Reading unreadable, CheckContext context) {
+    CheckRead(String name, Check check, Connection connection, Reading unreadable) {
+      this(name, check, connection, unreadable, CheckContext.NONE);
+    }
+  }
 
   static CheckRead check(MeasureRequest.CheckSpec spec) {
     String name = spec.name();

@@ -3,7 +3,9 @@ package dev.cutover.activities;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
 import dev.cutover.plan.Connection;
+import dev.cutover.plan.StagePlaceholders;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,16 +47,34 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
 
   @Override
   public Reading measure(Check check, Check.PromQuery query, Connection connection) {
+    return measure(check, query, connection, CheckContext.NONE);
+  }
+
+  /**
+   * As {@link #measure(Check, Check.PromQuery, Connection)}, with the query's stage placeholders
+   * ({@link StagePlaceholders}) filled in from {@code context}, as numbers.
+   */
+  @Override
+  public Reading measure(
+      Check check, Check.PromQuery query, Connection connection, CheckContext context) {
     String name = check.name();
     String wrong = wrongConnection(query.connectionName(), connection);
     if (wrong != null) {
       return Reading.error(name, wrong);
     }
+    String promql = query.query();
+    if (StagePlaceholders.uses(promql)) {
+      String missing = StagePlaceholders.problem(promql, context);
+      if (missing != null) {
+        return Reading.error(name, missing);
+      }
+      promql = StagePlaceholders.fill(promql, context, System.currentTimeMillis());
+    }
     Duration timeout = HttpCalls.min(check.timeout(), cap);
     return instant(
         name,
         connection,
-        query.query(),
+        promql,
         query.reduce(),
         timeout,
         timeout,

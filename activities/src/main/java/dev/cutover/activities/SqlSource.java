@@ -2,14 +2,20 @@ package dev.cutover.activities;
 
 import dev.cutover.engine.Reading;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.JdbcUrls;
+import dev.cutover.plan.SqlParameters;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +120,16 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
 
   @Override
   public Reading measure(Check check, Check.SqlQuery query, Connection connection) {
+    return measure(check, query, connection, CheckContext.NONE);
+  }
+
+  /**
+   * As {@link #measure(Check, Check.SqlQuery, Connection)}, with {@code :stage_start} and {@code
+   * :baseline} bound from {@code context} as JDBC parameters ({@link SqlParameters}).
+   */
+  @Override
+  public Reading measure(
+      Check check, Check.SqlQuery query, Connection connection, CheckContext context) {
     String name = check.name();
     String refused = SqlWalls.refusal(query.query());
     if (refused == null && check.minSamples() != null) {
@@ -126,7 +142,7 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
         connection,
         refused,
         check.timeout(),
-        (handle, deadline) -> run(handle, deadline, check, query));
+        (handle, deadline) -> run(handle, deadline, check, query, context));
   }
 
   /**
@@ -266,12 +282,13 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
     }
   }
 
-  private static Reading run(Handle handle, long deadline, Check check, Check.SqlQuery query)
+  private static Reading run(
+      Handle handle, long deadline, Check check, Check.SqlQuery query, CheckContext context)
       throws SQLException {
     String name = check.name();
     String samples = "";
     if (check.minSamples() != null) {
-      Answer a = query(handle, check.minSamples().query(), deadline);
+      Answer a = query(handle, check.minSamples().query(), deadline, context);
       if (a.kind() != Reading.Kind.VALUE) {
         return new Reading(name, a.kind(), null, List.of(), "minSamples: " + a.reason(), null);
       }
@@ -282,15 +299,29 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       }
       samples = n + " samples";
     }
-    Answer a = query(handle, query.query(), deadline);
+    Answer a = query(handle, query.query(), deadline, context);
     if (a.kind() != Reading.Kind.VALUE) {
       return new Reading(name, a.kind(), null, List.of(), a.reason(), null);
     }
     return Reading.value(name, a.value(), samples);
   }
 
-  /** Runs one user query under the time left and applies the value rule. */
+  /** Runs one user query, its text as written, under the time left and applies the value rule. */
   private static Answer query(Handle handle, String sql, long deadline) throws SQLException {
+    return query(handle, sql, deadline, null);
+  }
+
+  /**
+   * Runs one user query under the time left and applies the value rule; with {@code context}, its
+   * named parameters ({@code :stage_start}, {@code :baseline}) are bound from it.
+   */
+  private static Answer query(Handle handle, String sql, long deadline, CheckContext context)
+      throws SQLException {
+    SqlParameters.Bound bound =
+        context == null ? new SqlParameters.Bound(sql, List.of()) : SqlParameters.bind(sql);
+    if (!bound.names().isEmpty()) {
+      return prepared(handle, bound, deadline, context);
+    }
     long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
     if (leftMillis < 1) {
       // statement_timeout = 0 would mean "no limit": never send it.
@@ -298,7 +329,7 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
           null, Reading.Kind.ERROR, "the check's timeout ran out before the query started");
     }
     String wrapped = SqlWalls.wrapped(sql);
-    String refused = SqlWalls.driverRefusal(handle.getConnection(), wrapped);
+    String refused = SqlWalls.driverRefusal(handle.getConnection(), wrapped, false);
     if (refused != null) {
       return new Answer(null, Reading.Kind.ERROR, refused);
     }
@@ -311,6 +342,52 @@ final class SqlSource implements MetricSource<Check.SqlQuery>, AutoCloseable {
       // Backstop for a server that ignores statement_timeout: the driver cancels from the client.
       st.setQueryTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis / 1000 + 2));
       try (ResultSet rs = st.executeQuery(wrapped)) {
+        return valueRule(rs);
+      }
+    }
+  }
+
+  /**
+   * A query with named parameters, sent as a prepared statement whose values are bound, never part
+   * of the text: the text is held to the driver's parser as it will be sent (one statement), like a
+   * plain query's.
+   */
+  private static Answer prepared(
+      Handle handle, SqlParameters.Bound bound, long deadline, CheckContext context)
+      throws SQLException {
+    if (bound.names().contains(SqlParameters.STAGE_START) && context.stageStart() == null) {
+      return new Answer(
+          null,
+          Reading.Kind.ERROR,
+          ":stage_start has no value: no stage has started yet (a prerequisite cannot use it)");
+    }
+    long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
+    if (leftMillis < 1) {
+      return new Answer(
+          null, Reading.Kind.ERROR, "the check's timeout ran out before the query started");
+    }
+    String wrapped = SqlWalls.wrapped(bound.text());
+    String refused = SqlWalls.driverRefusal(handle.getConnection(), wrapped, true);
+    if (refused != null) {
+      return new Answer(null, Reading.Kind.ERROR, refused);
+    }
+    handle.execute("SET LOCAL statement_timeout = '" + leftMillis + "ms'");
+    try (PreparedStatement ps = handle.getConnection().prepareStatement(wrapped)) {
+      int i = 1;
+      for (String name : bound.names()) {
+        if (name.equals(SqlParameters.STAGE_START)) {
+          ps.setObject(
+              i++,
+              OffsetDateTime.ofInstant(Instant.ofEpochMilli(context.stageStart()), ZoneOffset.UTC));
+        } else if (context.baseline() == null) {
+          ps.setNull(i++, Types.DOUBLE);
+        } else {
+          ps.setDouble(i++, context.baseline());
+        }
+      }
+      ps.setMaxRows(MAX_ROWS + 1);
+      ps.setQueryTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis / 1000 + 2));
+      try (ResultSet rs = ps.executeQuery()) {
         return valueRule(rs);
       }
     }

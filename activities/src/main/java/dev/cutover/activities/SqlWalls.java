@@ -62,16 +62,20 @@ final class SqlWalls {
    * org.postgresql.core.Parser}) and sends each piece as its own Parse message: this asks it, with
    * the same call {@code PgStatement} makes and this connection's {@code
    * standard_conforming_strings}, how many pieces it would send. One piece in extended mode is one
-   * Parse message, which PostgreSQL refuses if it holds several commands.
+   * Parse message, which PostgreSQL refuses if it holds several commands. {@code prepared}: the
+   * text of a prepared statement ({@code ?} parameters, JDBC escapes processed, as {@code
+   * prepareStatement} parses it).
    */
-  static String driverRefusal(java.sql.Connection connection, String text) throws SQLException {
+  static String driverRefusal(java.sql.Connection connection, String text, boolean prepared)
+      throws SQLException {
     BaseConnection pg = connection.unwrap(BaseConnection.class);
     if (pg.getPreferQueryMode() != PreferQueryMode.EXTENDED) {
       // Simple mode sends the whole text in one Query message, which the server splits itself.
       return "refused before sending: the connection is not in extended query mode";
     }
     QueryExecutor executor = pg.getQueryExecutor();
-    Query query = executor.createQueryByKey(executor.createQueryKey(text, false, false)).query;
+    Query query =
+        executor.createQueryByKey(executor.createQueryKey(text, prepared, prepared)).query;
     int pieces = query.getSubqueries() == null ? 1 : query.getSubqueries().length;
     if (pieces != 1) {
       return "refused before sending: the driver reads "

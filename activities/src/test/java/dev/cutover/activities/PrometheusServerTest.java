@@ -15,7 +15,10 @@ import dev.cutover.engine.Reading;
 import dev.cutover.engine.State;
 import dev.cutover.engine.Step;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
+import dev.cutover.plan.Connection;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.workflows.MeasureChecksRequest;
 import dev.cutover.workflows.MeasureRequest;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -384,6 +387,44 @@ class PrometheusServerTest {
     assertThat(m.reason())
         .startsWith(
             "new 10% vs baseline 1% (+9 points): worse by more than 2 points at 95% confidence (z=");
+  }
+
+  @Test
+  void theStagePlaceholdersReachPrometheusAsNumbersItEvaluates() {
+    assumeStarted();
+    long stageStart = System.currentTimeMillis() - 60_000;
+    Check check =
+        PlanReader.check(
+            "since_stage",
+            tree(
+                "prometheus: prom\n"
+                    + "query: 'vector(${baseline}) * 2"
+                    + " + 0 * count_over_time(vector(1)[${stage_age}:10s] @ ${stage_start})'\n"));
+    Connection prom =
+        new Connection("prom", Connection.Kind.PROMETHEUS, prometheusUrl, null, null, Map.of());
+    Reading r =
+        activities
+            .measureChecks(
+                new MeasureChecksRequest(
+                    "cutover-prom",
+                    List.of(
+                        new MeasureChecksRequest.Item(
+                            check, prom, new CheckContext(stageStart, 0.25)))))
+            .get(0);
+    // Parsed and evaluated by Prometheus: the baseline doubled; the range and @ are valid PromQL.
+    assertThat(r).isEqualTo(Reading.value("since_stage", 0.5, "1 series"));
+
+    Reading before =
+        activities
+            .measureChecks(
+                new MeasureChecksRequest(
+                    "cutover-prom",
+                    List.of(new MeasureChecksRequest.Item(check, prom, CheckContext.NONE))))
+            .get(0);
+    assertThat(before)
+        .isEqualTo(
+            Reading.error(
+                "since_stage", "${baseline} has no value yet (no stage baseline captured)"));
   }
 
   // ------------------------------------------------------------------ helpers

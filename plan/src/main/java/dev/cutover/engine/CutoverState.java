@@ -308,25 +308,44 @@ public record CutoverState(
    * @param promoteBy who sent that promote
    * @param approval the approval of the current (or pending) stage, if given
    * @param acknowledged checks whose high breach is acknowledged for this stage
+   * @param baselines the stage baseline of each check judged relative to one, captured before the
+   *     stage's first effect (empty when the plan has none, or before the capture)
    */
   public record Progress(
-      Soak soak, Long promoteAt, String promoteBy, Approval approval, List<String> acknowledged) {
-    static final Progress FRESH = new Progress(Soak.ZERO, null, null, null, List.of());
+      Soak soak,
+      Long promoteAt,
+      String promoteBy,
+      Approval approval,
+      List<String> acknowledged,
+      Map<String, Double> baselines) {
+    static final Progress FRESH = new Progress(Soak.ZERO, null, null, null, List.of(), Map.of());
+
+    public Progress {
+      baselines =
+          baselines == null
+              ? Map.of()
+              : Collections.unmodifiableMap(new LinkedHashMap<>(baselines));
+    }
 
     Progress withSoak(Soak s) {
-      return new Progress(s, promoteAt, promoteBy, approval, acknowledged);
+      return new Progress(s, promoteAt, promoteBy, approval, acknowledged, baselines);
     }
 
     Progress promoting(Long at, String by) {
-      return new Progress(soak, at, by, approval, acknowledged);
+      return new Progress(soak, at, by, approval, acknowledged, baselines);
     }
 
     Progress withApproval(Approval a) {
-      return new Progress(soak, promoteAt, promoteBy, a, acknowledged);
+      return new Progress(soak, promoteAt, promoteBy, a, acknowledged, baselines);
     }
 
     Progress acknowledging(String check) {
-      return new Progress(soak, promoteAt, promoteBy, approval, plus(acknowledged, check));
+      return new Progress(
+          soak, promoteAt, promoteBy, approval, plus(acknowledged, check), baselines);
+    }
+
+    Progress withBaselines(Map<String, Double> captured) {
+      return new Progress(soak, promoteAt, promoteBy, approval, acknowledged, captured);
     }
   }
 

@@ -60,6 +60,7 @@ public final class Engine {
   final Rollbacks rollbacks;
   final Signals signals;
   final Words words;
+  final Baselines baselines;
 
   /**
    * How this engine treats who sent a signal.
@@ -97,10 +98,19 @@ public final class Engine {
     this.rollbacks = new Rollbacks(this);
     this.signals = new Signals(this, new Signatures(plan, this.options));
     this.words = new Words(this);
+    this.baselines = new Baselines(this);
   }
 
   public Plan plan() {
     return plan;
+  }
+
+  /**
+   * The checks measured before each stage's first effect to capture the stage baselines, in plan
+   * order (empty when no check is judged relative to a baseline).
+   */
+  public List<String> baselineCaptureChecks() {
+    return baselines.any() ? baselines.captureChecks() : List.of();
   }
 
   Options options() {
@@ -142,6 +152,7 @@ public final class Engine {
       return t.transition();
     } else if (event instanceof Event.Measured m) {
       rules.onMeasured(t, m, now);
+      baselines.onMeasured(t, m, now);
     } else if (event instanceof Event.EffectDone d) {
       steps.onEffectDone(t, d, now);
     }

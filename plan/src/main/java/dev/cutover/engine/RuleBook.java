@@ -216,6 +216,8 @@ final class RuleBook extends Part {
               .orElse(Reading.error(r.check(), "no reading returned for this check"));
       Rule rule = rule(r);
       Check.Source source = plan.check(r.check()).source();
+      Comparison pass = passOf(r);
+      Comparison resolved = Baselines.resolve(pass, r.check(), t);
       Measurement measured;
       RuleState judged = r;
       if (source instanceof Check.Compare cmp && cmp.method() == Check.Compare.Method.SEQUENTIAL) {
@@ -224,8 +226,12 @@ final class RuleBook extends Part {
         judged = r.withEvidence(j.evidence());
       } else if (source instanceof Check.Compare cmp) {
         measured = ProportionTest.judge(cmp, reading, now);
+      } else if (pass != null && resolved == null && reading.kind() == Reading.Kind.VALUE) {
+        measured =
+            new Measurement(
+                now, Outcome.NO_DATA, null, "no stage baseline captured for " + r.check() + " yet");
       } else {
-        measured = Judge.judge(reading, passOf(r), now);
+        measured = Judge.judge(reading, resolved, now);
       }
       List<Measurement> recent = new ArrayList<>(r.recent());
       recent.add(measured);

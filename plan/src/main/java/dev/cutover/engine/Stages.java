@@ -179,6 +179,9 @@ final class Stages extends Part {
     // entry to an API that honours Idempotency-Key.
     int rollbacks = t.run.rollbacks();
     String again = rollbacks > 0 ? "/after-rollback-" + rollbacks : "";
+    if (engine.baselines.any()) {
+      out.add(new Step(Step.Kind.BASELINE, index, -1, null, null, null));
+    }
     if (s.percent() != null) {
       out.add(
           new Step(Step.Kind.TRAFFIC, index, -1, s.percent(), null, s.name() + "/traffic" + again));

@@ -1,6 +1,7 @@
 package dev.cutover.engine;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.util.StdConverter;
 import dev.cutover.engine.CutoverState.Applied;
@@ -27,7 +28,9 @@ import java.util.Map;
  * written by one release may be continued by another, either way round: so the shape never changes.
  * A later field may be added (older readers ignore it); none is renamed or moved. Values pass as
  * they are, nulls included (a state from before {@code actionsDone} or {@code signaturesUsed} has
- * none; the engine reads those as empty), so what was read writes back the same.
+ * none; the engine reads those as empty), so what was read writes back the same. A field added
+ * later that is empty is not written ({@code baselines}), so that a state without it writes back
+ * the same too.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record StateJson(
@@ -66,7 +69,8 @@ record StateJson(
     Long nextStatusAt,
     List<Incident> incidents,
     List<Decision> decisions,
-    List<SignatureUse> signaturesUsed) {
+    List<SignatureUse> signaturesUsed,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> baselines) {
 
   static StateJson of(CutoverState s) {
     Run r = s.run();
@@ -111,7 +115,8 @@ record StateJson(
         j.nextStatusAt(),
         j.incidents(),
         j.decisions(),
-        j.signaturesUsed());
+        j.signaturesUsed(),
+        g.baselines().isEmpty() ? null : g.baselines());
   }
 
   /** The state, its collections read-only. */
@@ -124,7 +129,7 @@ record StateJson(
         new Applied(percent, ro(flags), ro(entered), ro(actionsDone)),
         new StepCursor(
             ro(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect),
-        new Progress(soak, promoteAt, promoteBy, approval, ro(acknowledged)),
+        new Progress(soak, promoteAt, promoteBy, approval, ro(acknowledged), baselines),
         ro(rules),
         ro(holds),
         rollback,

@@ -1,6 +1,7 @@
 package dev.cutover.engine;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.plan.Comparison;
 import dev.cutover.plan.Durations;
@@ -16,7 +17,9 @@ import java.util.Map;
  * The whole picture of a running cutover, as the {@code status} query returns it
  * (docs/plan-format.md, "The workflow contract"): state, stage, percent, soak remaining, every
  * rule's latest measurement against its threshold, pending approval, holds, incidents and recent
- * decisions. Times are epoch milliseconds; durations are milliseconds with a readable twin.
+ * decisions, and the current stage's baselines (each check judged relative to its baseline, with
+ * the value captured before the stage changed anything). Times are epoch milliseconds; durations
+ * are milliseconds with a readable twin.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Status(
@@ -39,7 +42,8 @@ public record Status(
     CutoverState.RollbackInfo rollback,
     Long waitUntil,
     List<CutoverState.Incident> incidents,
-    List<CutoverState.Decision> decisions) {
+    List<CutoverState.Decision> decisions,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> baselines) {
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record StageView(
@@ -144,6 +148,9 @@ public record Status(
               rule.severity().name().toLowerCase(Locale.ROOT),
               pass != null
                   ? pass.toString()
+                      + (pass.usesBaseline() && s.progress().baselines().containsKey(r.check())
+                          ? " (" + pass.against(s.progress().baselines().get(r.check())) + ")"
+                          : "")
                   : plan.check(r.check()).source() instanceof dev.cutover.plan.Check.Compare
                       ? "not worse than baseline"
                       : "expect met",
@@ -187,7 +194,8 @@ public record Status(
         s.rollback(),
         s.position().waitUntil(),
         s.journal().incidents(),
-        s.decisions());
+        s.decisions(),
+        s.progress().baselines());
   }
 
   private static ApprovalView approvalView(

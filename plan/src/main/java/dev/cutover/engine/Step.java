@@ -10,7 +10,9 @@ import java.util.Objects;
  * percent}; {@code FLAGS} sets each of {@code flags}; {@code ACTION} and {@code ROLLBACK_ACTION}
  * run the action at {@code index} of the stage (or of the rollback), {@code UNDO_ACTION} the undo
  * of a stage's action, each with idempotency key {@code key}; {@code WAIT} and {@code DRAIN} wait
- * for a check to pass and are carried out by the engine through measurements.
+ * for a check to pass and are carried out by the engine through measurements; {@code BASELINE}, the
+ * first step of a stage whose plan judges checks relative to their stage baseline, measures the
+ * checks those baselines are captured from, before the stage changes anything.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Step(
@@ -22,7 +24,8 @@ public record Step(
     UNDO_ACTION,
     ROLLBACK_ACTION,
     WAIT,
-    DRAIN
+    DRAIN,
+    BASELINE
   }
 
   public Step {
@@ -35,6 +38,6 @@ public record Step(
 
   /** Whether the worker carries it out (the others are waits the engine runs itself). */
   public boolean carriedOutByWorker() {
-    return kind != Kind.WAIT && kind != Kind.DRAIN;
+    return kind != Kind.WAIT && kind != Kind.DRAIN && kind != Kind.BASELINE;
   }
 }

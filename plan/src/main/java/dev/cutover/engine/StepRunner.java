@@ -46,6 +46,10 @@ final class StepRunner extends Part {
       return true;
     }
     Step step = t.cursor.current();
+    if (step.kind() == Step.Kind.BASELINE) {
+      engine.baselines.capture(t, step);
+      return false;
+    }
     if (step.carriedOutByWorker()) {
       t.seq++;
       t.cursor = t.cursor.dispatched(new InFlightEffect(t.seq, step, false));

@@ -110,6 +110,10 @@ final class Words extends Part {
               + ")";
       case WAIT -> "wait for " + engine.steps.waitCheck(step);
       case DRAIN -> "drain (" + plan.rollback().drain().check() + ")";
+      case BASELINE ->
+          "capture of the stage baseline ("
+              + String.join(", ", engine.baselines.captureChecks())
+              + ")";
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.cutover.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Duration;
@@ -63,6 +64,8 @@ public sealed interface Action permits Action.Http, Action.Wait, Action.Command 
    * {@code CUTOVER_ALLOWED_COMMANDS}; it must exit with {@code exitCode} within {@code timeout}.
    * Its output is captured, bounded, and kept out of history but for a tail. {@code env} names the
    * variables it gets beyond the worker's minimal set, each one {@code ${env:NAME}} reference.
+   * {@code readOnly}: the plan says it changes nothing (a smoke test), so it has neither an undo
+   * nor is it irreversible; the worker runs it like any other command.
    */
   record Command(
       List<String> argv,
@@ -70,7 +73,8 @@ public sealed interface Action permits Action.Http, Action.Wait, Action.Command 
       Duration timeout,
       int exitCode,
       Action undo,
-      boolean irreversible)
+      boolean irreversible,
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean readOnly)
       implements Action {
     public Command {
       argv = List.copyOf(argv);
@@ -84,6 +88,17 @@ public sealed interface Action permits Action.Http, Action.Wait, Action.Command 
     public Command(
         List<String> argv, Duration timeout, int exitCode, Action undo, boolean irreversible) {
       this(argv, Map.of(), timeout, exitCode, undo, irreversible);
+    }
+
+    /** A command that is not marked read-only. */
+    public Command(
+        List<String> argv,
+        Map<String, String> env,
+        Duration timeout,
+        int exitCode,
+        Action undo,
+        boolean irreversible) {
+      this(argv, env, timeout, exitCode, undo, irreversible, false);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.cutover.plan;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Duration;
@@ -9,14 +10,46 @@ import java.util.Optional;
 /**
  * A named measurement. It has exactly one source; {@code pass} judges the number it yields (an HTTP
  * check may instead, or also, pass on its {@code expect}). {@code timeout} bounds one measurement.
+ *
+ * @param baseline how the stage baseline of a check judged relative to it ({@code pass: "<= 1.5 *
+ *     baseline"}) is captured; null when the plan says nothing (then, if it is judged relative to
+ *     its baseline, the check itself is measured before the stage's first effect, with no floor)
  */
 public record Check(
-    String name, Source source, Comparison pass, MinSamples minSamples, Duration timeout) {
+    String name,
+    Source source,
+    Comparison pass,
+    MinSamples minSamples,
+    Duration timeout,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Baseline baseline) {
   public Check {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(timeout, "timeout");
   }
+
+  /** A check without a baseline of its own. */
+  public Check(
+      String name, Source source, Comparison pass, MinSamples minSamples, Duration timeout) {
+    this(name, source, pass, minSamples, timeout, null);
+  }
+
+  /**
+   * The check measured, before a stage's first effect, for this one's stage baseline: {@code
+   * baseline.capture}, or itself.
+   */
+  public String captureCheck() {
+    return baseline == null || baseline.capture() == null ? name : baseline.capture();
+  }
+
+  /**
+   * How a stage baseline is captured.
+   *
+   * @param capture the check measured before the stage changes anything (null: the check itself)
+   * @param floor the least baseline used: a captured value below it counts as {@code floor} (so
+   *     that "1.5 times an error rate of 0" does not fail on the first error); 0 when not given
+   */
+  public record Baseline(String capture, double floor) {}
 
   public Optional<Comparison> passCondition() {
     return Optional.ofNullable(pass);

@@ -74,10 +74,17 @@ final class ChecksReader {
               CONFIDENCE,
               MIN_SAMPLES_COUNT));
 
+  private static final Field<String> CAPTURE = Type.TEXT.field("capture");
+  private static final Field<Double> FLOOR = Type.NUMBER.field("floor");
+
+  /** How a check's stage baseline is captured (not compare's own {@code baseline}). */
+  private static final Field<Obj> STAGE_BASELINE =
+      Field.object("baseline", Section.of(CAPTURE, FLOOR));
+
   private static final Section SQL_CHECK =
-      Section.of(SQL, QUERY, PASS, MIN_SAMPLES, TIMEOUT, DESCRIPTION);
+      Section.of(SQL, QUERY, PASS, MIN_SAMPLES, TIMEOUT, DESCRIPTION, STAGE_BASELINE);
   private static final Section PROMETHEUS_CHECK =
-      Section.of(PROMETHEUS, QUERY, REDUCE, PASS, TIMEOUT, DESCRIPTION);
+      Section.of(PROMETHEUS, QUERY, REDUCE, PASS, TIMEOUT, DESCRIPTION, STAGE_BASELINE);
   private static final Section HTTP_CHECK =
       Section.of(
           HTTP,
@@ -88,7 +95,8 @@ final class ChecksReader {
           PASS,
           TIMEOUT,
           DESCRIPTION,
-          HttpReader.FOLLOW_REDIRECTS);
+          HttpReader.FOLLOW_REDIRECTS,
+          STAGE_BASELINE);
   private static final Section COMPARE_CHECK = Section.of(COMPARE, TIMEOUT, DESCRIPTION);
 
   private final Reading reading;
@@ -198,11 +206,27 @@ final class ChecksReader {
       o.problem(TIMEOUT, "must be between 1s and " + Durations.format(PlanReader.MAX_TIMEOUT));
     }
     o.get(DESCRIPTION);
+    Check.Baseline baseline = o.has(STAGE_BASELINE) ? baseline(o.get(STAGE_BASELINE)) : null;
     o.done();
     if (source == null) {
       return null;
     }
-    return new Check(name, source, pass, minSamples, timeout == null ? defaultTimeout : timeout);
+    return new Check(
+        name, source, pass, minSamples, timeout == null ? defaultTimeout : timeout, baseline);
+  }
+
+  /** A check's {@code baseline}: which check is captured, and the least value used. */
+  private Check.Baseline baseline(Obj b) {
+    if (!b.valid()) {
+      return null;
+    }
+    String capture = b.get(CAPTURE); // that it names a check is checked with the others
+    Double floor = b.get(FLOOR);
+    if (floor != null && (!Double.isFinite(floor) || floor < 0)) {
+      b.problem(FLOOR, "a floor is a number of at least 0");
+    }
+    b.done();
+    return new Check.Baseline(capture, floor == null ? 0 : floor);
   }
 
   /** The {@code query} of a sql check or of its minSamples: required, and plain SQL. */

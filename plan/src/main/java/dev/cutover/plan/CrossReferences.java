@@ -140,6 +140,76 @@ final class CrossReferences {
         });
   }
 
+  /**
+   * Stage baselines: a check's {@code baseline.capture} names a check that does not itself need a
+   * baseline; a {@code baseline} section or a SQL {@code :baseline} belongs to a check some rule
+   * judges relative to its baseline ({@code relative}); and a prerequisite, measured before any
+   * stage starts, has neither a baseline nor a stage start ({@code prerequisites}: the check of
+   * each prerequisite rule, by its path; {@code relativePrerequisites}: those whose pass is
+   * relative).
+   */
+  void baselines(
+      Set<String> relative, Map<String, String> prerequisites, Set<String> relativePrerequisites) {
+    checks.forEach(
+        (name, c) -> {
+          String path = "checks." + name;
+          if (c.baseline() != null && !relative.contains(name)) {
+            reading.problem(
+                path + ".baseline",
+                "no rule judges check \""
+                    + name
+                    + "\" relative to its baseline; give it a pass such as \"<= 1.5 * baseline\"");
+          }
+          if (c.baseline() != null && c.baseline().capture() != null) {
+            String capture = c.baseline().capture();
+            if (!checks.containsKey(capture)) {
+              check(capture, path + ".baseline.capture");
+            } else if (usesBaseline(checks.get(capture))) {
+              reading.problem(
+                  path + ".baseline.capture",
+                  "check \""
+                      + capture
+                      + "\" uses a baseline itself; a baseline is captured from a plain check");
+            }
+          }
+          if (sqlParameters(c).contains(SqlParameters.BASELINE) && !relative.contains(name)) {
+            reading.problem(
+                path + ".query",
+                ":baseline has a value only in a check judged relative to its baseline"
+                    + " (pass: \"<= 1.5 * baseline\")");
+          }
+        });
+    prerequisites.forEach(
+        (path, name) -> {
+          Check c = checks.get(name);
+          if (relativePrerequisites.contains(path)) {
+            reading.problem(
+                path + ".check",
+                "a prerequisite is measured before any stage starts, so it has no stage baseline;"
+                    + " give it a plain pass condition");
+          } else if (c != null && !sqlParameters(c).isEmpty()) {
+            reading.problem(
+                path + ".check",
+                "check \""
+                    + name
+                    + "\" uses :"
+                    + sqlParameters(c).get(0)
+                    + ", which has no value before the first stage starts; a prerequisite's check"
+                    + " cannot use it");
+          }
+        });
+  }
+
+  private boolean usesBaseline(Check c) {
+    return (c.pass() != null && c.pass().usesBaseline())
+        || c.baseline() != null
+        || sqlParameters(c).contains(SqlParameters.BASELINE);
+  }
+
+  private static List<String> sqlParameters(Check c) {
+    return c.source() instanceof Check.SqlQuery q ? SqlParameters.names(q.query()) : List.of();
+  }
+
   private void connection(String name, Connection.Kind kind, String path) {
     Connection c = connections.get(name);
     if (c == null) {

@@ -21,7 +21,8 @@ final class HttpReader {
 
   private static final Field<Integer> STATUS = Type.INTEGER.field("status");
   private static final Field<Map<String, JsonNode>> JSON = Type.MAP.field("json");
-  static final Field<Obj> EXPECT = Field.object("expect", Section.of(STATUS, JSON));
+  private static final Field<Map<String, JsonNode>> EXPECT_HEADERS = Type.MAP.field("headers");
+  static final Field<Obj> EXPECT = Field.object("expect", Section.of(STATUS, JSON, EXPECT_HEADERS));
 
   private static final Field<Obj> SET = Field.object("set", Section.of(HTTP, HEADERS, BODY));
   private static final Field<Obj> GET = Field.object("get", Section.of(HTTP, HEADERS, VALUE));
@@ -274,15 +275,28 @@ final class HttpReader {
     o.get(JSON)
         .forEach(
             (k, v) -> {
+              // Any JSON value: a filter or wildcard yields a list ([] for "none matched").
               reading.jsonPath(k, o.path(JSON) + "." + k);
-              if (!v.isValueNode()) {
-                reading.problem(
-                    o.path(JSON) + "." + k,
-                    "expected values are numbers, strings, true/false or null");
-              }
               json.put(k, v);
             });
+    Map<String, HeaderExpect> headers = new LinkedHashMap<>();
+    o.get(EXPECT_HEADERS)
+        .forEach(
+            (k, v) -> {
+              String p = o.path(EXPECT_HEADERS) + "." + k;
+              Optional<HeaderExpect> h =
+                  v.isTextual() ? HeaderExpect.parse(v.asText()) : Optional.empty();
+              if (PlanSyntax.headerNameProblem(k) != null) {
+                reading.problem(p, PlanSyntax.headerNameProblem(k));
+              } else if (h.isEmpty()) {
+                reading.problem(
+                    p,
+                    "a header expectation is present, absent, \"= value\" or \"contains value\"");
+              } else {
+                headers.put(k, h.get());
+              }
+            });
     o.done();
-    return new Expect(status, json);
+    return new Expect(status, json, headers);
   }
 }

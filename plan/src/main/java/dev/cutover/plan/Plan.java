@@ -88,4 +88,37 @@ public record Plan(
     all.forEach(r -> out.add(r.check()));
     return out;
   }
+
+  /**
+   * The checks some rule judges relative to the stage baseline ({@code pass: "<= 1.5 * baseline"}),
+   * in plan order: the checks whose baselines are captured before each stage's first effect.
+   */
+  public Set<String> baselineChecks() {
+    return baselineChecks(checks, prerequisites, stages, watch);
+  }
+
+  static Set<String> baselineChecks(
+      Map<String, Check> checks, List<Rule> prerequisites, List<Stage> stages, List<Rule> watch) {
+    Set<String> out = new LinkedHashSet<>();
+    List<Rule> all = new ArrayList<>(prerequisites);
+    stages.forEach(s -> all.addAll(s.gates()));
+    all.addAll(watch);
+    for (Rule r : all) {
+      Check c = checks.get(r.check());
+      Comparison pass = r.passOverride().orElse(c == null ? null : c.pass());
+      if (pass != null && pass.usesBaseline()) {
+        out.add(r.check());
+      }
+    }
+    // A stage's wait action judges its check by the check's own pass.
+    stages.forEach(
+        s ->
+            s.actions().stream()
+                .filter(a -> a instanceof Action.Wait)
+                .map(a -> ((Action.Wait) a).check())
+                .filter(n -> checks.containsKey(n) && checks.get(n).pass() != null)
+                .filter(n -> checks.get(n).pass().usesBaseline())
+                .forEach(out::add));
+    return out;
+  }
 }

@@ -172,6 +172,15 @@ public final class PlanJson {
       n.put("pass", c.pass().toString());
     }
     n.put("timeout", Durations.format(c.timeout()));
+    if (c.baseline() != null) {
+      ObjectNode b = n.putObject("baseline");
+      if (c.baseline().capture() != null) {
+        b.put("capture", c.baseline().capture());
+      }
+      if (c.baseline().floor() != 0) {
+        b.put("floor", c.baseline().floor());
+      }
+    }
     return n;
   }
 
@@ -195,6 +204,10 @@ public final class PlanJson {
     }
     if (!e.json().isEmpty()) {
       n.set("json", values(e.json()));
+    }
+    if (!e.headers().isEmpty()) {
+      ObjectNode h = n.putObject("headers");
+      e.headers().forEach((name, x) -> h.put(name, x.toString()));
     }
     return n;
   }
@@ -232,6 +245,9 @@ public final class PlanJson {
         c.env().forEach(env::put);
       }
       n.put("timeout", Durations.format(c.timeout())).put("exitCode", c.exitCode());
+      if (c.readOnly()) {
+        n.put("readOnly", true);
+      }
     } else {
       Action.Wait w = (Action.Wait) action;
       n = F.objectNode();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -339,6 +340,7 @@ public final class PlanReader {
     }
     refs.rollback(rollback);
     refs.rules(p.rules().checks(), p.rules().withoutPass(), p.checks().withPass());
+    baselines(refs, checks, prerequisites, stages, watch);
     if (name == null || stageNodes.isEmpty() || r.hasProblems()) {
       return null;
     }
@@ -357,6 +359,29 @@ public final class PlanReader {
         approvals,
         notify,
         window);
+  }
+
+  /** The stage baselines' cross references ({@link CrossReferences#baselines}). */
+  private static void baselines(
+      CrossReferences refs,
+      Map<String, Check> checks,
+      List<Rule> prerequisites,
+      List<Stage> stages,
+      List<Rule> watch) {
+    Map<String, String> prerequisiteChecks = new LinkedHashMap<>();
+    Set<String> relative = new HashSet<>();
+    for (int i = 0; i < prerequisites.size(); i++) {
+      Rule rule = prerequisites.get(i);
+      String path = "prerequisites[" + i + "]";
+      prerequisiteChecks.put(path, rule.check());
+      Check c = checks.get(rule.check());
+      Comparison pass = rule.passOverride().orElse(c == null ? null : c.pass());
+      if (pass != null && pass.usesBaseline()) {
+        relative.add(path);
+      }
+    }
+    refs.baselines(
+        Plan.baselineChecks(checks, List.of(), stages, watch), prerequisiteChecks, relative);
   }
 
   private static Approvals approvals(Obj o) {

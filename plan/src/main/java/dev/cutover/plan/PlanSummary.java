@@ -173,6 +173,9 @@ public final class PlanSummary {
     if (a.irreversible()) {
       return text + " [IRREVERSIBLE: the stage starts only after an approval]";
     }
+    if (a instanceof Action.Command c && c.readOnly()) {
+      return text + " [read-only: nothing to undo]";
+    }
     return a.undo() == null ? text : text + "; undone by " + action(a.undo());
   }
 }

@@ -155,8 +155,9 @@ final class Reading {
 
   /** {@code path} (found at {@code where}) is a JSON path ({@link JsonPaths}). */
   void jsonPath(String path, String where) {
-    if (!JsonPaths.isValid(path)) {
-      problem(where, "\"" + path + "\" is not a JSON path such as $.status or $.items[0].value");
+    String why = JsonPaths.problem(path);
+    if (why != null) {
+      problem(where, "\"" + path + "\" " + why);
     }
   }
 }

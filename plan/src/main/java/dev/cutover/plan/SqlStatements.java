@@ -150,7 +150,7 @@ public final class SqlStatements {
   }
 
   /** The end of an identifier, or of the string or quoted identifier a one-word prefix opens. */
-  private static int identifierOrPrefixedEnd(String sql, int start) {
+  static int identifierOrPrefixedEnd(String sql, int start) {
     int n = sql.length();
     int end = start + 1;
     while (end < n && isIdentCont(sql.charAt(end))) {
@@ -177,7 +177,7 @@ public final class SqlStatements {
    * quote is a quote; with {@code backslashEscapes} ({@code E'...'}) a backslash escapes the
    * character after it.
    */
-  private static int quotedEnd(String sql, int start, char quote, boolean backslashEscapes) {
+  static int quotedEnd(String sql, int start, char quote, boolean backslashEscapes) {
     int n = sql.length();
     int i = start + 1;
     while (i < n) {
@@ -201,7 +201,7 @@ public final class SqlStatements {
    * The end of the dollar quote opening at {@code start}, or just past the {@code $} when none
    * opens there.
    */
-  private static int dollarEnd(String sql, int start) {
+  static int dollarEnd(String sql, int start) {
     int n = sql.length();
     int j = start + 1;
     if (j < n && isIdentStart(sql.charAt(j))) {
@@ -219,7 +219,7 @@ public final class SqlStatements {
     return start + 1;
   }
 
-  private static int lineCommentEnd(String sql, int start) {
+  static int lineCommentEnd(String sql, int start) {
     int i = start + 2;
     while (i < sql.length() && sql.charAt(i) != '\n' && sql.charAt(i) != '\r') {
       i++;
@@ -231,7 +231,7 @@ public final class SqlStatements {
    * The end of a block comment, nested ones included: {@code /*} opens a level, {@code *}{@code /}
    * closes one.
    */
-  private static int blockCommentEnd(String sql, int start) {
+  static int blockCommentEnd(String sql, int start) {
     int n = sql.length();
     int depth = 1;
     int i = start + 2;
@@ -330,7 +330,7 @@ public final class SqlStatements {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u000b';
   }
 
-  private static boolean isDigit(char c) {
+  static boolean isDigit(char c) {
     return c >= '0' && c <= '9';
   }
 
@@ -338,12 +338,12 @@ public final class SqlStatements {
    * {@code [A-Za-z_]} or any non-ASCII character (PostgreSQL's {@code ident_start}, bytes
    * \200-\377).
    */
-  private static boolean isIdentStart(char c) {
+  static boolean isIdentStart(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
   }
 
   /** {@code ident_start}, digits and {@code $}. */
-  private static boolean isIdentCont(char c) {
+  static boolean isIdentCont(char c) {
     return isIdentStart(c) || isDigit(c) || c == '$';
   }
 }

@@ -29,6 +29,7 @@ final class StagesReader {
   private static final Field<Integer> EXIT_CODE = Type.INTEGER.field("exitCode");
   private static final Field<JsonNode> UNDO = Type.ANY.field("undo");
   private static final Field<Boolean> IRREVERSIBLE = Type.BOOLEAN.field("irreversible");
+  private static final Field<Boolean> READ_ONLY = Type.BOOLEAN.field("readOnly");
   private static final Section WAIT_ACTION = Section.of(WAIT);
   private static final Section HTTP_ACTION =
       Section.of(
@@ -38,7 +39,7 @@ final class StagesReader {
           HttpReader.EXPECT,
           HttpReader.FOLLOW_REDIRECTS);
   private static final Section COMMAND_ACTION =
-      Section.of(COMMAND, ENV_VARIABLES, TIMEOUT, EXIT_CODE);
+      Section.of(COMMAND, ENV_VARIABLES, TIMEOUT, EXIT_CODE, READ_ONLY);
 
   /**
    * A stage's percent and the rollback's: kept when out of range, so that what depends on it is
@@ -205,6 +206,17 @@ final class StagesReader {
     }
     Section fields = kind.equals(HttpReader.HTTP) ? HTTP_ACTION : COMMAND_ACTION;
     o.allow(undoable ? fields.plus(UNDO, IRREVERSIBLE) : fields);
+    // A command the plan says changes nothing (a smoke test) has nothing to undo either.
+    boolean readOnly = kind.equals(COMMAND) && Boolean.TRUE.equals(o.get(READ_ONLY));
+    if (readOnly && undoable) {
+      if (o.has(UNDO) || o.has(IRREVERSIBLE)) {
+        o.problem(
+            READ_ONLY,
+            "a read-only command changes nothing, so it has no undo and is not irreversible;"
+                + " drop undo and irreversible, or readOnly if it does change something");
+      }
+      undoable = false;
+    }
     Action undo = null;
     boolean irreversible = false;
     if (undoable) {
@@ -221,8 +233,12 @@ final class StagesReader {
       } else if (!irreversible && !o.has(UNDO) && !reading.undoOptional) {
         o.problem(
             "",
-            "say how a rollback undoes this action (undo: ...) or mark it irreversible: true"
-                + " (its stage then starts only after an approval)");
+            kind.equals(COMMAND)
+                ? "say how a rollback undoes this command (undo: ...), mark it irreversible: true"
+                    + " (its stage then starts only after an approval), or, if it changes nothing"
+                    + " (a smoke test), mark it readOnly: true"
+                : "say how a rollback undoes this action (undo: ...) or mark it irreversible: true"
+                    + " (its stage then starts only after an approval)");
       }
     }
     Action out;
@@ -235,7 +251,7 @@ final class StagesReader {
               ? null
               : new Action.Http(call, expect, follow != null && follow, undo, irreversible);
     } else {
-      out = command(o, allowed, undo, irreversible);
+      out = command(o, allowed, undo, irreversible, readOnly);
     }
     o.done();
     return out;
@@ -245,7 +261,8 @@ final class StagesReader {
     return requestLine != null && requestLine.matches("^\\s*(GET|HEAD)\\s.*");
   }
 
-  private Action command(Obj o, Set<String> allowed, Action undo, boolean irreversible) {
+  private Action command(
+      Obj o, Set<String> allowed, Action undo, boolean irreversible, boolean readOnly) {
     List<String> argv = new ArrayList<>();
     List<JsonNode> parts = o.get(COMMAND);
     if (parts.isEmpty()) {
@@ -281,7 +298,8 @@ final class StagesReader {
         CommandEnv.read(o.get(ENV_VARIABLES), o.path(ENV_VARIABLES), reading::problem);
     return argv.isEmpty()
         ? null
-        : new Action.Command(argv, env, timeout, exit == null ? 0 : exit, undo, irreversible);
+        : new Action.Command(
+            argv, env, timeout, exit == null ? 0 : exit, undo, irreversible, readOnly);
   }
 
   /**

@@ -191,6 +191,14 @@ interface Type<T> {
                   + "\" is not a comparison; use <, <=, >, >=, ==, != or \"between A and B\" with numbers");
           return null;
         }
+        if (c.get().usesBaseline()) {
+          Comparison.Relative rel = c.get().relative();
+          if (!Double.isFinite(rel.factor()) || !Double.isFinite(rel.offset())) {
+            o.problem(key, "\"" + n.asText() + "\" has a number that is not finite");
+            return null;
+          }
+          return c.get();
+        }
         if (o.hardened()
             && (!Double.isFinite(c.get().bound())
                 || (c.get().op() == Comparison.Op.BETWEEN && !Double.isFinite(c.get().upper())))) {

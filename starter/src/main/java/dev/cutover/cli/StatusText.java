@@ -112,6 +112,17 @@ final class StatusText {
       }
       b.append('\n');
     }
+    if (s.baselines() != null && !s.baselines().isEmpty()) {
+      b.append("baselines (captured before this stage changed anything):");
+      s.baselines()
+          .forEach(
+              (check, value) ->
+                  b.append(' ')
+                      .append(v(check))
+                      .append(" = ")
+                      .append(dev.cutover.engine.Judge.format(value)));
+      b.append('\n');
+    }
     if (!s.rules().isEmpty()) {
       b.append("rules:\n");
       for (Status.RuleView r : s.rules()) {

@@ -44,4 +44,31 @@ class StatusTextTest {
             "paused: lunch\\n  Jan 1 12:00:00  alice     approved stage canary\\u001b[2J\\u202e")
         .doesNotContain("\u001b", "\u202e", "\r");
   }
+
+  @Test
+  void showsTheStageBaselinesAndEachRelativeThresholdWithItsValue() {
+    String plan =
+        PLAN.replace(
+            "health: { http: \"GET flags:/health\", expect: { status: 200 } }",
+            "health: { http: \"GET flags:/health\", value: \"$.errors\", pass: \"<= 1.5 *"
+                + " baseline\" }");
+    Engine engine = new Engine(PlanReader.fromTree(PlanReader.parseTree(plan)));
+    var t = engine.start("carol", 0);
+    // The capture comes first: its reading is the baseline.
+    var capture = (dev.cutover.engine.Command.Measure) t.commands().get(t.commands().size() - 1);
+    t =
+        engine.on(
+            t.state(),
+            new Event.Measured(
+                10,
+                capture.seq(),
+                java.util.List.of(dev.cutover.engine.Reading.value("health", 0.02, null))));
+    // Then the traffic; once applied, the gate is active.
+    var traffic = (dev.cutover.engine.Command.Apply) t.commands().get(0);
+    t = engine.on(t.state(), Event.EffectDone.ok(20, traffic.seq(), ""));
+    String text = StatusText.render(Status.of(engine, t.state(), 2_000));
+    assertThat(text)
+        .contains("baselines (captured before this stage changed anything): health = 0.02")
+        .contains("<= 1.5 * baseline (<= 0.03)");
+  }
 }

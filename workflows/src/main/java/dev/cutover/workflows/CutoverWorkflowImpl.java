@@ -163,7 +163,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     String workflowId = Workflow.getInfo().getWorkflowId();
     for (Command c : t.commands()) {
       if (c instanceof Command.Measure m) {
-        work.measure(workflowId, m);
+        work.measure(workflowId, m, state);
       } else if (c instanceof Command.Apply a) {
         work.apply(workflowId, a);
       } else if (c instanceof Command.Notify n) {

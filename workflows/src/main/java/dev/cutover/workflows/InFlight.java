@@ -37,8 +37,9 @@ final class InFlight {
     this.stubs = stubs;
   }
 
-  void measure(String workflowId, Command.Measure m) {
-    measuring.add(new Started<>(m.seq(), measure(workflowId, m.checks()), m.checks()));
+  /** Starts the measurements of {@code m}, in the stage of {@code state} (the engine's newest). */
+  void measure(String workflowId, Command.Measure m, CutoverState state) {
+    measuring.add(new Started<>(m.seq(), measure(workflowId, m.checks(), state), m.checks()));
   }
 
   void apply(String workflowId, Command.Apply a) {
@@ -72,19 +73,28 @@ final class InFlight {
         }
       }
     }
+    // A stage baseline being captured is in flight as the step cursor's effect.
+    CutoverState.InFlightEffect effect = state.cursor().effect();
+    if (effect != null && effect.step().kind() == Step.Kind.BASELINE) {
+      bySeq.put(effect.seq(), start.engine().baselineCaptureChecks());
+    }
     String workflowId = Workflow.getInfo().getWorkflowId();
     bySeq.forEach(
-        (seq, checks) -> measuring.add(new Started<>(seq, measure(workflowId, checks), checks)));
+        (seq, checks) ->
+            measuring.add(new Started<>(seq, measure(workflowId, checks, state), checks)));
   }
 
   /**
    * Starts measuring {@code checks}: typed for new cutovers, as the plan's fragments for older
    * ones.
    */
-  private Promise<List<Reading>> measure(String workflowId, List<String> checks) {
+  private Promise<List<Reading>> measure(
+      String workflowId, List<String> checks, CutoverState state) {
     CutoverActivities stub = stubs.measure(start.plan(), checks);
     return versions.typedRequests()
-        ? Async.function(stub::measureChecks, start.requests().measure(workflowId, checks))
+        ? Async.function(
+            stub::measureChecks,
+            start.requests().measure(workflowId, checks, versions.stageContext() ? state : null))
         : Async.function(stub::measure, start.fragments().measure(workflowId, checks));
   }
 

@@ -1,8 +1,10 @@
 package dev.cutover.workflows;
 
+import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Step;
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.CheckContext;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.FlagsApi;
 import dev.cutover.plan.HttpCall;
@@ -28,6 +30,14 @@ final class PlanRequests {
   }
 
   MeasureChecksRequest measure(String workflowId, List<String> checks) {
+    return measure(workflowId, checks, null);
+  }
+
+  /**
+   * The request for {@code checks}, each with what it may use of the current stage in {@code state}
+   * (the stage's start, the check's baseline); without when {@code state} is null.
+   */
+  MeasureChecksRequest measure(String workflowId, List<String> checks, CutoverState state) {
     return new MeasureChecksRequest(
         workflowId,
         checks.stream()
@@ -36,7 +46,13 @@ final class PlanRequests {
                   Check check = plan.check(name);
                   Connection connection =
                       check.source().connection().map(c -> plan.connections().get(c)).orElse(null);
-                  return new MeasureChecksRequest.Item(check, connection);
+                  CheckContext context =
+                      state == null
+                          ? null
+                          : new CheckContext(
+                              state.position().stageStartedAt(),
+                              state.progress().baselines().get(name));
+                  return new MeasureChecksRequest.Item(check, connection, context);
                 })
             .toList());
   }

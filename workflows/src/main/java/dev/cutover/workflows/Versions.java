@@ -66,6 +66,14 @@ final class Versions {
    */
   static final String SEQUENTIAL_COMPARE = "sequential-compare";
 
+  /**
+   * Version 1 (issue 11): each check is measured with what it may use of its stage ({@link
+   * dev.cutover.plan.CheckContext}: the stage's start and the check's stage baseline), which the
+   * worker binds into SQL or formats into a query as numbers. Older cutovers measure without it
+   * (their plans can use neither).
+   */
+  static final String STAGE_CONTEXT = "stage-context";
+
   private boolean checkedInput;
   private boolean coalesced;
   private boolean typedRequests;
@@ -74,6 +82,8 @@ final class Versions {
   private Integer boundedSignals;
 
   private Integer onSize;
+
+  private Integer stageContext;
 
   /**
    * What {@code run} asks first, in this order: the later two only on a cutover with checked input.
@@ -114,6 +124,12 @@ final class Versions {
   boolean continueAsNewOnSize() {
     onSize = once(onSize, CONTINUE_AS_NEW_ON_SIZE);
     return onSize >= 1;
+  }
+
+  /** {@link #STAGE_CONTEXT}, asked when the first typed measurement starts. */
+  boolean stageContext() {
+    stageContext = once(stageContext, STAGE_CONTEXT);
+    return stageContext >= 1;
   }
 
   /** The version {@code changeId} was {@code asked} already, or asks now. */
