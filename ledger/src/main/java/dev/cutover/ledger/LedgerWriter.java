@@ -132,8 +132,9 @@ public final class LedgerWriter implements LedgerActivities, AutoCloseable {
       } catch (RuntimeException | IOException e) {
         if (!down) {
           log.warn(
-              "ledger unreachable ({}); batches are kept in {} and written when it is back",
+              "ledger unreachable ({}: {}); batches are kept in {} and written when it is back",
               e.getClass().getSimpleName(),
+              firstLine(e.getMessage()),
               outbox.dir());
           down = true;
         }
@@ -141,6 +142,15 @@ public final class LedgerWriter implements LedgerActivities, AutoCloseable {
         pause(backoff);
       }
     }
+  }
+
+  /** The first line of a driver's or Flyway's message (they hold no password), bounded. */
+  static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    String line = message.strip().lines().findFirst().orElse("");
+    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
   }
 
   private void pause(long millis) {

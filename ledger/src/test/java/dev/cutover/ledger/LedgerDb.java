@@ -44,7 +44,8 @@ public final class LedgerDb implements AutoCloseable {
     return jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
   }
 
-  private void admin(String sql) {
+  /** Runs {@code sql} as the test server's administrator, on its admin database. */
+  public void admin(String sql) {
     try (Connection c = DriverManager.getConnection(adminUrl, user, password);
         Statement s = c.createStatement()) {
       s.execute(sql);

@@ -38,6 +38,11 @@ class LedgeredCutoverTest {
     final WorkflowClient client;
 
     Env(FakeWorld world, LedgerActivities ledger) {
+      this(world, ledger, world);
+    }
+
+    /** With {@code activities} as the worker's activities ({@code world} may be null then). */
+    Env(FakeWorld world, LedgerActivities ledger, CutoverActivities activities) {
       env.registerSearchAttribute("CutoverPlan", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
       env.registerSearchAttribute("CutoverStage", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
       env.registerSearchAttribute("CutoverState", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
@@ -45,7 +50,7 @@ class LedgeredCutoverTest {
       Worker worker = env.newWorker(Tw.QUEUE);
       CutoverWorkflowImpl.register(
           worker, env.getWorkflowClient().getWorkflowServiceStubs(), ledger);
-      worker.registerActivitiesImplementations(world);
+      worker.registerActivitiesImplementations(activities);
       client = env.getWorkflowClient();
       env.start();
     }
