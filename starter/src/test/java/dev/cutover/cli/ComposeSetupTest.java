@@ -301,7 +301,9 @@ class ComposeSetupTest {
     JsonNode worker = COMPOSE.path("services").path("cutover-worker");
     List<String> volumes = new java.util.ArrayList<>();
     worker.path("volumes").forEach(v -> volumes.add(v.asText()));
-    assertThat(volumes).containsExactly("./deploy/keyring:/etc/cutover/keyring:ro");
+    assertThat(volumes)
+        .containsExactly(
+            "./deploy/keyring:/etc/cutover/keyring:ro", "cutover-ledger-outbox:/var/lib/cutover");
 
     // Turned on by uncommenting two lines: the path they name is inside the mount, and the worker
     // accepts them.

@@ -39,7 +39,8 @@ class HelpTest {
           "keygen",
           "worker",
           "dev",
-          "demo");
+          "demo",
+          "report");
 
   @Test
   void theCliHasExactlyTheSubcommandsOperatorsKnow() {
