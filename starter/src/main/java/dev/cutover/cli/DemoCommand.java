@@ -85,7 +85,9 @@ final class DemoCommand implements Callable<Integer> {
       WorkerConfig config =
           new WorkerConfig(
               new TemporalSettings(
-                  "in-process",
+                  // Not dialled (the worker uses the in-process client); a host:port that the
+                  // settings accept and that can never resolve (.invalid is reserved).
+                  "in-process.invalid:7233",
                   TemporalSettings.DEFAULT_NAMESPACE,
                   TemporalSettings.DEFAULT_TASK_QUEUE),
               ActivitySettings.fromEnvironment(env));
