@@ -125,6 +125,77 @@ class HtmlReportTest {
                 + " </script><script>document.body.setAttribute('data-owned','2')</script>");
   }
 
+  /**
+   * The seed-001 plan's ~17 days (examples/full-pass-v2.yaml: error_rate every minute, stuck_imports
+   * every 10 minutes, p95_minutes hourly, the stages' gates): ~27,500 measurements. The figures go
+   * to the test's output.
+   */
+  @Test
+  void aSeventeenDayCutoverMakesAReportOfAFewMegabytesThatRendersInSeconds() throws Exception {
+    long minute = 60_000L;
+    long days = 17;
+    List<LedgerEntry> entries = new ArrayList<>();
+    long seq = 0;
+    String[] stages = {"canary", "half", "full", "deprecate"};
+    long[] startsAt = {0, 24 * 60, 72 * 60, 240 * 60};
+    for (int s = 0; s < stages.length; s++) {
+      entries.add(
+          LedgerStoreTest.stage(
+              ++seq, LedgerStoreTest.T0 + startsAt[s] * minute, stages[s], "SOAKING", 10 * (s + 1)));
+    }
+    for (long m = 0; m < days * 24 * 60; m++) {
+      long at = LedgerStoreTest.T0 + m * minute;
+      String stage = stages[m < 24 * 60 ? 0 : m < 72 * 60 ? 1 : m < 240 * 60 ? 2 : 3];
+      double err = (m % 997 == 0) ? 0.08 : 0.01 + (m % 13) / 1000.0;
+      entries.add(
+          LedgerStoreTest.measured(
+              ++seq, at, stage, "error_rate", err, err < 0.05 ? "PASS" : "FAIL", "< 0.05"));
+      if (m % 10 == 0) {
+        entries.add(
+            LedgerStoreTest.measured(
+                ++seq, at, stage, "stuck_imports", m % 7, "PASS", "<= 10"));
+      }
+      if (m % 60 == 0) {
+        entries.add(
+            LedgerStoreTest.measured(++seq, at, stage, "p95_minutes", 10 + m % 5, "PASS", "< 30"));
+        entries.add(
+            LedgerStoreTest.measured(++seq, at, stage, "success_rate", 99, "PASS", ">= 95"));
+      }
+    }
+    entries.add(
+        LedgerStoreTest.decided(
+            ++seq, LedgerStoreTest.T0 + 24 * 60 * minute, "canary", "alice", "approve", true, "ok"));
+    try (LedgerDb db = new LedgerDb()) {
+      var ds = LedgerWriter.dataSource(db.settings(null));
+      LedgerSchema.migrate(ds);
+      LedgerStore store = new LedgerStore(ds);
+      for (int i = 0; i < entries.size(); i += 5000) {
+        store.write(
+            LedgerStoreTest.batch("run-1", entries.subList(i, Math.min(entries.size(), i + 5000))));
+      }
+      long measurements = db.count("SELECT count(*) FROM measurements");
+      long t0 = System.nanoTime();
+      ReportData data = ReportData.load(db.jdbi(), "shop").orElseThrow();
+      Path html = dir.resolve("report.html");
+      Files.writeString(html, HtmlReport.render(data, System.currentTimeMillis()));
+      long writeMillis = (System.nanoTime() - t0) / 1_000_000;
+      long size = Files.size(html);
+      t0 = System.nanoTime();
+      String dom = chromium(html, "--dump-dom");
+      long renderMillis = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf(
+          "report figures: %d measurements, %d bytes, written in %d ms, rendered by Chromium in %d"
+              + " ms%n",
+          measurements, size, writeMillis, renderMillis);
+      assertThat(measurements).isGreaterThan(27_000);
+      assertThat(attr(dom, "data-rendered")).isEqualTo("true");
+      assertThat(attr(dom, "data-charts")).isEqualTo("5");
+      assertThat(Integer.parseInt(attr(dom, "data-breaches"))).isEqualTo(25);
+      assertThat(size).isLessThan(5_000_000);
+      assertThat(renderMillis).isLessThan(60_000);
+    }
+  }
+
   /** What a person reads: the page's text, without scripts, styles and markup. */
   static String text(String dom) {
     return dom.replaceAll("(?s)<script.*?</script>", " ")
