@@ -46,7 +46,8 @@ public final class LedgerStore {
     long firstSeen = b.entries().stream().mapToLong(LedgerEntry::at).min().orElse(b.startedAt());
     h.createUpdate(
             "INSERT INTO runs (run_id, workflow_id, first_run_id, first_seen_at)"
-                + " VALUES (:r, :w, :f, :at) ON CONFLICT DO NOTHING")
+                + " VALUES (:r, :w, :f, :at) ON CONFLICT (run_id) DO UPDATE SET first_seen_at ="
+                + " LEAST(runs.first_seen_at, EXCLUDED.first_seen_at)")
         .bind("r", b.runId())
         .bind("w", b.workflowId())
         .bind("f", b.firstRunId())

@@ -126,9 +126,9 @@ class HtmlReportTest {
   }
 
   /**
-   * The seed-001 plan's ~17 days (examples/full-pass-v2.yaml: error_rate every minute, stuck_imports
-   * every 10 minutes, p95_minutes hourly, the stages' gates): ~27,500 measurements. The figures go
-   * to the test's output.
+   * The seed-001 plan's ~17 days (examples/full-pass-v2.yaml: error_rate every minute,
+   * stuck_imports every 10 minutes, p95_minutes hourly, the stages' gates): ~27,500 measurements.
+   * The figures go to the test's output.
    */
   @Test
   void aSeventeenDayCutoverMakesAReportOfAFewMegabytesThatRendersInSeconds() throws Exception {
@@ -141,7 +141,11 @@ class HtmlReportTest {
     for (int s = 0; s < stages.length; s++) {
       entries.add(
           LedgerStoreTest.stage(
-              ++seq, LedgerStoreTest.T0 + startsAt[s] * minute, stages[s], "SOAKING", 10 * (s + 1)));
+              ++seq,
+              LedgerStoreTest.T0 + startsAt[s] * minute,
+              stages[s],
+              "SOAKING",
+              10 * (s + 1)));
     }
     for (long m = 0; m < days * 24 * 60; m++) {
       long at = LedgerStoreTest.T0 + m * minute;
@@ -152,8 +156,7 @@ class HtmlReportTest {
               ++seq, at, stage, "error_rate", err, err < 0.05 ? "PASS" : "FAIL", "< 0.05"));
       if (m % 10 == 0) {
         entries.add(
-            LedgerStoreTest.measured(
-                ++seq, at, stage, "stuck_imports", m % 7, "PASS", "<= 10"));
+            LedgerStoreTest.measured(++seq, at, stage, "stuck_imports", m % 7, "PASS", "<= 10"));
       }
       if (m % 60 == 0) {
         entries.add(
@@ -164,7 +167,13 @@ class HtmlReportTest {
     }
     entries.add(
         LedgerStoreTest.decided(
-            ++seq, LedgerStoreTest.T0 + 24 * 60 * minute, "canary", "alice", "approve", true, "ok"));
+            ++seq,
+            LedgerStoreTest.T0 + 24 * 60 * minute,
+            "canary",
+            "alice",
+            "approve",
+            true,
+            "ok"));
     try (LedgerDb db = new LedgerDb()) {
       var ds = LedgerWriter.dataSource(db.settings(null));
       LedgerSchema.migrate(ds);

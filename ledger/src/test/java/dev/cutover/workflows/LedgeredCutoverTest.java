@@ -167,6 +167,9 @@ class LedgeredCutoverTest {
           Thread.sleep(10);
         }
         long abortMillis = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf(
+            "ledger down: approve -> 50%% in %d ms, abort -> ROLLED_BACK in %d ms (wall clock)%n",
+            approveMillis, abortMillis);
         assertThat(approveMillis).as("approval to 50%% with the ledger down").isLessThan(1000);
         assertThat(abortMillis).as("abort to rolled back with the ledger down").isLessThan(1000);
         assertThat(writer.written())

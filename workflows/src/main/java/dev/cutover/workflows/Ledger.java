@@ -38,6 +38,9 @@ final class Ledger {
   /** The most records one activity carries (its input stays small in history). */
   static final int BATCH_MAX = 200;
 
+  /** How long measurements alone may wait to be sent (they go at once with anything else). */
+  static final Duration MEASUREMENTS_WAIT = Duration.ofMinutes(10);
+
   /** How long the end of a run waits for its last records to reach the worker's outbox. */
   static final Duration DRAIN_WAIT = Duration.ofSeconds(30);
 
@@ -86,7 +89,9 @@ final class Ledger {
       add(
           d.at(),
           "DECISION",
-          stageName(after.stage()),
+          // The stage the decision was made in (an approval that completes a stage moves on
+          // within the same transition).
+          stageName(before == null ? after.stage() : before.stage()),
           d.action(),
           null,
           d.by(),
@@ -226,8 +231,16 @@ final class Ledger {
         result);
   }
 
-  /** Sends what is pending, unless a batch is in flight already. */
+  /**
+   * Sends what is pending, unless a batch is in flight already or only measurements wait, fewer
+   * than a batch, none older than {@link #MEASUREMENTS_WAIT} (a watch measured every minute then
+   * costs one activity per ten minutes, not one per minute).
+   */
   void flush() {
+    send(false);
+  }
+
+  private void send(boolean everything) {
     if (!versions.ledger() || (sending != null && !sending.isCompleted())) {
       return;
     }
@@ -236,7 +249,7 @@ final class Ledger {
       pending.addAll(0, sent);
     }
     sending = null;
-    if (pending.isEmpty()) {
+    if (pending.isEmpty() || (!everything && !due())) {
       return;
     }
     List<LedgerEntry> batch =
@@ -246,15 +259,27 @@ final class Ledger {
     sending = Async.procedure(stub()::record, batch(batch));
   }
 
+  /** Whether what is pending should go now (see {@link #flush}). */
+  private boolean due() {
+    if (pending.isEmpty()) {
+      return false;
+    }
+    if (pending.size() >= BATCH_MAX
+        || pending.stream().anyMatch(e -> !"MEASUREMENT".equals(e.kind()))) {
+      return true;
+    }
+    return Workflow.currentTimeMillis() - pending.get(0).at() >= MEASUREMENTS_WAIT.toMillis();
+  }
+
   /** A batch has come back and more is pending: worth a pass of the main loop. */
   boolean wantsToSend() {
     if (!versions.ledger()) {
       return false;
     }
     if (sending == null) {
-      return !pending.isEmpty();
+      return due();
     }
-    return sending.isCompleted() && (!pending.isEmpty() || sending.getFailure() != null);
+    return sending.isCompleted() && (due() || sending.getFailure() != null);
   }
 
   /**
@@ -268,7 +293,7 @@ final class Ledger {
     }
     long deadline = Workflow.currentTimeMillis() + DRAIN_WAIT.toMillis();
     while (true) {
-      flush();
+      send(true);
       boolean idle = pending.isEmpty() && (sending == null || sending.isCompleted());
       long left = deadline - Workflow.currentTimeMillis();
       if (idle || left <= 0 || interrupted.getAsBoolean()) {
