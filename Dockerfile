@@ -15,6 +15,7 @@ COPY test-support/pom.xml test-support/
 COPY demo-target/pom.xml demo-target/
 COPY workflows/pom.xml workflows/
 COPY activities/pom.xml activities/
+COPY ledger/pom.xml ledger/
 COPY worker/pom.xml worker/
 COPY starter/pom.xml starter/
 COPY benchmarks/pom.xml benchmarks/

@@ -435,6 +435,20 @@ ensure_prometheus_nginx() {
   log "prometheus: $("$CUTOVER_TEST_PROMETHEUS_BIN" --version 2>&1 | head -1)"
   log "nginx: $("$CUTOVER_TEST_NGINX_BIN" -v 2>&1 | head -1)"
   log "docker-compose: $("$CUTOVER_TEST_COMPOSE_BIN" version --short 2>&1 | head -1) ($((SECONDS - t0))s)"
+  ensure_chromium
+}
+
+# Headless Chromium renders `cutover report`'s HTML in the tests (HtmlReportTest); Debian's
+# packages, with the driver and Selenium for rendering by hand.
+ensure_chromium() {
+  local pkgs=()
+  find_exe chromium >/dev/null || pkgs+=(chromium)
+  find_exe chromedriver >/dev/null || pkgs+=(chromium-driver)
+  python3 -c 'import selenium' 2>/dev/null || pkgs+=(python3-selenium)
+  (( ${#pkgs[@]} )) && apt_install "${pkgs[@]}"
+  CUTOVER_TEST_CHROMIUM_BIN=$(readlink -f "$(find_exe chromium)") || die "chromium not found"
+  export CUTOVER_TEST_CHROMIUM_BIN
+  log "chromium: $("$CUTOVER_TEST_CHROMIUM_BIN" --version 2>/dev/null | head -1)"
 }
 
 # ------------------------------------------------------------ lifecycle ----
@@ -469,7 +483,8 @@ print_exports() {
   local v
   for v in CUTOVER_TEST_PG_URL CUTOVER_TEST_PG_USER CUTOVER_TEST_PG_PASSWORD \
            CUTOVER_TEST_TEMPORAL_ADDRESS CUTOVER_TEST_TEMPORAL_BIN \
-           CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN CUTOVER_TEST_COMPOSE_BIN; do
+           CUTOVER_TEST_PROMETHEUS_BIN CUTOVER_TEST_NGINX_BIN CUTOVER_TEST_COMPOSE_BIN \
+           CUTOVER_TEST_CHROMIUM_BIN; do
     printf 'export %s=%q\n' "$v" "${!v}"
   done
 }

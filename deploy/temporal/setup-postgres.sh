@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot job (temporalio/admin-tools): create Temporal's two databases on the compose PostgreSQL
-# and bring their schemas up to date. Safe to re-run: create tolerates existing databases and
+# and bring their schemas up to date, and the worker's ledger database (cutover). Safe to re-run: create tolerates existing databases and
 # update-schema only applies what is missing.
 set -eu
 : "${POSTGRES_SEEDS:?POSTGRES_SEEDS is required}"
@@ -18,4 +18,6 @@ for db in temporal temporal_visibility; do
   tool --db "$db" setup-schema -v 0.0 || echo "schema of $db already set up"
   tool --db "$db" update-schema -d "$schema/$dir/versioned"
 done
-echo "Temporal schema ready"
+# The cutover worker's own database (its ledger, docs/ledger.md); the worker migrates its schema.
+tool --db cutover create || echo "database cutover exists"
+echo "Temporal schema ready; database cutover ready for the worker's ledger"

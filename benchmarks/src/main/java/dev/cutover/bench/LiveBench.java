@@ -254,7 +254,7 @@ final class LiveBench {
         firstAfter(
             h,
             sig.getEventId(),
-            e -> is(e, EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) && activityType(e).equals("apply"));
+            e -> is(e, EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) && Server.isApply(e));
     if (wft == null || sched == null) {
       throw new IllegalStateException(
           "no workflow task or apply activity after the " + signal + " signal");
@@ -463,7 +463,7 @@ final class LiveBench {
   static BreachSample analyseBreach(List<HistoryEvent> h, long jump, long writtenAt) {
     HistoryEvent rollback = null;
     for (HistoryEvent e : h) {
-      if (is(e, EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) && activityType(e).equals("apply")) {
+      if (is(e, EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) && Server.isApply(e)) {
         JsonNode in = Server.input(e);
         if (in.path("idempotencyKey").asText().contains("/rollback-")
             && in.path("step").path("kind").asText().equals("TRAFFIC")) {

@@ -191,6 +191,15 @@ final class Server implements AutoCloseable {
    * The activity type of an ActivityTaskScheduled event, lower case ("apply", "measure",
    * "notifypeople").
    */
+  /**
+   * Whether {@code scheduled} starts an effect: {@code applyEffect} for cutovers started since
+   * typed requests, {@code apply} before.
+   */
+  static boolean isApply(HistoryEvent scheduled) {
+    String type = activityType(scheduled);
+    return type.equals("apply") || type.equals("applyeffect");
+  }
+
   static String activityType(HistoryEvent scheduled) {
     return scheduled
         .getActivityTaskScheduledEventAttributes()

@@ -25,6 +25,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -83,11 +85,17 @@ final class DemoCommand implements Callable<Integer> {
       WorkerConfig config =
           new WorkerConfig(
               new TemporalSettings(
-                  "in-process",
+                  // Not dialled (the worker uses the in-process client); a host:port that the
+                  // settings accept and that can never resolve (.invalid is reserved).
+                  "in-process.invalid:7233",
                   TemporalSettings.DEFAULT_NAMESPACE,
                   TemporalSettings.DEFAULT_TASK_QUEUE),
               ActivitySettings.fromEnvironment(env));
-      try (CutoverWorker worker = CutoverWorker.start(config, client)) {
+      Path scratch = Files.createTempDirectory("cutover-demo-");
+      try (EmbeddedLedger ledger =
+              EmbeddedLedger.start(
+                  env, scratch.resolve("ledger"), scratch.resolve("ledger-outbox"), this::say);
+          CutoverWorker worker = CutoverWorker.start(config, client, ledger.settings())) {
         say(
             "demo service at "
                 + target.baseUrl()
@@ -104,9 +112,41 @@ final class DemoCommand implements Callable<Integer> {
             "started cutover-demo (plan examples/demo.yaml) as demo-operator"
                 + (fail ? "; errors will be injected at 50%" : ""));
         Status end = follow(client, target);
-        return report(end, target);
+        int code = report(end, target);
+        writeLedgerReport(worker, ledger);
+        return code;
       }
     }
+  }
+
+  /** Where the demo's report goes (default: the system's temporary directory). */
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "write the cutover's report here (default: cutover-demo-report.html in the temporary directory)")
+  Path reportFile;
+
+  /** The demo's last word: the report from its ledger, and where it is. */
+  private void writeLedgerReport(CutoverWorker worker, EmbeddedLedger ledger)
+      throws InterruptedException {
+    if (ledger.settings() == null) {
+      return;
+    }
+    if (!worker.awaitLedger(30_000)) {
+      say("the ledger has not caught up; the report may miss the last records");
+    }
+    Path file =
+        reportFile != null
+            ? reportFile
+            : Path.of(System.getProperty("java.io.tmpdir"), "cutover-demo-report.html");
+    Path written =
+        ReportCommand.write(
+            org.jdbi.v3.core.Jdbi.create(
+                dev.cutover.ledger.LedgerWriter.dataSource(ledger.settings())),
+            "cutover-demo",
+            file);
+    out().println("report: " + written.toAbsolutePath());
   }
 
   private Status follow(WorkflowClient client, DemoTarget target) throws InterruptedException {

@@ -89,6 +89,21 @@ final class DevCommand implements Callable<Integer> {
     Process server =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "cutover-dev-server-stop"));
+    // The dev ledger keeps its data beside the dev server's, in ~/.cutover: stopped when we stop.
+    EmbeddedLedger ledger =
+        EmbeddedLedger.start(
+            env, home.resolve("dev-ledger"), home.resolve("dev-ledger-outbox"), err::println);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    ledger.close();
+                  } catch (java.io.IOException e) {
+                    // stopping anyway
+                  }
+                },
+                "cutover-dev-ledger-stop"));
     CutoverWorker worker = null;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (worker == null) {
@@ -104,7 +119,7 @@ final class DevCommand implements Callable<Integer> {
                     : ""));
       }
       try {
-        worker = CutoverWorker.start(config);
+        worker = CutoverWorker.start(config, ledger.settings());
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
           throw new CliException(

@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
       KeygenCommand.class,
       WorkerCommand.class,
       DevCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      ReportCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -115,7 +115,7 @@ class ComposeSetupTest {
   }
 
   @Test
-  void theWorkerServiceRunsTheImagesWorkerWithTheEnvironmentTheWorkerReads() {
+  void theWorkerServiceRunsTheImagesWorkerWithTheEnvironmentTheWorkerReads() throws IOException {
     JsonNode worker = COMPOSE.path("services").path("cutover-worker");
     assertThat(worker.path("build").asText()).isEqualTo(".");
     // The image's entry point is the worker jar itself: no command to choose.
@@ -134,8 +134,23 @@ class ComposeSetupTest {
                     "TEMPORAL_ADDRESS",
                     "TEMPORAL_NAMESPACE",
                     "CUTOVER_TASK_QUEUE",
-                    "CUTOVER_HEALTH_PORT")));
+                    "CUTOVER_HEALTH_PORT",
+                    "CUTOVER_LEDGER_URL",
+                    "CUTOVER_LEDGER_USER",
+                    "CUTOVER_LEDGER_PASSWORD",
+                    "CUTOVER_LEDGER_OUTBOX")));
     WorkerConfig config = WorkerConfig.fromEnvironment(env);
+    // The ledger: its own database on the compose PostgreSQL, created by the setup job, and an
+    // outbox on a volume.
+    dev.cutover.ledger.LedgerSettings ledger =
+        dev.cutover.ledger.LedgerSettings.fromEnvironment(env);
+    assertThat(ledger.url()).isEqualTo("jdbc:postgresql://postgresql:5432/cutover");
+    assertThat(COMPOSE.path("services").has("postgresql")).isTrue();
+    assertThat(Files.readString(ROOT.resolve("deploy/temporal/setup-postgres.sh")))
+        .contains("tool --db cutover create");
+    assertThat(worker.path("volumes").toString())
+        .contains("cutover-ledger-outbox:/var/lib/cutover");
+    assertThat(ledger.outbox().toString()).startsWith("/var/lib/cutover/");
     assertThat(config.address()).isEqualTo("temporal:7233");
     assertThat(config.taskQueue()).isEqualTo("cutover");
     assertThat(config.healthPort()).isEqualTo(8090);
@@ -379,7 +394,9 @@ class ComposeSetupTest {
     JsonNode worker = COMPOSE.path("services").path("cutover-worker");
     List<String> volumes = new java.util.ArrayList<>();
     worker.path("volumes").forEach(v -> volumes.add(v.asText()));
-    assertThat(volumes).containsExactly("./deploy/keyring:/etc/cutover/keyring:ro");
+    assertThat(volumes)
+        .containsExactly(
+            "./deploy/keyring:/etc/cutover/keyring:ro", "cutover-ledger-outbox:/var/lib/cutover");
 
     // Turned on by uncommenting two lines: the path they name is inside the mount, and the worker
     // accepts them.

@@ -42,7 +42,8 @@ class HelpTest {
           "keygen",
           "worker",
           "dev",
-          "demo");
+          "demo",
+          "report");
 
   @Test
   void theCliHasExactlyTheSubcommandsOperatorsKnow() {

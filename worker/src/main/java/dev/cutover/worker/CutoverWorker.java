@@ -2,7 +2,10 @@ package dev.cutover.worker;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.cutover.activities.CutoverActivitiesImpl;
+import dev.cutover.ledger.LedgerSettings;
+import dev.cutover.ledger.LedgerWriter;
 import dev.cutover.workflows.CutoverWorkflowImpl;
+import dev.cutover.workflows.LedgerActivities;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.TaskQueueType;
@@ -38,6 +41,10 @@ public final class CutoverWorker implements AutoCloseable {
   private final boolean ownsService;
   private final WorkflowClient client;
   private final CutoverActivitiesImpl activities;
+
+  /** Where cutovers' records go; null: no ledger. */
+  private final LedgerWriter ledger;
+
   private volatile WorkerFactory factory;
   private HttpServer health;
   private Thread serverWatch;
@@ -47,12 +54,24 @@ public final class CutoverWorker implements AutoCloseable {
       WorkerConfig config,
       WorkflowServiceStubs service,
       boolean ownsService,
-      WorkflowClient client) {
+      WorkflowClient client,
+      LedgerSettings ledger) {
     this.config = config;
     this.service = service;
     this.ownsService = ownsService;
     this.client = client;
     this.activities = new CutoverActivitiesImpl(config.activities(), HTTP_TIMEOUT_CAP);
+    if (ledger == null) {
+      this.ledger = null;
+      log.warn(
+          "no ledger: {} is not set, so nothing of what cutovers do is kept beyond Temporal's"
+              + " retention (docs/ledger.md)",
+          LedgerSettings.URL_VARIABLE);
+    } else {
+      // Migrates the schema, then writes; a database that is down only delays the writing.
+      this.ledger = LedgerWriter.start(ledger);
+      log.info("worker setting: {}", ledger.describe());
+    }
     // What the operator allows, and loudly what is left open: a plan is only as safe as these.
     config.activities().lines().forEach(line -> log.info("worker setting: {}", line));
     config.activities().warnings().forEach(line -> log.warn("{}", line));
@@ -62,13 +81,19 @@ public final class CutoverWorker implements AutoCloseable {
   private WorkerFactory newFactory() {
     WorkerFactory f = WorkerFactory.newInstance(client);
     Worker worker = f.newWorker(config.taskQueue());
-    CutoverWorkflowImpl.register(worker, client.getWorkflowServiceStubs());
+    CutoverWorkflowImpl.register(
+        worker, client.getWorkflowServiceStubs(), ledger == null ? LedgerActivities.NONE : ledger);
     worker.registerActivitiesImplementations(activities);
     return f;
   }
 
   /** Connects to the configured server, checks the search attributes, and starts polling. */
   public static CutoverWorker start(WorkerConfig config) {
+    return start(config, (LedgerSettings) null);
+  }
+
+  /** As {@link #start(WorkerConfig)}, writing cutovers' records to {@code ledger} (null: none). */
+  public static CutoverWorker start(WorkerConfig config, LedgerSettings ledger) {
     // After the server restarts, reconnect within a second or two rather than after gRPC's grown
     // backoff, so timers that came due while it was down are acted on promptly.
     WorkflowServiceStubs service =
@@ -82,23 +107,36 @@ public final class CutoverWorker implements AutoCloseable {
     WorkflowClient client =
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace(config.namespace()).build());
-    return start(config, service, true, client);
+    return start(config, service, true, client, ledger);
   }
 
   /** Starts a worker on an existing client (the demo's in-process service, tests). */
   public static CutoverWorker start(WorkerConfig config, WorkflowClient client) {
-    return start(config, client.getWorkflowServiceStubs(), false, client);
+    return start(config, client, null);
+  }
+
+  /** As {@link #start(WorkerConfig, WorkflowClient)}, with a ledger (null: none). */
+  public static CutoverWorker start(
+      WorkerConfig config, WorkflowClient client, LedgerSettings ledger) {
+    return start(config, client.getWorkflowServiceStubs(), false, client, ledger);
   }
 
   private static CutoverWorker start(
-      WorkerConfig config, WorkflowServiceStubs service, boolean owns, WorkflowClient client) {
-    CutoverWorker w = new CutoverWorker(config, service, owns, client);
+      WorkerConfig config,
+      WorkflowServiceStubs service,
+      boolean owns,
+      WorkflowClient client,
+      LedgerSettings ledger) {
+    CutoverWorker w = new CutoverWorker(config, service, owns, client, ledger);
     if (config.healthPort() != null) {
       // Before polling: a worker that cannot serve its health stops without having taken a task.
       try {
         w.startHealth(config.healthPort());
       } catch (RuntimeException e) {
         w.activities.close();
+        if (w.ledger != null) {
+          w.ledger.close();
+        }
         if (owns) {
           service.shutdown();
         }
@@ -245,6 +283,14 @@ public final class CutoverWorker implements AutoCloseable {
     return config;
   }
 
+  /**
+   * Waits up to {@code millis} for every record handed to this worker to be in the ledger; false
+   * without a ledger or when it did not happen in time.
+   */
+  public boolean awaitLedger(long millis) throws InterruptedException {
+    return ledger != null && ledger.awaitDrained(millis);
+  }
+
   @Override
   public synchronized void close() {
     if (stopping && factory.isShutdown()) {
@@ -258,6 +304,9 @@ public final class CutoverWorker implements AutoCloseable {
     factory.shutdown();
     factory.awaitTermination(30, TimeUnit.SECONDS);
     activities.close();
+    if (ledger != null) {
+      ledger.close();
+    }
     if (health != null) {
       health.stop(0);
     }

@@ -1,5 +1,6 @@
 package dev.cutover.worker;
 
+import dev.cutover.ledger.LedgerSettings;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,9 @@ public final class WorkerMain {
         TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), CUTOVER_TASK_QUEUE
         (cutover), CUTOVER_HEALTH_PORT (unset: no health endpoint), CUTOVER_LOG_LEVEL (WARN), and
         what plans may use: CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_SECRETS, CUTOVER_ALLOWED_COMMANDS,
-        CUTOVER_APPROVER_KEYS, CUTOVER_REQUIRE_SIGNED_SIGNALS, CUTOVER_NGINX_* (see SECURITY.md).
+        CUTOVER_APPROVER_KEYS, CUTOVER_REQUIRE_SIGNED_SIGNALS, CUTOVER_NGINX_* (see SECURITY.md);
+        the ledger: CUTOVER_LEDGER_URL (unset: none), CUTOVER_LEDGER_USER, CUTOVER_LEDGER_PASSWORD,
+        CUTOVER_LEDGER_OUTBOX (see docs/ledger.md).
       Exit codes: 0 stopped cleanly, 1 could not start, 2 a malformed setting or argument.
       """;
 
@@ -87,13 +90,15 @@ public final class WorkerMain {
    */
   public static CutoverWorker start(Map<String, String> env) {
     WorkerConfig config;
+    LedgerSettings ledger;
     try {
       config = WorkerConfig.fromEnvironment(env);
+      ledger = LedgerSettings.fromEnvironment(env);
     } catch (IllegalArgumentException e) {
       throw new StartFailure(BAD_INPUT, e.getMessage(), e);
     }
     try {
-      return CutoverWorker.start(config);
+      return CutoverWorker.start(config, ledger);
     } catch (RuntimeException e) {
       throw new StartFailure(
           FAILURE,

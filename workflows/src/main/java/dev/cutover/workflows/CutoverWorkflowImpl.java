@@ -46,6 +46,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private final InFlight work;
   private final Notifications notes;
   private final ContinueAsNew continuing;
+  private final Ledger ledger;
   private CutoverState state;
   private String lastSearchAttributes = "";
 
@@ -58,6 +59,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     this.work = new InFlight(versions, start, stubs);
     this.notes = new Notifications(versions, start, stubs);
     this.continuing = new ContinueAsNew(versions, start);
+    this.ledger = new Ledger(versions, start);
   }
 
   /**
@@ -65,8 +67,17 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
    * the {@link RunLineage} activity a continued run verifies itself by, on {@code service}.
    */
   public static void register(Worker worker, WorkflowServiceStubs service) {
+    register(worker, service, LedgerActivities.NONE);
+  }
+
+  /**
+   * As {@link #register(Worker, WorkflowServiceStubs)}, with cutovers' records going to {@code
+   * ledger}.
+   */
+  public static void register(
+      Worker worker, WorkflowServiceStubs service, LedgerActivities ledger) {
     worker.registerWorkflowImplementationTypes(OPTIONS, CutoverWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new RunLineageImpl(service));
+    worker.registerActivitiesImplementations(new RunLineageImpl(service), ledger);
   }
 
   @Override
@@ -105,7 +116,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
           // An update arriving now puts its request in the inbox: handled on the next pass, then we
           // drain again.
           Workflow.await(() -> Workflow.isEveryHandlerFinished() || !intake.isEmpty());
-          if (intake.isEmpty()) {
+          if (intake.isEmpty() && ledger.drain(() -> !intake.isEmpty()) && intake.isEmpty()) {
             continuing.continueNow(state, notes.held());
           }
           continue;
@@ -122,19 +133,21 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       beforeBlocking();
       boolean arrived;
       if (wait == Long.MAX_VALUE) {
-        Workflow.await(() -> !intake.isEmpty() || anyCompleted());
+        Workflow.await(() -> !intake.isEmpty() || anyCompleted() || ledger.wantsToSend());
         arrived = true;
       } else {
         arrived =
             wait == 0
                 || Workflow.await(
-                    Duration.ofMillis(wait), () -> !intake.isEmpty() || anyCompleted());
+                    Duration.ofMillis(wait),
+                    () -> !intake.isEmpty() || anyCompleted() || ledger.wantsToSend());
       }
       if (!arrived || now() >= wake) {
         carryOut(engine.on(state, new Event.Tick(now())));
       }
     }
     beforeBlocking();
+    ledger.drain(() -> false);
     Workflow.await(Workflow::isEveryHandlerFinished);
     return Status.of(engine, state, now());
   }
@@ -148,10 +161,14 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       intake.answer(p, before, state);
     }
     for (Event.Measured measured : work.takeMeasured()) {
-      carryOut(start.engine().on(state, measured));
+      CutoverState before = state;
+      Engine.Transition t = start.engine().on(state, measured);
+      ledger.measured(before, t.state(), measured);
+      carryOut(t);
     }
     Event.EffectDone effectDone = work.takeEffectDone();
     if (effectDone != null) {
+      ledger.effectDone(state, effectDone);
       carryOut(start.engine().on(state, effectDone));
     }
     notes.forgetCompleted();
@@ -159,6 +176,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
 
   /** Adopts the engine's new state and starts each command as an activity. */
   private void carryOut(Engine.Transition t) {
+    ledger.observe(state, t.state(), t.commands());
     state = t.state();
     String workflowId = Workflow.getInfo().getWorkflowId();
     for (Command c : t.commands()) {
@@ -200,6 +218,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     if (versions.coalesced()) {
       upsertSearchAttributes();
     }
+    ledger.flush();
   }
 
   private boolean anyCompleted() {

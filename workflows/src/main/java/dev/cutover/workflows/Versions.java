@@ -74,7 +74,16 @@ final class Versions {
    */
   static final String STAGE_CONTEXT = "stage-context";
 
+  /**
+   * Version 1 (issue 12): the cutover sends its records to the ledger ({@link Ledger}: stage
+   * changes, measurements as judged, decisions, effects, incidents, holds, notifications) through
+   * the {@code RecordLedger} activity, never waiting for it except, bounded, before the run ends or
+   * continues as new.
+   */
+  static final String LEDGER = "ledger";
+
   private boolean checkedInput;
+  private boolean ledger;
   private boolean coalesced;
   private boolean typedRequests;
 
@@ -86,12 +95,14 @@ final class Versions {
   private Integer stageContext;
 
   /**
-   * What {@code run} asks first, in this order: the later two only on a cutover with checked input.
+   * What {@code run} asks first, in this order: the later three only on a cutover with checked
+   * input.
    */
   void askAtStart() {
     checkedInput = takesChange(CHECKED_INPUT);
     coalesced = checkedInput && takesChange(COALESCED_COMMANDS);
     typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
+    ledger = typedRequests && takesChange(LEDGER);
   }
 
   /**
@@ -112,6 +123,10 @@ final class Versions {
 
   boolean typedRequests() {
     return typedRequests;
+  }
+
+  boolean ledger() {
+    return ledger;
   }
 
   /** {@link #BOUNDED_SIGNALS}, asked when the first signal is read. */

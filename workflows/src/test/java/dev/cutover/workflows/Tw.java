@@ -71,7 +71,8 @@ final class Tw implements AutoCloseable {
     } else {
       worker.registerWorkflowImplementationTypes(CutoverWorkflowImpl.OPTIONS, impl);
       worker.registerActivitiesImplementations(
-          new RunLineageImpl(env.getWorkflowClient().getWorkflowServiceStubs()));
+          new RunLineageImpl(env.getWorkflowClient().getWorkflowServiceStubs()),
+          LedgerActivities.NONE);
     }
     worker.registerActivitiesImplementations(world);
     if (elsewhere.length > 0) {
