@@ -257,6 +257,11 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   @Override
+  public void confirm(SignalPayload p) {
+    intake.receive("confirm", p, null);
+  }
+
+  @Override
   public void validateOperate(Operation op) {
     SignalLimits.validate(op);
   }

@@ -129,7 +129,15 @@ final class SignalIntake {
   }
 
   private static Signal signal(String name, SignalPayload s) {
-    return new Signal(name, s.by(), s.reason(), s.stage(), s.check(), s.comment());
+    return new Signal(
+        name,
+        s.by(),
+        s.reason(),
+        s.stage(),
+        s.check(),
+        s.comment(),
+        s.task(),
+        Signal.Signature.UNSIGNED);
   }
 
   private static long now() {

@@ -374,6 +374,11 @@ class CutoverWorkflowTest {
     }
 
     @Override
+    public void confirm(SignalPayload p) {
+      code.confirm(p);
+    }
+
+    @Override
     public OperationResult operate(Operation op) {
       return code.operate(op);
     }
