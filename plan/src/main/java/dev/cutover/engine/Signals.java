@@ -88,7 +88,7 @@ final class Signals extends Part {
               + ")");
       return;
     }
-    if (!toStart && !current.approval()) {
+    if (!toStart && !current.approvalToComplete()) {
       reject(t, now, by, SignalName.APPROVE, "stage " + current.name() + " needs no approval");
       return;
     }

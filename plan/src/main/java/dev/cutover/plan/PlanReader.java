@@ -132,10 +132,17 @@ public final class PlanReader {
      * chosen by the plan: durations and sizes capped, no secret reference inside a URL, JDBC URL
      * parameters allow-listed, no nginx config path.
      */
-    HARDENED;
+    HARDENED,
+    /**
+     * As {@link #HARDENED}, and a plan says what its runbook says: a stage that changes nothing is
+     * declared {@code observe: true} (an empty {@code actions: []} is refused), and a plan with an
+     * irreversible action says under {@code rollback.afterPointOfNoReturn} what a breach after it
+     * does; no rollback sends traffic back below the share in effect when it ran.
+     */
+    RUNBOOK;
 
     /** The rules a new cutover and {@code cutover lint} read plans by. */
-    public static final Rules NEWEST = HARDENED;
+    public static final Rules NEWEST = RUNBOOK;
   }
 
   /** Reads a plan from its JSON tree (as carried in the workflow input), by the current rules. */
@@ -313,7 +320,8 @@ public final class PlanReader {
         }
       }
     }
-    List<Rule> watch = p.rules().rules(o, WATCH, DEFAULT_WATCH_EVERY);
+    List<Rule> watch =
+        p.rules().watch(o, WATCH, DEFAULT_WATCH_EVERY, stages.stream().map(Stage::name).toList());
     Rollback rollback =
         o.has(ROLLBACK) ? p.stages().rollback(o.get(ROLLBACK)) : Rollback.defaults();
     Approvals approvals = o.has(APPROVALS) ? approvals(o.get(APPROVALS)) : Approvals.anyone();
@@ -329,6 +337,11 @@ public final class PlanReader {
     refs.requests(traffic, flagsApi);
     for (int i = 0; i < stages.size(); i++) {
       refs.actions(stages.get(i).actions(), "stages[" + i + "].actions");
+      refs.actions(stages.get(i).onComplete(), "stages[" + i + "].onComplete");
+    }
+    if (r.runbook && stages.size() == stageNodes.size()) {
+      boolean written = root.path("rollback").has("afterPointOfNoReturn");
+      PointsOfNoReturn.check(r, stages, watch, rollback, written);
     }
     refs.rollback(rollback);
     refs.rules(p.rules().checks(), p.rules().withoutPass(), p.checks().withPass());

@@ -37,6 +37,12 @@ final class Reading {
    */
   final boolean undoOptional;
 
+  /**
+   * {@link PlanReader.Rules#RUNBOOK}: observe stages are declared, and points of no return say what
+   * a breach after them does ({@link PointsOfNoReturn}).
+   */
+  final boolean runbook;
+
   private final List<Problem> problems = new ArrayList<>();
   private int unlisted;
 
@@ -44,14 +50,21 @@ final class Reading {
   private final Set<String> outOfBounds = new HashSet<>();
 
   Reading(boolean hardened, boolean undoOptional) {
+    this(hardened, undoOptional, false);
+  }
+
+  Reading(boolean hardened, boolean undoOptional, boolean runbook) {
     this.hardened = hardened;
     this.undoOptional = undoOptional;
+    this.runbook = runbook;
   }
 
   /** A reading of a whole plan by {@code rules}. */
   static Reading by(PlanReader.Rules rules) {
     return new Reading(
-        rules.compareTo(PlanReader.Rules.HARDENED) >= 0, rules == PlanReader.Rules.FIRST_RELEASE);
+        rules.compareTo(PlanReader.Rules.HARDENED) >= 0,
+        rules == PlanReader.Rules.FIRST_RELEASE,
+        rules.compareTo(PlanReader.Rules.RUNBOOK) >= 0);
   }
 
   /**

@@ -74,7 +74,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     versions.askAtStart();
     if (!versions.checkedInput()) {
       carryOut(start.legacyStart());
-    } else if (start.begin()) {
+    } else if (start.begin(versions.newPlanRules())) {
       state = start.carried();
       log.info("continuing {} as new in state {}", start.plan().workflowId(), state.displayState());
       if (versions.continueAsNewOnSize()) {

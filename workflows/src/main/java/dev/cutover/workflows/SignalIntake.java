@@ -98,7 +98,8 @@ final class SignalIntake {
    * replay unchanged. A worker that cannot answer makes the signature invalid, never valid.
    */
   private Signal.Signature signature(String name, SignalPayload raw) {
-    if (start.planRules() != PlanReader.Rules.HARDENED
+    if (start.planRules() == null
+        || start.planRules().compareTo(PlanReader.Rules.HARDENED) < 0
         || !SignedSignals.needsVerification(name, raw)) {
       return Signal.Signature.UNSIGNED;
     }

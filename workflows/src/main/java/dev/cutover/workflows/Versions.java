@@ -57,7 +57,17 @@ final class Versions {
    */
   static final String TYPED_REQUESTS = "typed-requests";
 
+  /**
+   * Version 1 (issue 11): new cutovers read their plans by {@link PlanReader.Rules#RUNBOOK}
+   * (observe stages declared, points of no return say what a breach after them does); cutovers
+   * started before keep the rules they carry. Plans that use the fields this release added
+   * (observe, onComplete, afterPointOfNoReturn, a watch rule's stages) could not be started before
+   * it, so what the engine does with them needs no change id of its own.
+   */
+  static final String RUNBOOK_RULES = "runbook-rules";
+
   private boolean checkedInput;
+  private boolean runbookRules;
   private boolean coalesced;
   private boolean typedRequests;
 
@@ -67,12 +77,19 @@ final class Versions {
   private Integer onSize;
 
   /**
-   * What {@code run} asks first, in this order: the later two only on a cutover with checked input.
+   * What {@code run} asks first, in this order: the later three only on a cutover with checked
+   * input.
    */
   void askAtStart() {
     checkedInput = takesChange(CHECKED_INPUT);
     coalesced = checkedInput && takesChange(COALESCED_COMMANDS);
     typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
+    runbookRules = checkedInput && takesChange(RUNBOOK_RULES);
+  }
+
+  /** {@link #RUNBOOK_RULES}: the rules a new cutover reads its plan by. */
+  PlanReader.Rules newPlanRules() {
+    return runbookRules ? PlanReader.Rules.RUNBOOK : PlanReader.Rules.HARDENED;
   }
 
   /**

@@ -67,7 +67,7 @@ final class WorkflowStart {
    *
    * @return whether this run continues a cutover
    */
-  boolean begin() {
+  boolean begin(PlanReader.Rules newPlanRules) {
     WorkflowInfo info = Workflow.getInfo();
     JsonNode raw = input.json();
     boolean continued =
@@ -88,7 +88,7 @@ final class WorkflowStart {
     planJson = in.plan();
     startedBy = in.startedBy();
     carried = in.state();
-    planRules = continued ? in.planRules() : PlanReader.Rules.HARDENED;
+    planRules = continued ? in.planRules() : newPlanRules;
     signaturesRequired = in.signaturesRequired();
     readCheckedPlan();
     if (!continued) {
@@ -218,7 +218,7 @@ final class WorkflowStart {
    * signing rule.
    */
   private Engine.Options engineOptions() {
-    return planRules == PlanReader.Rules.HARDENED
+    return planRules.compareTo(PlanReader.Rules.HARDENED) >= 0
         ? Engine.Options.of(signaturesRequired)
         : Engine.Options.LEGACY;
   }
