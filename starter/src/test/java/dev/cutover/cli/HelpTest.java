@@ -34,6 +34,7 @@ class HelpTest {
           "resume",
           "promote",
           "acknowledge",
+          "confirm",
           "retry",
           "abandon",
           "keygen",
