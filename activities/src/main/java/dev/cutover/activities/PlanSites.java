@@ -107,12 +107,22 @@ final class PlanSites {
     return out;
   }
 
-  /** Every stage action and its undo, then every rollback action, with its path. */
+  /**
+   * Every stage action (those at its start, then its onComplete) and its undo, then every rollback
+   * action, with its path.
+   */
   static void actions(Plan plan, java.util.function.BiConsumer<String, Action> each) {
     for (int i = 0; i < plan.stages().size(); i++) {
-      List<Action> actions = plan.stages().get(i).actions();
+      dev.cutover.plan.Stage stage = plan.stages().get(i);
+      List<Action> actions = stage.allActions();
       for (int j = 0; j < actions.size(); j++) {
-        String path = "stages[" + i + "].actions[" + j + "]";
+        String path =
+            "stages["
+                + i
+                + "]."
+                + (stage.atCompletion(j)
+                    ? "onComplete[" + (j - stage.actions().size()) + "]"
+                    : "actions[" + j + "]");
         each.accept(path, actions.get(j));
         if (actions.get(j).undo() != null) {
           each.accept(path + ".undo", actions.get(j).undo());

@@ -114,6 +114,29 @@ class AdmissionTest {
       """;
 
   @Test
+  void aCommandRunAtTheEndOfAStageIsHeldToTheWorkersCommandsToo() {
+    String plan =
+        GOOD.formatted(nginxDir)
+            .replace(
+                "\nnotify:",
+                "\n    onComplete:\n"
+                    + "      - { command: [/usr/bin/psql, -c, drop], irreversible: true }\n"
+                    + "rollback: { afterPointOfNoReturn: hold }\n"
+                    + "notify:");
+    try (CutoverActivitiesImpl w = operated()) {
+      Admission a = admit(w, plan, PlanReader.Rules.RUNBOOK);
+
+      assertThat(a.admitted()).isFalse();
+      assertThat(a.refusals())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "stages[0].onComplete[0].command: \"/usr/bin/psql\" is not allowed on this worker;"
+                  + " CUTOVER_ALLOWED_COMMANDS");
+    }
+  }
+
+  @Test
   void everyReasonIsListedAtItsPathNamingTheSettingAndNoValue() {
     try (CutoverActivitiesImpl w = operated()) {
       Admission a = admit(w, HOSTILE, PlanReader.Rules.CURRENT);

@@ -1,6 +1,7 @@
 package dev.cutover.engine;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
@@ -436,11 +437,16 @@ public record CutoverState(
       PAUSED,
       INCONCLUSIVE,
       APPLY_FAILED,
-      STAGE_ROLLED_BACK
+      STAGE_ROLLED_BACK,
+      /** A breach or abort after a point of no return, where the plan says hold. */
+      POINT_OF_NO_RETURN
     }
   }
 
-  /** The latest rollback: why, who, scope, and how its steps went. */
+  /**
+   * The latest rollback: why, who, scope, and how its steps went; {@code backTo}, the stage a
+   * rollback after a point of no return goes back to ({@code afterPointOfNoReturn: {stage: ...}}).
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record RollbackInfo(
       String reason,
@@ -450,9 +456,24 @@ public record CutoverState(
       int failures,
       String lastError,
       Long completedAt,
-      String note) {
+      String note,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer backTo) {
+    /** A rollback of everything, or of the current stage only (back to the one before). */
+    public RollbackInfo(
+        String reason,
+        String by,
+        long startedAt,
+        Rule.Scope scope,
+        int failures,
+        String lastError,
+        Long completedAt,
+        String note) {
+      this(reason, by, startedAt, scope, failures, lastError, completedAt, note, null);
+    }
+
     RollbackInfo failedOnce(String error) {
-      return new RollbackInfo(reason, by, startedAt, scope, failures + 1, error, completedAt, note);
+      return new RollbackInfo(
+          reason, by, startedAt, scope, failures + 1, error, completedAt, note, backTo);
     }
 
     /** With {@code more} added to its note. */
@@ -465,11 +486,12 @@ public record CutoverState(
           failures,
           lastError,
           completedAt,
-          note == null ? more : note + "; " + more);
+          note == null ? more : note + "; " + more,
+          backTo);
     }
 
     RollbackInfo completedAt(long now) {
-      return new RollbackInfo(reason, by, startedAt, scope, failures, lastError, now, note);
+      return new RollbackInfo(reason, by, startedAt, scope, failures, lastError, now, note, backTo);
     }
   }
 

@@ -256,10 +256,10 @@ public final class Engine {
   /** The plan's action behind an ACTION, ROLLBACK_ACTION, UNDO_ACTION or WAIT step. */
   public Action actionOf(Step step) {
     if (step.kind() == Step.Kind.UNDO_ACTION) {
-      return plan.stages().get(step.stage()).actions().get(step.index()).undo();
+      return plan.stages().get(step.stage()).action(step.index()).undo();
     }
     if (step.stage() >= 0) {
-      return plan.stages().get(step.stage()).actions().get(step.index());
+      return plan.stages().get(step.stage()).action(step.index());
     }
     return plan.rollback().actions().get(step.index());
   }

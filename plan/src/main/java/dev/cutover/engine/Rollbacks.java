@@ -30,6 +30,18 @@ final class Rollbacks extends Part {
         scope == Rule.Scope.STAGE
             && t.position.stage() >= 1
             && t.phase() != State.CHECKING_PREREQUISITES;
+    int point = engine.stages.pointOfNoReturn(t);
+    if (point >= 0) {
+      int current = t.position.stage();
+      boolean staysPast =
+          partial
+              && current > point
+              && engine.stages.percentAt(t, current - 1) >= engine.stages.percentAt(t, point);
+      if (!staysPast) {
+        pastPointOfNoReturn(t, now, reason, by, point);
+        return;
+      }
+    }
     t.run = t.run.oneMoreRollback();
     if (t.cursor.effect() != null) {
       t.cursor = t.cursor.withEffect(t.cursor.effect().orphan());
@@ -63,6 +75,58 @@ final class Rollbacks extends Part {
   }
 
   /**
+   * A rollback asked for after the point of no return at stage {@code point}: nothing before it is
+   * undone. By {@code afterPointOfNoReturn}: back to its stage (or the point, if later) when the
+   * cutover is past it, else hold and page until resume.
+   */
+  private void pastPointOfNoReturn(Turn t, long now, String reason, String by, int point) {
+    Rollback.AfterPointOfNoReturn after = plan.rollback().afterPointOfNoReturn();
+    String at = engine.stages.irreversibleAt(point);
+    int target = after.hold() ? -1 : Math.max(plan.stageIndex(after.stage()), point);
+    if (target >= 0 && target < t.position.stage() && t.phase() != State.CHECKING_PREREQUISITES) {
+      t.run = t.run.oneMoreRollback();
+      if (t.cursor.effect() != null) {
+        t.cursor = t.cursor.withEffect(t.cursor.effect().orphan());
+      }
+      List<Step> steps = engine.stages.undoBackTo(t, target);
+      t.setPhase(State.ROLLING_BACK, now);
+      t.cursor = t.cursor.start(steps, now);
+      t.holds.clear();
+      t.progress = t.progress.withApproval(null).promoting(null, null);
+      t.position = t.position.waitingFor(null, null);
+      t.rules.clear();
+      t.journal = t.journal.withNextStatusAt(null);
+      t.rollback = new RollbackInfo(reason, by, now, Rule.Scope.STAGE, 0, null, null, null, target);
+      String what =
+          "past the point of no return ("
+              + at
+              + " ran): rolling back to stage "
+              + plan.stages().get(target).name()
+              + " only";
+      t.incident(now, "rollback", plan.stages().get(target).name(), what + ": " + reason);
+      t.decide(now, by, "rollback", true, what + ": " + reason);
+      t.notify(Command.Notify.Level.PAGE, "Past " + what.substring(5) + ": " + reason);
+      return;
+    }
+    if (t.hasHold(Hold.Kind.POINT_OF_NO_RETURN)) {
+      return; // held already: one page, not one per evaluation
+    }
+    String text =
+        "past the point of no return ("
+            + at
+            + " ran): nothing is undone; holding at stage "
+            + t.stage().name()
+            + " (fix forward, then resume): "
+            + reason;
+    t.addHold(Hold.Kind.POINT_OF_NO_RETURN, t.stage().name(), by, reason, now);
+    t.incident(now, "point-of-no-return", t.stage().name(), text);
+    t.decide(now, by, "hold", true, text);
+    t.notify(
+        Command.Notify.Level.PAGE,
+        text.substring(0, 1).toUpperCase(Locale.ROOT) + text.substring(1));
+  }
+
+  /**
    * Every undo step is done. A stage rollback holds at the stage before, soaking it again once
    * resumed; a full rollback holds for {@code retry} or {@code abandon}, or ends ({@code then:
    * end}).
@@ -73,8 +137,12 @@ final class Rollbacks extends Part {
     t.cursor = t.cursor.cleared();
     if (rb.scope() == Rule.Scope.STAGE) {
       Stage undone = t.stage();
-      int back = t.position.stage() - 1;
-      t.applied = t.applied.leaving(t.position.stage());
+      int back = rb.backTo() != null ? rb.backTo() : t.position.stage() - 1;
+      for (int index : List.copyOf(t.applied.entered())) {
+        if (index > back) {
+          t.applied = t.applied.leaving(index);
+        }
+      }
       t.position = t.position.atStage(back, now);
       t.setPhase(State.SOAKING, now);
       t.progress = t.progress.withSoak(Soak.ZERO);

@@ -45,11 +45,17 @@ final class RuleBook extends Part {
     }
   }
 
-  /** The watch rules, those not active already. */
+  /**
+   * The watch rules of the current stage, those not active already; a rule limited to other stages
+   * ({@code stages}) stops.
+   */
   void addWatch(Turn t, long now) {
+    String stage = t.position.stage() >= 0 ? t.stage().name() : null;
     for (int i = 0; i < plan.watch().size(); i++) {
       String id = "watch[" + i + "]";
-      if (!t.rules.containsKey(id)) {
+      if (stage != null && !plan.watch().get(i).watches(stage)) {
+        t.rules.remove(id);
+      } else if (!t.rules.containsKey(id)) {
         add(t, id, Role.WATCH, -1, i, plan.watch().get(i), now);
       }
     }

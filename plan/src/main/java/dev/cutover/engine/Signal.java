@@ -9,12 +9,12 @@ import java.util.stream.Collectors;
 /**
  * An operator's message (docs/plan-format.md, "The workflow contract"), named by one of {@link
  * SignalName}: {@code approve}, {@code abort}, {@code pause}, {@code resume}, {@code promote},
- * {@code acknowledge}, {@code retry}, {@code abandon}. {@code name} is kept as it arrived, so that
- * an unknown one is rejected by name. Every one names who sent it in {@code by}; {@code stage},
- * {@code check}, {@code comment} and {@code reason} are used where the signal needs them. {@code
- * signature} says whether the worker verified a signature over it, and for whom: the workflow sets
- * it from the worker's approver keyring before the engine sees the signal; the engine never
- * verifies anything itself.
+ * {@code acknowledge}, {@code retry}, {@code abandon}, {@code confirm}. {@code name} is kept as it
+ * arrived, so that an unknown one is rejected by name. Every one names who sent it in {@code by};
+ * {@code stage}, {@code check}, {@code comment}, {@code reason} and {@code task} (confirm: the
+ * checklist task) are used where the signal needs them. {@code signature} says whether the worker
+ * verified a signature over it, and for whom: the workflow sets it from the worker's approver
+ * keyring before the engine sees the signal; the engine never verifies anything itself.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Signal(
@@ -24,6 +24,7 @@ public record Signal(
     String stage,
     String check,
     String comment,
+    String task,
     Signature signature) {
   /** The names of the {@link SignalName#promoting} signals. */
   public static final Set<String> PROMOTING =
@@ -38,7 +39,25 @@ public record Signal(
 
   /** An unsigned signal. */
   public Signal(String name, String by, String reason, String stage, String check, String comment) {
-    this(name, by, reason, stage, check, comment, Signature.UNSIGNED);
+    this(name, by, reason, stage, check, comment, null, Signature.UNSIGNED);
+  }
+
+  /** A signal without a checklist task. */
+  public Signal(
+      String name,
+      String by,
+      String reason,
+      String stage,
+      String check,
+      String comment,
+      Signature signature) {
+    this(name, by, reason, stage, check, comment, null, signature);
+  }
+
+  /** A {@code confirm}: {@code by} confirms that the checklist task {@code task} is done. */
+  public static Signal confirm(String task, String by, String comment) {
+    return new Signal(
+        SignalName.CONFIRM.wire(), by, null, null, null, comment, task, Signature.UNSIGNED);
   }
 
   public static Signal of(String name, String by, String reason) {
@@ -55,7 +74,7 @@ public record Signal(
 
   /** This signal with the worker's verdict on its signature. */
   public Signal withSignature(Signature s) {
-    return new Signal(name, by, reason, stage, check, comment, s);
+    return new Signal(name, by, reason, stage, check, comment, task, s);
   }
 
   /** The signal it is; empty for a name no signal has. */

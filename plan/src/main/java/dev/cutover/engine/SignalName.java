@@ -18,7 +18,8 @@ public enum SignalName {
   PROMOTE(true),
   ACKNOWLEDGE(true),
   RETRY(true),
-  ABANDON(false);
+  ABANDON(false),
+  CONFIRM(true);
 
   private final boolean promoting;
 
@@ -34,8 +35,8 @@ public enum SignalName {
   /**
    * Whether it moves a cutover on or weakens a guard, and so may be required to be signed: approve,
    * promote (ends a soak), acknowledge (a high breach becomes medium), resume (releases a hold) and
-   * retry (starts over after a rollback). abort, pause and abandon only make a cutover safer: they
-   * are never refused for want of a signature.
+   * retry (starts over after a rollback), confirm (a checklist task a stage waits for). abort,
+   * pause and abandon only make a cutover safer: they are never refused for want of a signature.
    */
   public boolean promoting() {
     return promoting;

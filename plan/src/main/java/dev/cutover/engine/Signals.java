@@ -55,6 +55,7 @@ final class Signals extends Part {
       case ACKNOWLEDGE -> acknowledge(t, s, by, now);
       case RETRY -> retry(t, by, reason, now);
       case ABANDON -> abandon(t, by, reason, now);
+      case CONFIRM -> confirm(t, s, by, now);
     }
   }
 
@@ -87,7 +88,7 @@ final class Signals extends Part {
               + ")");
       return;
     }
-    if (!toStart && !current.approval()) {
+    if (!toStart && !current.approvalToComplete()) {
       reject(t, now, by, SignalName.APPROVE, "stage " + current.name() + " needs no approval");
       return;
     }
@@ -213,6 +214,22 @@ final class Signals extends Part {
     } else {
       engine.soak.promote(t, by, reason, now);
     }
+  }
+
+  /**
+   * A checklist task confirmed. Never an approval: it neither approves a stage nor is satisfied by
+   * one.
+   */
+  private void confirm(Turn t, Signal s, String by, long now) {
+    String task = s.task();
+    reject(
+        t,
+        now,
+        by,
+        SignalName.CONFIRM,
+        task == null || task.isBlank()
+            ? "say which checklist task (task is required)"
+            : "no checklist task \"" + task + "\" is waiting for a confirmation");
   }
 
   private void acknowledge(Turn t, Signal s, String by, long now) {

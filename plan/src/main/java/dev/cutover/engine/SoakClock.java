@@ -71,7 +71,7 @@ final class SoakClock extends Part {
         return true;
       }
       if (approved) {
-        engine.stages.stageDone(t, now);
+        engine.stages.soaked(t, now);
         return true;
       }
       return false;
@@ -79,7 +79,7 @@ final class SoakClock extends Part {
     if (!met || blocked) {
       return false;
     }
-    if (stage.approval() && !approved) {
+    if (stage.approvalToComplete() && !approved) {
       t.setPhase(State.AWAITING_APPROVAL, now);
       String text =
           "stage "
@@ -90,7 +90,7 @@ final class SoakClock extends Part {
       t.notify(Command.Notify.Level.INFO, text);
       return true;
     }
-    engine.stages.stageDone(t, now);
+    engine.stages.soaked(t, now);
     return true;
   }
 

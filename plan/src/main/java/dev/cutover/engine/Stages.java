@@ -74,6 +74,49 @@ final class Stages extends Part {
     return true;
   }
 
+  /**
+   * The current stage has soaked (and is approved): its {@code onComplete} actions run, if it has
+   * any, and then it is done.
+   */
+  void soaked(Turn t, long now) {
+    int index = t.position.stage();
+    Stage stage = t.stage();
+    if (stage.onComplete().isEmpty()) {
+      stageDone(t, now);
+      return;
+    }
+    List<Step> out = new ArrayList<>();
+    String again = t.run.rollbacks() > 0 ? "/after-rollback-" + t.run.rollbacks() : "";
+    for (int i = 0; i < stage.onComplete().size(); i++) {
+      int at = stage.actions().size() + i;
+      Step.Kind kind = stage.action(at) instanceof Action.Wait ? Step.Kind.WAIT : Step.Kind.ACTION;
+      out.add(new Step(kind, index, at, null, null, stage.name() + "/onComplete/" + i + again));
+    }
+    t.setPhase(State.APPLYING, now);
+    t.cursor = t.cursor.start(out, now);
+    String text =
+        "stage "
+            + stage.name()
+            + " has soaked; running its "
+            + out.size()
+            + " onComplete action"
+            + (out.size() == 1 ? "" : "s");
+    t.decide(now, ENGINE, "on-complete", true, text);
+    t.notify(Command.Notify.Level.INFO, text);
+  }
+
+  /** Whether the cursor holds the current stage's {@code onComplete} steps (not its entry). */
+  boolean completing(Turn t) {
+    List<Step> steps = t.cursor.steps();
+    if (steps.isEmpty() || t.position.stage() < 0) {
+      return false;
+    }
+    Step first = steps.get(0);
+    return first.stage() == t.position.stage()
+        && (first.kind() == Step.Kind.ACTION || first.kind() == Step.Kind.WAIT)
+        && t.stage().atCompletion(first.index());
+  }
+
   /** The current stage is done: on to the next, or the cutover is complete. */
   void stageDone(Turn t, long now) {
     CutoverState.Approval approval = t.progress.approval();
@@ -254,25 +297,101 @@ final class Stages extends Part {
     return "rollback-" + t.run.rollbacks() + "/" + s.name();
   }
 
-  /** A stage's flags reverted, then the undos of its actions that ran, newest first. */
+  /**
+   * A stage's flags reverted, then the undos of its actions that ran (onComplete's too), newest
+   * first.
+   */
   private List<Step> undoFlagsAndActions(Turn t, int stage, String keyPrefix) {
     List<Step> out = new ArrayList<>();
     Stage s = plan.stages().get(stage);
     if (!s.flags().isEmpty()) {
       out.add(new Step(Step.Kind.FLAGS, stage, -1, null, revertOf(s), keyPrefix + "/flags"));
     }
-    List<Action> actions = s.actions();
+    List<Action> actions = s.allActions();
     for (int i = actions.size() - 1; i >= 0; i--) {
       if (actions.get(i).undo() != null && t.applied.actionsDone().contains(actionKey(stage, i))) {
-        out.add(
-            new Step(
-                Step.Kind.UNDO_ACTION,
-                stage,
-                i,
-                null,
-                null,
-                keyPrefix + "/actions/" + i + "/undo"));
+        String name =
+            s.atCompletion(i) ? "/onComplete/" + (i - s.actions().size()) : "/actions/" + i;
+        out.add(new Step(Step.Kind.UNDO_ACTION, stage, i, null, null, keyPrefix + name + "/undo"));
       }
+    }
+    return out;
+  }
+
+  /**
+   * The newest entered stage whose irreversible action has run (a point of no return), or -1. Plans
+   * that do not say what a breach after one does ({@code afterPointOfNoReturn}) have none: their
+   * rollbacks undo everything, as when their cutovers started.
+   */
+  int pointOfNoReturn(Turn t) {
+    if (plan.rollback().afterPointOfNoReturn() == null) {
+      return -1;
+    }
+    int point = -1;
+    for (int index : t.applied.entered()) {
+      List<Action> actions = plan.stages().get(index).allActions();
+      for (int i = 0; i < actions.size(); i++) {
+        if (actions.get(i).irreversible()
+            && t.applied.actionsDone().contains(actionKey(index, i))) {
+          point = Math.max(point, index);
+        }
+      }
+    }
+    return point;
+  }
+
+  /** Where the point of no return of stage {@code index} is, e.g. {@code stages[2].actions[0]}. */
+  String irreversibleAt(int index) {
+    Stage s = plan.stages().get(index);
+    List<Action> actions = s.allActions();
+    for (int i = 0; i < actions.size(); i++) {
+      if (actions.get(i).irreversible()) {
+        return "stages["
+            + index
+            + "]."
+            + (s.atCompletion(i)
+                ? "onComplete[" + (i - s.actions().size()) + "]"
+                : "actions[" + i + "]");
+      }
+    }
+    return "stages[" + index + "]";
+  }
+
+  /**
+   * The share of traffic in effect at stage {@code index} as entered: the newest percent of a stage
+   * entered up to it, else the rollback's.
+   */
+  int percentAt(Turn t, int index) {
+    int p = plan.rollback().percent();
+    for (int i : t.applied.entered()) {
+      if (i <= index && plan.stages().get(i).percent() != null) {
+        p = plan.stages().get(i).percent();
+      }
+    }
+    return p;
+  }
+
+  /**
+   * Undoes every entered stage after {@code target}, newest first: traffic once to the share in
+   * effect at {@code target}, each stage's flags reverted and its actions undone.
+   */
+  List<Step> undoBackTo(Turn t, int target) {
+    List<Step> out = new ArrayList<>();
+    boolean trafficReset = false;
+    List<Integer> entered = t.applied.entered();
+    for (int i = entered.size() - 1; i >= 0; i--) {
+      int index = entered.get(i);
+      if (index <= target) {
+        continue;
+      }
+      Stage s = plan.stages().get(index);
+      String undo = undoKey(t, s);
+      if (s.percent() != null && !trafficReset) {
+        out.add(
+            new Step(Step.Kind.TRAFFIC, index, -1, percentAt(t, target), null, undo + "/traffic"));
+        trafficReset = true;
+      }
+      out.addAll(undoFlagsAndActions(t, index, undo));
     }
     return out;
   }

@@ -103,7 +103,7 @@ public record Status(
               st.name(),
               st.percent(),
               s.position().stageStartedAt(),
-              st.approval());
+              st.approvalToComplete());
       long required = st.soak().toMillis();
       long passed = sk.accumulated() + (sk.runningSince() == null ? 0 : now - sk.runningSince());
       if (phase == State.SOAKING || phase == State.AWAITING_APPROVAL) {
@@ -119,7 +119,7 @@ public record Status(
                     : Durations.formatMillis((remaining + 999) / 1000 * 1000)
                         + (sk.runningSince() == null && remaining > 0 ? " (clock stopped)" : ""));
       }
-      if (st.approval()
+      if (st.approvalToComplete()
           && (phase == State.SOAKING
               || phase == State.AWAITING_APPROVAL
               || phase == State.APPLYING)) {

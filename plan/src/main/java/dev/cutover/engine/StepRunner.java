@@ -30,7 +30,7 @@ final class StepRunner extends Part {
       return false;
     }
     boolean forward = t.phase() == State.APPLYING;
-    if (forward && t.hasHold(Hold.Kind.APPLY_FAILED)) {
+    if (forward && (t.hasHold(Hold.Kind.APPLY_FAILED) || t.hasHold(Hold.Kind.POINT_OF_NO_RETURN))) {
       return false;
     }
     Long retryAt = t.cursor.retryAt();
@@ -38,7 +38,10 @@ final class StepRunner extends Part {
       return false;
     }
     if (t.cursor.finished()) {
-      if (forward) {
+      if (forward && engine.stages.completing(t)) {
+        t.cursor = t.cursor.cleared();
+        engine.stages.stageDone(t, now);
+      } else if (forward) {
         engine.soak.startSoaking(t, now);
       } else {
         engine.rollbacks.finish(t, now);

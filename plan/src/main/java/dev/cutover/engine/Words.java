@@ -82,10 +82,17 @@ final class Words extends Part {
       s.flags().forEach((k, v) -> f.add(k + "=" + v));
       parts.add("flags " + String.join(", ", f));
     }
+    if (s.observe()) {
+      parts.add("observe only");
+    }
     if (!s.actions().isEmpty()) {
       parts.add(s.actions().size() + " action" + (s.actions().size() == 1 ? "" : "s"));
     }
     parts.add("soak " + Durations.format(s.soak()));
+    if (!s.onComplete().isEmpty()) {
+      parts.add(
+          "then " + s.onComplete().size() + " action" + (s.onComplete().size() == 1 ? "" : "s"));
+    }
     return String.join(", ", parts);
   }
 

@@ -80,6 +80,12 @@ public final class PlanJson {
       if (!s.actions().isEmpty()) {
         n.set("actions", actions(s.actions()));
       }
+      if (!s.onComplete().isEmpty()) {
+        n.set("onComplete", actions(s.onComplete()));
+      }
+      if (s.observe()) {
+        n.put("observe", true);
+      }
       if (s.window() != null) {
         n.put("window", s.window().text());
       }
@@ -97,6 +103,12 @@ public final class PlanJson {
     rb.put("then", p.rollback().then().name().toLowerCase(Locale.ROOT));
     if (!p.rollback().actions().isEmpty()) {
       rb.set("actions", actions(p.rollback().actions()));
+    }
+    Rollback.AfterPointOfNoReturn after = p.rollback().afterPointOfNoReturn();
+    if (after != null && after.hold()) {
+      rb.put("afterPointOfNoReturn", "hold");
+    } else if (after != null) {
+      rb.putObject("afterPointOfNoReturn").put("stage", after.stage());
     }
     ObjectNode ap = o.putObject("approvals");
     ArrayNode approvers = ap.putArray("approvers");
@@ -287,6 +299,10 @@ public final class PlanJson {
       }
       n.put("errorLimit", r.errorLimit());
       n.put("onInconclusive", r.onInconclusive().name().toLowerCase(Locale.ROOT));
+      if (!r.stages().isEmpty()) {
+        ArrayNode st = n.putArray("stages");
+        r.stages().forEach(st::add);
+      }
     }
     return a;
   }

@@ -140,10 +140,18 @@ public final class PlanReader {
      * over a window, one look at a time), with {@code alpha} and {@code relativeMargin} for the
      * sequential test. Older plans know no method and are read as z-tests, as they always were.
      */
-    SEQUENTIAL_COMPARE;
+    SEQUENTIAL_COMPARE,
+
+    /**
+     * As {@link #SEQUENTIAL_COMPARE}, and a plan says what its runbook says: a stage that changes
+     * nothing is declared {@code observe: true} (an empty {@code actions: []} is refused), and a
+     * plan with an irreversible action says under {@code rollback.afterPointOfNoReturn} what a
+     * breach after it does; no rollback sends traffic back below the share in effect when it ran.
+     */
+    RUNBOOK;
 
     /** The rules a new cutover and {@code cutover lint} read plans by. */
-    public static final Rules NEWEST = SEQUENTIAL_COMPARE;
+    public static final Rules NEWEST = RUNBOOK;
   }
 
   /** Reads a plan from its JSON tree (as carried in the workflow input), by the current rules. */
@@ -321,7 +329,8 @@ public final class PlanReader {
         }
       }
     }
-    List<Rule> watch = p.rules().rules(o, WATCH, DEFAULT_WATCH_EVERY);
+    List<Rule> watch =
+        p.rules().watch(o, WATCH, DEFAULT_WATCH_EVERY, stages.stream().map(Stage::name).toList());
     Rollback rollback =
         o.has(ROLLBACK) ? p.stages().rollback(o.get(ROLLBACK)) : Rollback.defaults();
     Approvals approvals = o.has(APPROVALS) ? approvals(o.get(APPROVALS)) : Approvals.anyone();
@@ -337,6 +346,11 @@ public final class PlanReader {
     refs.requests(traffic, flagsApi);
     for (int i = 0; i < stages.size(); i++) {
       refs.actions(stages.get(i).actions(), "stages[" + i + "].actions");
+      refs.actions(stages.get(i).onComplete(), "stages[" + i + "].onComplete");
+    }
+    if (r.runbook && stages.size() == stageNodes.size()) {
+      boolean written = root.path("rollback").has("afterPointOfNoReturn");
+      PointsOfNoReturn.check(r, stages, watch, rollback, written);
     }
     refs.rollback(rollback);
     refs.rules(p.rules().checks(), p.rules().withoutPass(), p.checks().withPass());

@@ -43,6 +43,12 @@ final class Reading {
    */
   final boolean compareMethods;
 
+  /**
+   * {@link PlanReader.Rules#RUNBOOK}: observe stages are declared, and points of no return say what
+   * a breach after them does ({@link PointsOfNoReturn}).
+   */
+  final boolean runbook;
+
   private final List<Problem> problems = new ArrayList<>();
   private int unlisted;
 
@@ -50,13 +56,14 @@ final class Reading {
   private final Set<String> outOfBounds = new HashSet<>();
 
   Reading(boolean hardened, boolean undoOptional) {
-    this(hardened, undoOptional, false);
+    this(hardened, undoOptional, false, false);
   }
 
-  Reading(boolean hardened, boolean undoOptional, boolean compareMethods) {
+  Reading(boolean hardened, boolean undoOptional, boolean compareMethods, boolean runbook) {
     this.hardened = hardened;
     this.undoOptional = undoOptional;
     this.compareMethods = compareMethods;
+    this.runbook = runbook;
   }
 
   /** A reading of a whole plan by {@code rules}. */
@@ -64,7 +71,8 @@ final class Reading {
     return new Reading(
         rules.compareTo(PlanReader.Rules.HARDENED) >= 0,
         rules == PlanReader.Rules.FIRST_RELEASE,
-        rules.compareTo(PlanReader.Rules.SEQUENTIAL_COMPARE) >= 0);
+        rules.compareTo(PlanReader.Rules.SEQUENTIAL_COMPARE) >= 0,
+        rules.compareTo(PlanReader.Rules.RUNBOOK) >= 0);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.cutover.plan;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -12,6 +13,8 @@ import java.util.Optional;
  * <p>Breach: with {@code for}, every conclusive measurement (PASS or FAIL) over the last {@code
  * for} failed; with {@code failures: M/N}, M of the last N conclusive ones failed; with neither,
  * the latest conclusive one failed. ERROR and NO_DATA count towards {@code errorLimit} only.
+ *
+ * <p>A watch rule with {@code stages} runs only while one of those stages is the current one.
  */
 public record Rule(
     String check,
@@ -24,7 +27,8 @@ public record Rule(
     Scope rollback,
     Comparison pass,
     int errorLimit,
-    OnInconclusive onInconclusive) {
+    OnInconclusive onInconclusive,
+    List<String> stages) {
 
   public enum Severity {
     CRITICAL,
@@ -60,6 +64,40 @@ public record Rule(
     Objects.requireNonNull(grace, "grace");
     Objects.requireNonNull(rollback, "rollback");
     Objects.requireNonNull(onInconclusive, "onInconclusive");
+    stages = List.copyOf(stages == null ? List.of() : stages);
+  }
+
+  /** A rule for every stage. */
+  public Rule(
+      String check,
+      Duration every,
+      Duration forDuration,
+      Failures failures,
+      Severity severity,
+      Duration escalateAfter,
+      Duration grace,
+      Scope rollback,
+      Comparison pass,
+      int errorLimit,
+      OnInconclusive onInconclusive) {
+    this(
+        check,
+        every,
+        forDuration,
+        failures,
+        severity,
+        escalateAfter,
+        grace,
+        rollback,
+        pass,
+        errorLimit,
+        onInconclusive,
+        List.of());
+  }
+
+  /** Whether this watch rule runs during stage {@code name}: it lists it, or lists none. */
+  public boolean watches(String stageName) {
+    return stages.isEmpty() || stages.contains(stageName);
   }
 
   public Optional<Comparison> passOverride() {

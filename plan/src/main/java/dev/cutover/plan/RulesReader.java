@@ -62,6 +62,7 @@ final class RulesReader {
   private static final Field<Integer> ERROR_LIMIT = Type.INTEGER.field("errorLimit");
   private static final Field<Rule.OnInconclusive> ON_INCONCLUSIVE =
       Type.oneOf(Rule.OnInconclusive.class).field("onInconclusive");
+  private static final Field<List<JsonNode>> STAGES = Type.LIST.field("stages");
   private static final Section RULE =
       Section.of(
           CHECK,
@@ -74,7 +75,8 @@ final class RulesReader {
           ROLLBACK,
           PASS,
           ERROR_LIMIT,
-          ON_INCONCLUSIVE);
+          ON_INCONCLUSIVE,
+          STAGES);
 
   private final Reading reading;
 
@@ -106,10 +108,20 @@ final class RulesReader {
    * unless they say.
    */
   List<Rule> rules(Obj parent, Field<List<JsonNode>> field, Duration defaultEvery) {
-    return parent.each(field, (node, path) -> rule(node, path, defaultEvery));
+    return parent.each(field, (node, path) -> rule(node, path, defaultEvery, null));
   }
 
-  private Rule rule(JsonNode node, String path, Duration defaultEvery) {
+  /**
+   * The watch rules of {@code parent}'s list {@code field}: as {@link #rules}, and each may name
+   * the {@code stages} (of {@code stageNames}) it runs in.
+   */
+  List<Rule> watch(
+      Obj parent, Field<List<JsonNode>> field, Duration defaultEvery, List<String> stageNames) {
+    return parent.each(field, (node, path) -> rule(node, path, defaultEvery, stageNames));
+  }
+
+  /** A rule; {@code stageNames} null for a gate or prerequisite, which cannot name stages. */
+  private Rule rule(JsonNode node, String path, Duration defaultEvery, List<String> stageNames) {
     if (node.isTextual()) {
       checks.put(path, node.asText());
       withoutPass.put(path, node.asText());
@@ -165,22 +177,77 @@ final class RulesReader {
       o.problem(ERROR_LIMIT, "must be at least 1");
     }
     Rule.OnInconclusive onInconclusive = o.get(ON_INCONCLUSIVE);
+    List<String> stages = stages(o, stageNames);
     o.done();
     if (check == null) {
       return null;
     }
-    return withDefaults(
-        check,
-        every,
-        forDuration,
-        failures,
-        severity,
-        escalate,
-        grace,
-        scope,
-        pass,
-        errorLimit,
-        onInconclusive);
+    return withStages(
+        stages,
+        withDefaults(
+            check,
+            every,
+            forDuration,
+            failures,
+            severity,
+            escalate,
+            grace,
+            scope,
+            pass,
+            errorLimit,
+            onInconclusive));
+  }
+
+  /** The stages a watch rule runs in: each a stage of the plan, at least one when given. */
+  private List<String> stages(Obj o, List<String> stageNames) {
+    if (!o.has(STAGES)) {
+      return List.of();
+    }
+    if (stageNames == null) {
+      o.problem(
+          STAGES,
+          "only a watch rule names the stages it runs in (a gate runs in its own stage, a"
+              + " prerequisite before the first)");
+      return List.of();
+    }
+    List<String> out =
+        o.each(
+            STAGES,
+            (n, path) -> {
+              if (!n.isTextual() || !stageNames.contains(n.asText())) {
+                reading.problem(
+                    path,
+                    (n.isTextual() ? "\"" + n.asText() + "\"" : "this")
+                        + " is not a stage of this plan ("
+                        + String.join(", ", stageNames)
+                        + ")");
+                return null;
+              }
+              return n.asText();
+            });
+    if (out.isEmpty() && o.get(STAGES).isEmpty()) {
+      o.problem(STAGES, "name at least one stage, or leave stages out to watch every stage");
+    }
+    return out;
+  }
+
+  private static Rule withStages(List<String> stages, Rule r) {
+    if (stages.isEmpty()) {
+      return r;
+    }
+    return new Rule(
+        r.check(),
+        r.every(),
+        r.forDuration(),
+        r.failures(),
+        r.severity(),
+        r.escalateAfter(),
+        r.grace(),
+        r.rollback(),
+        r.pass(),
+        r.errorLimit(),
+        r.onInconclusive(),
+        stages);
   }
 
   /** A rule with the defaults for what it does not say. */

@@ -64,12 +64,30 @@ final class StagesReader {
   private static final Field<List<JsonNode>> GATES = Type.LIST.field("gates");
   private static final Field<Boolean> APPROVAL = Type.BOOLEAN.field("approval");
   static final Field<Window> WINDOW = Type.WINDOW.field("window");
+  private static final Field<Boolean> OBSERVE = Type.BOOLEAN.field("observe");
+  private static final Field<List<JsonNode>> ON_COMPLETE = Type.LIST.field("onComplete");
   private static final Section STAGE =
-      Section.of(NAME, PERCENT, FLAGS, REVERT, SOAK, EVERY, GATES, APPROVAL, ACTIONS, WINDOW);
+      Section.of(
+          NAME,
+          PERCENT,
+          FLAGS,
+          REVERT,
+          SOAK,
+          EVERY,
+          GATES,
+          APPROVAL,
+          ACTIONS,
+          WINDOW,
+          OBSERVE,
+          ON_COMPLETE);
 
   private static final Field<Obj> DRAIN = Field.object("drain", WAITING);
   private static final Field<Rollback.Then> THEN = Type.oneOf(Rollback.Then.class).field("then");
-  private static final Section ROLLBACK = Section.of(PERCENT, DRAIN, THEN, ACTIONS);
+  private static final Field<JsonNode> AFTER_POINT_OF_NO_RETURN =
+      Type.ANY.field("afterPointOfNoReturn");
+  private static final Field<String> TARGET_STAGE = Type.TEXT.field("stage");
+  private static final Section ROLLBACK =
+      Section.of(PERCENT, DRAIN, THEN, ACTIONS, AFTER_POINT_OF_NO_RETURN);
 
   private final Reading reading;
   private final HttpReader http;
@@ -114,8 +132,35 @@ final class StagesReader {
     List<Rule> gates = rules.rules(o, GATES, every);
     Boolean approval = o.get(APPROVAL);
     List<Action> actions = o.each(ACTIONS, (a, at) -> action(a, at, ENV_AND_STAGE, true));
+    List<Action> onComplete = o.each(ON_COMPLETE, (a, at) -> action(a, at, ENV_AND_STAGE, true));
     Window window = o.get(WINDOW);
-    if (!o.has(PERCENT) && flags.isEmpty() && !o.has(ACTIONS) && !o.has(FLAGS)) {
+    Boolean observe = o.get(OBSERVE);
+    boolean observing = observe != null && observe;
+    if (observing) {
+      for (Field<?> f : List.of(PERCENT, FLAGS, REVERT, ACTIONS)) {
+        if (o.has(f)) {
+          o.problem(
+              f,
+              "an observe stage changes nothing when it starts; move this to a stage of its own"
+                  + " or drop observe");
+        }
+      }
+    } else if (reading.runbook) {
+      for (Field<List<JsonNode>> f : List.of(ACTIONS, ON_COMPLETE)) {
+        if (o.has(f) && o.get(f).isEmpty()) {
+          o.problem(
+              f,
+              "an empty list does nothing; leave it out (a stage that only watches is declared"
+                  + " observe: true)");
+        }
+      }
+      if (!o.has(PERCENT) && !o.has(FLAGS) && !o.has(ACTIONS) && !o.has(ON_COMPLETE)) {
+        o.problem(
+            "",
+            "a stage must set percent, flags, actions or onComplete, or be declared observe: true"
+                + " (it only soaks under its gates)");
+      }
+    } else if (!o.has(PERCENT) && flags.isEmpty() && !o.has(ACTIONS) && !o.has(FLAGS)) {
       o.problem("", "a stage must set percent, flags or actions");
     }
     flags.forEach(
@@ -143,7 +188,9 @@ final class StagesReader {
         gates,
         approval != null && approval,
         actions,
-        window);
+        window,
+        observing,
+        onComplete);
   }
 
   private Map<String, JsonNode> flagMap(Obj o, Field<Map<String, JsonNode>> field) {
@@ -176,9 +223,43 @@ final class StagesReader {
     }
     Rollback.Then then = o.get(THEN);
     List<Action> actions = o.each(ACTIONS, (node, path) -> action(node, path, ENV, false));
+    Rollback.AfterPointOfNoReturn after = afterPointOfNoReturn(o);
     o.done();
     return new Rollback(
-        percent == null ? 0 : percent, drain, then == null ? Rollback.Then.HOLD : then, actions);
+        percent == null ? 0 : percent,
+        drain,
+        then == null ? Rollback.Then.HOLD : then,
+        actions,
+        after);
+  }
+
+  /**
+   * {@code hold}, or {@code {stage: NAME}} (the stage is checked against the plan's by {@link
+   * PointsOfNoReturn}).
+   */
+  private Rollback.AfterPointOfNoReturn afterPointOfNoReturn(Obj o) {
+    if (!o.has(AFTER_POINT_OF_NO_RETURN)) {
+      return null;
+    }
+    JsonNode n = o.get(AFTER_POINT_OF_NO_RETURN);
+    String path = o.path(AFTER_POINT_OF_NO_RETURN);
+    if (n.isTextual() && n.asText().equals("hold")) {
+      return Rollback.AfterPointOfNoReturn.HOLD;
+    }
+    if (n.isObject()) {
+      Obj target = new Obj(reading, n, path, Section.of(TARGET_STAGE));
+      String stage = target.get(TARGET_STAGE);
+      if (stage == null) {
+        target.require(TARGET_STAGE);
+      }
+      target.done();
+      return stage == null ? null : new Rollback.AfterPointOfNoReturn(stage);
+    }
+    reading.problem(
+        path,
+        "is hold (nothing is undone; the cutover holds and pages) or {stage: NAME} (back to that"
+            + " stage, at or after the point of no return)");
+    return null;
   }
 
   /**

@@ -869,7 +869,7 @@ class EngineTest {
     assertThat(h.lastDecision().text())
         .isEqualTo(
             "rejected: unknown signal \"explode\" (approve, abort, pause, resume,"
-                + " promote, acknowledge, retry, abandon)");
+                + " promote, acknowledge, retry, abandon, confirm)");
     h.signal(Signal.of("Abort", "alice", null)); // names are exact
     assertThat(h.lastDecision().text()).startsWith("rejected: unknown signal \"Abort\"");
     assertThat(h.state.phase()).isEqualTo(State.SOAKING);

@@ -66,9 +66,9 @@ class PlanBoundsTest {
       watch:
         - { check: errors, every: 1m, failures: 3/5, severity: medium, escalateAfter: 6h }
         - { check: cmp, every: 5m }
-      rollback:
-        drain: { check: rate, timeout: 30m, every: 1m }
-        actions: [{ http: "POST flags:/panic" }]
+      rollback: { afterPointOfNoReturn: hold,
+        drain: { check: rate, timeout: 30m, every: 1m },
+        actions: [{ http: "POST flags:/panic" }] }
       approvals: { approvers: [alice, bob], fourEyes: true }
       notify: { webhook: "https://hooks.internal/x", every: 30m }
       """;

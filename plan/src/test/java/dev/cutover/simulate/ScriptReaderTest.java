@@ -96,7 +96,7 @@ class ScriptReaderTest {
         Arguments.of(
             "+1h,signal:approv,by=alice",
             "s.csv:2: no signal named \"approv\" (the signals are approve, abort, pause, resume,"
-                + " promote, acknowledge, retry, abandon)"),
+                + " promote, acknowledge, retry, abandon, confirm)"),
         Arguments.of(
             "+1h,signal:abort,who=alice",
             "s.csv:2: unknown signal field \"who\" (the fields are by, stage, check, reason,"

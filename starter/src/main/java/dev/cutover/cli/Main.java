@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
       ResumeCommand.class,
       PromoteCommand.class,
       AcknowledgeCommand.class,
+      ConfirmCommand.class,
       RetryCommand.class,
       AbandonCommand.class,
       KeygenCommand.class,

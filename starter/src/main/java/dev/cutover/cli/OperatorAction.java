@@ -28,7 +28,10 @@ import picocli.CommandLine.Spec;
 abstract class OperatorAction implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "ID", description = "workflow id (cutover-NAME) or plan name")
+  @Parameters(
+      index = "0",
+      paramLabel = "ID",
+      description = "workflow id (cutover-NAME) or plan name")
   String id;
 
   @Option(names = "--by", description = "who you are (default: $USER; with --key, the key's name)")

@@ -37,6 +37,7 @@ class HelpTest {
           "resume",
           "promote",
           "acknowledge",
+          "confirm",
           "retry",
           "abandon",
           "keygen",

@@ -74,6 +74,9 @@ class OperatorAnswerTest {
 
     @Override
     public void abandon(SignalPayload p) {}
+
+    @Override
+    public void confirm(SignalPayload p) {}
   }
 
   static int freePort() throws IOException {

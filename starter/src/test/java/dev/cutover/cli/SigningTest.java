@@ -113,6 +113,7 @@ class SigningTest {
                 }),
             new Case("promote", new String[] {"promote", "shop", "--reason", "looks good"}),
             new Case("acknowledge", new String[] {"acknowledge", "shop", "--check", "errors"}),
+            new Case("confirm", new String[] {"confirm", "shop", "dns-ttl-lowered"}),
             new Case("resume", new String[] {"resume", "cutover-shop"}),
             new Case("retry", new String[] {"retry", "shop"}));
     for (Case c : cases) {

@@ -50,6 +50,13 @@ public interface CutoverWorkflow {
   @SignalMethod
   void abandon(SignalPayload payload);
 
+  /**
+   * Confirms the checklist task {@code payload.task} (a person did it). Never an approval: a
+   * confirm approves nothing, and an approval confirms no task.
+   */
+  @SignalMethod
+  void confirm(SignalPayload payload);
+
   /** Any of the signals above, answered with the decision it produced. */
   @UpdateMethod
   OperationResult operate(Operation operation);

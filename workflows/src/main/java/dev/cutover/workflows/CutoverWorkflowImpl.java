@@ -85,7 +85,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     versions.askAtStart();
     if (!versions.checkedInput()) {
       carryOut(start.legacyStart());
-    } else if (start.begin()) {
+    } else if (start.begin(versions.newPlanRules())) {
       state = start.carried();
       log.info("continuing {} as new in state {}", start.plan().workflowId(), state.displayState());
       if (versions.continueAsNewOnSize()) {
@@ -273,6 +273,11 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   @Override
   public void abandon(SignalPayload p) {
     intake.receive("abandon", p, null);
+  }
+
+  @Override
+  public void confirm(SignalPayload p) {
+    intake.receive("confirm", p, null);
   }
 
   @Override

@@ -98,7 +98,8 @@ final class SignalIntake {
    * replay unchanged. A worker that cannot answer makes the signature invalid, never valid.
    */
   private Signal.Signature signature(String name, SignalPayload raw) {
-    if (start.planRules().compareTo(PlanReader.Rules.HARDENED) < 0
+    if (start.planRules() == null
+        || start.planRules().compareTo(PlanReader.Rules.HARDENED) < 0
         || !SignedSignals.needsVerification(name, raw)) {
       return Signal.Signature.UNSIGNED;
     }
@@ -129,7 +130,15 @@ final class SignalIntake {
   }
 
   private static Signal signal(String name, SignalPayload s) {
-    return new Signal(name, s.by(), s.reason(), s.stage(), s.check(), s.comment());
+    return new Signal(
+        name,
+        s.by(),
+        s.reason(),
+        s.stage(),
+        s.check(),
+        s.comment(),
+        s.task(),
+        Signal.Signature.UNSIGNED);
   }
 
   private static long now() {

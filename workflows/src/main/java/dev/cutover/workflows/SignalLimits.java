@@ -8,10 +8,10 @@ import java.util.List;
  * Temporal's payload limit), or hold a newline that forges a line in {@code cutover status}.
  *
  * <ul>
- *   <li>{@code by}, {@code stage}, {@code check}, {@code signedAt}, {@code signature} name someone
- *       or something: longer than their limit, or holding a control character, the signal is
- *       refused (recorded as a rejected decision saying why). Cutting or cleaning a name could turn
- *       it into another one.
+ *   <li>{@code by}, {@code stage}, {@code check}, {@code task}, {@code signedAt}, {@code signature}
+ *       name someone or something: longer than their limit, or holding a control character, the
+ *       signal is refused (recorded as a rejected decision saying why). Cutting or cleaning a name
+ *       could turn it into another one.
  *   <li>{@code reason} and {@code comment} are free text: control characters become spaces and text
  *       past {@link #TEXT_MAX} characters is cut with a marker, so an abort with a long reason
  *       still aborts.
@@ -30,6 +30,9 @@ public final class SignalLimits {
   /** The longest {@code check}. */
   public static final int CHECK_MAX = 128;
 
+  /** The longest {@code task}: a checklist task's name, as the plan reader allows them. */
+  public static final int TASK_MAX = 63;
+
   /** The longest {@code reason} or {@code comment} kept. */
   public static final int TEXT_MAX = 1_000;
 
@@ -41,7 +44,16 @@ public final class SignalLimits {
 
   /** The signals a cutover knows, which {@code operate} may name. */
   public static final List<String> SIGNALS =
-      List.of("approve", "abort", "pause", "resume", "promote", "acknowledge", "retry", "abandon");
+      List.of(
+          "approve",
+          "abort",
+          "pause",
+          "resume",
+          "promote",
+          "acknowledge",
+          "retry",
+          "abandon",
+          "confirm");
 
   private SignalLimits() {}
 
@@ -63,7 +75,8 @@ public final class SignalLimits {
               nameProblem("stage", p.stage(), STAGE_MAX),
               nameProblem("check", p.check(), CHECK_MAX),
               nameProblem("signedAt", p.signedAt(), SIGNED_AT_MAX),
-              nameProblem("signature", p.signature(), SIGNATURE_MAX));
+              nameProblem("signature", p.signature(), SIGNATURE_MAX),
+              nameProblem("task", p.task(), TASK_MAX));
     }
     if (refusal != null) {
       return new Checked(null, refusal, by);
@@ -76,7 +89,8 @@ public final class SignalLimits {
             UntrustedText.clean(p.reason(), TEXT_MAX),
             p.check(),
             p.signedAt(),
-            p.signature()),
+            p.signature(),
+            p.task()),
         null,
         by);
   }
@@ -106,6 +120,7 @@ public final class SignalLimits {
             nameProblem("check", p.check(), CHECK_MAX),
             nameProblem("signedAt", p.signedAt(), SIGNED_AT_MAX),
             nameProblem("signature", p.signature(), SIGNATURE_MAX),
+            nameProblem("task", p.task(), TASK_MAX),
             textProblem("reason", p.reason()),
             textProblem("comment", p.comment()));
     if (problem != null) {

@@ -103,16 +103,25 @@ public final class SignedSignals {
           p.reason(),
           p.signedAt()
         }) {
-      if (field == null) {
-        out.write(0);
-        continue;
-      }
-      byte[] bytes = utf8(field);
-      out.write(1);
-      out.writeBytes(ByteBuffer.allocate(4).putInt(bytes.length).array());
-      out.writeBytes(bytes);
+      write(out, field);
+    }
+    // A confirm's task is covered too; appended only when present, so that what every other
+    // signal's signature covers is unchanged.
+    if (p.task() != null) {
+      write(out, p.task());
     }
     return out.toByteArray();
+  }
+
+  private static void write(ByteArrayOutputStream out, String field) {
+    if (field == null) {
+      out.write(0);
+      return;
+    }
+    byte[] bytes = utf8(field);
+    out.write(1);
+    out.writeBytes(ByteBuffer.allocate(4).putInt(bytes.length).array());
+    out.writeBytes(bytes);
   }
 
   /**
@@ -136,7 +145,14 @@ public final class SignedSignals {
       PrivateKey key, String workflowId, String signal, SignalPayload p, Instant signedAt) {
     SignalPayload dated =
         new SignalPayload(
-            p.stage(), p.by(), p.comment(), p.reason(), p.check(), signedAt.toString(), null);
+            p.stage(),
+            p.by(),
+            p.comment(),
+            p.reason(),
+            p.check(),
+            signedAt.toString(),
+            null,
+            p.task());
     try {
       Signature s = Signature.getInstance("Ed25519");
       s.initSign(key);
@@ -148,7 +164,8 @@ public final class SignedSignals {
           p.reason(),
           p.check(),
           dated.signedAt(),
-          Base64.getEncoder().encodeToString(s.sign()));
+          Base64.getEncoder().encodeToString(s.sign()),
+          p.task());
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(
           "cannot sign with this key (an Ed25519 private key is needed): " + e.getMessage(), e);

@@ -58,15 +58,6 @@ final class Versions {
   static final String TYPED_REQUESTS = "typed-requests";
 
   /**
-   * Version 1 (issue 14): a new cutover's plan is read by {@link
-   * PlanReader.Rules#SEQUENTIAL_COMPARE} (a compare check says its method; {@code sequential}
-   * judges running totals with a confidence sequence). Asked once, on a new cutover's first run,
-   * where the plan's rules are chosen; cutovers started before keep {@link
-   * PlanReader.Rules#HARDENED}, so their compare checks stay z-tests.
-   */
-  static final String SEQUENTIAL_COMPARE = "sequential-compare";
-
-  /**
    * Version 1 (issue 11): each check is measured with what it may use of its stage ({@link
    * dev.cutover.plan.CheckContext}: the stage's start and the check's stage baseline), which the
    * worker binds into SQL or formats into a query as numbers. Older cutovers measure without it
@@ -82,7 +73,17 @@ final class Versions {
    */
   static final String LEDGER = "ledger";
 
+  /**
+   * Version 1 (issue 11): new cutovers read their plans by {@link PlanReader.Rules#RUNBOOK}
+   * (observe stages declared, points of no return say what a breach after them does); cutovers
+   * started before keep the rules they carry. Plans that use the fields this release added
+   * (observe, onComplete, afterPointOfNoReturn, a watch rule's stages) could not be started before
+   * it, so what the engine does with them needs no change id of its own.
+   */
+  static final String RUNBOOK_RULES = "runbook-rules";
+
   private boolean checkedInput;
+  private boolean runbookRules;
   private boolean ledger;
   private boolean coalesced;
   private boolean typedRequests;
@@ -102,7 +103,13 @@ final class Versions {
     checkedInput = takesChange(CHECKED_INPUT);
     coalesced = checkedInput && takesChange(COALESCED_COMMANDS);
     typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
+    runbookRules = checkedInput && takesChange(RUNBOOK_RULES);
     ledger = typedRequests && takesChange(LEDGER);
+  }
+
+  /** {@link #RUNBOOK_RULES}: the rules a new cutover reads its plan by. */
+  PlanReader.Rules newPlanRules() {
+    return runbookRules ? PlanReader.Rules.RUNBOOK : PlanReader.Rules.HARDENED;
   }
 
   /**

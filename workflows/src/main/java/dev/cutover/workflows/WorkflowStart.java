@@ -67,7 +67,7 @@ final class WorkflowStart {
    *
    * @return whether this run continues a cutover
    */
-  boolean begin() {
+  boolean begin(PlanReader.Rules newPlanRules) {
     WorkflowInfo info = Workflow.getInfo();
     JsonNode raw = input.json();
     boolean continued =
@@ -88,12 +88,7 @@ final class WorkflowStart {
     planJson = in.plan();
     startedBy = in.startedBy();
     carried = in.state();
-    planRules =
-        continued
-            ? in.planRules()
-            : Versions.takesChange(Versions.SEQUENTIAL_COMPARE)
-                ? PlanReader.Rules.SEQUENTIAL_COMPARE
-                : PlanReader.Rules.HARDENED;
+    planRules = continued ? in.planRules() : newPlanRules;
     signaturesRequired = in.signaturesRequired();
     readCheckedPlan();
     if (!continued) {

@@ -78,15 +78,20 @@ class CutoverWorkflowTest {
       tw.sleep(Duration.ofDays(3));
       wf.approve(approval("full", "alice")); // mid-soak of the 7-day stage
       tw.sleep(Duration.ofDays(5));
-      // removing v1 cannot be undone: the deprecate stage waits for its own approval
-      Status beforeDeprecate = wf.status();
-      assertThat(beforeDeprecate.state()).isEqualTo("AWAITING_APPROVAL");
-      assertThat(world.keys).noneMatch(k -> k.contains("/deprecate/actions/"));
+      // deprecate: v1 stays for 7 more days with zero v1 calls; nothing is removed yet
+      Status deprecating = wf.status();
+      assertThat(deprecating.stage().name()).isEqualTo("deprecate");
+      assertThat(deprecating.state()).isEqualTo("SOAKING");
+      assertThat(world.keys).noneMatch(k -> k.contains("/deprecate/"));
+      tw.sleep(Duration.ofDays(6).plusHours(1));
+      // removing v1 cannot be undone: it runs only after its own approval, once the soak is met
+      assertThat(wf.status().state()).isEqualTo("AWAITING_APPROVAL");
+      assertThat(world.keys).noneMatch(k -> k.contains("/deprecate/"));
       wf.approve(approval("deprecate", "bob"));
       Status end = tw.result(wf);
       assertThat(end.state()).isEqualTo("COMPLETED");
       assertThat(world.traffic()).containsExactly(10, 50, 100);
-      assertThat(world.keys).contains("cutover-full-pass-v2/deprecate/actions/0");
+      assertThat(world.keys).contains("cutover-full-pass-v2/deprecate/onComplete/0");
       assertThat(end.decisions())
           .anyMatch(d -> d.text().contains("stage full complete (approved by alice)"));
     }
@@ -308,7 +313,7 @@ class CutoverWorkflowTest {
           .allSatisfy(
               in -> {
                 assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
-                assertThat(in.path("planRules").asText()).isEqualTo("SEQUENTIAL_COMPARE");
+                assertThat(in.path("planRules").asText()).isEqualTo("RUNBOOK");
                 assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
               });
     }
@@ -371,6 +376,11 @@ class CutoverWorkflowTest {
     @Override
     public void abandon(SignalPayload p) {
       code.abandon(p);
+    }
+
+    @Override
+    public void confirm(SignalPayload p) {
+      code.confirm(p);
     }
 
     @Override

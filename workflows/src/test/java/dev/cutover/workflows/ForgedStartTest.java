@@ -449,7 +449,7 @@ class ForgedStartTest {
               r -> {
                 assertThat(r.workflowId()).isEqualTo("cutover-shop");
                 assertThat(r.plan()).isEqualTo(plan("shop"));
-                assertThat(r.rules()).isEqualTo(PlanReader.Rules.SEQUENTIAL_COMPARE);
+                assertThat(r.rules()).isEqualTo(PlanReader.Rules.RUNBOOK);
               });
       assertThat(refusing.effects).isEmpty();
       assertThat(refusing.notes).isEmpty();

@@ -368,6 +368,10 @@ public final class ReleasedV1Workflow implements CutoverWorkflow {
     receive("abandon", p, null);
   }
 
+  /** Not in the first release: a signal it had no handler for. */
+  @Override
+  public void confirm(SignalPayload p) {}
+
   @Override
   public OperationResult operate(Operation op) {
     if (plan == null) {

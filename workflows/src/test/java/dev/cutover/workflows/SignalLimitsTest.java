@@ -49,7 +49,15 @@ class SignalLimitsTest {
         Arguments.of(
             new SignalPayload("canary", "bob", null, null, null, "t", "s".repeat(201)),
             "bob",
-            "signature is 201 characters long; at most 200 are read"));
+            "signature is 201 characters long; at most 200 are read"),
+        Arguments.of(
+            SignalPayload.confirming("t".repeat(64), "bob", null),
+            "bob",
+            "task is 64 characters long; at most 63 are read"),
+        Arguments.of(
+            SignalPayload.confirming("dns\u2028ttl", "bob", null),
+            "bob",
+            "task \"dns\\u2028ttl\" holds control characters"));
   }
 
   @ParameterizedTest
@@ -102,10 +110,10 @@ class SignalLimitsTest {
     return Stream.of(
         Arguments.of(
             new Operation("explode", p(null, "bob", null, null, null)),
-            "\"explode\" is not a signal: one of [approve, abort, pause, resume, promote, acknowledge, retry, abandon]"),
+            "\"explode\" is not a signal: one of [approve, abort, pause, resume, promote, acknowledge, retry, abandon, confirm]"),
         Arguments.of(
             new Operation(null, p(null, "bob", null, null, null)),
-            "an operation names a signal: one of [approve, abort, pause, resume, promote, acknowledge, retry, abandon]"),
+            "an operation names a signal: one of [approve, abort, pause, resume, promote, acknowledge, retry, abandon, confirm]"),
         Arguments.of(new Operation("pause", null), "say who you are (by is required)"),
         Arguments.of(
             new Operation("pause", p(null, " ", null, null, null)),

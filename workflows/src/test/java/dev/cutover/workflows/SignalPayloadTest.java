@@ -54,6 +54,19 @@ class SignalPayloadTest {
   }
 
   @Test
+  void aConfirmCarriesItsTaskAndEveryOtherSignalIsWrittenAsBefore() {
+    String json =
+        CONVERTER
+            .toPayload(SignalPayload.confirming("dns-ttl-lowered", "alice", null))
+            .orElseThrow()
+            .getData()
+            .toString(StandardCharsets.UTF_8);
+
+    assertThat(json).endsWith(",\"task\":\"dns-ttl-lowered\"}");
+    assertThat(read(json)).isEqualTo(SignalPayload.confirming("dns-ttl-lowered", "alice", null));
+  }
+
+  @Test
   void anyOtherUnknownFieldIsStillRefused() {
     assertThat(catchThrowable(() -> read("{\"by\":\"bob\",\"role\":\"admin\"}")))
         .isInstanceOf(DataConverterException.class)
