@@ -124,6 +124,15 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
    * asks, so that every hop is counted and checked.
    */
   CutoverActivitiesImpl(ActivitySettings settings, Duration httpTimeoutCap, OkHttpClient client) {
+    this(settings, httpTimeoutCap, client, Notifier.Backoff.DEFAULT);
+  }
+
+  /** As above, trying a notification channel that is down again by {@code notifyBackoff}. */
+  CutoverActivitiesImpl(
+      ActivitySettings settings,
+      Duration httpTimeoutCap,
+      OkHttpClient client,
+      Notifier.Backoff notifyBackoff) {
     Objects.requireNonNull(httpTimeoutCap, "httpTimeoutCap");
     if (httpTimeoutCap.isNegative() || httpTimeoutCap.isZero()) {
       throw new IllegalArgumentException("httpTimeoutCap must be positive: " + httpTimeoutCap);
@@ -156,7 +165,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     this.effects =
         new Effects(
             http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap), nginxTraffic, commands);
-    this.notifier = new Notifier(http, httpTimeoutCap);
+    this.notifier = new Notifier(http, httpTimeoutCap, settings.pagerDutyUrl(), notifyBackoff);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads =
         r -> {
@@ -309,6 +318,11 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     notifier.notifyPeople(request);
   }
 
+  /** As {@link #notifyPeople}; whether every channel that should get it took it (tests). */
+  boolean notifyPeopleTook(NotifyRequest request) {
+    return notifier.notifyPeople(request);
+  }
+
   /**
    * Reads the plan by the request's rules and returns every reason this worker refuses it, each at
    * its plan path and naming the setting involved: the reader's problems, references the worker
@@ -355,6 +369,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   @Override
   public void close() {
     executor.shutdownNow();
+    notifier.close();
     sql.close();
     client.connectionPool().evictAll();
   }
