@@ -96,6 +96,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private final MetricSources sources;
   private final Effects effects;
   private final Notifier notifier;
+  private final String pagerDutyUrl;
   private final ThreadPoolExecutor executor;
   private final ApproverKeys approverKeys;
 
@@ -165,7 +166,8 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     this.effects =
         new Effects(
             http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap), nginxTraffic, commands);
-    this.notifier = new Notifier(http, httpTimeoutCap, settings.pagerDutyUrl(), notifyBackoff);
+    this.pagerDutyUrl = settings.pagerDutyUrl();
+    this.notifier = new Notifier(http, httpTimeoutCap, pagerDutyUrl, notifyBackoff);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads =
         r -> {
@@ -339,7 +341,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
       PlanReader.Rules rules = request.rules() == null ? PlanReader.Rules.NEWEST : request.rules();
       Plan plan = PlanReader.fromTree(request.plan(), rules);
       refusals.addAll(secrets.refusals(plan));
-      refusals.addAll(HttpCalls.refusals(plan, hostPolicy, secrets));
+      refusals.addAll(HttpCalls.refusals(plan, hostPolicy, secrets, pagerDutyUrl));
       refusals.addAll(commands.refusals(plan));
       refusals.addAll(nginxTraffic.refusals(plan));
     } catch (PlanException e) {

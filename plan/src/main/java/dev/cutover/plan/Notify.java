@@ -57,6 +57,22 @@ public record Notify(
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(target, "target");
     }
+
+    /**
+     * The plan's field that holds the target: {@code webhook}, {@code routingKey} or {@code url}.
+     */
+    public String field() {
+      return switch (type) {
+        case SLACK -> "webhook";
+        case PAGERDUTY -> "routingKey";
+        case WEBHOOK -> "url";
+      };
+    }
+
+    /** Its place in the plan, e.g. {@code notify.channels.oncall.routingKey}. */
+    public String path() {
+      return "notify.channels." + name + "." + field();
+    }
   }
 
   /** How urgent an event is, least first; a route takes events at its severity or above. */
