@@ -18,7 +18,8 @@ import java.util.Objects;
  *   <li>{@value NginxTraffic#DIRS}, {@value NginxTraffic#BIN}, {@value NginxTraffic#CONFIG}: nginx
  *       traffic ({@link NginxTraffic});
  *   <li>{@value ApproverKeys#KEYRING_VARIABLE} and {@value ApproverKeys#REQUIRE_VARIABLE}: signed
- *       signals ({@link ApproverKeys}).
+ *       signals ({@link ApproverKeys});
+ *   <li>{@value #PAGERDUTY_URL}: where PagerDuty events go ({@link Notifier}).
  * </ul>
  *
  * The environment itself is kept: it is what {@code ${env:NAME}} references resolve against (only
@@ -35,6 +36,13 @@ public final class ActivitySettings {
   private final List<Commands.Entry> allowedCommands;
   private final NginxTraffic.Settings nginx;
   private final ApproverKeys approverKeys;
+  private final String pagerDutyUrl;
+
+  /**
+   * Where PagerDuty events go: the Events API v2 unless the operator points it elsewhere (a proxy,
+   * the EU service region, a test's stand-in).
+   */
+  public static final String PAGERDUTY_URL = "CUTOVER_PAGERDUTY_URL";
 
   private ActivitySettings(
       Map<String, String> environment,
@@ -49,6 +57,12 @@ public final class ActivitySettings {
     this.allowedCommands = allowedCommands;
     this.nginx = nginx;
     this.approverKeys = approverKeys;
+    String pd = environment.get(PAGERDUTY_URL);
+    this.pagerDutyUrl = pd == null || pd.isBlank() ? PagerDutyEvents.ENDPOINT : pd.strip();
+    if (okhttp3.HttpUrl.parse(this.pagerDutyUrl) == null || this.pagerDutyUrl.contains("${")) {
+      throw new IllegalArgumentException(
+          PAGERDUTY_URL + " is not an http(s) URL (such as " + PagerDutyEvents.ENDPOINT + ")");
+    }
   }
 
   /** As {@link #fromEnvironment(Map, Clock)} with the system clock (signatures' freshness). */
@@ -97,6 +111,11 @@ public final class ActivitySettings {
 
   NginxTraffic.Settings nginx() {
     return nginx;
+  }
+
+  /** Where PagerDuty events are posted ({@value #PAGERDUTY_URL}). */
+  String pagerDutyUrl() {
+    return pagerDutyUrl;
   }
 
   /** The worker's approver keyring and whether it requires promoting signals to be signed. */

@@ -97,6 +97,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   private final MetricSources sources;
   private final Effects effects;
   private final Notifier notifier;
+  private final String pagerDutyUrl;
   private final ThreadPoolExecutor executor;
   private final ApproverKeys approverKeys;
 
@@ -125,6 +126,15 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
    * asks, so that every hop is counted and checked.
    */
   CutoverActivitiesImpl(ActivitySettings settings, Duration httpTimeoutCap, OkHttpClient client) {
+    this(settings, httpTimeoutCap, client, Notifier.Backoff.DEFAULT);
+  }
+
+  /** As above, trying a notification channel that is down again by {@code notifyBackoff}. */
+  CutoverActivitiesImpl(
+      ActivitySettings settings,
+      Duration httpTimeoutCap,
+      OkHttpClient client,
+      Notifier.Backoff notifyBackoff) {
     Objects.requireNonNull(httpTimeoutCap, "httpTimeoutCap");
     if (httpTimeoutCap.isNegative() || httpTimeoutCap.isZero()) {
       throw new IllegalArgumentException("httpTimeoutCap must be positive: " + httpTimeoutCap);
@@ -157,7 +167,8 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     this.effects =
         new Effects(
             http, HttpCalls.min(Effects.REQUEST_TIMEOUT, httpTimeoutCap), nginxTraffic, commands);
-    this.notifier = new Notifier(http, httpTimeoutCap);
+    this.pagerDutyUrl = settings.pagerDutyUrl();
+    this.notifier = new Notifier(http, httpTimeoutCap, pagerDutyUrl, notifyBackoff);
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads =
         r -> {
@@ -310,6 +321,11 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
     notifier.notifyPeople(request);
   }
 
+  /** As {@link #notifyPeople}; whether every channel that should get it took it (tests). */
+  boolean notifyPeopleTook(NotifyRequest request) {
+    return notifier.notifyPeople(request);
+  }
+
   /**
    * Reads the plan by the request's rules and returns every reason this worker refuses it, each at
    * its plan path and naming the setting involved: the reader's problems, references the worker
@@ -326,7 +342,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
       PlanReader.Rules rules = request.rules() == null ? PlanReader.Rules.NEWEST : request.rules();
       Plan plan = PlanReader.fromTree(request.plan(), rules);
       refusals.addAll(secrets.refusals(plan));
-      refusals.addAll(HttpCalls.refusals(plan, hostPolicy, secrets));
+      refusals.addAll(HttpCalls.refusals(plan, hostPolicy, secrets, pagerDutyUrl));
       refusals.addAll(commands.refusals(plan));
       refusals.addAll(nginxTraffic.refusals(plan));
     } catch (PlanException e) {
@@ -356,6 +372,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   @Override
   public void close() {
     executor.shutdownNow();
+    notifier.close();
     sql.close();
     client.connectionPool().evictAll();
   }

@@ -120,6 +120,11 @@ final class HttpCalls {
    * connection can tell is left to the run-time checks, which apply the same rules.
    */
   static List<String> refusals(Plan plan, HostPolicy policy, Secrets secrets) {
+    return refusals(plan, policy, secrets, PagerDutyEvents.ENDPOINT);
+  }
+
+  /** As above, PagerDuty events going to {@code pagerDuty} ({@code CUTOVER_PAGERDUTY_URL}). */
+  static List<String> refusals(Plan plan, HostPolicy policy, Secrets secrets, String pagerDuty) {
     List<String> out = new ArrayList<>();
     plan.connections()
         .forEach(
@@ -164,8 +169,18 @@ final class HttpCalls {
     }
     if (plan.notifications() != null) {
       String webhook = plan.notifications().webhook();
-      url(out, "notify.webhook", webhook, policy);
-      bound(out, "notify.webhook", Carried.of(false, webhook), PlanSites.host(webhook), secrets);
+      if (webhook != null) {
+        url(out, "notify.webhook", webhook, policy);
+        bound(out, "notify.webhook", Carried.of(false, webhook), PlanSites.host(webhook), secrets);
+      }
+      for (dev.cutover.plan.Notify.Channel c : plan.notifications().channels()) {
+        // A routing key goes to the PagerDuty endpoint the worker's operator chose: its host is
+        // checked, and the key must be allowed to go there.
+        String target =
+            c.type() == dev.cutover.plan.Notify.ChannelType.PAGERDUTY ? pagerDuty : c.target();
+        url(out, c.path(), target, policy);
+        bound(out, c.path(), Carried.of(false, c.target()), PlanSites.host(target), secrets);
+      }
     }
     return out;
   }

@@ -28,7 +28,10 @@ final class PlanSites {
   /** A command action. */
   record Command(String path, Action.Command command) {}
 
-  /** Every text that may hold a reference: connections, requests, commands, the webhook. */
+  /**
+   * Every text that may hold a reference: connections, requests, commands, the webhook and the
+   * notification channels.
+   */
   static List<Text> texts(Plan plan) {
     List<Text> out = new ArrayList<>();
     plan.connections()
@@ -55,6 +58,7 @@ final class PlanSites {
     }
     if (plan.notifications() != null) {
       out.add(new Text("notify.webhook", plan.notifications().webhook()));
+      plan.notifications().channels().forEach(c -> out.add(new Text(c.path(), c.target())));
     }
     out.removeIf(t -> t.text() == null);
     return out;

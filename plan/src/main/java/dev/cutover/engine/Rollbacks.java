@@ -23,6 +23,21 @@ final class Rollbacks extends Part {
 
   /** Starts rolling back (only while a stage is active): from now on only the undo steps run. */
   void start(Turn t, long now, String reason, String by, Rule.Scope scope) {
+    start(t, now, reason, by, scope, Command.Notify.Kind.ROLLBACK_STARTED, null);
+  }
+
+  /**
+   * As {@link #start(Turn, long, String, String, Rule.Scope)}, its message of {@code kind} about
+   * {@code subject}: a rule's breach or escalation pages under that rule's key.
+   */
+  void start(
+      Turn t,
+      long now,
+      String reason,
+      String by,
+      Rule.Scope scope,
+      Command.Notify.Kind kind,
+      String subject) {
     if (!t.phase().active()) {
       return;
     }
@@ -70,6 +85,8 @@ final class Rollbacks extends Part {
     t.incident(now, "rollback", partial ? t.stage().name() : "all", what + ": " + reason);
     t.decide(now, by, "rollback", true, what + ": " + reason);
     t.notify(
+        kind,
+        subject,
         Command.Notify.Level.PAGE,
         what.toUpperCase(Locale.ROOT).charAt(0) + what.substring(1) + ": " + reason);
   }
@@ -156,9 +173,9 @@ final class Rollbacks extends Part {
               + stage.name()
               + " (resume to soak it again, abort to roll back everything)";
       t.addHold(Hold.Kind.STAGE_ROLLED_BACK, undone.name(), ENGINE, rb.reason(), now);
-      t.journal = t.journal.withNextStatusAt(engine.words.nextStatusAt(now));
+      t.journal = t.journal.withNextStatusAt(engine.words.nextStatusAt(t, now));
       t.decide(now, ENGINE, "rolled-back", true, text);
-      t.notify(Command.Notify.Level.WARN, text);
+      t.notify(Command.Notify.Kind.ROLLED_BACK, "rollback", Command.Notify.Level.WARN, text);
       return;
     }
     boolean end = plan.rollback().then() == Rollback.Then.END;
@@ -171,7 +188,7 @@ final class Rollbacks extends Part {
                 ? "; the cutover ends (then: end)"
                 : "; holding: send retry to start over or abandon to end");
     t.decide(now, ENGINE, "rolled-back", true, text);
-    t.notify(Command.Notify.Level.PAGE, text);
+    t.notify(Command.Notify.Kind.ROLLED_BACK, "rollback", Command.Notify.Level.PAGE, text);
     t.setPhase(end ? State.ABANDONED : State.ROLLED_BACK, now);
   }
 }

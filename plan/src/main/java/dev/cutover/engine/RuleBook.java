@@ -297,7 +297,11 @@ final class RuleBook extends Part {
             "breach-cleared",
             true,
             "check " + r.check() + " (" + r.id() + ") passes again: " + r.latest().reason());
-        t.notify(Command.Notify.Level.INFO, "check " + r.check() + " passes again");
+        t.notify(
+            Command.Notify.Kind.CLEARED,
+            r.id(),
+            Command.Notify.Level.INFO,
+            "check " + r.check() + " passes again");
       } else if (breached) {
         Rule.Severity sev = effectiveSeverity(r, rule, t.progress.acknowledged());
         long since = r.breachedSince();
@@ -311,7 +315,9 @@ final class RuleBook extends Part {
                   + Durations.format(rule.grace())
                   + " without acknowledgement",
               ENGINE,
-              rule.rollback());
+              rule.rollback(),
+              Command.Notify.Kind.ESCALATION,
+              r.id());
         } else if (sev == Rule.Severity.MEDIUM && now >= since + rule.escalateAfter().toMillis()) {
           engine.rollbacks.start(
               t,
@@ -321,7 +327,9 @@ final class RuleBook extends Part {
                   + " stayed breached past escalateAfter "
                   + Durations.format(rule.escalateAfter()),
               ENGINE,
-              rule.rollback());
+              rule.rollback(),
+              Command.Notify.Kind.ESCALATION,
+              r.id());
         }
       }
     }
@@ -360,9 +368,13 @@ final class RuleBook extends Part {
       }
     }
     switch (sev) {
-      case CRITICAL -> engine.rollbacks.start(t, now, what, ENGINE, rule.rollback());
+      case CRITICAL ->
+          engine.rollbacks.start(
+              t, now, what, ENGINE, rule.rollback(), Command.Notify.Kind.BREACH, r.id());
       case HIGH ->
           t.notify(
+              Command.Notify.Kind.BREACH,
+              r.id(),
               Command.Notify.Level.PAGE,
               what
                   + "; rolling back in "
@@ -371,12 +383,14 @@ final class RuleBook extends Part {
                   + r.check());
       case MEDIUM ->
           t.notify(
+              Command.Notify.Kind.BREACH,
+              r.id(),
               Command.Notify.Level.WARN,
               what
                   + "; the stage holds, and rolls back if still breached"
                   + " after "
                   + Durations.format(rule.escalateAfter()));
-      case LOW -> t.notify(Command.Notify.Level.INFO, what);
+      case LOW -> t.notify(Command.Notify.Kind.BREACH, r.id(), Command.Notify.Level.INFO, what);
     }
   }
 
@@ -402,6 +416,8 @@ final class RuleBook extends Part {
     }
     t.addHold(Hold.Kind.INCONCLUSIVE, r.id(), ENGINE, text, now);
     t.notify(
+        Command.Notify.Kind.INCONCLUSIVE,
+        r.id(),
         Command.Notify.Level.WARN,
         text + "; holding until someone sends resume (to measure again) or abort");
   }

@@ -163,7 +163,8 @@ final class Signals extends Part {
           SignalName.PAUSE.wire(),
           true,
           "paused" + reason + "; checks go on, nothing is promoted");
-      t.notify(Command.Notify.Level.INFO, "paused by " + by + reason);
+      t.notify(
+          Command.Notify.Kind.PAUSED, null, Command.Notify.Level.INFO, "paused by " + by + reason);
     }
   }
 
@@ -186,7 +187,11 @@ final class Signals extends Part {
     t.holds.clear();
     t.resetSoak();
     t.decide(now, by, SignalName.RESUME.wire(), true, "released " + released + reason);
-    t.notify(Command.Notify.Level.INFO, "resumed by " + by + ": released " + released);
+    t.notify(
+        Command.Notify.Kind.RESUMED,
+        null,
+        Command.Notify.Level.INFO,
+        "resumed by " + by + ": released " + released);
   }
 
   private void promote(Turn t, String by, String reason, long now) {
@@ -272,7 +277,11 @@ final class Signals extends Part {
             + check
             + " for this stage: now medium (holds; rolls back after escalateAfter)"
             + reason);
-    t.notify(Command.Notify.Level.INFO, by + " acknowledged " + check + reason);
+    t.notify(
+        Command.Notify.Kind.ACKNOWLEDGED,
+        null,
+        Command.Notify.Level.INFO,
+        by + " acknowledged " + check + reason);
   }
 
   private void retry(Turn t, String by, String reason, long now) {

@@ -87,7 +87,7 @@ final class SoakClock extends Part {
               + " has soaked; waiting for approval from "
               + engine.words.approvers(t);
       t.decide(now, ENGINE, "await-approval", true, text);
-      t.notify(Command.Notify.Level.INFO, text);
+      t.notify(Command.Notify.Kind.WAITING, stage.name(), Command.Notify.Level.INFO, text);
       return true;
     }
     engine.stages.soaked(t, now);

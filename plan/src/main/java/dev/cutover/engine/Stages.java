@@ -135,6 +135,8 @@ final class Stages extends Part {
       t.rules.clear();
       t.journal = t.journal.withNextStatusAt(null);
       t.notify(
+          Command.Notify.Kind.COMPLETED,
+          null,
           Command.Notify.Level.INFO,
           "cutover complete: all " + plan.stages().size() + " stages done");
       return;
@@ -156,7 +158,7 @@ final class Stages extends Part {
                 + " from "
                 + engine.words.approvers(t);
         t.decide(now, ENGINE, "await-approval", true, text);
-        t.notify(Command.Notify.Level.INFO, text);
+        t.notify(Command.Notify.Kind.WAITING, stage.name(), Command.Notify.Level.INFO, text);
       }
       return;
     }
@@ -173,7 +175,7 @@ final class Stages extends Part {
                 + Instant.ofEpochMilli(opens)
                 + ")";
         t.decide(now, ENGINE, "window", true, text);
-        t.notify(Command.Notify.Level.INFO, text);
+        t.notify(Command.Notify.Kind.WAITING, stage.name(), Command.Notify.Level.INFO, text);
       }
       return;
     }
@@ -201,7 +203,7 @@ final class Stages extends Part {
     engine.rules.removeRoles(t, Role.GATE, Role.WAIT);
     engine.rules.addWatch(t, now);
     t.cursor = t.cursor.start(forwardSteps(t, index), now);
-    t.journal = t.journal.withNextStatusAt(engine.words.nextStatusAt(now));
+    t.journal = t.journal.withNextStatusAt(engine.words.nextStatusAt(t, now));
     String text =
         "stage "
             + (index + 1)
@@ -212,7 +214,7 @@ final class Stages extends Part {
             + " starts: "
             + Words.describeStage(stage);
     t.decide(now, ENGINE, "enter", true, text);
-    t.notify(Command.Notify.Level.INFO, text);
+    t.notify(Command.Notify.Kind.STAGE_STARTED, stage.name(), Command.Notify.Level.INFO, text);
   }
 
   private List<Step> forwardSteps(Turn t, int index) {

@@ -171,6 +171,8 @@ final class StepRunner extends Part {
       int failed = t.cursor.attempt();
       if (t.phase() == State.ROLLING_BACK && t.cursor.error() != null) {
         t.notify(
+            Command.Notify.Kind.ROLLBACK_RECOVERED,
+            "rollback",
             Command.Notify.Level.PAGE,
             "rollback recovered: "
                 + engine.describeStep(step)
@@ -191,6 +193,8 @@ final class StepRunner extends Part {
       t.rollback = t.rollback.failedOnce(error);
       if (attempt == 1 || attempt % PAGE_EVERY_FAILURES == 0) {
         t.notify(
+            Command.Notify.Kind.ROLLBACK_FAILED,
+            "rollback",
             Command.Notify.Level.PAGE,
             "ROLLBACK FAILING (attempt "
                 + attempt

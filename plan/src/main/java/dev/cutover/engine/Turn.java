@@ -132,6 +132,22 @@ final class Turn {
   }
 
   void notify(Command.Notify.Level level, String text) {
-    commands.add(new Command.Notify(level, "[" + plan.name() + "] " + text));
+    notify(Command.Notify.Kind.NOTE, null, level, text);
+  }
+
+  /** A message of {@code kind} about {@code subject} (a rule id, {@code rollback}, or null). */
+  void notify(Command.Notify.Kind kind, String subject, Command.Notify.Level level, String text) {
+    commands.add(new Command.Notify(level, "[" + plan.name() + "] " + text, kind, subject, null));
+  }
+
+  /** A status update carrying {@code report}. */
+  void notifyStatus(String text, Command.Notify.Report report) {
+    commands.add(
+        new Command.Notify(
+            Command.Notify.Level.INFO,
+            "[" + plan.name() + "] " + text,
+            Command.Notify.Kind.STATUS,
+            null,
+            report));
   }
 }

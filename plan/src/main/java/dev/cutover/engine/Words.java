@@ -3,9 +3,10 @@ package dev.cutover.engine;
 import dev.cutover.engine.CutoverState.Hold;
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Approvals;
+import dev.cutover.plan.Comparison;
 import dev.cutover.plan.Durations;
-import dev.cutover.plan.Notify;
 import dev.cutover.plan.Stage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,32 +19,102 @@ final class Words extends Part {
   }
 
   /**
-   * When the first status line of a stage begun {@code now} is due; null when the plan asks for
-   * none.
+   * When the first status line of the stage {@code t} is at, begun {@code now}, is due: its own
+   * cadence ({@code notify.stageEvery}) or the plan's; null when the plan asks for none.
    */
-  Long nextStatusAt(long now) {
-    return plan.notifyValue().map(Notify::every).map(e -> now + e.toMillis()).orElse(null);
+  Long nextStatusAt(Turn t, long now) {
+    Duration every = cadence(t);
+    return every == null ? null : now + every.toMillis();
   }
 
-  /** Every {@code notify.every} while a stage is active: where the cutover is, in one line. */
+  private Duration cadence(Turn t) {
+    String stage = t.position.stage() < 0 ? null : t.stage().name();
+    return plan.notifyValue().map(n -> n.everyFor(stage)).orElse(null);
+  }
+
+  /**
+   * Every {@code notify.every} while a stage is active: where the cutover is, in one line, and as a
+   * {@link Command.Notify.Report}: each rule's latest value against its threshold, what the cutover
+   * waits for and when the next decision falls.
+   */
   void statusLine(Turn t, long now) {
     Long due = t.journal.nextStatusAt();
     if (due == null || now < due || !t.phase().active()) {
       return;
     }
+    Duration every = cadence(t);
     t.journal =
-        t.journal.withNextStatusAt(
-            now + plan.notifyValue().map(n -> n.every().toMillis()).orElse(Long.MAX_VALUE / 2));
+        t.journal.withNextStatusAt(now + (every == null ? Long.MAX_VALUE / 2 : every.toMillis()));
     int index = t.position.stage();
     Integer percent = t.applied.percent();
-    t.notify(
-        Command.Notify.Level.INFO,
-        "status: "
-            + t.displayState()
-            + (index < 0
-                ? ""
-                : ", stage " + (index + 1) + "/" + plan.stages().size() + " " + t.stage().name())
-            + (percent == null ? "" : ", traffic " + percent + "%"));
+    Command.Notify.Report report = report(t, now);
+    StringBuilder text =
+        new StringBuilder("status: ")
+            .append(t.displayState())
+            .append(
+                index < 0
+                    ? ""
+                    : ", stage "
+                        + (index + 1)
+                        + "/"
+                        + plan.stages().size()
+                        + " "
+                        + t.stage().name())
+            .append(percent == null ? "" : ", traffic " + percent + "%");
+    t.notifyStatus(text.toString(), report);
+  }
+
+  private Command.Notify.Report report(Turn t, long now) {
+    List<Command.Notify.Gate> gates = new ArrayList<>();
+    Long next = null;
+    for (RuleState r : t.rules.values()) {
+      if (r.role() != RuleState.Role.GATE && r.role() != RuleState.Role.WATCH) {
+        continue;
+      }
+      Comparison pass = engine.passOf(r);
+      Measurement m = r.latest();
+      gates.add(
+          new Command.Notify.Gate(
+              r.id(),
+              r.check(),
+              r.role().name().toLowerCase(Locale.ROOT),
+              m == null ? null : m.outcome().name(),
+              m == null ? null : m.value(),
+              pass == null ? null : pass.toString()));
+      next = earliest(next, engine.rules.breachDeadline(r, t.progress.acknowledged()));
+    }
+    String waiting = null;
+    if (!t.holds.isEmpty() || t.rules.values().stream().anyMatch(RuleState::holdsStage)) {
+      waiting = holdSummary(t) + " to clear";
+    } else if (t.phase() == State.SOAKING && t.position.stage() >= 0) {
+      CutoverState.Soak soak = t.progress.soak();
+      long required = t.stage().soak().toMillis();
+      if (soak.runningSince() != null) {
+        long end = soak.runningSince() + Math.max(0, required - soak.accumulated());
+        next = earliest(next, end);
+        waiting =
+            "the soak of " + t.stage().name() + " (" + Durations.format(t.stage().soak()) + ")";
+      }
+    } else if (t.phase() == State.AWAITING_APPROVAL) {
+      waiting = "an approval from " + approvers(t);
+    } else if (t.phase() == State.WAITING_WINDOW) {
+      waiting = "the stage's window";
+      next = earliest(next, t.position.waitUntil());
+    }
+    return new Command.Notify.Report(
+        t.displayState().name(),
+        t.position.stage() < 0 ? null : t.stage().name(),
+        t.applied.percent(),
+        gates,
+        waiting,
+        next);
+  }
+
+  private static Long earliest(Long a, Long b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : Long.valueOf(Math.min(a, b));
   }
 
   /**

@@ -70,10 +70,22 @@ final class CrossReferences {
                 PlanSyntax.httpUrlProblem(c.url()));
           }
         });
-    if (notify != null
+    if (notify == null) {
+      return;
+    }
+    if (notify.webhook() != null
         && !notify.webhook().startsWith("${")
         && PlanSyntax.httpUrlProblem(notify.webhook()) != null) {
       reading.problem("notify.webhook", PlanSyntax.httpUrlProblem(notify.webhook()));
+    }
+    for (Notify.Channel c : notify.channels()) {
+      if (c.type() != Notify.ChannelType.PAGERDUTY
+          && !c.target().startsWith("${")
+          && PlanSyntax.httpUrlProblem(c.target()) != null) {
+        String field = c.type() == Notify.ChannelType.SLACK ? "webhook" : "url";
+        reading.problem(
+            "notify.channels." + c.name() + "." + field, PlanSyntax.httpUrlProblem(c.target()));
+      }
     }
   }
 

@@ -42,6 +42,11 @@ final class OperatorOwned {
     }
     actions(out, root.path("rollback").path("actions"), "rollback.actions");
     url(out, root.path("notify").path("webhook"), "notify.webhook");
+    for (Map.Entry<String, JsonNode> c : fields(root.path("notify").path("channels"))) {
+      for (String field : List.of("webhook", "url")) {
+        url(out, c.getValue().path(field), "notify.channels." + c.getKey() + "." + field);
+      }
+    }
     if (root.path("traffic").path("nginx").has("config")) {
       out.add(
           new Problem(

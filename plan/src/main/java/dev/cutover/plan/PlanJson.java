@@ -118,9 +118,41 @@ public final class PlanJson {
       ap.put("signed", true);
     }
     if (p.notifications() != null) {
-      ObjectNode n = o.putObject("notify").put("webhook", p.notifications().webhook());
-      if (p.notifications().every() != null) {
-        n.put("every", Durations.format(p.notifications().every()));
+      Notify nf = p.notifications();
+      ObjectNode n = o.putObject("notify");
+      if (nf.webhook() != null) {
+        n.put("webhook", nf.webhook());
+      }
+      if (nf.every() != null) {
+        n.put("every", Durations.format(nf.every()));
+      }
+      if (!nf.channels().isEmpty()) {
+        ObjectNode channels = n.putObject("channels");
+        for (Notify.Channel c : nf.channels()) {
+          String field =
+              switch (c.type()) {
+                case SLACK -> "webhook";
+                case PAGERDUTY -> "routingKey";
+                case WEBHOOK -> "url";
+              };
+          channels
+              .putObject(c.name())
+              .put("type", c.type().name().toLowerCase(java.util.Locale.ROOT))
+              .put(field, c.target());
+        }
+        ArrayNode routes = n.putArray("routes");
+        for (Notify.Route r : nf.routes()) {
+          ObjectNode route = routes.addObject();
+          r.to().forEach(route.putArray("to")::add);
+          if (!r.events().isEmpty()) {
+            r.events().forEach(route.putArray("events")::add);
+          }
+          route.put("severity", r.severity().wire());
+        }
+      }
+      if (!nf.stageEvery().isEmpty()) {
+        ObjectNode se = n.putObject("stageEvery");
+        new java.util.TreeMap<>(nf.stageEvery()).forEach((k, v) -> se.put(k, Durations.format(v)));
       }
     }
     return o;

@@ -66,10 +66,7 @@ public final class PlanReader {
   private static final Field<Obj> APPROVALS =
       Field.object("approvals", Section.of(APPROVERS, FOUR_EYES, SIGNED));
 
-  private static final Field<String> WEBHOOK = Type.TEXT.field("webhook");
-  private static final Field<Duration> NOTIFY_EVERY = Type.DURATION.field("every");
-  private static final Field<Obj> NOTIFY =
-      Field.object("notify", Section.of(WEBHOOK, NOTIFY_EVERY));
+  private static final Field<Obj> NOTIFY = Field.object("notify", NotifyReader.SECTION);
 
   private static final Section PLAN =
       Section.of(
@@ -334,7 +331,7 @@ public final class PlanReader {
     Rollback rollback =
         o.has(ROLLBACK) ? p.stages().rollback(o.get(ROLLBACK)) : Rollback.defaults();
     Approvals approvals = o.has(APPROVALS) ? approvals(o.get(APPROVALS)) : Approvals.anyone();
-    Notify notify = o.has(NOTIFY) ? notify(o.get(NOTIFY)) : null;
+    Notify notify = o.has(NOTIFY) ? NotifyReader.read(o.get(NOTIFY), stageNames) : null;
     o.done();
 
     // Cross references, now that every part has been read.
@@ -416,23 +413,5 @@ public final class PlanReader {
     Boolean signed = o.get(SIGNED);
     o.done();
     return new Approvals(approvers, fourEyes != null && fourEyes, signed != null && signed);
-  }
-
-  private static Notify notify(Obj o) {
-    if (!o.valid()) {
-      return null;
-    }
-    String webhook = o.get(WEBHOOK);
-    if (webhook == null) {
-      o.require(WEBHOOK);
-    } else {
-      o.reading().placeholders(webhook, o.path(WEBHOOK), Set.of("env"));
-    }
-    Duration every = o.get(NOTIFY_EVERY);
-    if (every != null && every.compareTo(Duration.ofMinutes(1)) < 0) {
-      o.problem(NOTIFY_EVERY, "must be at least 1m");
-    }
-    o.done();
-    return webhook == null ? null : new Notify(webhook, every);
   }
 }

@@ -87,8 +87,14 @@ public final class PlanSummary {
             p.approvals().signed() ? "; signed with a key from the worker's approver keyring" : "")
         .append('\n');
     if (p.notifications() != null) {
+      Notify n = p.notifications();
       b.append("notify: ")
-          .append(p.notifications().webhook())
+          .append(
+              n.channels().isEmpty()
+                  ? n.webhook()
+                  : n.channels().stream()
+                      .map(c -> c.name() + " (" + c.type().name().toLowerCase(Locale.ROOT) + ")")
+                      .collect(java.util.stream.Collectors.joining(", ")))
           .append(
               p.notifications().every() == null
                   ? ""

@@ -5,7 +5,6 @@ import dev.cutover.worker.WorkerMain;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -30,8 +29,8 @@ final class TemporalOptions {
   /**
    * The settings in force: the flags given, else the environment's.
    *
-   * @throws CliException exit 2 for a malformed address (flag or {@code TEMPORAL_ADDRESS}), naming
-   *     it
+   * @throws CliException exit 2 for a malformed address (flag or {@code TEMPORAL_ADDRESS}) or
+   *     connection setting (TLS, API key, the profile file), naming it
    */
   TemporalSettings settings() {
     return settings(address, namespace, null);
@@ -66,11 +65,12 @@ final class TemporalOptions {
 
   /** A connected client; an unreachable server is a clear failure, not a stack trace. */
   WorkflowClient connect() {
+    TemporalSettings settings = settings(); // bad settings: exit 2, before connecting
     WorkflowServiceStubs service;
     try {
       service =
           WorkflowServiceStubs.newConnectedServiceStubs(
-              WorkflowServiceStubsOptions.newBuilder().setTarget(address()).build(),
+              settings.connection().stubsOptions(settings.address()).build(),
               Duration.ofSeconds(10));
     } catch (RuntimeException e) {
       throw new CliException(

@@ -133,6 +133,9 @@ class WorkerSettingsIT {
         "CUTOVER_NGINX_DIRS|/etc/nginx/cutover:conf.d|CUTOVER_NGINX_DIRS: \"conf.d\" is not an absolute path",
         "CUTOVER_NGINX_BIN|sbin/nginx|CUTOVER_NGINX_BIN: \"sbin/nginx\" is neither an absolute path nor a program name"
             + " found through PATH",
+        "TEMPORAL_TLS|maybe|TEMPORAL_TLS=maybe is not true or false",
+        "TEMPORAL_TLS_CLIENT_KEY_PATH|/no/such/client.key|TEMPORAL_TLS_CLIENT_KEY_PATH=/no/such/client.key: no such file",
+        "TEMPORAL_CONFIG_FILE|/no/such/temporal.toml|TEMPORAL_CONFIG_FILE=/no/such/temporal.toml: no such file",
         "CUTOVER_HEALTH_PORT|80a|CUTOVER_HEALTH_PORT=80a is not a port number",
         "CUTOVER_HEALTH_PORT|70000|CUTOVER_HEALTH_PORT=70000 is not a port number",
         "CUTOVER_LOG_LEVEL|LOUD|CUTOVER_LOG_LEVEL=LOUD is not a log level (one of ALL, DEBUG, ERROR, INFO, OFF, TRACE, WARN)",
@@ -146,6 +149,20 @@ class WorkerSettingsIT {
 
     assertThat(e.code()).as(e.out()).isEqualTo(2);
     assertThat(e.out()).isEqualTo("cutover: " + message + "\n");
+  }
+
+  @Test
+  void theCliNamesAMalformedConnectionSettingWithExitTwoBeforeItConnects() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Exit e =
+        run(
+            List.of(java, "-jar", Services.cutoverJar().toString(), "status", "shop"),
+            unreachable(),
+            Map.of("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "/no/such/ca.pem"));
+
+    assertThat(e.code()).as(e.out()).isEqualTo(2);
+    assertThat(e.out())
+        .isEqualTo("cutover: TEMPORAL_TLS_SERVER_CA_CERT_PATH=/no/such/ca.pem: no such file\n");
   }
 
   @Test

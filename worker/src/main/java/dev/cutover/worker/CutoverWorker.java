@@ -14,7 +14,6 @@ import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
@@ -98,11 +97,13 @@ public final class CutoverWorker implements AutoCloseable {
     // backoff, so timers that came due while it was down are acted on promptly.
     WorkflowServiceStubs service =
         WorkflowServiceStubs.newConnectedServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder()
-                .setTarget(config.address())
+            config
+                .connection()
+                .stubsOptions(config.address())
                 .setConnectionBackoffResetFrequency(Duration.ofSeconds(1))
                 .build(),
             Duration.ofSeconds(15));
+    log.info("connected to Temporal at {} ({})", config.address(), config.connection().describe());
     log.info(SearchAttributes.ensure(service, config.namespace()));
     WorkflowClient client =
         WorkflowClient.newInstance(

@@ -6,12 +6,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where the Temporal service is and which task queue cutovers run on, read the same way by the
- * worker and the CLI: {@code TEMPORAL_ADDRESS} (default {@value #DEFAULT_ADDRESS}), {@code
- * TEMPORAL_NAMESPACE} ({@value #DEFAULT_NAMESPACE}) and {@code CUTOVER_TASK_QUEUE} ({@value
- * #DEFAULT_TASK_QUEUE}). A blank value is unset.
+ * Where the Temporal service is, how to connect to it and which task queue cutovers run on, read
+ * the same way by the worker and the CLI: {@code TEMPORAL_ADDRESS} (default {@value
+ * #DEFAULT_ADDRESS}), {@code TEMPORAL_NAMESPACE} ({@value #DEFAULT_NAMESPACE}), and TLS and API key
+ * settings, each from the variables or Temporal's client profile file ({@link TemporalConnection});
+ * and {@code CUTOVER_TASK_QUEUE} ({@value #DEFAULT_TASK_QUEUE}). A blank value is unset.
  */
-public record TemporalSettings(String address, String namespace, String taskQueue) {
+public record TemporalSettings(
+    String address, String namespace, String taskQueue, TemporalConnection connection) {
   public static final String ADDRESS_VARIABLE = "TEMPORAL_ADDRESS";
   public static final String NAMESPACE_VARIABLE = "TEMPORAL_NAMESPACE";
   public static final String TASK_QUEUE_VARIABLE = "CUTOVER_TASK_QUEUE";
@@ -29,7 +31,13 @@ public record TemporalSettings(String address, String namespace, String taskQueu
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(taskQueue, "taskQueue");
+    Objects.requireNonNull(connection, "connection");
     checkAddress(address);
+  }
+
+  /** Settings for a plain connection (no TLS, no API key). */
+  public TemporalSettings(String address, String namespace, String taskQueue) {
+    this(address, namespace, taskQueue, TemporalConnection.PLAIN);
   }
 
   /**
@@ -53,12 +61,19 @@ public record TemporalSettings(String address, String namespace, String taskQueu
     }
   }
 
-  /** The settings {@code environment} gives, each variable defaulted when unset or blank. */
+  /**
+   * The settings {@code environment} gives (and the profile file it points to), each defaulted when
+   * unset or blank.
+   *
+   * @throws IllegalArgumentException naming the variable whose value is wrong
+   */
   public static TemporalSettings fromEnvironment(Map<String, String> environment) {
+    TemporalConnection connection = TemporalConnection.fromEnvironment(environment);
     return new TemporalSettings(
-        orDefault(environment.get(ADDRESS_VARIABLE), DEFAULT_ADDRESS),
-        orDefault(environment.get(NAMESPACE_VARIABLE), DEFAULT_NAMESPACE),
-        orDefault(environment.get(TASK_QUEUE_VARIABLE), DEFAULT_TASK_QUEUE));
+        orDefault(connection.address(), DEFAULT_ADDRESS),
+        orDefault(connection.namespace(), DEFAULT_NAMESPACE),
+        orDefault(environment.get(TASK_QUEUE_VARIABLE), DEFAULT_TASK_QUEUE),
+        connection);
   }
 
   /**
@@ -68,7 +83,8 @@ public record TemporalSettings(String address, String namespace, String taskQueu
     return new TemporalSettings(
         orDefault(address, this.address),
         orDefault(namespace, this.namespace),
-        orDefault(taskQueue, this.taskQueue));
+        orDefault(taskQueue, this.taskQueue),
+        connection);
   }
 
   private static String orDefault(String value, String fallback) {

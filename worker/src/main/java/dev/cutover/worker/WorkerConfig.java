@@ -22,7 +22,8 @@ public record WorkerConfig(
     String namespace,
     String taskQueue,
     Integer healthPort,
-    ActivitySettings activities) {
+    ActivitySettings activities,
+    TemporalConnection connection) {
   public static final String HEALTH_PORT_VARIABLE = "CUTOVER_HEALTH_PORT";
   public static final String DEFAULT_ADDRESS = TemporalSettings.DEFAULT_ADDRESS;
   public static final String DEFAULT_NAMESPACE = TemporalSettings.DEFAULT_NAMESPACE;
@@ -33,11 +34,28 @@ public record WorkerConfig(
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(taskQueue, "taskQueue");
     Objects.requireNonNull(activities, "activities");
+    Objects.requireNonNull(connection, "connection");
+  }
+
+  /** As the canonical constructor, on a plain connection (no TLS, no API key). */
+  public WorkerConfig(
+      String address,
+      String namespace,
+      String taskQueue,
+      Integer healthPort,
+      ActivitySettings activities) {
+    this(address, namespace, taskQueue, healthPort, activities, TemporalConnection.PLAIN);
   }
 
   /** A worker on {@code temporal} with {@code activities}, without a health endpoint. */
   public WorkerConfig(TemporalSettings temporal, ActivitySettings activities) {
-    this(temporal.address(), temporal.namespace(), temporal.taskQueue(), null, activities);
+    this(
+        temporal.address(),
+        temporal.namespace(),
+        temporal.taskQueue(),
+        null,
+        activities,
+        temporal.connection());
   }
 
   /**
@@ -52,7 +70,12 @@ public record WorkerConfig(
     ActivitySettings activities = ActivitySettings.fromEnvironment(env);
     TemporalSettings temporal = TemporalSettings.fromEnvironment(env);
     return new WorkerConfig(
-        temporal.address(), temporal.namespace(), temporal.taskQueue(), health, activities);
+        temporal.address(),
+        temporal.namespace(),
+        temporal.taskQueue(),
+        health,
+        activities,
+        temporal.connection());
   }
 
   /** Log levels {@code CUTOVER_LOG_LEVEL} may name (logback would read any other word as DEBUG). */

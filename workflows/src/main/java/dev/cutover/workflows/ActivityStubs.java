@@ -43,11 +43,13 @@ final class ActivityStubs {
                 .setScheduleToCloseTimeout(Duration.ofMinutes(5))
                 .setRetryOptions(activityRetry)
                 .build());
+    // The worker retries each channel that is down with backoff inside the activity (within a
+    // minute) and never throws; the workflow never waits for a notification to decide anything.
     this.notifications =
         Workflow.newActivityStub(
             CutoverActivities.class,
             ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofSeconds(20))
+                .setStartToCloseTimeout(Duration.ofSeconds(75))
                 .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
                 .build());
     this.signatures =

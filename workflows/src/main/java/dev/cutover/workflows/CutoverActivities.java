@@ -19,7 +19,8 @@ import java.util.List;
  *       are set to absolute values and actions carry an {@code Idempotency-Key}. Fails with an
  *       {@code ApplicationFailure} whose type is one of {@link FailureTypes}; client errors (4xx,
  *       unmet expectations) are non-retryable.
- *   <li>{@link #notifyPeople}: best effort; a webhook that is down is logged, not retried for long.
+ *   <li>{@link #notifyPeople}: best effort; routes the message to the plan's channels, retries a
+ *       channel that is down with backoff for up to a minute, then logs it; never throws.
  * </ul>
  *
  * Implementations are thread-safe: one instance serves every cutover on a worker.

@@ -1,6 +1,7 @@
 package dev.cutover.workflows;
 
 import dev.cutover.engine.Command;
+import dev.cutover.plan.Notify;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -56,8 +57,9 @@ final class Notifications {
           .append(held.size() - COMBINED_MAX)
           .append(" more (see cutover status)");
     }
+    List<NotifyRequest.Event> events = held.stream().map(NotifyRequest.Event::of).toList();
     held.clear();
-    notifyPeople(new Command.Notify(level, text.toString()));
+    notifyPeople(level, text.toString(), events);
   }
 
   /** How many are held back (dropped if the run continues as new now). */
@@ -82,13 +84,27 @@ final class Notifications {
   }
 
   private void notifyPeople(Command.Notify n) {
+    notifyPeople(n.level(), n.text(), List.of(NotifyRequest.Event.of(n)));
+  }
+
+  /**
+   * Sends one message telling of {@code events}. What goes where is the worker's to work out from
+   * the plan's routes: the request is an activity's input, so adding to it changes no command.
+   */
+  private void notifyPeople(
+      Command.Notify.Level level, String text, List<NotifyRequest.Event> events) {
+    Notify plan = start.plan().notifications();
     notifying.add(
         Async.procedure(
             stubs.notifications()::notifyPeople,
             new NotifyRequest(
                 Workflow.getInfo().getWorkflowId(),
                 start.requests().webhook(),
-                n.level().name(),
-                n.text())));
+                level.name(),
+                text,
+                Workflow.getInfo().getFirstExecutionRunId(),
+                plan == null ? List.of() : plan.channels(),
+                plan == null ? List.of() : plan.routes(),
+                events)));
   }
 }

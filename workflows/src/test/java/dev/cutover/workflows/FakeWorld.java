@@ -25,6 +25,7 @@ final class FakeWorld implements CutoverActivities {
   final List<Step> effects = Collections.synchronizedList(new ArrayList<>());
   final List<String> keys = Collections.synchronizedList(new ArrayList<>());
   final List<String> notes = Collections.synchronizedList(new ArrayList<>());
+  final List<NotifyRequest> notifyRequests = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger measureCalls = new AtomicInteger();
 
   /**
@@ -127,6 +128,7 @@ final class FakeWorld implements CutoverActivities {
   @Override
   public void notifyPeople(NotifyRequest request) {
     notes.add(request.text());
+    notifyRequests.add(request);
   }
 
   @Override
