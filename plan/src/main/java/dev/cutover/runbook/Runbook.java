@@ -106,8 +106,15 @@ public final class Runbook {
     if (s.actions().stream().anyMatch(Action::irreversible)) {
       parts.add("approval before it starts (point of no return)");
     }
-    if (s.approval()) {
+    if (s.approvalToComplete()) {
       parts.add("approval when soaked");
+    }
+    if (!s.onComplete().isEmpty()) {
+      parts.add(
+          "then its end-of-stage actions"
+              + (s.onComplete().stream().anyMatch(Action::irreversible)
+                  ? " (point of no return)"
+                  : ""));
     }
     return parts.isEmpty() ? "next stage when soaked" : String.join("; ", parts);
   }
@@ -193,6 +200,9 @@ public final class Runbook {
     if (!s.flags().isEmpty()) {
       md.line("- Flags: " + Words.flags(s.flags()) + " (undone: " + Words.flags(revert(s)) + ").");
     }
+    if (s.observe()) {
+      md.line("- Observe only: nothing changes when it starts; the stage soaks under its gates.");
+    }
     for (int a = 0; a < s.actions().size(); a++) {
       md.line("- Action " + (a + 1) + ": " + Words.actionWithUndo(s.actions().get(a)));
     }
@@ -207,8 +217,17 @@ public final class Runbook {
               + "):");
       s.gates().forEach(g -> md.line("  - " + Words.gate(plan, g)));
     }
-    if (s.approval()) {
+    if (s.approvalToComplete()) {
       md.line("- Then: an approval (" + Words.approvers(plan) + ").");
+    }
+    for (int a = 0; a < s.onComplete().size(); a++) {
+      Action act = s.onComplete().get(a);
+      md.line(
+          "- After the soak, action "
+              + (a + 1)
+              + ": "
+              + Words.actionWithUndo(act)
+              + (act.irreversible() ? " **Point of no return.**" : ""));
     }
     md.blank();
   }
@@ -238,7 +257,7 @@ public final class Runbook {
       md.blank();
       return;
     }
-    md.line("Watched from the first stage to the end:");
+    md.line("Watched from the first stage to the end, unless a rule names its stages:");
     md.blank();
     plan.watch().forEach(r -> md.line("- " + Words.trigger(plan, r)));
     md.blank();
@@ -259,8 +278,8 @@ public final class Runbook {
       if (!s.flags().isEmpty()) {
         md.line(n++ + ". Stage " + s.name() + ": flags " + Words.flags(revert(s)) + ".");
       }
-      for (int a = s.actions().size() - 1; a >= 0; a--) {
-        Action act = s.actions().get(a);
+      for (int a = s.allActions().size() - 1; a >= 0; a--) {
+        Action act = s.action(a);
         if (act.undo() != null) {
           md.line(n++ + ". Stage " + s.name() + ": " + Words.action(act.undo()) + ".");
         } else if (act.irreversible()) {
@@ -299,6 +318,19 @@ public final class Runbook {
         "A rule with `rollback: stage` undoes only the current stage and holds at the previous"
             + " one. A rollback step that fails is retried with backoff and pages.");
     md.blank();
+    rb.afterPointOfNoReturnValue()
+        .ifPresent(
+            after -> {
+              md.line(
+                  after.hold()
+                      ? "After a point of no return has run, nothing before it is undone: a"
+                          + " breach or an `abort` holds the cutover and pages instead."
+                      : "After a point of no return has run, nothing before it is undone: a"
+                          + " breach or an `abort` undoes only the stages after "
+                          + after.stage()
+                          + " and holds there.");
+              md.blank();
+            });
   }
 
   private void pointsOfNoReturn() {
@@ -317,6 +349,17 @@ public final class Runbook {
                   + ". The stage starts only after an approval.");
         }
       }
+      for (Action a : s.onComplete()) {
+        if (a.irreversible()) {
+          any = true;
+          md.line(
+              "- Stage "
+                  + s.name()
+                  + ", after its soak: "
+                  + Words.action(a)
+                  + ". It runs only after an approval once the soak is met.");
+        }
+      }
     }
     if (!any) {
       md.line("None: every step can be undone by the rollback.");
@@ -329,11 +372,11 @@ public final class Runbook {
     md.blank();
     List<String> stages = new ArrayList<>();
     for (Stage s : plan.stages()) {
-      if (s.approval()) {
-        stages.add(s.name() + " (when soaked)");
-      }
       if (s.actions().stream().anyMatch(Action::irreversible)) {
         stages.add(s.name() + " (before it starts)");
+      }
+      if (s.approvalToComplete()) {
+        stages.add(s.name() + " (when soaked)");
       }
     }
     md.line("- Who: " + Words.approvers(plan) + ".");

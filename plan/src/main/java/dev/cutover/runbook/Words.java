@@ -31,6 +31,10 @@ final class Words {
     if (!s.actions().isEmpty()) {
       parts.add(s.actions().size() + " action" + (s.actions().size() == 1 ? "" : "s"));
     }
+    if (!s.onComplete().isEmpty()) {
+      int n = s.onComplete().size();
+      parts.add(n + " action" + (n == 1 ? "" : "s") + " after the soak");
+    }
     return parts.isEmpty() ? "observe only" : String.join(", ", parts);
   }
 
@@ -75,7 +79,8 @@ final class Words {
         + " ("
         + Words.source(plan.check(r.check()))
         + ")"
-        + severity(r);
+        + severity(r)
+        + (r.stages().isEmpty() ? "" : "; only during " + String.join(", ", r.stages()));
   }
 
   private static String breach(Rule r) {

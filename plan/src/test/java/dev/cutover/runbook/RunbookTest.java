@@ -31,8 +31,8 @@ class RunbookTest {
             | 1 | canary | 10% of traffic | T+0s | 1d | approval when soaked |
             | 2 | half | 50% of traffic | T+1d | 2d | approval when soaked |
             | 3 | full | 100% of traffic | T+3d | 7d | approval when soaked |
-            | 4 | deprecate | 1 action | T+10d | 7d | approval before it starts (point of no\
-             return) |
+            | 4 | deprecate | 1 action after the soak | T+10d | 7d | approval when soaked; then its\
+             end-of-stage actions (point of no return) |
 
             Done at the earliest T+17d: the soaks back to back; approvals and windows add to it.
             """,
@@ -52,12 +52,16 @@ class RunbookTest {
             3. Drain: wait until in_flight_v2 passes (`== 0`), at most 30m.
             4. Hold: `retry` starts over (prerequisites first), `abandon` ends.
             """,
-            "## Points of no return\n\n- Stage deprecate: `POST"
-                + " https://rlm.internal/admin/remove-v1`, expecting HTTP 200. The stage starts"
-                + " only after an approval.\n",
+            "## Points of no return\n\n- Stage deprecate, after its soak: `POST"
+                + " https://rlm.internal/admin/remove-v1`, expecting HTTP 200. It runs only after"
+                + " an approval once the soak is met.\n",
+            "After a point of no return has run, nothing before it is undone: a breach or an"
+                + " `abort` holds the cutover and pages instead.\n",
+            "- After the soak, action 1: `POST https://rlm.internal/admin/remove-v1`, expecting"
+                + " HTTP 200 (**cannot be undone**) **Point of no return.**\n",
             "- Who: alice or bob, never the person who started the cutover.\n",
             "- Asked for: canary (when soaked), half (when soaked), full (when soaked), deprecate"
-                + " (before it starts).\n",
+                + " (when soaked).\n",
             "```promql\nsum(increase(rlm_v1_process_full_calls_total[24h]))\n```\n",
             "| appdb | postgres | jdbc:postgresql://db.internal:5432/app | user gatekeeper;"
                 + " password from `${env:APPDB_PASSWORD}` |\n",
