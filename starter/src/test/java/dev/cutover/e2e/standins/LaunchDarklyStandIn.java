@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -153,10 +152,9 @@ public final class LaunchDarklyStandIn extends StandIn {
     ObjectNode env = f.putObject("environments").putObject("production");
     env.put("on", on).put("offVariation", 1).put("_environmentName", "Production");
     ArrayNode rollout = env.putObject("fallthrough").putObject("rollout").putArray("variations");
-    List<String> ids = List.of(TRUE_ID, FALSE_ID);
-    for (int i = 0; i < ids.size(); i++) {
-      rollout.addObject().put("variation", i).put("weight", weights.get(ids.get(i)));
-    }
+    // The `false` entry first: the docs promise no order, so a read-back must select by variation.
+    rollout.addObject().put("variation", 1).put("weight", weights.get(FALSE_ID));
+    rollout.addObject().put("variation", 0).put("weight", weights.get(TRUE_ID));
     return f;
   }
 
