@@ -232,7 +232,8 @@ class PlanRequestsTest {
             .replaceAll(
                 "(?m)^( *)baseline: \\{ failures: sum\\(c\\), total: sum\\(d\\) }$",
                 "$0\n$1method: sequential\n$1alpha: 0.01\n$1relativeMargin: 0.2");
-    Plan plan = PlanReader.fromTree(PlanReader.parseTree(yaml), PlanReader.Rules.NEWEST);
+    Plan plan =
+        PlanReader.fromTree(PlanReader.parseTree(yaml), PlanReader.Rules.SEQUENTIAL_COMPARE);
     Check.Compare seq = (Check.Compare) plan.check("v2_vs_v1_prom").source();
     assertThat(seq.method()).isEqualTo(Check.Compare.Method.SEQUENTIAL);
     assertThat(seq.alpha()).isEqualTo(0.01);
