@@ -23,7 +23,8 @@ class SimulateCommandTest {
         .contains(
             "+1d          2026-11-03T09:00:00Z     signal   alice: approve stage canary"
                 + " (simulated)\n",
-            "+10d         2026-11-12T09:00:00Z     decision cutover: applied: action 0 of stage"
+            // v1 is removed only once deprecate's 7 days with zero v1 calls are met and approved.
+            "+17d         2026-11-19T09:00:00Z     decision cutover: applied: action 0 of stage"
                 + " deprecate (POST https://rlm.internal/admin/remove-v1): simulated\n")
         .endsWith("ended COMPLETED at +17d: the cutover ended COMPLETED\n");
     assertThat(r.err()).startsWith(PLAN + ": COMPLETED after 17d of virtual time (");
