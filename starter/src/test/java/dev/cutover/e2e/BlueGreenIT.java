@@ -94,6 +94,7 @@ class BlueGreenIT {
           actions:
             - { http: "POST target:/api/actions/blue-maintenance-off", expect: { status: 200 } }
           then: hold
+          afterPointOfNoReturn: hold
         """
         .formatted(name, nginx.splitFile, nginx.config, sync, smoke);
   }

@@ -60,11 +60,14 @@ final class ContinueAsNew {
     if (nothingInFlight) {
       return true;
     }
+    return overdue() && !effectInFlight;
+  }
+
+  /** The history is well past the limit: continuing as new waits for nothing it can leave. */
+  static boolean overdue() {
     WorkflowInfo info = Workflow.getInfo();
-    boolean overdue =
-        info.getHistoryLength() > HISTORY_LIMIT_OVERDUE
-            || info.getHistorySize() > HISTORY_BYTES_OVERDUE;
-    return overdue && !effectInFlight;
+    return info.getHistoryLength() > HISTORY_LIMIT_OVERDUE
+        || info.getHistorySize() > HISTORY_BYTES_OVERDUE;
   }
 
   /**

@@ -49,6 +49,10 @@ final class Ledger {
   private final Versions versions;
   private final WorkflowStart start;
   private final List<LedgerEntry> pending = new ArrayList<>();
+
+  /** When the end of the run stops waiting for the ledger (0: the end is not near yet). */
+  private long drainDeadline;
+
   private LedgerActivities stub;
   private Promise<Void> sending;
   private List<LedgerEntry> sent = List.of();
@@ -99,7 +103,7 @@ final class Ledger {
           null,
           null,
           null,
-          d.text());
+          d.accepted() ? d.text() : shortened(d.text()));
     }
     List<CutoverState.Incident> incidentsBefore =
         before == null ? List.of() : before.journal().incidents();
@@ -291,7 +295,12 @@ final class Ledger {
     if (!versions.ledger()) {
       return true;
     }
-    long deadline = Workflow.currentTimeMillis() + DRAIN_WAIT.toMillis();
+    // One deadline for the run, not for each attempt: a stream of signals interrupts every
+    // attempt and adds a record each time, and must not hold continue-as-new back past it.
+    if (drainDeadline == 0) {
+      drainDeadline = Workflow.currentTimeMillis() + DRAIN_WAIT.toMillis();
+    }
+    long deadline = ContinueAsNew.overdue() ? Workflow.currentTimeMillis() : drainDeadline;
     while (true) {
       send(true);
       boolean idle = pending.isEmpty() && (sending == null || sending.isCompleted());
@@ -353,6 +362,19 @@ final class Ledger {
     pending.add(
         new LedgerEntry(
             ++seq, at, kind, stage, subject, detail, by, ok, value, outcome, threshold, text));
+  }
+
+  /**
+   * Anyone who may signal can send rejected signals at will, and each record travels in an
+   * activity's input in history: a rejection's text (its reason, the sender's words) is kept short
+   * so that a flood of them cannot grow the run much more than the signals themselves do.
+   */
+  static final int REJECTED_TEXT_MAX = 160;
+
+  static String shortened(String text) {
+    return text == null || text.length() <= REJECTED_TEXT_MAX
+        ? text
+        : text.substring(0, REJECTED_TEXT_MAX - 1) + "…";
   }
 
   private String stageName(int index) {
