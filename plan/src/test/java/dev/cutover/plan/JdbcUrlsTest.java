@@ -147,7 +147,7 @@ class JdbcUrlsTest {
             DB + "?xmlFactoryFactory=x.Y", "parameter \"xmlFactoryFactory\" " + loadsClass),
         // files on the worker
         Arguments.of(DB + "?sslkey=/etc/shadow", "parameter \"sslkey\" " + readsFile),
-        Arguments.of(DB + "?sslcert=/root/.ssh/id_rsa", "parameter \"sslcert\" " + readsFile),
+        Arguments.of(DB + "?sslcert=/var/lib/app/client.key", "parameter \"sslcert\" " + readsFile),
         Arguments.of(DB + "?sslrootcert=/etc/passwd", "parameter \"sslrootcert\" " + readsFile),
         Arguments.of(
             DB + "?service=prod", "parameter \"service\" reads pg_service.conf on the worker"),
