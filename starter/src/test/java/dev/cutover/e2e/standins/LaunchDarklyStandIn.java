@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * LaunchDarkly's flag API for one boolean flag ({@code checkout-v2} in project {@code default}), as
  * documented at https://launchdarkly.com/docs/ld-docs/api/feature-flags/patch-feature-flag and
- * https://docs.launchdarkly.com/home/guides/api/api-migration-guide: {@code GET} and {@code PATCH
+ * https://launchdarkly.com/docs/guides/api/api-migration-guide: {@code GET} and {@code PATCH
  * /api/v2/flags/{projectKey}/{flagKey}}, the access token in {@code Authorization} as it is (no
  * {@code Bearer}), an optional {@code LD-API-Version} that must name a supported version. A {@code
  * PATCH} is a semantic patch when its content type is {@code application/json;
