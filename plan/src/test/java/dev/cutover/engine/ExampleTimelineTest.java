@@ -87,6 +87,7 @@ class ExampleTimelineTest {
         .value("request_rate", 100)
         .value("db_connections", 0.5)
         .value("redis_memory", 0.5)
+        .value("data_integrity_issues", 0)
         .value("green_request_rate", 0);
   }
 
