@@ -66,17 +66,46 @@ final class ActivityStubs {
    * one plus a margin: a worker that dies mid-measurement delays that rule by seconds, not minutes.
    */
   CutoverActivities measure(Plan plan, List<String> checks) {
-    Duration slowest =
-        checks.stream()
-            .map(c -> plan.check(c).timeout())
-            .max(Duration::compareTo)
-            .orElse(Duration.ofSeconds(10));
+    Duration slowest = slowest(plan, checks);
     return Workflow.newActivityStub(
         CutoverActivities.class,
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(slowest.plusSeconds(10))
             .setRetryOptions(activityRetry)
             .build());
+  }
+
+  /**
+   * As {@link #measure}, but a batch whose slowest check may take at most {@link
+   * #LOCAL_MEASUREMENT_MAX} runs as a local activity (see {@link Versions#LOCAL_MEASUREMENTS}).
+   * Each check keeps its own timeout inside the batch, and a failed batch is each check's ERROR, as
+   * before. What bounds the choice: the workflow handles no signal while its task runs a local
+   * activity, so a slow batch would hold an abort back for as long as it runs.
+   */
+  CutoverActivities measureLocallyIfShort(Plan plan, List<String> checks) {
+    Duration slowest = slowest(plan, checks);
+    if (slowest.compareTo(LOCAL_MEASUREMENT_MAX) > 0) {
+      return measure(plan, checks);
+    }
+    return Workflow.newLocalActivityStub(
+        CutoverActivities.class,
+        LocalActivityOptions.newBuilder()
+            .setStartToCloseTimeout(slowest.plusSeconds(2))
+            .setRetryOptions(activityRetry)
+            .build());
+  }
+
+  /**
+   * The slowest check a local measurement may hold: Prometheus and HTTP checks at their default
+   * timeout, not SQL ones (30 s by default).
+   */
+  static final Duration LOCAL_MEASUREMENT_MAX = Duration.ofSeconds(10);
+
+  private static Duration slowest(Plan plan, List<String> checks) {
+    return checks.stream()
+        .map(c -> plan.check(c).timeout())
+        .max(Duration::compareTo)
+        .orElse(Duration.ofSeconds(10));
   }
 
   /** A command runs as long as its own timeout allows; every other effect is a few HTTP calls. */

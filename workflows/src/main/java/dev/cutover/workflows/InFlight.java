@@ -90,12 +90,18 @@ final class InFlight {
    */
   private Promise<List<Reading>> measure(
       String workflowId, List<String> checks, CutoverState state) {
-    CutoverActivities stub = stubs.measure(start.plan(), checks);
-    return versions.typedRequests()
-        ? Async.function(
-            stub::measureChecks,
-            start.requests().measure(workflowId, checks, versions.stageContext() ? state : null))
-        : Async.function(stub::measure, start.fragments().measure(workflowId, checks));
+    if (!versions.typedRequests()) {
+      return Async.function(
+          stubs.measure(start.plan(), checks)::measure,
+          start.fragments().measure(workflowId, checks));
+    }
+    MeasureChecksRequest request =
+        start.requests().measure(workflowId, checks, versions.stageContext() ? state : null);
+    CutoverActivities stub =
+        versions.localMeasurements()
+            ? stubs.measureLocallyIfShort(start.plan(), checks)
+            : stubs.measure(start.plan(), checks);
+    return Async.function(stub::measureChecks, request);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.cutover.workflows;
 import dev.cutover.engine.Reading;
 import dev.cutover.engine.Step;
 import dev.cutover.plan.Names;
+import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.security.PublicKey;
 import java.time.Instant;
@@ -38,6 +39,13 @@ final class FakeWorld implements CutoverActivities {
       Collections.synchronizedList(new ArrayList<>());
   final List<ApplyEffectRequest> applyEffectRequests =
       Collections.synchronizedList(new ArrayList<>());
+
+  /** For each {@link #measureChecks} call, in order: whether it ran as a local activity. */
+  final List<Boolean> measuredLocally = Collections.synchronizedList(new ArrayList<>());
+
+  /** The next this many measurement attempts throw (as a worker whose source broke would). */
+  final AtomicInteger failNextMeasures = new AtomicInteger();
+
   final AtomicInteger failNextEffects = new AtomicInteger();
   final List<AdmitRequest> admitted = Collections.synchronizedList(new ArrayList<>());
   final List<String> refusals = Collections.synchronizedList(new ArrayList<>());
@@ -86,7 +94,13 @@ final class FakeWorld implements CutoverActivities {
 
   @Override
   public List<Reading> measureChecks(MeasureChecksRequest request) {
-    measureChecksRequests.add(request);
+    synchronized (measureChecksRequests) {
+      measureChecksRequests.add(request);
+      measuredLocally.add(Activity.getExecutionContext().getInfo().isLocal());
+    }
+    if (failNextMeasures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalStateException("prometheus answered 503");
+    }
     return read(request.checks().stream().map(c -> c.check().name()).toList());
   }
 
