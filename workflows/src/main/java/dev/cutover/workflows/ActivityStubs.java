@@ -15,7 +15,9 @@ import java.util.List;
  */
 final class ActivityStubs {
   private final RetryOptions activityRetry;
+  private final ActivityOptions effectOptions;
   private final CutoverActivities effects;
+  private final ActivityOptions notificationOptions;
   private final CutoverActivities notifications;
 
   /**
@@ -35,23 +37,21 @@ final class ActivityStubs {
             .build();
     // Each HTTP call of an effect is bounded by its own timeout; a worker that dies mid-effect is
     // noticed after a minute, and the engine's own backoff takes over after five.
-    this.effects =
-        Workflow.newActivityStub(
-            CutoverActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(1))
-                .setScheduleToCloseTimeout(Duration.ofMinutes(5))
-                .setRetryOptions(activityRetry)
-                .build());
+    this.effectOptions =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(1))
+            .setScheduleToCloseTimeout(Duration.ofMinutes(5))
+            .setRetryOptions(activityRetry)
+            .build();
+    this.effects = Workflow.newActivityStub(CutoverActivities.class, effectOptions);
     // The worker retries each channel that is down with backoff inside the activity (within a
     // minute) and never throws; the workflow never waits for a notification to decide anything.
-    this.notifications =
-        Workflow.newActivityStub(
-            CutoverActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofSeconds(75))
-                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
-                .build());
+    this.notificationOptions =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(75))
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+            .build();
+    this.notifications = Workflow.newActivityStub(CutoverActivities.class, notificationOptions);
     this.signatures =
         Workflow.newLocalActivityStub(
             CutoverActivities.class,
@@ -66,6 +66,11 @@ final class ActivityStubs {
    * one plus a margin: a worker that dies mid-measurement delays that rule by seconds, not minutes.
    */
   CutoverActivities measure(Plan plan, List<String> checks) {
+    return measure(plan, checks, null);
+  }
+
+  /** As {@link #measure(Plan, List)}, the activity summarised as {@code summary} in the UI. */
+  CutoverActivities measure(Plan plan, List<String> checks, String summary) {
     Duration slowest =
         checks.stream()
             .map(c -> plan.check(c).timeout())
@@ -76,13 +81,26 @@ final class ActivityStubs {
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(slowest.plusSeconds(10))
             .setRetryOptions(activityRetry)
+            .setSummary(summary)
             .build());
   }
 
   /** A command runs as long as its own timeout allows; every other effect is a few HTTP calls. */
   CutoverActivities effect(Action action) {
+    return effect(action, null);
+  }
+
+  /**
+   * As {@link #effect(Action)}, the activity summarised as {@code summary} in the UI (a stub per
+   * call: creating one records nothing).
+   */
+  CutoverActivities effect(Action action, String summary) {
     if (!(action instanceof Action.Command command)) {
-      return effects;
+      return summary == null
+          ? effects
+          : Workflow.newActivityStub(
+              CutoverActivities.class,
+              ActivityOptions.newBuilder(effectOptions).setSummary(summary).build());
     }
     Duration attempt = command.timeout().plusSeconds(30);
     return Workflow.newActivityStub(
@@ -91,11 +109,19 @@ final class ActivityStubs {
             .setStartToCloseTimeout(attempt)
             .setScheduleToCloseTimeout(attempt.multipliedBy(3))
             .setRetryOptions(activityRetry)
+            .setSummary(summary)
             .build());
   }
 
   CutoverActivities notifications() {
     return notifications;
+  }
+
+  /** The notifications stub, the activity summarised as {@code summary} in the UI. */
+  CutoverActivities notifications(String summary) {
+    return Workflow.newActivityStub(
+        CutoverActivities.class,
+        ActivityOptions.newBuilder(notificationOptions).setSummary(summary).build());
   }
 
   CutoverActivities signatures() {
@@ -107,6 +133,7 @@ final class ActivityStubs {
     return Workflow.newActivityStub(
         CutoverActivities.class,
         ActivityOptions.newBuilder()
+            .setSummary("admit the plan")
             .setStartToCloseTimeout(Duration.ofSeconds(30))
             .setScheduleToCloseTimeout(Duration.ofMinutes(2))
             .setRetryOptions(
@@ -125,6 +152,7 @@ final class ActivityStubs {
     return Workflow.newActivityStub(
         RunLineage.class,
         ActivityOptions.newBuilder()
+            .setSummary("verify the previous run")
             .setStartToCloseTimeout(Duration.ofSeconds(15))
             .setRetryOptions(
                 RetryOptions.newBuilder()

@@ -47,14 +47,12 @@ final class InFlight {
         a.step().kind() == Step.Kind.TRAFFIC || a.step().kind() == Step.Kind.FLAGS
             ? null
             : start.engine().actionOf(a.step());
+    CutoverActivities stub = stubs.effect(action, Console.effectSummary(start.plan(), a.step()));
     Promise<String> applied =
         versions.typedRequests()
             ? Async.function(
-                stubs.effect(action)::applyEffect,
-                start.requests().effect(workflowId, a.step(), action))
-            : Async.function(
-                stubs.effect(action)::apply,
-                start.fragments().effect(workflowId, a.step(), action));
+                stub::applyEffect, start.requests().effect(workflowId, a.step(), action))
+            : Async.function(stub::apply, start.fragments().effect(workflowId, a.step(), action));
     effect = new Started<>(a.seq(), applied, List.of());
   }
 
@@ -90,7 +88,7 @@ final class InFlight {
    */
   private Promise<List<Reading>> measure(
       String workflowId, List<String> checks, CutoverState state) {
-    CutoverActivities stub = stubs.measure(start.plan(), checks);
+    CutoverActivities stub = stubs.measure(start.plan(), checks, Console.measureSummary(checks));
     return versions.typedRequests()
         ? Async.function(
             stub::measureChecks,
