@@ -4,6 +4,7 @@ import dev.cutover.worker.TemporalSettings;
 import dev.cutover.workflows.CutoverInput;
 import dev.cutover.workflows.CutoverWorkflow;
 import dev.cutover.workflows.SearchAttributeKeys;
+import dev.cutover.workflows.StartSummary;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
@@ -64,6 +65,8 @@ final class StartCommand implements Callable<Integer> {
             WorkflowOptions.newBuilder()
                 .setWorkflowId(id)
                 .setTaskQueue(queue)
+                .setStaticSummary(StartSummary.summary(loaded.plan(), who))
+                .setStaticDetails(StartSummary.details(loaded.plan(), who))
                 .setWorkflowIdConflictPolicy(
                     WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
                 .setWorkflowIdReusePolicy(

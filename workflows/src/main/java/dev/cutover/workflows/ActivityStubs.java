@@ -15,7 +15,9 @@ import java.util.List;
  */
 final class ActivityStubs {
   private final RetryOptions activityRetry;
+  private final ActivityOptions effectOptions;
   private final CutoverActivities effects;
+  private final ActivityOptions notificationOptions;
   private final CutoverActivities notifications;
 
   /**
@@ -35,23 +37,21 @@ final class ActivityStubs {
             .build();
     // Each HTTP call of an effect is bounded by its own timeout; a worker that dies mid-effect is
     // noticed after a minute, and the engine's own backoff takes over after five.
-    this.effects =
-        Workflow.newActivityStub(
-            CutoverActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(1))
-                .setScheduleToCloseTimeout(Duration.ofMinutes(5))
-                .setRetryOptions(activityRetry)
-                .build());
+    this.effectOptions =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(1))
+            .setScheduleToCloseTimeout(Duration.ofMinutes(5))
+            .setRetryOptions(activityRetry)
+            .build();
+    this.effects = Workflow.newActivityStub(CutoverActivities.class, effectOptions);
     // The worker retries each channel that is down with backoff inside the activity (within a
     // minute) and never throws; the workflow never waits for a notification to decide anything.
-    this.notifications =
-        Workflow.newActivityStub(
-            CutoverActivities.class,
-            ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofSeconds(75))
-                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
-                .build());
+    this.notificationOptions =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(75))
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+            .build();
+    this.notifications = Workflow.newActivityStub(CutoverActivities.class, notificationOptions);
     this.signatures =
         Workflow.newLocalActivityStub(
             CutoverActivities.class,
@@ -66,12 +66,18 @@ final class ActivityStubs {
    * one plus a margin: a worker that dies mid-measurement delays that rule by seconds, not minutes.
    */
   CutoverActivities measure(Plan plan, List<String> checks) {
+    return measure(plan, checks, null);
+  }
+
+  /** As {@link #measure(Plan, List)}, the activity summarised as {@code summary} in the UI. */
+  CutoverActivities measure(Plan plan, List<String> checks, String summary) {
     Duration slowest = slowest(plan, checks);
     return Workflow.newActivityStub(
         CutoverActivities.class,
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(slowest.plusSeconds(10))
             .setRetryOptions(activityRetry)
+            .setSummary(summary)
             .build());
   }
 
@@ -82,16 +88,17 @@ final class ActivityStubs {
    * before. What bounds the choice: the workflow handles no signal while its task runs a local
    * activity, so a slow batch would hold an abort back for as long as it runs.
    */
-  CutoverActivities measureLocallyIfShort(Plan plan, List<String> checks) {
+  CutoverActivities measureLocallyIfShort(Plan plan, List<String> checks, String summary) {
     Duration slowest = slowest(plan, checks);
     if (slowest.compareTo(LOCAL_MEASUREMENT_MAX) > 0) {
-      return measure(plan, checks);
+      return measure(plan, checks, summary);
     }
     return Workflow.newLocalActivityStub(
         CutoverActivities.class,
         LocalActivityOptions.newBuilder()
             .setStartToCloseTimeout(slowest.plusSeconds(2))
             .setRetryOptions(activityRetry)
+            .setSummary(summary)
             .build());
   }
 
@@ -110,8 +117,20 @@ final class ActivityStubs {
 
   /** A command runs as long as its own timeout allows; every other effect is a few HTTP calls. */
   CutoverActivities effect(Action action) {
+    return effect(action, null);
+  }
+
+  /**
+   * As {@link #effect(Action)}, the activity summarised as {@code summary} in the UI (a stub per
+   * call: creating one records nothing).
+   */
+  CutoverActivities effect(Action action, String summary) {
     if (!(action instanceof Action.Command command)) {
-      return effects;
+      return summary == null
+          ? effects
+          : Workflow.newActivityStub(
+              CutoverActivities.class,
+              ActivityOptions.newBuilder(effectOptions).setSummary(summary).build());
     }
     Duration attempt = command.timeout().plusSeconds(30);
     return Workflow.newActivityStub(
@@ -120,11 +139,19 @@ final class ActivityStubs {
             .setStartToCloseTimeout(attempt)
             .setScheduleToCloseTimeout(attempt.multipliedBy(3))
             .setRetryOptions(activityRetry)
+            .setSummary(summary)
             .build());
   }
 
   CutoverActivities notifications() {
     return notifications;
+  }
+
+  /** The notifications stub, the activity summarised as {@code summary} in the UI. */
+  CutoverActivities notifications(String summary) {
+    return Workflow.newActivityStub(
+        CutoverActivities.class,
+        ActivityOptions.newBuilder(notificationOptions).setSummary(summary).build());
   }
 
   CutoverActivities signatures() {
@@ -136,6 +163,7 @@ final class ActivityStubs {
     return Workflow.newActivityStub(
         CutoverActivities.class,
         ActivityOptions.newBuilder()
+            .setSummary("admit the plan")
             .setStartToCloseTimeout(Duration.ofSeconds(30))
             .setScheduleToCloseTimeout(Duration.ofMinutes(2))
             .setRetryOptions(
@@ -154,6 +182,7 @@ final class ActivityStubs {
     return Workflow.newActivityStub(
         RunLineage.class,
         ActivityOptions.newBuilder()
+            .setSummary("verify the previous run")
             .setStartToCloseTimeout(Duration.ofSeconds(15))
             .setRetryOptions(
                 RetryOptions.newBuilder()

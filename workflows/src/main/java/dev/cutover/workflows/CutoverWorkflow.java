@@ -26,39 +26,53 @@ public interface CutoverWorkflow {
   @WorkflowMethod
   Status run(CutoverInput input);
 
-  @SignalMethod
+  @SignalMethod(
+      description =
+          "Approve the current stage: {\"by\":\"NAME\",\"stage\":\"STAGE\",\"comment\":\"...\"}. It acts once the soak is met; a breach voids it.")
   void approve(SignalPayload payload);
 
-  @SignalMethod
+  @SignalMethod(description = "Full rollback now: {\"by\":\"NAME\",\"reason\":\"...\"}.")
   void abort(SignalPayload payload);
 
-  @SignalMethod
+  @SignalMethod(
+      description =
+          "Hold the cutover: nothing is promoted, the soak clock restarts; checks go on. {\"by\":\"NAME\",\"reason\":\"...\"}.")
   void pause(SignalPayload payload);
 
-  @SignalMethod
+  @SignalMethod(
+      description =
+          "Release every hold (a pause, an inconclusive rule, a failed step): {\"by\":\"NAME\",\"reason\":\"...\"}.")
   void resume(SignalPayload payload);
 
-  @SignalMethod
+  @SignalMethod(
+      description =
+          "End the soak now if every gate passes once more: {\"by\":\"NAME\",\"reason\":\"...\"}.")
   void promote(SignalPayload payload);
 
-  @SignalMethod
+  @SignalMethod(
+      description =
+          "A high-severity breach of CHECK counts as medium for the rest of the stage: {\"by\":\"NAME\",\"check\":\"CHECK\",\"reason\":\"...\"}.")
   void acknowledge(SignalPayload payload);
 
-  @SignalMethod
+  @SignalMethod(description = "Start over after a rollback: {\"by\":\"NAME\",\"reason\":\"...\"}.")
   void retry(SignalPayload payload);
 
-  @SignalMethod
+  @SignalMethod(
+      description = "End a rolled-back cutover ABANDONED: {\"by\":\"NAME\",\"reason\":\"...\"}.")
   void abandon(SignalPayload payload);
 
   /**
    * Confirms the checklist task {@code payload.task} (a person did it). Never an approval: a
    * confirm approves nothing, and an approval confirms no task.
    */
-  @SignalMethod
+  @SignalMethod(
+      description = "Confirm a checklist task a person did: {\"by\":\"NAME\",\"task\":\"TASK\"}.")
   void confirm(SignalPayload payload);
 
   /** Any of the signals above, answered with the decision it produced. */
-  @UpdateMethod
+  @UpdateMethod(
+      description =
+          "Any of the signals, answered with the decision it produced (used by the cutover CLI).")
   OperationResult operate(Operation operation);
 
   /**
@@ -68,6 +82,8 @@ public interface CutoverWorkflow {
   @UpdateValidatorMethod(updateName = "operate")
   void validateOperate(Operation operation);
 
-  @QueryMethod
+  @QueryMethod(
+      description =
+          "The whole picture: stage, percent, soak left, every rule against its threshold.")
   Status status();
 }

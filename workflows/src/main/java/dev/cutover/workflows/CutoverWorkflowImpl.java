@@ -49,6 +49,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private final Ledger ledger;
   private CutoverState state;
   private String lastSearchAttributes = "";
+  private String lastDetails = "";
 
   @WorkflowInit
   public CutoverWorkflowImpl(CutoverInput input) {
@@ -138,8 +139,12 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       } else {
         arrived =
             wait == 0
-                || Workflow.await(
+                || Console.await(
                     Duration.ofMillis(wait),
+                    // Summaries are not compared on replay: not worth working out again.
+                    Workflow.isReplaying()
+                        ? null
+                        : Console.timerSummary(engine, state, wake, now()),
                     () -> !intake.isEmpty() || anyCompleted() || ledger.wantsToSend());
       }
       if (!arrived || now() >= wake) {
@@ -218,7 +223,26 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     if (versions.coalesced()) {
       upsertSearchAttributes();
     }
+    updateDetails();
     ledger.flush();
+  }
+
+  /**
+   * The current details the Temporal UI shows ({@link Console#details}); kept by the SDK, not a
+   * command, and answered from the worker with the workflow's metadata query.
+   */
+  private void updateDetails() {
+    if (start.engine() == null || state == null) {
+      return;
+    }
+    String details =
+        Console.details(
+            Status.of(start.engine(), state, now()),
+            start.signaturesRequired() || start.plan().approvals().signed());
+    if (!details.equals(lastDetails)) {
+      lastDetails = details;
+      Workflow.setCurrentDetails(details);
+    }
   }
 
   private boolean anyCompleted() {

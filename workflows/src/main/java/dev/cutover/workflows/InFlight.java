@@ -47,14 +47,12 @@ final class InFlight {
         a.step().kind() == Step.Kind.TRAFFIC || a.step().kind() == Step.Kind.FLAGS
             ? null
             : start.engine().actionOf(a.step());
+    CutoverActivities stub = stubs.effect(action, Console.effectSummary(start.plan(), a.step()));
     Promise<String> applied =
         versions.typedRequests()
             ? Async.function(
-                stubs.effect(action)::applyEffect,
-                start.requests().effect(workflowId, a.step(), action))
-            : Async.function(
-                stubs.effect(action)::apply,
-                start.fragments().effect(workflowId, a.step(), action));
+                stub::applyEffect, start.requests().effect(workflowId, a.step(), action))
+            : Async.function(stub::apply, start.fragments().effect(workflowId, a.step(), action));
     effect = new Started<>(a.seq(), applied, List.of());
   }
 
@@ -90,17 +88,18 @@ final class InFlight {
    */
   private Promise<List<Reading>> measure(
       String workflowId, List<String> checks, CutoverState state) {
+    String summary = Console.measureSummary(checks);
     if (!versions.typedRequests()) {
       return Async.function(
-          stubs.measure(start.plan(), checks)::measure,
+          stubs.measure(start.plan(), checks, summary)::measure,
           start.fragments().measure(workflowId, checks));
     }
     MeasureChecksRequest request =
         start.requests().measure(workflowId, checks, versions.stageContext() ? state : null);
     CutoverActivities stub =
         versions.localMeasurements()
-            ? stubs.measureLocallyIfShort(start.plan(), checks)
-            : stubs.measure(start.plan(), checks);
+            ? stubs.measureLocallyIfShort(start.plan(), checks, summary)
+            : stubs.measure(start.plan(), checks, summary);
     return Async.function(stub::measureChecks, request);
   }
 

@@ -312,8 +312,10 @@ final class Ledger {
         }
         return idle || left <= 0;
       }
-      Workflow.await(
-          Duration.ofMillis(left), () -> sending.isCompleted() || interrupted.getAsBoolean());
+      Console.await(
+          Duration.ofMillis(left),
+          "wait for the ledger",
+          () -> sending.isCompleted() || interrupted.getAsBoolean());
     }
   }
 
@@ -335,6 +337,7 @@ final class Ledger {
           Workflow.newActivityStub(
               LedgerActivities.class,
               ActivityOptions.newBuilder()
+                  .setSummary("record to the ledger")
                   .setStartToCloseTimeout(Duration.ofSeconds(10))
                   .setRetryOptions(
                       RetryOptions.newBuilder()

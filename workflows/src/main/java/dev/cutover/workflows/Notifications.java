@@ -96,7 +96,11 @@ final class Notifications {
     Notify plan = start.plan().notifications();
     notifying.add(
         Async.procedure(
-            stubs.notifications()::notifyPeople,
+            stubs.notifications(
+                    "notify "
+                        + level.name().toLowerCase(java.util.Locale.ROOT)
+                        + (events.size() == 1 ? "" : " (" + events.size() + " events)"))
+                ::notifyPeople,
             new NotifyRequest(
                 Workflow.getInfo().getWorkflowId(),
                 start.requests().webhook(),

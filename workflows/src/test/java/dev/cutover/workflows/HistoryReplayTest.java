@@ -29,16 +29,19 @@ class HistoryReplayTest {
   }
 
   /**
-   * Loads the plan reader and engine before replaying: on a loaded machine their first class
-   * loading inside a workflow thread can exceed the SDK's 1 s deadlock detector.
+   * Loads the plan reader, the engine and the console's details before replaying: on a loaded
+   * machine their first class loading inside a workflow thread can exceed the SDK's 1 s deadlock
+   * detector.
    */
   @org.junit.jupiter.api.BeforeAll
   static void warmUp() {
-    new dev.cutover.engine.Engine(
+    dev.cutover.engine.Engine engine =
+        new dev.cutover.engine.Engine(
             dev.cutover.plan.PlanReader.fromTree(
                 dev.cutover.plan.PlanReader.parseTree(PLAN),
-                dev.cutover.plan.PlanReader.Rules.HARDENED))
-        .start("carol", 0);
+                dev.cutover.plan.PlanReader.Rules.HARDENED));
+    dev.cutover.engine.CutoverState state = engine.start("carol", 0).state();
+    Console.details(dev.cutover.engine.Status.of(engine, state, 0), false);
   }
 
   @Test
