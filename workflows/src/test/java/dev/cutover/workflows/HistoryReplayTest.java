@@ -3,13 +3,18 @@ package dev.cutover.workflows;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,19 +34,27 @@ class HistoryReplayTest {
   }
 
   /**
-   * Loads the plan reader, the engine and the console's details before replaying: on a loaded
-   * machine their first class loading inside a workflow thread can exceed the SDK's 1 s deadlock
-   * detector.
+   * Replays on a worker whose deadlock detector allows 30 s instead of the SDK's 1 s: on a loaded
+   * machine, the first loading of the plan reader's and engine's classes inside a workflow thread
+   * can take longer than a second, which says nothing about the workflow's determinism.
    */
-  @org.junit.jupiter.api.BeforeAll
-  static void warmUp() {
-    dev.cutover.engine.Engine engine =
-        new dev.cutover.engine.Engine(
-            dev.cutover.plan.PlanReader.fromTree(
-                dev.cutover.plan.PlanReader.parseTree(PLAN),
-                dev.cutover.plan.PlanReader.Rules.HARDENED));
-    dev.cutover.engine.CutoverState state = engine.start("carol", 0).state();
-    Console.details(dev.cutover.engine.Status.of(engine, state, 0), false);
+  private static TestWorkflowEnvironment env;
+
+  private static Worker replayer;
+
+  @BeforeAll
+  static void replayingWorker() {
+    env = TestWorkflowEnvironment.newInstance();
+    replayer =
+        env.newWorker(
+            "replay",
+            WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(30_000).build());
+    replayer.registerWorkflowImplementationTypes(CutoverWorkflowImpl.class);
+  }
+
+  @AfterAll
+  static void closeEnvironment() {
+    env.close();
   }
 
   @Test
@@ -54,8 +67,7 @@ class HistoryReplayTest {
   void theCurrentWorkflowReplaysEverySavedHistory(Path file) throws Exception {
     // Under its own workflow id: a cutover checks that its id is cutover-<plan name>.
     WorkflowReplayer.replayWorkflowExecution(
-        WorkflowExecutionHistory.fromJson(Files.readString(file), "cutover-replayed"),
-        CutoverWorkflowImpl.class);
+        WorkflowExecutionHistory.fromJson(Files.readString(file), "cutover-replayed"), replayer);
   }
 
   static final String PLAN =
