@@ -33,6 +33,8 @@ public sealed interface Command permits Command.Measure, Command.Apply, Command.
     public enum Kind {
       STAGE_STARTED,
       WAITING,
+      /** A stage waits for checklist tasks to be confirmed, or a task was confirmed. */
+      CHECKLIST,
       BREACH,
       CLEARED,
       INCONCLUSIVE,

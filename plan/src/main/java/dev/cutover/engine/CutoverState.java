@@ -31,6 +31,8 @@ import java.util.Map;
  * @param holds what keeps the cutover from promoting until an operator resumes
  * @param rollback the latest rollback, if any
  * @param journal the decisions and incidents kept for operators, and the signatures used
+ * @param confirmations the checklist tasks confirmed in this attempt, oldest first (a state from
+ *     before checklists has none)
  */
 @JsonSerialize(converter = StateJson.Write.class)
 @JsonDeserialize(converter = StateJson.Read.class)
@@ -45,7 +47,8 @@ public record CutoverState(
     Map<String, RuleState> rules,
     List<Hold> holds,
     RollbackInfo rollback,
-    Journal journal) {
+    Journal journal,
+    List<Confirmation> confirmations) {
 
   /** The state to show: the phase, or HELD / ROLLBACK_FAILED when that is what is happening. */
   public State displayState() {
@@ -59,6 +62,7 @@ public record CutoverState(
     if ((phase == State.APPLYING
             || phase == State.SOAKING
             || phase == State.AWAITING_APPROVAL
+            || phase == State.AWAITING_CHECKLIST
             || phase == State.WAITING_WINDOW)
         && held) {
       return State.HELD;
@@ -114,7 +118,8 @@ public record CutoverState(
         Map.of(),
         List.of(),
         null,
-        Journal.EMPTY);
+        Journal.EMPTY,
+        List.of());
   }
 
   /**
@@ -429,6 +434,10 @@ public record CutoverState(
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Approval(String stage, String by, long at, String comment) {}
+
+  /** A checklist task {@code by} confirmed at {@code at}, with what they said. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Confirmation(String task, String by, long at, String comment) {}
 
   /** Something keeping the cutover from promoting until {@code resume}. */
   @JsonIgnoreProperties(ignoreUnknown = true)

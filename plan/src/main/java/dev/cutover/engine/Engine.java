@@ -32,8 +32,9 @@ import java.util.List;
  * <p>This class is the facade and the main loop; each concern is a package-private part: the stages
  * forward and back ({@link Stages}), carrying out their steps ({@link StepRunner}), the rules and
  * breaches ({@link RuleBook}), the soak clock and approvals ({@link SoakClock}), rollback ({@link
- * Rollbacks}), operator signals ({@link Signals}, who may send them: {@link Signatures}) and the
- * words operators read ({@link Words}). A call works on its own copy of the state ({@link Turn}).
+ * Rollbacks}), operator signals ({@link Signals}, who may send them: {@link Signatures}), the
+ * checklists people confirm ({@link Checklists}) and the words operators read ({@link Words}). A
+ * call works on its own copy of the state ({@link Turn}).
  *
  * <p>Thread-safe: immutable; every call works on its own copy of the state.
  */
@@ -61,6 +62,7 @@ public final class Engine {
   final Signals signals;
   final Words words;
   final Baselines baselines;
+  final Checklists checklists;
 
   /**
    * How this engine treats who sent a signal.
@@ -99,6 +101,7 @@ public final class Engine {
     this.signals = new Signals(this, new Signatures(plan, this.options));
     this.words = new Words(this);
     this.baselines = new Baselines(this);
+    this.checklists = new Checklists(this);
   }
 
   public Plan plan() {
@@ -232,6 +235,10 @@ public final class Engine {
             case AWAITING_APPROVAL ->
                 t.position.pendingStage() != null
                     ? stages.approvedToStart(t, now)
+                    : soak.soakAndApprove(t, now);
+            case AWAITING_CHECKLIST ->
+                t.position.pendingStage() != null
+                    ? stages.confirmedToStart(t, now)
                     : soak.soakAndApprove(t, now);
             default -> false;
           };

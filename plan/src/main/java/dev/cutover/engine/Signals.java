@@ -55,7 +55,7 @@ final class Signals extends Part {
       case ACKNOWLEDGE -> acknowledge(t, s, by, now);
       case RETRY -> retry(t, by, reason, now);
       case ABANDON -> abandon(t, by, reason, now);
-      case CONFIRM -> confirm(t, s, by, now);
+      case CONFIRM -> engine.checklists.confirm(t, s, by, now);
     }
   }
 
@@ -69,7 +69,24 @@ final class Signals extends Part {
 
   private void approve(Turn t, Signal s, String by, long now) {
     State phase = t.phase();
-    if (phase != State.APPLYING && phase != State.SOAKING && phase != State.AWAITING_APPROVAL) {
+    if (phase == State.AWAITING_CHECKLIST && t.position.pendingStage() != null) {
+      // Never confused with a confirm: the stage's checklist comes first, then its approval.
+      Stage pending = plan.stages().get(t.position.pendingStage());
+      reject(
+          t,
+          now,
+          by,
+          SignalName.APPROVE,
+          "stage "
+              + pending.name()
+              + " waits for its checklist before it starts (an approval confirms no task); send"
+              + " confirm for each task, then approve");
+      return;
+    }
+    if (phase != State.APPLYING
+        && phase != State.SOAKING
+        && phase != State.AWAITING_APPROVAL
+        && phase != State.AWAITING_CHECKLIST) {
       reject(t, now, by, SignalName.APPROVE, "no stage is active (" + t.displayState() + ")");
       return;
     }
@@ -108,7 +125,7 @@ final class Signals extends Part {
       return;
     }
     t.progress = t.progress.withApproval(new Approval(current.name(), by, now, s.comment()));
-    boolean early = phase != State.AWAITING_APPROVAL;
+    boolean early = phase == State.APPLYING || phase == State.SOAKING;
     t.decide(
         now,
         by,
@@ -118,6 +135,9 @@ final class Signals extends Part {
             + current.name()
             + (s.comment() == null || s.comment().isBlank() ? "" : ": " + s.comment())
             + (early ? " (before the soak is met: kept, acts when it is, voided by a breach)" : "")
+            + (phase == State.AWAITING_CHECKLIST
+                ? " (kept: the stage completes once its checklist is confirmed)"
+                : "")
             + (s.signature().status() == Signal.Signature.Status.VERIFIED ? " (signed)" : ""));
   }
 
@@ -219,22 +239,6 @@ final class Signals extends Part {
     } else {
       engine.soak.promote(t, by, reason, now);
     }
-  }
-
-  /**
-   * A checklist task confirmed. Never an approval: it neither approves a stage nor is satisfied by
-   * one.
-   */
-  private void confirm(Turn t, Signal s, String by, long now) {
-    String task = s.task();
-    reject(
-        t,
-        now,
-        by,
-        SignalName.CONFIRM,
-        task == null || task.isBlank()
-            ? "say which checklist task (task is required)"
-            : "no checklist task \"" + task + "\" is waiting for a confirmation");
   }
 
   private void acknowledge(Turn t, Signal s, String by, long now) {

@@ -41,8 +41,11 @@ final class SoakClock extends Part {
   /** When the soak clock, running now, reaches the stage's soak; null when it is not running. */
   Long metAt(CutoverState s) {
     Soak soak = s.soak();
-    if ((s.phase() != State.SOAKING && s.phase() != State.AWAITING_APPROVAL)
-        || soak.runningSince() == null) {
+    boolean soaking =
+        s.phase() == State.SOAKING
+            || s.phase() == State.AWAITING_APPROVAL
+            || (s.phase() == State.AWAITING_CHECKLIST && s.pendingStage() == null);
+    if (!soaking || soak.runningSince() == null) {
       return null;
     }
     return reachedAt(soak, plan.stages().get(s.stage()).soak().toMillis());
@@ -53,8 +56,9 @@ final class SoakClock extends Part {
   }
 
   /**
-   * SOAKING or AWAITING_APPROVAL: moves on when the soak is met, nothing holds and approval is
-   * given.
+   * SOAKING, AWAITING_CHECKLIST (before the stage completes) or AWAITING_APPROVAL: moves on when
+   * the soak is met, nothing holds, every task due before the stage completes is confirmed and
+   * approval is given.
    */
   boolean soakAndApprove(Turn t, long now) {
     Stage stage = t.stage();
@@ -65,18 +69,20 @@ final class SoakClock extends Part {
     boolean met = soakMet(t, now);
     boolean blocked = t.held();
     boolean approved = t.progress.approval() != null;
-    if (t.phase() == State.AWAITING_APPROVAL) {
+    State phase = t.phase();
+    if (phase != State.SOAKING) {
       if (blocked || !met) {
         t.setPhase(State.SOAKING, now);
         return true;
       }
-      if (approved) {
-        engine.stages.soaked(t, now);
-        return true;
-      }
+    } else if (!met || blocked) {
       return false;
     }
-    if (!met || blocked) {
+    if (engine.checklists.waitBeforeComplete(t, now)) {
+      // Waiting already: nothing moved. Just begun waiting: the phase changed.
+      return phase != State.AWAITING_CHECKLIST;
+    }
+    if (phase == State.AWAITING_APPROVAL && !approved) {
       return false;
     }
     if (stage.approvalToComplete() && !approved) {

@@ -35,6 +35,7 @@ final class Stages extends Part {
     t.holds.clear();
     t.progress = Progress.FRESH;
     t.cursor = t.cursor.cleared();
+    t.confirmations.clear();
     engine.rules.addPrerequisites(t, now);
   }
 
@@ -62,6 +63,20 @@ final class Stages extends Part {
       return false;
     }
     goTo(t, t.position.pendingStage(), now);
+    return true;
+  }
+
+  /** AWAITING_CHECKLIST before a stage: on once every task due before it starts is confirmed. */
+  boolean confirmedToStart(Turn t, long now) {
+    int pending = t.position.pendingStage();
+    if (!t.holds.isEmpty()
+        || !engine
+            .checklists
+            .open(t, pending, dev.cutover.plan.Checklist.When.BEFORE_START)
+            .isEmpty()) {
+      return false;
+    }
+    goTo(t, pending, now);
     return true;
   }
 
@@ -144,9 +159,15 @@ final class Stages extends Part {
     goTo(t, t.position.stage() + 1, now);
   }
 
-  /** Stage {@code index} starts now, unless it waits for an approval to start or for its window. */
+  /**
+   * Stage {@code index} starts now, unless it waits for its checklist, an approval to start or its
+   * window (in that order).
+   */
   private void goTo(Turn t, int index, long now) {
     Stage stage = plan.stages().get(index);
+    if (engine.checklists.waitBeforeStart(t, index, now)) {
+      return;
+    }
     CutoverState.Approval approval = t.progress.approval();
     if (needsApprovalToStart(stage)
         && (approval == null || !approval.stage().equals(stage.name()))) {

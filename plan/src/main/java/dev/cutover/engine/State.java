@@ -11,6 +11,8 @@ public enum State {
   SOAKING,
   WAITING_WINDOW,
   AWAITING_APPROVAL,
+  /** Waiting for checklist tasks to be confirmed: before a stage starts, or before it completes. */
+  AWAITING_CHECKLIST,
   HELD,
   ROLLING_BACK,
   ROLLBACK_FAILED,
@@ -29,6 +31,7 @@ public enum State {
         || this == APPLYING
         || this == SOAKING
         || this == WAITING_WINDOW
-        || this == AWAITING_APPROVAL;
+        || this == AWAITING_APPROVAL
+        || this == AWAITING_CHECKLIST;
   }
 }

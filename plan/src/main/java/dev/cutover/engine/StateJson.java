@@ -29,8 +29,8 @@ import java.util.Map;
  * A later field may be added (older readers ignore it); none is renamed or moved. Values pass as
  * they are, nulls included (a state from before {@code actionsDone} or {@code signaturesUsed} has
  * none; the engine reads those as empty), so what was read writes back the same. A field added
- * later that is empty is not written ({@code baselines}), so that a state without it writes back
- * the same too.
+ * later that is empty is not written ({@code baselines}, {@code confirmations}), so that a state
+ * without it writes back the same too.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record StateJson(
@@ -70,7 +70,8 @@ record StateJson(
     List<Incident> incidents,
     List<Decision> decisions,
     List<SignatureUse> signaturesUsed,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> baselines) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> baselines,
+    @JsonInclude(JsonInclude.Include.NON_NULL) List<CutoverState.Confirmation> confirmations) {
 
   static StateJson of(CutoverState s) {
     Run r = s.run();
@@ -116,7 +117,8 @@ record StateJson(
         j.incidents(),
         j.decisions(),
         j.signaturesUsed(),
-        g.baselines().isEmpty() ? null : g.baselines());
+        g.baselines().isEmpty() ? null : g.baselines(),
+        s.confirmations() == null || s.confirmations().isEmpty() ? null : s.confirmations());
   }
 
   /** The state, its collections read-only. */
@@ -133,7 +135,8 @@ record StateJson(
         ro(rules),
         ro(holds),
         rollback,
-        new Journal(ro(decisions), ro(incidents), ro(signaturesUsed), nextStatusAt));
+        new Journal(ro(decisions), ro(incidents), ro(signaturesUsed), nextStatusAt),
+        confirmations == null ? List.of() : ro(confirmations));
   }
 
   private static <T> List<T> ro(List<T> list) {

@@ -17,9 +17,10 @@ import java.util.Map;
  * The whole picture of a running cutover, as the {@code status} query returns it
  * (docs/plan-format.md, "The workflow contract"): state, stage, percent, soak remaining, every
  * rule's latest measurement against its threshold, pending approval, holds, incidents and recent
- * decisions, and the current stage's baselines (each check judged relative to its baseline, with
- * the value captured before the stage changed anything). Times are epoch milliseconds; durations
- * are milliseconds with a readable twin.
+ * decisions, the current stage's baselines (each check judged relative to its baseline, with the
+ * value captured before the stage changed anything), and the checklist tasks of the current and the
+ * next stage, each with the command that confirms it. Times are epoch milliseconds; durations are
+ * milliseconds with a readable twin.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Status(
@@ -43,7 +44,25 @@ public record Status(
     Long waitUntil,
     List<CutoverState.Incident> incidents,
     List<CutoverState.Decision> decisions,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> baselines) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> baselines,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TaskView> checklist) {
+
+  /**
+   * A checklist task of the current or the next stage: {@code due} is {@code beforeStart} or {@code
+   * beforeComplete}; {@code waiting} when the cutover waits for it now; {@code command} confirms
+   * it; {@code confirmedBy} and {@code confirmedAt} once it is confirmed.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record TaskView(
+      String id,
+      String text,
+      String stage,
+      String due,
+      boolean waiting,
+      String command,
+      String confirmedBy,
+      Long confirmedAt,
+      String comment) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record StageView(
@@ -195,7 +214,8 @@ public record Status(
         s.position().waitUntil(),
         s.journal().incidents(),
         s.decisions(),
-        s.progress().baselines());
+        s.progress().baselines(),
+        engine.checklists.view(s));
   }
 
   private static ApprovalView approvalView(

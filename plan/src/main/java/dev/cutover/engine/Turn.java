@@ -37,6 +37,7 @@ final class Turn {
   final List<Hold> holds;
   RollbackInfo rollback;
   Journal journal;
+  final List<CutoverState.Confirmation> confirmations;
   final List<Command> commands = new ArrayList<>();
 
   Turn(Plan plan, CutoverState s) {
@@ -55,6 +56,7 @@ final class Turn {
     rollback = s.rollback();
     Journal j = s.journal();
     journal = j.signaturesUsed() != null ? j : j.withSignatures(List.of());
+    confirmations = new ArrayList<>(s.confirmations() == null ? List.of() : s.confirmations());
   }
 
   CutoverState freeze() {
@@ -69,7 +71,8 @@ final class Turn {
         Collections.unmodifiableMap(new LinkedHashMap<>(rules)),
         List.copyOf(holds),
         rollback,
-        journal);
+        journal,
+        List.copyOf(confirmations));
   }
 
   Engine.Transition transition() {

@@ -97,6 +97,24 @@ final class Words extends Part {
       }
     } else if (t.phase() == State.AWAITING_APPROVAL) {
       waiting = "an approval from " + approvers(t);
+    } else if (t.phase() == State.AWAITING_CHECKLIST) {
+      Integer pending = t.position.pendingStage();
+      List<String> ids = new ArrayList<>();
+      engine
+          .checklists
+          .open(
+              t,
+              pending != null ? pending : t.position.stage(),
+              pending != null
+                  ? dev.cutover.plan.Checklist.When.BEFORE_START
+                  : dev.cutover.plan.Checklist.When.BEFORE_COMPLETE)
+          .forEach(task -> ids.add(task.id()));
+      waiting =
+          "checklist tasks "
+              + String.join(", ", ids)
+              + " (cutover confirm "
+              + plan.name()
+              + " TASK)";
     } else if (t.phase() == State.WAITING_WINDOW) {
       waiting = "the stage's window";
       next = earliest(next, t.position.waitUntil());

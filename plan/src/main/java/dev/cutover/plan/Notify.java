@@ -115,6 +115,7 @@ public record Notify(
       List.of(
           "stage_started",
           "waiting",
+          "checklist",
           "breach",
           "cleared",
           "inconclusive",

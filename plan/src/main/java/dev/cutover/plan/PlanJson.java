@@ -89,6 +89,17 @@ public final class PlanJson {
       if (s.window() != null) {
         n.put("window", s.window().text());
       }
+      if (!s.checklist().isEmpty()) {
+        ObjectNode c = n.putObject("checklist");
+        for (Checklist.When when : Checklist.When.values()) {
+          if (!s.checklist().tasks(when).isEmpty()) {
+            ArrayNode tasks = c.putArray(when.field());
+            s.checklist()
+                .tasks(when)
+                .forEach(t -> tasks.addObject().put("id", t.id()).put("text", t.text()));
+          }
+        }
+      }
     }
     o.set("watch", rules(p.watch()));
     ObjectNode rb = o.putObject("rollback");

@@ -81,6 +81,15 @@ public final class PlanLimits {
   /** Actions of one stage, or of the rollback. */
   public static final int MAX_ACTIONS = 50;
 
+  /** Tasks of one checklist list (a stage's {@code beforeStart}, or its {@code beforeComplete}). */
+  public static final int MAX_TASKS = 20;
+
+  /** Checklist tasks of a whole plan (each is confirmed once and kept in the cutover's state). */
+  public static final int MAX_PLAN_TASKS = 100;
+
+  /** A checklist task's text: one line a person reads. */
+  public static final int MAX_TASK_TEXT_CHARS = 200;
+
   /** Headers of one connection or one request. */
   public static final int MAX_HEADERS = 50;
 

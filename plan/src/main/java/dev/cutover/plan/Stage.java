@@ -12,7 +12,8 @@ import java.util.Optional;
  * actions}; it is done when its gates have passed for {@code soak} (measured every {@code every})
  * and, with {@code approval}, a person has approved; then it runs {@code onComplete}. Undoing it
  * sets {@code revert}, which defaults to the inverse of {@code flags} (booleans negated). An {@code
- * observe} stage changes nothing: it only soaks under its gates (hypercare).
+ * observe} stage changes nothing: it only soaks under its gates (hypercare). Its {@code checklist}
+ * holds the tasks a person confirms before it starts and before it completes.
  *
  * <p>A stage's actions are numbered as one list: {@code actions} first, then {@code onComplete}
  * ({@link #action(int)}), so that a step, its idempotency key and its undo name each one.
@@ -29,7 +30,8 @@ public record Stage(
     List<Action> actions,
     Window window,
     boolean observe,
-    List<Action> onComplete) {
+    List<Action> onComplete,
+    Checklist checklist) {
   public Stage {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(soak, "soak");
@@ -44,6 +46,7 @@ public record Stage(
     gates = List.copyOf(gates == null ? List.of() : gates);
     actions = List.copyOf(actions == null ? List.of() : actions);
     onComplete = List.copyOf(onComplete == null ? List.of() : onComplete);
+    checklist = checklist == null ? Checklist.NONE : checklist;
   }
 
   /** A stage that is not an observe stage and runs nothing once its soak is met. */
@@ -59,8 +62,19 @@ public record Stage(
       List<Action> actions,
       Window window) {
     this(
-        name, percent, flags, revert, soak, every, gates, approval, actions, window, false,
-        List.of());
+        name,
+        percent,
+        flags,
+        revert,
+        soak,
+        every,
+        gates,
+        approval,
+        actions,
+        window,
+        false,
+        List.of(),
+        Checklist.NONE);
   }
 
   /** Action {@code index} of the stage: of {@code actions}, then of {@code onComplete}. */

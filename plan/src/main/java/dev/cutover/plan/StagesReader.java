@@ -79,7 +79,8 @@ final class StagesReader {
           ACTIONS,
           WINDOW,
           OBSERVE,
-          ON_COMPLETE);
+          ON_COMPLETE,
+          ChecklistReader.CHECKLIST);
 
   private static final Field<Obj> DRAIN = Field.object("drain", WAITING);
   private static final Field<Rollback.Then> THEN = Type.oneOf(Rollback.Then.class).field("then");
@@ -92,11 +93,13 @@ final class StagesReader {
   private final Reading reading;
   private final HttpReader http;
   private final RulesReader rules;
+  private final ChecklistReader checklists;
 
   StagesReader(Reading reading, HttpReader http, RulesReader rules) {
     this.reading = reading;
     this.http = http;
     this.rules = rules;
+    this.checklists = new ChecklistReader(reading);
   }
 
   /** The stage {@code node}, at {@code path} ({@code stages[i]}). */
@@ -134,6 +137,7 @@ final class StagesReader {
     List<Action> actions = o.each(ACTIONS, (a, at) -> action(a, at, ENV_AND_STAGE, true));
     List<Action> onComplete = o.each(ON_COMPLETE, (a, at) -> action(a, at, ENV_AND_STAGE, true));
     Window window = o.get(WINDOW);
+    Checklist checklist = checklists.read(o);
     Boolean observe = o.get(OBSERVE);
     boolean observing = observe != null && observe;
     if (observing) {
@@ -190,7 +194,8 @@ final class StagesReader {
         actions,
         window,
         observing,
-        onComplete);
+        onComplete,
+        checklist);
   }
 
   private Map<String, JsonNode> flagMap(Obj o, Field<Map<String, JsonNode>> field) {

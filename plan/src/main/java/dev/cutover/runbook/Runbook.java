@@ -2,6 +2,7 @@ package dev.cutover.runbook;
 
 import dev.cutover.plan.Action;
 import dev.cutover.plan.Check;
+import dev.cutover.plan.Checklist;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.Plan;
@@ -103,8 +104,14 @@ public final class Runbook {
 
   private String then(Stage s) {
     List<String> parts = new ArrayList<>();
+    if (!s.checklist().beforeStart().isEmpty()) {
+      parts.add("checklist before it starts");
+    }
     if (s.actions().stream().anyMatch(Action::irreversible)) {
       parts.add("approval before it starts (point of no return)");
+    }
+    if (!s.checklist().beforeComplete().isEmpty()) {
+      parts.add("checklist when soaked");
     }
     if (s.approvalToComplete()) {
       parts.add("approval when soaked");
@@ -188,6 +195,7 @@ public final class Runbook {
             + ", soak "
             + Durations.format(s.soak()));
     md.blank();
+    checklist(s, Checklist.When.BEFORE_START);
     plan.windowFor(s).ifPresent(w -> md.line("- Starts only within " + w.text() + "."));
     if (s.actions().stream().anyMatch(Action::irreversible)) {
       md.line(
@@ -217,6 +225,7 @@ public final class Runbook {
               + "):");
       s.gates().forEach(g -> md.line("  - " + Words.gate(plan, g)));
     }
+    checklist(s, Checklist.When.BEFORE_COMPLETE);
     if (s.approvalToComplete()) {
       md.line("- Then: an approval (" + Words.approvers(plan) + ").");
     }
@@ -230,6 +239,32 @@ public final class Runbook {
               + (act.irreversible() ? " **Point of no return.**" : ""));
     }
     md.blank();
+  }
+
+  /**
+   * The tasks a person confirms {@code when}, as checkboxes with the command that confirms each.
+   */
+  private void checklist(Stage s, Checklist.When when) {
+    List<Checklist.Task> tasks = s.checklist().tasks(when);
+    if (tasks.isEmpty()) {
+      return;
+    }
+    md.line(
+        "- Checklist "
+            + when.words()
+            + (when == Checklist.When.BEFORE_START
+                ? " (the stage waits until each is confirmed):"
+                : " (after the soak; the stage waits until each is confirmed):"));
+    for (Checklist.Task t : tasks) {
+      md.line(
+          "  - [ ] "
+              + Markdown.inline(t.text())
+              + " (`cutover confirm "
+              + plan.name()
+              + " "
+              + t.id()
+              + "`)");
+    }
   }
 
   private static java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> revert(Stage s) {
@@ -381,6 +416,11 @@ public final class Runbook {
     }
     md.line("- Who: " + Words.approvers(plan) + ".");
     md.line("- Asked for: " + (stages.isEmpty() ? "never" : String.join(", ", stages)) + ".");
+    if (plan.stages().stream().anyMatch(s -> !s.checklist().isEmpty())) {
+      md.line(
+          "- A checklist task is confirmed, not approved: an approval confirms no task, and a"
+              + " confirmation approves no stage.");
+    }
     md.blank();
   }
 

@@ -26,7 +26,7 @@ import java.util.Set;
  * Reads a simulation script (docs/plan-tools.md) for one plan: CSV lines {@code time,check,value}
  * (a check column {@code signal:NAME} with {@code key=value;...} fields sends a signal), or JSON
  * {@code {"values": [{at, check, value}], "signals": [{at, signal, by, stage, check, reason,
- * comment}]}}. Every problem names the file and line; a bad script is refused whole.
+ * comment, task}]}}. Every problem names the file and line; a bad script is refused whole.
  *
  * <p>Times are {@code +DURATION} after the simulated start ({@code +0}, {@code +36h}, {@code
  * +2d12h}) or absolute ISO-8601 instants ({@code 2026-11-01T00:00:00Z}). Values are numbers or
@@ -51,7 +51,8 @@ public final class ScriptReader {
   static final int MAX_PROBLEMS = 20;
 
   static final String SIGNAL_PREFIX = "signal:";
-  static final Set<String> SIGNAL_FIELDS = Set.of("by", "stage", "check", "reason", "comment");
+  static final Set<String> SIGNAL_FIELDS =
+      Set.of("by", "stage", "check", "reason", "comment", "task");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Plan plan;
@@ -300,7 +301,7 @@ public final class ScriptReader {
             line,
             "unknown signal field "
                 + quote(key)
-                + " (the fields are by, stage, check, reason, comment)");
+                + " (the fields are by, stage, check, reason, comment, task)");
         ok = false;
         continue;
       }
@@ -326,7 +327,9 @@ public final class ScriptReader {
               blankToNull(fields.get("reason")),
               blankToNull(fields.get("stage")),
               blankToNull(fields.get("check")),
-              blankToNull(fields.get("comment")));
+              blankToNull(fields.get("comment")),
+              blankToNull(fields.get("task")),
+              Signal.Signature.UNSIGNED);
       signals.add(new Script.Send(at, s, name + ":" + line));
     }
   }

@@ -16,9 +16,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs a whole plan through the {@link Engine} (the step function the workflow runs) in virtual
@@ -133,7 +135,13 @@ public final class Simulator {
           options.approver() != null
               ? options.approver()
               : People.approverFor(plan, options.startedBy());
-      this.people = new People(plan, options.autoApprove(), approver);
+      Set<String> scriptedTasks = new HashSet<>();
+      for (Script.Send s : script.signals()) {
+        if (s.signal().task() != null) {
+          scriptedTasks.add(s.signal().task());
+        }
+      }
+      this.people = new People(plan, options.autoApprove(), approver, scriptedTasks);
       List<Script.Send> sorted = new ArrayList<>(script.signals());
       sorted.sort(Comparator.comparingLong(s -> s.at().resolve(start)));
       this.signals = new ArrayDeque<>(sorted);
@@ -226,6 +234,13 @@ public final class Simulator {
           return "waiting for the approval of stage " + stage;
         }
       }
+      if (state.phase() == State.AWAITING_CHECKLIST) {
+        int i = state.pendingStage() != null ? state.pendingStage() : state.stage();
+        String stage = i >= 0 && i < plan.stages().size() ? plan.stages().get(i).name() : "?";
+        return "waiting for the checklist of stage "
+            + stage
+            + (state.pendingStage() != null ? " before it starts" : " before it completes");
+      }
       return null;
     }
 
@@ -241,6 +256,7 @@ public final class Simulator {
           s.name()
               + (s.stage() != null ? " stage " + s.stage() : "")
               + (s.check() != null ? " check " + s.check() : "")
+              + (s.task() != null ? " task " + s.task() : "")
               + (s.reason() != null ? ": " + s.reason() : "")
               + " ("
               + where
@@ -350,6 +366,7 @@ public final class Simulator {
   }
 
   private static Signal withBy(Signal s, String by) {
-    return new Signal(s.name(), by, s.reason(), s.stage(), s.check(), s.comment(), s.signature());
+    return new Signal(
+        s.name(), by, s.reason(), s.stage(), s.check(), s.comment(), s.task(), s.signature());
   }
 }

@@ -100,7 +100,7 @@ class ScriptReaderTest {
         Arguments.of(
             "+1h,signal:abort,who=alice",
             "s.csv:2: unknown signal field \"who\" (the fields are by, stage, check, reason,"
-                + " comment)"),
+                + " comment, task)"),
         Arguments.of(
             "+1h,signal:abort,alice",
             "s.csv:2: signal fields are key=value separated by ';', not \"alice\""),

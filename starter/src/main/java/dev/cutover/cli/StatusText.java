@@ -112,6 +112,30 @@ final class StatusText {
       }
       b.append('\n');
     }
+    if (s.checklist() != null && !s.checklist().isEmpty()) {
+      b.append("checklist (a confirmation approves no stage):\n");
+      for (Status.TaskView task : s.checklist()) {
+        b.append(task.confirmedBy() != null ? "  [x] " : "  [ ] ")
+            .append(v(task.id()))
+            .append(": ")
+            .append(v(task.text()))
+            .append(" (")
+            .append(v(task.stage()))
+            .append(", ")
+            .append(task.due())
+            .append(")");
+        if (task.confirmedBy() != null) {
+          b.append(" confirmed by ")
+              .append(v(task.confirmedBy()))
+              .append(' ')
+              .append(time(task.confirmedAt()))
+              .append(task.comment() == null ? "" : ": " + v(task.comment()));
+        } else {
+          b.append(task.waiting() ? " WAITING: " : ": ").append(v(task.command()));
+        }
+        b.append('\n');
+      }
+    }
     if (s.baselines() != null && !s.baselines().isEmpty()) {
       b.append("baselines (captured before this stage changed anything):");
       s.baselines()
