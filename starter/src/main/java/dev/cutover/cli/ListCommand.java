@@ -1,9 +1,12 @@
 package dev.cutover.cli;
 
+import dev.cutover.plan.PlanReader;
 import dev.cutover.workflows.SearchAttributeKeys;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionMetadata;
 import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,11 +26,24 @@ final class ListCommand implements Callable<Integer> {
 
   @Option(
       names = "--state",
-      description = "only cutovers in this state, e.g. AWAITING_APPROVAL, HELD, ROLLED_BACK")
-  String state;
+      split = ",",
+      paramLabel = "STATE",
+      description =
+          "only cutovers in these states (repeat or comma-separate), e.g. AWAITING_APPROVAL,"
+              + " HELD, ROLLED_BACK")
+  List<String> states = new ArrayList<>();
+
+  @Option(
+      names = "--plan",
+      split = ",",
+      paramLabel = "PLAN",
+      description = "only cutovers of these plans (repeat or comma-separate)")
+  List<String> plans = new ArrayList<>();
 
   @Option(names = "--all", description = "include ended cutovers (default: running only)")
   boolean all;
+
+  @Mixin ZoneOption zone;
 
   @Mixin TemporalOptions temporal;
 
@@ -36,15 +52,31 @@ final class ListCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    if (state != null && !state.matches("[A-Z_]+")) {
-      throw new CliException(
-          ExitCodes.BAD_INPUT, "--state takes a state name such as AWAITING_APPROVAL");
+    for (String state : states) {
+      if (!state.matches("[A-Z_]{1,40}")) {
+        throw new CliException(
+            ExitCodes.BAD_INPUT,
+            "--state '" + StatusText.v(state) + "': takes a state name such as AWAITING_APPROVAL");
+      }
     }
+    for (String plan : plans) {
+      if (!PlanReader.NAME.matcher(plan).matches()) {
+        throw new CliException(
+            ExitCodes.BAD_INPUT,
+            "--plan '"
+                + StatusText.v(plan)
+                + "': a plan name must match "
+                + PlanReader.NAME.pattern());
+      }
+    }
+    ZoneId shownIn = zone.zone();
     WorkflowClient client = temporal.connect();
+    // Both lists are checked above to hold only [A-Za-z0-9_-]: nothing can break out of the quotes.
     String query =
         "WorkflowType = 'CutoverWorkflow'"
             + (all ? "" : " AND ExecutionStatus = 'Running'")
-            + (state == null ? "" : " AND CutoverState = '" + state + "'");
+            + in("CutoverState", states)
+            + in("CutoverPlan", plans);
     List<Map<String, Object>> rows = new ArrayList<>();
     try {
       client.listExecutions(query).forEach(e -> rows.add(row(e)));
@@ -66,9 +98,20 @@ final class ListCommand implements Callable<Integer> {
           StatusText.v(r.get("state")),
           StatusText.v(r.get("stage")),
           StatusText.v(r.get("percent")),
-          r.get("started"));
+          StatusText.time(Instant.parse((String) r.get("started")).toEpochMilli(), shownIn));
     }
     return ExitCodes.OK;
+  }
+
+  private static String in(String attribute, List<String> values) {
+    if (values.isEmpty()) {
+      return "";
+    }
+    return " AND "
+        + attribute
+        + " IN ("
+        + String.join(", ", values.stream().map(v -> "'" + v + "'").toList())
+        + ")";
   }
 
   private static Map<String, Object> row(WorkflowExecutionMetadata e) {
@@ -86,6 +129,7 @@ final class ListCommand implements Callable<Integer> {
     r.put(
         "percent",
         sa.containsKey(SearchAttributeKeys.PERCENT) ? sa.get(SearchAttributeKeys.PERCENT) : null);
+    r.put("plan", sa.containsKey(SearchAttributeKeys.PLAN) ? sa.get(SearchAttributeKeys.PLAN) : "");
     r.put("started", e.getStartTime().toString());
     return r;
   }

@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
       WorkerCommand.class,
       DevCommand.class,
       DemoCommand.class,
-      ReportCommand.class
+      ReportCommand.class,
+      CompletionCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

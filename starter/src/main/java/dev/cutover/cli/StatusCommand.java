@@ -3,6 +3,7 @@ package dev.cutover.cli;
 import dev.cutover.engine.Status;
 import io.temporal.client.WorkflowClient;
 import java.io.PrintWriter;
+import java.time.ZoneId;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,11 +27,18 @@ final class StatusCommand implements Callable<Integer> {
 
   @Option(
       names = {"-w", "--watch"},
-      description = "redraw every --interval seconds until the cutover ends")
+      description =
+          "follow it until it ends: redraw in place every --interval seconds on a terminal (plain"
+              + " frames when piped), with each rule's recent values")
   boolean watch;
 
   @Option(names = "--interval", description = "seconds between redraws (default 2)")
   int interval = 2;
+
+  @Mixin ZoneOption zone;
+
+  /** Redraw in place (a terminal) or print plain frames (a pipe); tests set it. */
+  boolean terminal = WatchScreen.onTerminal();
 
   @Mixin TemporalOptions temporal;
 
@@ -39,17 +47,19 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
+    ZoneId shownIn = zone.zone();
     WorkflowClient client = temporal.connect();
     String wid = Ids.workflowId(id);
+    WatchScreen screen = new WatchScreen(terminal);
     while (true) {
       Status s = Cutovers.status(client, wid);
       if (output.json()) {
         out.println(OutputOptions.toJson(s));
+      } else if (watch) {
+        out.print(
+            screen.frame(s, StatusText.render(s, shownIn), StatusText.time(s.asOf(), shownIn)));
       } else {
-        if (watch) {
-          out.print("\033[H\033[2J");
-        }
-        out.print(StatusText.render(s));
+        out.print(StatusText.render(s, shownIn));
       }
       out.flush();
       if (!watch || FINAL.contains(s.state())) {

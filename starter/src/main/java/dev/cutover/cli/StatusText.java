@@ -17,12 +17,13 @@ import java.util.Locale;
  */
 final class StatusText {
   private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("MMM d HH:mm:ss").withZone(ZoneId.systemDefault());
+      DateTimeFormatter.ofPattern("MMM d HH:mm:ss z", Locale.ROOT);
 
   private StatusText() {}
 
-  static String time(Long millis) {
-    return millis == null ? "-" : TIME.format(Instant.ofEpochMilli(millis));
+  /** {@code millis} in {@code zone}, the zone named: "Dec 1 03:30:00 CET"; "-" for none. */
+  static String time(Long millis, ZoneId zone) {
+    return millis == null ? "-" : TIME.withZone(zone).format(Instant.ofEpochMilli(millis));
   }
 
   /** Untrusted text made visible (control characters escaped). */
@@ -30,7 +31,13 @@ final class StatusText {
     return o == null ? null : UntrustedText.visible(o.toString());
   }
 
+  /** {@code s} with its times in this machine's zone (see {@link ZoneOption}). */
   static String render(Status s) {
+    return render(s, ZoneId.systemDefault());
+  }
+
+  /** {@code s} with its times in {@code zone}, each named by the zone's short name. */
+  static String render(Status s, ZoneId zone) {
     StringBuilder b = new StringBuilder();
     b.append(v(s.workflowId()))
         .append("  ")
@@ -40,7 +47,7 @@ final class StatusText {
         .append(", started by ")
         .append(v(s.startedBy()))
         .append(" ")
-        .append(time(s.startedAt()))
+        .append(time(s.startedAt(), zone))
         .append(")\n");
     if (s.stage() != null) {
       Status.StageView st = s.stage();
@@ -53,7 +60,7 @@ final class StatusText {
       if (st.percent() != null) {
         b.append(": ").append(st.percent()).append("% of traffic");
       }
-      b.append(", since ").append(time(st.startedAt())).append('\n');
+      b.append(", since ").append(time(st.startedAt(), zone)).append('\n');
     } else {
       b.append("no stage started yet\n");
     }
@@ -71,7 +78,9 @@ final class StatusText {
           .append('\n');
     }
     if (s.waitUntil() != null) {
-      b.append("waiting for the stage window until ").append(time(s.waitUntil())).append('\n');
+      b.append("waiting for the stage window until ")
+          .append(time(s.waitUntil(), zone))
+          .append('\n');
     }
     if (s.step() != null) {
       b.append("step ")
@@ -86,7 +95,7 @@ final class StatusText {
             .append("): ")
             .append(v(s.step().error()));
         if (s.step().retryAt() != null) {
-          b.append("; next try ").append(time(s.step().retryAt()));
+          b.append("; next try ").append(time(s.step().retryAt(), zone));
         }
       }
       b.append('\n');
@@ -158,7 +167,9 @@ final class StatusText {
                 r.outcome() == null ? "pending" : r.outcome(),
                 r.value() == null ? "-" : dev.cutover.engine.Judge.format(r.value()),
                 v(r.pass()) + " [" + r.severity() + "]",
-                r.breachedSince() != null ? "BREACHED since " + time(r.breachedSince()) + "; " : "",
+                r.breachedSince() != null
+                    ? "BREACHED since " + time(r.breachedSince(), zone) + "; "
+                    : "",
                 r.inconclusive()
                     ? "INCONCLUSIVE; " + nullToEmpty(v(r.reason()))
                     : nullToEmpty(v(r.reason()))));
@@ -180,13 +191,13 @@ final class StatusText {
     if (s.rollback() != null) {
       CutoverState.RollbackInfo r = s.rollback();
       b.append("last rollback: ")
-          .append(time(r.startedAt()))
+          .append(time(r.startedAt(), zone))
           .append(" by ")
           .append(v(r.by()))
           .append(": ")
           .append(v(r.reason()));
       if (r.completedAt() != null) {
-        b.append(" (done ").append(time(r.completedAt())).append(")");
+        b.append(" (done ").append(time(r.completedAt(), zone)).append(")");
       }
       if (r.failures() > 0) {
         b.append(" (")
@@ -205,7 +216,7 @@ final class StatusText {
       b.append("recent decisions:\n");
       for (CutoverState.Decision d : ds.subList(Math.max(0, ds.size() - 8), ds.size())) {
         b.append("  ")
-            .append(time(d.at()))
+            .append(time(d.at(), zone))
             .append("  ")
             .append(String.format("%-10s", v(d.by())))
             .append(d.accepted() ? "" : "REJECTED ")

@@ -44,7 +44,8 @@ class HelpTest {
           "worker",
           "dev",
           "demo",
-          "report");
+          "report",
+          "completion");
 
   @Test
   void theCliHasExactlyTheSubcommandsOperatorsKnow() {

@@ -51,7 +51,7 @@ public final class StartSummary {
           .append(s.approvalToComplete() ? "yes" : "no")
           .append(" |\n");
     }
-    b.append("\nCurrent details (below) are kept up to date by the worker; ")
+    b.append("\nThe current details are kept up to date by the worker; ")
         .append("`cutover status ")
         .append(plan.name())
         .append(" --watch` follows it from a terminal.");
