@@ -96,11 +96,15 @@ class FleetIT {
     String name = "fleet-" + UUID.randomUUID().toString().substring(0, 8);
     String queue = "e2e-" + name;
     List<String> figures = new ArrayList<>();
+    // Every worker started, closed at the end whatever happens (a killed one is already gone).
+    List<WorkerProcess> started = new ArrayList<>();
     try (DemoTarget target = DemoTarget.start(0)) {
       Map<String, String> env = Map.of("DEMO_TARGET_URL", target.baseUrl());
       Cutover cutover = new Cutover(address, "cutover-" + name);
       WorkerProcess a = Workers.start(address, queue, env, dir);
+      started.add(a);
       WorkerProcess b = Workers.start(address, queue, env, dir);
+      started.add(b);
 
       // 1. Mid-activity: the 10% write is slow; whichever worker runs it dies while it is in
       // flight.
@@ -139,6 +143,7 @@ class FleetIT {
       // A fleet of two again (the replacement is not the one that carries the write on: it starts
       // polling after the survivor has long been polling).
       WorkerProcess replacement = Workers.start(address, queue, env, dir);
+      started.add(replacement);
       cutover.await(
           "the canary to soak on the other worker",
           Duration.ofSeconds(150),
@@ -192,9 +197,7 @@ class FleetIT {
       events = history(cutover);
       long carriedOnSoak = millis(firstBy(events, List.of(other), killedMidSoak)) - killedMidSoak;
       figures.add("kill mid-soak: the other worker's first task after " + carriedOnSoak + " ms");
-      other.close();
-      a.close();
-      b.close();
+      started.forEach(WorkerProcess::close);
 
       // Nothing applied twice: each stage's write and the announcement recorded once, per key.
       assertThat(WorkerCrashIT.rollout(target, cutover.id)).containsExactly("10", "50", "100");
@@ -210,6 +213,8 @@ class FleetIT {
       // answered as a repeat.
       assertThat(repeats).isGreaterThanOrEqualTo(1);
       cutover.close();
+    } finally {
+      started.forEach(WorkerProcess::close);
     }
     report(figures);
   }

@@ -193,6 +193,11 @@ class WorkerMetricsIT {
         assertThat(scraped)
             .contains("cutover_state_entered_total")
             .doesNotContain("label-injection");
+        // The SDK's names as the dashboard (deploy/grafana) and docs/operations.md use them.
+        assertThat(scraped)
+            .contains("temporal_workflow_task_schedule_to_start_latency_seconds_count{")
+            .contains("temporal_activity_schedule_to_start_latency_seconds_count{")
+            .contains("temporal_worker_task_slots_available{");
         assertThat(scraped).doesNotContain("mallory");
         assertThat(w.isAlive()).as("the worker served every scrape and still runs").isTrue();
       }
