@@ -73,6 +73,7 @@ public final class DemoTarget implements AutoCloseable {
   private volatile int flagFailure;
   private volatile long flagHangMillis;
   private final AtomicInteger flagRequests = new AtomicInteger();
+  private final AtomicInteger repeats = new AtomicInteger();
 
   /** The flag whose numeric value is the share (0..100) of traffic sent to the new path. */
   public static final String ROLLOUT_FLAG = "v2-rollout";
@@ -203,6 +204,14 @@ public final class DemoTarget implements AutoCloseable {
   /** How many requests the flag API has received (answered, failed or hung), for retry tests. */
   public int flagRequests() {
     return flagRequests.get();
+  }
+
+  /**
+   * How many flag writes and action calls repeated an idempotency key already used, and so were
+   * answered without being applied or recorded: retries, counted as such.
+   */
+  public int repeats() {
+    return repeats.get();
   }
 
   /** True when the request was failed or hung up on by an injected fault (nothing else to do). */
@@ -404,6 +413,8 @@ public final class DemoTarget implements AutoCloseable {
         if (name.equals(ROLLOUT_FLAG)) {
           percent = value instanceof BigDecimal n ? Math.max(0, Math.min(100, n.doubleValue())) : 0;
         }
+      } else {
+        repeats.incrementAndGet();
       }
     }
     send(ex, 200, JSON, flagJson(name, raw));
@@ -415,7 +426,9 @@ public final class DemoTarget implements AutoCloseable {
     boolean duplicate;
     synchronized (state) {
       duplicate = key != null && !actionKeys.add(key);
-      if (!duplicate) {
+      if (duplicate) {
+        repeats.incrementAndGet();
+      } else {
         changes.add(new Change(System.currentTimeMillis(), Change.ACTION, name, body, key));
       }
     }

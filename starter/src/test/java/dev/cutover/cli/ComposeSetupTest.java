@@ -57,7 +57,7 @@ class ComposeSetupTest {
                               .isTrue());
               String image = s.getValue().path("image").asText("");
               if (!s.getValue().has("build")) {
-                assertThat(image).as(s.getKey()).matches("[a-z0-9./-]+:[0-9][A-Za-z0-9.-]*");
+                assertThat(image).as(s.getKey()).matches("[a-z0-9./-]+:v?[0-9][A-Za-z0-9.-]*");
               }
             });
     assertThat(services.path("temporal").path("image").asText()).startsWith("temporalio/server:");
@@ -177,6 +177,7 @@ class ComposeSetupTest {
             "deploy/temporal/setup-postgres.sh",
             "deploy/temporal/create-namespace.sh",
             "deploy/compose.env.example",
+            "deploy/prometheus/prometheus.yml",
             "deploy/temporal/dynamicconfig/shared-sql.yaml")) {
       Files.createDirectories(dir.resolve(file).getParent());
       Files.copy(ROOT.resolve(file), dir.resolve(file));
@@ -317,6 +318,38 @@ class ComposeSetupTest {
   }
 
   @Test
+  void prometheusScrapesTheWorkersHealthPortWithAConfigPromtoolAccepts() throws Exception {
+    JsonNode prometheus = COMPOSE.path("services").path("prometheus");
+    assertThat(prometheus.path("image").asText()).startsWith("prom/prometheus:v3.");
+    assertThat(prometheus.path("volumes").toString())
+        .contains("./deploy/prometheus:/etc/prometheus/cutover:ro");
+    assertThat(prometheus.path("command").toString())
+        .contains("--config.file=/etc/prometheus/cutover/prometheus.yml");
+    String healthPort =
+        COMPOSE
+            .path("services")
+            .path("cutover-worker")
+            .path("environment")
+            .path("CUTOVER_HEALTH_PORT")
+            .asText();
+    Path config = ROOT.resolve("deploy/prometheus/prometheus.yml");
+    JsonNode job = read(config).path("scrape_configs").get(0);
+    assertThat(job.path("metrics_path").asText()).isEqualTo("/metrics");
+    assertThat(job.path("static_configs").get(0).path("targets").get(0).asText())
+        .isEqualTo("cutover-worker:" + healthPort);
+    // Debian's promtool, beside the Prometheus the tests run.
+    Path promtool =
+        Path.of(TestServices.require("CUTOVER_TEST_PROMETHEUS_BIN")).resolveSibling("promtool");
+    Process p =
+        new ProcessBuilder(promtool.toString(), "check", "config", config.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+  }
+
+  @Test
   void temporalAndItsUiArePublishedOnLoopbackOnlyByDefault() {
     List<String> published = new java.util.ArrayList<>();
     COMPOSE
@@ -332,7 +365,9 @@ class ComposeSetupTest {
                         }));
     assertThat(published)
         .containsExactlyInAnyOrder(
-            "temporal 127.0.0.1:7233:7233", "temporal-ui 127.0.0.1:8080:8080");
+            "temporal 127.0.0.1:7233:7233",
+            "temporal-ui 127.0.0.1:8080:8080",
+            "prometheus 127.0.0.1:9090:9090");
   }
 
   /**

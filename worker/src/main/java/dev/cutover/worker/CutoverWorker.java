@@ -44,6 +44,9 @@ public final class CutoverWorker implements AutoCloseable {
   /** Where cutovers' records go; null: no ledger. */
   private final LedgerWriter ledger;
 
+  /** What {@code /metrics} serves; null: no health port, or a client this worker does not own. */
+  private final WorkerMetrics metrics;
+
   private volatile WorkerFactory factory;
   private HttpServer health;
   private Thread serverWatch;
@@ -54,8 +57,10 @@ public final class CutoverWorker implements AutoCloseable {
       WorkflowServiceStubs service,
       boolean ownsService,
       WorkflowClient client,
-      LedgerSettings ledger) {
+      LedgerSettings ledger,
+      WorkerMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.service = service;
     this.ownsService = ownsService;
     this.client = client;
@@ -93,22 +98,34 @@ public final class CutoverWorker implements AutoCloseable {
 
   /** As {@link #start(WorkerConfig)}, writing cutovers' records to {@code ledger} (null: none). */
   public static CutoverWorker start(WorkerConfig config, LedgerSettings ledger) {
+    // Metrics are served on the health port: without one, none are kept.
+    WorkerMetrics metrics = config.healthPort() == null ? null : new WorkerMetrics();
     // After the server restarts, reconnect within a second or two rather than after gRPC's grown
     // backoff, so timers that came due while it was down are acted on promptly.
-    WorkflowServiceStubs service =
-        WorkflowServiceStubs.newConnectedServiceStubs(
-            config
-                .connection()
-                .stubsOptions(config.address())
-                .setConnectionBackoffResetFrequency(Duration.ofSeconds(1))
-                .build(),
-            Duration.ofSeconds(15));
+    var options =
+        config
+            .connection()
+            .stubsOptions(config.address())
+            .setConnectionBackoffResetFrequency(Duration.ofSeconds(1));
+    if (metrics != null) {
+      options.setMetricsScope(metrics.scope());
+    }
+    WorkflowServiceStubs service;
+    try {
+      service =
+          WorkflowServiceStubs.newConnectedServiceStubs(options.build(), Duration.ofSeconds(15));
+    } catch (RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
     log.info("connected to Temporal at {} ({})", config.address(), config.connection().describe());
     log.info(SearchAttributes.ensure(service, config.namespace()));
     WorkflowClient client =
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace(config.namespace()).build());
-    return start(config, service, true, client, ledger);
+    return start(config, service, true, client, ledger, metrics);
   }
 
   /** Starts a worker on an existing client (the demo's in-process service, tests). */
@@ -119,7 +136,7 @@ public final class CutoverWorker implements AutoCloseable {
   /** As {@link #start(WorkerConfig, WorkflowClient)}, with a ledger (null: none). */
   public static CutoverWorker start(
       WorkerConfig config, WorkflowClient client, LedgerSettings ledger) {
-    return start(config, client.getWorkflowServiceStubs(), false, client, ledger);
+    return start(config, client.getWorkflowServiceStubs(), false, client, ledger, null);
   }
 
   private static CutoverWorker start(
@@ -127,8 +144,9 @@ public final class CutoverWorker implements AutoCloseable {
       WorkflowServiceStubs service,
       boolean owns,
       WorkflowClient client,
-      LedgerSettings ledger) {
-    CutoverWorker w = new CutoverWorker(config, service, owns, client, ledger);
+      LedgerSettings ledger,
+      WorkerMetrics metrics) {
+    CutoverWorker w = new CutoverWorker(config, service, owns, client, ledger, metrics);
     if (config.healthPort() != null) {
       // Before polling: a worker that cannot serve its health stops without having taken a task.
       try {
@@ -141,12 +159,18 @@ public final class CutoverWorker implements AutoCloseable {
         if (owns) {
           service.shutdown();
         }
+        if (metrics != null) {
+          metrics.close();
+        }
         throw e;
       }
     }
     w.factory.start();
     if (owns) {
       w.watchServer();
+    }
+    if (metrics != null) {
+      metrics.startCensus(client);
     }
     log.info(
         "cutover worker polling task queue {} on {} (namespace {})",
@@ -276,8 +300,22 @@ public final class CutoverWorker implements AutoCloseable {
           exchange.getResponseBody().write(body);
           exchange.close();
         });
+    if (metrics != null) {
+      health.createContext(
+          "/metrics",
+          exchange -> {
+            byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange
+                .getResponseHeaders()
+                .add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+          });
+    }
     health.start();
-    log.info("health endpoint on :{}/health", port);
+    log.info(
+        "health endpoint on :{}/health{}", port, metrics == null ? "" : ", metrics on /metrics");
   }
 
   public WorkerConfig config() {
@@ -313,6 +351,9 @@ public final class CutoverWorker implements AutoCloseable {
     }
     if (ownsService) {
       service.shutdown();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     log.info("cutover worker stopped");
   }

@@ -23,9 +23,10 @@ public final class WorkerMain {
       Usage: java -jar cutover-worker.jar [--help | --version]
       Runs a cutover worker until SIGTERM or SIGINT. Its configuration is the environment:
         TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), CUTOVER_TASK_QUEUE
-        (cutover), CUTOVER_HEALTH_PORT (unset: no health endpoint), CUTOVER_LOG_LEVEL (WARN), and
-        what plans may use: CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_SECRETS, CUTOVER_ALLOWED_COMMANDS,
-        CUTOVER_APPROVER_KEYS, CUTOVER_REQUIRE_SIGNED_SIGNALS, CUTOVER_NGINX_* (see SECURITY.md);
+        (cutover), CUTOVER_HEALTH_PORT (/health and /metrics; unset: none), CUTOVER_LOG_LEVEL
+        (WARN), and what plans may use: CUTOVER_ALLOWED_HOSTS, CUTOVER_ALLOWED_SECRETS,
+        CUTOVER_ALLOWED_COMMANDS, CUTOVER_APPROVER_KEYS, CUTOVER_REQUIRE_SIGNED_SIGNALS,
+        CUTOVER_NGINX_* (see SECURITY.md);
         the ledger: CUTOVER_LEDGER_URL (unset: none), CUTOVER_LEDGER_USER, CUTOVER_LEDGER_PASSWORD,
         CUTOVER_LEDGER_OUTBOX (see docs/ledger.md).
       Exit codes: 0 stopped cleanly, 1 could not start, 2 a malformed setting or argument.

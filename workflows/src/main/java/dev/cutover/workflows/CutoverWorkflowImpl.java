@@ -47,6 +47,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private final Notifications notes;
   private final ContinueAsNew continuing;
   private final Ledger ledger;
+  private final CutoverMetrics metrics;
   private CutoverState state;
   private String lastSearchAttributes = "";
   private String lastDetails = "";
@@ -61,6 +62,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     this.notes = new Notifications(versions, start, stubs);
     this.continuing = new ContinueAsNew(versions, start);
     this.ledger = new Ledger(versions, start);
+    this.metrics = new CutoverMetrics(start);
   }
 
   /**
@@ -162,13 +164,17 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     while (!intake.isEmpty()) {
       SignalIntake.Pending p = intake.next();
       List<CutoverState.Decision> before = state.decisions();
+      // Signals are read in the workflow task that delivered them: its start is when they arrived.
+      long delivered = now();
       carryOut(intake.read(p, state));
       intake.answer(p, before, state);
+      metrics.decided(p.name(), delivered);
     }
     for (Event.Measured measured : work.takeMeasured()) {
       CutoverState before = state;
       Engine.Transition t = start.engine().on(state, measured);
       ledger.measured(before, t.state(), measured);
+      metrics.measured(before, t.state(), measured);
       carryOut(t);
     }
     Event.EffectDone effectDone = work.takeEffectDone();
@@ -182,6 +188,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   /** Adopts the engine's new state and starts each command as an activity. */
   private void carryOut(Engine.Transition t) {
     ledger.observe(state, t.state(), t.commands());
+    metrics.transition(state, t.state());
     state = t.state();
     String workflowId = Workflow.getInfo().getWorkflowId();
     for (Command c : t.commands()) {

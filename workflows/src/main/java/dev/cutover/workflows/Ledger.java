@@ -399,7 +399,7 @@ final class Ledger {
     return at < 0 ? after : after.subList(at + 1, after.size());
   }
 
-  private static Measurement judge(Plan plan, RuleState r, Event.Measured m) {
+  static Measurement judge(Plan plan, RuleState r, Event.Measured m) {
     Reading reading =
         m.readings().stream()
             .filter(x -> x.check().equals(r.check()))
