@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The seed-001 plan ({@code examples/full-pass-v2.yaml}) run whole on the time-skipping test
  * server: about 18 days of a one-minute watch, so some 26,000 measurement rounds. A class of its
- * own, so that the workflows module's second test JVM runs the other classes meanwhile.
+ * own, so that a second test JVM ({@code cutover.test.forks}) could run the other classes
+ * meanwhile.
  */
 class Seed001TimeSkippingTest {
   @Test
