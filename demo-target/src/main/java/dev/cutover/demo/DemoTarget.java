@@ -138,6 +138,11 @@ public final class DemoTarget implements AutoCloseable {
     return target;
   }
 
+  /** How far back /stats looks. */
+  Duration statsWindow() {
+    return traffic.windowLength();
+  }
+
   /** The port actually bound. */
   public int port() {
     return server.getAddress().getPort();

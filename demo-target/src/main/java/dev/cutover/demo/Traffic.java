@@ -121,6 +121,11 @@ final class Traffic {
     }
   }
 
+  /** How far back the sliding window reaches. */
+  Duration windowLength() {
+    return Duration.ofNanos(windowNanos);
+  }
+
   /** The new path over the sliding window ending now. */
   Window window() {
     long now = nanoClock.getAsLong();
