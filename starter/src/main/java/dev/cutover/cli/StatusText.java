@@ -137,7 +137,7 @@ final class StatusText {
           b.append(" confirmed by ")
               .append(v(task.confirmedBy()))
               .append(' ')
-              .append(time(task.confirmedAt()))
+              .append(time(task.confirmedAt(), zone))
               .append(task.comment() == null ? "" : ": " + v(task.comment()));
         } else {
           b.append(task.waiting() ? " WAITING: " : ": ").append(v(task.command()));

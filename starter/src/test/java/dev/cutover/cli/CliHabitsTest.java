@@ -264,6 +264,7 @@ class CliHabitsTest {
         s.waitUntil(),
         s.incidents(),
         s.decisions(),
-        s.baselines());
+        s.baselines(),
+        s.checklist());
   }
 }
