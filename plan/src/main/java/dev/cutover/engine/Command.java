@@ -46,6 +46,10 @@ public sealed interface Command permits Command.Measure, Command.Apply, Command.
       ROLLBACK_FAILED,
       ROLLBACK_RECOVERED,
       ROLLED_BACK,
+      /** A stage's deadline passed: it rolls back or holds, and pages. */
+      DEADLINE,
+      /** A rollback ran past its budget (it goes on); pages. */
+      ROLLBACK_OVERDUE,
       COMPLETED,
       STATUS,
       NOTE;

@@ -448,7 +448,9 @@ public record CutoverState(
       APPLY_FAILED,
       STAGE_ROLLED_BACK,
       /** A breach or abort after a point of no return, where the plan says hold. */
-      POINT_OF_NO_RETURN
+      POINT_OF_NO_RETURN,
+      /** A stage's deadline passed, where the plan says hold. */
+      DEADLINE
     }
   }
 

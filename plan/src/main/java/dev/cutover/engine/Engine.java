@@ -63,6 +63,10 @@ public final class Engine {
   final Words words;
   final Baselines baselines;
   final Checklists checklists;
+  final Deadlines deadlines;
+
+  /** Whether the plan has a stage deadline or a rollback budget (checked on every event then). */
+  private final boolean timed;
 
   /**
    * How this engine treats who sent a signal.
@@ -102,6 +106,10 @@ public final class Engine {
     this.words = new Words(this);
     this.baselines = new Baselines(this);
     this.checklists = new Checklists(this);
+    this.deadlines = new Deadlines(this);
+    this.timed =
+        plan.rollback().budget() != null
+            || plan.stages().stream().anyMatch(st -> st.deadline() != null);
   }
 
   public Plan plan() {
@@ -219,11 +227,17 @@ public final class Engine {
     if (s.journal().nextStatusAt() != null) {
       times.add(s.journal().nextStatusAt());
     }
+    if (timed) {
+      deadlines.dueTimes(s, times);
+    }
     return times;
   }
 
   /** Moves the cutover on as far as it goes at {@code now}, then asks for what has come due. */
   private void advance(Turn t, long now) {
+    if (timed) {
+      deadlines.check(t, now);
+    }
     for (int guard = 0; guard < 100; guard++) {
       rules.evaluate(t, now);
       boolean progressed =

@@ -30,7 +30,10 @@ final class StepRunner extends Part {
       return false;
     }
     boolean forward = t.phase() == State.APPLYING;
-    if (forward && (t.hasHold(Hold.Kind.APPLY_FAILED) || t.hasHold(Hold.Kind.POINT_OF_NO_RETURN))) {
+    if (forward
+        && (t.hasHold(Hold.Kind.APPLY_FAILED)
+            || t.hasHold(Hold.Kind.POINT_OF_NO_RETURN)
+            || t.hasHold(Hold.Kind.DEADLINE))) {
       return false;
     }
     Long retryAt = t.cursor.retryAt();

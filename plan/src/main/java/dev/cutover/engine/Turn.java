@@ -28,6 +28,10 @@ final class Turn {
   final Plan plan;
   Run run;
   long at;
+
+  /** The time of the last event before this one: a limit between it and now has just passed. */
+  final long before;
+
   long seq;
   Position position;
   Applied applied;
@@ -44,6 +48,7 @@ final class Turn {
     this.plan = plan;
     run = s.run();
     at = s.at();
+    before = s.at();
     seq = s.seq();
     position = s.position();
     Applied a = s.applied();

@@ -127,6 +127,8 @@ public record Notify(
           "rollback_failed",
           "rollback_recovered",
           "rolled_back",
+          "deadline",
+          "rollback_overdue",
           "completed",
           "status",
           "note");

@@ -89,6 +89,16 @@ public final class PlanJson {
       if (s.window() != null) {
         n.put("window", s.window().text());
       }
+      if (s.deadline() != null) {
+        ObjectNode d = n.putObject("deadline");
+        if (s.deadline().applyWithin() != null) {
+          d.put("applyWithin", Durations.format(s.deadline().applyWithin()));
+        }
+        if (s.deadline().completeWithin() != null) {
+          d.put("completeWithin", Durations.format(s.deadline().completeWithin()));
+        }
+        d.put("then", s.deadline().then().name().toLowerCase(Locale.ROOT));
+      }
       if (!s.checklist().isEmpty()) {
         ObjectNode c = n.putObject("checklist");
         for (Checklist.When when : Checklist.When.values()) {
@@ -104,6 +114,9 @@ public final class PlanJson {
     o.set("watch", rules(p.watch()));
     ObjectNode rb = o.putObject("rollback");
     rb.put("percent", p.rollback().percent());
+    if (p.rollback().budget() != null) {
+      rb.put("budget", Durations.format(p.rollback().budget()));
+    }
     if (p.rollback().drain() != null) {
       Rollback.Drain d = p.rollback().drain();
       rb.putObject("drain")

@@ -8,14 +8,15 @@ import java.util.Optional;
 /**
  * What rolling back means: traffic to {@code percent}, flags reverted (stages undone newest first),
  * {@code actions} in order, then wait for {@code drain}; afterwards {@code then} holds for retry or
- * ends the cutover.
+ * ends the cutover. {@code budget} (null: none) is how long it may take before it pages.
  */
 public record Rollback(
     int percent,
     Drain drain,
     Then then,
     List<Action> actions,
-    AfterPointOfNoReturn afterPointOfNoReturn) {
+    AfterPointOfNoReturn afterPointOfNoReturn,
+    Duration budget) {
   public enum Then {
     HOLD,
     END
@@ -57,7 +58,7 @@ public record Rollback(
 
   /** A rollback that does not say what a breach after a point of no return does. */
   public Rollback(int percent, Drain drain, Then then, List<Action> actions) {
-    this(percent, drain, then, actions, null);
+    this(percent, drain, then, actions, null, null);
   }
 
   public static Rollback defaults() {

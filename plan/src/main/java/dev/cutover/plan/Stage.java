@@ -13,7 +13,8 @@ import java.util.Optional;
  * and, with {@code approval}, a person has approved; then it runs {@code onComplete}. Undoing it
  * sets {@code revert}, which defaults to the inverse of {@code flags} (booleans negated). An {@code
  * observe} stage changes nothing: it only soaks under its gates (hypercare). Its {@code checklist}
- * holds the tasks a person confirms before it starts and before it completes.
+ * holds the tasks a person confirms before it starts and before it completes; its {@code deadline}
+ * (null: none) the hard limits on its time.
  *
  * <p>A stage's actions are numbered as one list: {@code actions} first, then {@code onComplete}
  * ({@link #action(int)}), so that a step, its idempotency key and its undo name each one.
@@ -31,7 +32,8 @@ public record Stage(
     Window window,
     boolean observe,
     List<Action> onComplete,
-    Checklist checklist) {
+    Checklist checklist,
+    Deadline deadline) {
   public Stage {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(soak, "soak");
@@ -74,7 +76,8 @@ public record Stage(
         window,
         false,
         List.of(),
-        Checklist.NONE);
+        Checklist.NONE,
+        null);
   }
 
   /** Action {@code index} of the stage: of {@code actions}, then of {@code onComplete}. */

@@ -80,15 +80,17 @@ final class StagesReader {
           WINDOW,
           OBSERVE,
           ON_COMPLETE,
-          ChecklistReader.CHECKLIST);
+          ChecklistReader.CHECKLIST,
+          DeadlineReader.DEADLINE);
 
   private static final Field<Obj> DRAIN = Field.object("drain", WAITING);
   private static final Field<Rollback.Then> THEN = Type.oneOf(Rollback.Then.class).field("then");
   private static final Field<JsonNode> AFTER_POINT_OF_NO_RETURN =
       Type.ANY.field("afterPointOfNoReturn");
   private static final Field<String> TARGET_STAGE = Type.TEXT.field("stage");
+  private static final Field<Duration> BUDGET = Type.DURATION.field("budget");
   private static final Section ROLLBACK =
-      Section.of(PERCENT, DRAIN, THEN, ACTIONS, AFTER_POINT_OF_NO_RETURN);
+      Section.of(PERCENT, DRAIN, THEN, ACTIONS, AFTER_POINT_OF_NO_RETURN, BUDGET);
 
   private final Reading reading;
   private final HttpReader http;
@@ -138,6 +140,7 @@ final class StagesReader {
     List<Action> onComplete = o.each(ON_COMPLETE, (a, at) -> action(a, at, ENV_AND_STAGE, true));
     Window window = o.get(WINDOW);
     Checklist checklist = checklists.read(o);
+    Deadline deadline = DeadlineReader.read(o, soak);
     Boolean observe = o.get(OBSERVE);
     boolean observing = observe != null && observe;
     if (observing) {
@@ -195,7 +198,8 @@ final class StagesReader {
         window,
         observing,
         onComplete,
-        checklist);
+        checklist,
+        deadline);
   }
 
   private Map<String, JsonNode> flagMap(Obj o, Field<Map<String, JsonNode>> field) {
@@ -229,13 +233,19 @@ final class StagesReader {
     Rollback.Then then = o.get(THEN);
     List<Action> actions = o.each(ACTIONS, (node, path) -> action(node, path, ENV, false));
     Rollback.AfterPointOfNoReturn after = afterPointOfNoReturn(o);
+    Duration budget = o.get(BUDGET);
+    if (budget != null && !DeadlineReader.withinLimits(budget)) {
+      o.problem(BUDGET, DeadlineReader.LIMITS);
+      budget = null;
+    }
     o.done();
     return new Rollback(
         percent == null ? 0 : percent,
         drain,
         then == null ? Rollback.Then.HOLD : then,
         actions,
-        after);
+        after,
+        budget);
   }
 
   /**

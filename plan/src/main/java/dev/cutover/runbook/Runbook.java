@@ -4,6 +4,7 @@ import dev.cutover.plan.Action;
 import dev.cutover.plan.Check;
 import dev.cutover.plan.Checklist;
 import dev.cutover.plan.Connection;
+import dev.cutover.plan.Deadline;
 import dev.cutover.plan.Durations;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.PlanSummary;
@@ -197,6 +198,7 @@ public final class Runbook {
     md.blank();
     checklist(s, Checklist.When.BEFORE_START);
     plan.windowFor(s).ifPresent(w -> md.line("- Starts only within " + w.text() + "."));
+    deadline(s);
     if (s.actions().stream().anyMatch(Action::irreversible)) {
       md.line(
           "- **Point of no return**: starts only after an approval for this stage (an action"
@@ -239,6 +241,29 @@ public final class Runbook {
               + (act.irreversible() ? " **Point of no return.**" : ""));
     }
     md.blank();
+  }
+
+  /** A stage's hard limits in time, and what happens when one passes. */
+  private void deadline(Stage s) {
+    Deadline d = s.deadline();
+    if (d == null) {
+      return;
+    }
+    List<String> limits = new ArrayList<>();
+    if (d.applyWithin() != null) {
+      limits.add("its changes made within " + Durations.format(d.applyWithin()));
+    }
+    if (d.completeWithin() != null) {
+      limits.add("complete within " + Durations.format(d.completeWithin()));
+    }
+    md.line(
+        "- **Deadline**: "
+            + String.join(", and ", limits)
+            + " of its start; past that, "
+            + (d.then() == Deadline.Then.ROLLBACK
+                ? "it rolls back"
+                : "the cutover holds until resume")
+            + " and pages.");
   }
 
   /**
@@ -304,7 +329,12 @@ public final class Runbook {
     md.blank();
     md.line(
         "A breach that rolls back, an `abort`, or an inconclusive rule that says so undoes the"
-            + " stages entered, newest first:");
+            + " stages entered, newest first"
+            + (rb.budget() == null
+                ? ":"
+                : " (within "
+                    + Durations.format(rb.budget())
+                    + "; past that it pages, `rollback_overdue`, and goes on):"));
     md.blank();
     int n = 1;
     md.line(n++ + ". Traffic to " + rb.percent() + "% of the new path.");
