@@ -49,11 +49,12 @@ final class Console {
     b.append("### ").append(md(s.plan())).append(": ").append(s.state()).append("\n\n");
     if (s.stage() != null) {
       Status.StageView st = s.stage();
+      // "1 of 2", not "1/2": the UI's Markdown renders a slash between digits as a fraction.
       b.append("**Stage ")
           .append(st.index() + 1)
-          .append('/')
+          .append(" of ")
           .append(st.count())
-          .append(" ")
+          .append(": ")
           .append(md(st.name()))
           .append("**");
       if (st.percent() != null) {
@@ -82,7 +83,7 @@ final class Console {
     if (s.step() != null && s.step().error() != null) {
       b.append("**Step ")
           .append(s.step().index() + 1)
-          .append('/')
+          .append(" of ")
           .append(s.step().count())
           .append(" failing** (attempt ")
           .append(s.step().attempt())

@@ -76,7 +76,7 @@ class ConsoleWorkflowTest {
       assertThat(details)
           .startsWith("### shop: AWAITING_APPROVAL")
           .contains(
-              "**Stage 1/2 canary**: 10% of traffic",
+              "**Stage 1 of 2: canary**: 10% of traffic",
               "**Soak:** 1h, met",
               "| stages\\[0\\].gates\\[0\\] (gate) | errors | 0.002 | \\< 0.01 [critical] | PASS |",
               "**Waiting for approval** of stage canary from alice or bob.",
