@@ -29,8 +29,8 @@ import java.util.Map;
  * A later field may be added (older readers ignore it); none is renamed or moved. Values pass as
  * they are, nulls included (a state from before {@code actionsDone} or {@code signaturesUsed} has
  * none; the engine reads those as empty), so what was read writes back the same. A field added
- * later that is empty is not written ({@code baselines}), so that a state without it writes back
- * the same too.
+ * later that is empty is not written ({@code baselines}, {@code outputs}), so that a state without
+ * it writes back the same too.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record StateJson(
@@ -70,7 +70,8 @@ record StateJson(
     List<Incident> incidents,
     List<Decision> decisions,
     List<SignatureUse> signaturesUsed,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> baselines) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> baselines,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> outputs) {
 
   static StateJson of(CutoverState s) {
     Run r = s.run();
@@ -116,7 +117,8 @@ record StateJson(
         j.incidents(),
         j.decisions(),
         j.signaturesUsed(),
-        g.baselines().isEmpty() ? null : g.baselines());
+        g.baselines().isEmpty() ? null : g.baselines(),
+        a.outputs() == null || a.outputs().isEmpty() ? null : a.outputs());
   }
 
   /** The state, its collections read-only. */
@@ -126,7 +128,12 @@ record StateJson(
         at,
         seq,
         new Position(phase, phaseSince, stage, pendingStage, waitUntil, stageStartedAt),
-        new Applied(percent, ro(flags), ro(entered), ro(actionsDone)),
+        new Applied(
+            percent,
+            ro(flags),
+            ro(entered),
+            ro(actionsDone),
+            outputs == null ? Map.of() : ro(outputs)),
         new StepCursor(
             ro(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect),
         new Progress(soak, promoteAt, promoteBy, approval, ro(acknowledged), baselines),
