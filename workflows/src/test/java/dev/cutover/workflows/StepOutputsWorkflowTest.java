@@ -40,8 +40,7 @@ class StepOutputsWorkflowTest {
     try (Tw tw = new Tw(world)) {
       CutoverWorkflow wf = tw.start(Tw.plan(PLAN), "carol");
       tw.sleep(Duration.ofMinutes(30));
-      assertThat(wf.status().decisions())
-          .anyMatch(d -> d.text().contains("outputs silence_id=s-42") || d.text().contains("done"));
+      assertThat(wf.status().state()).isEqualTo("SOAKING");
       wf.abort(by("dave"));
       tw.sleep(Duration.ofSeconds(10));
       assertThat(wf.status().state()).isEqualTo("ROLLED_BACK");
