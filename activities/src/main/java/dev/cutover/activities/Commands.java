@@ -362,7 +362,10 @@ final class Commands {
             described + ": uses ${stage}, but this step belongs to no stage");
       }
       String stage = request.stage();
-      argv.add(Placeholders.fill(arg, v -> v.equals("stage") ? stage : null, secrets));
+      Effects.requireOutputs(request, arg);
+      argv.add(
+          Placeholders.fill(
+              arg, v -> v.equals("stage") ? stage : Effects.output(request, v), secrets));
     }
     return argv;
   }

@@ -13,6 +13,7 @@ import dev.cutover.workflows.AdmitRequest;
 import dev.cutover.workflows.ApplyEffectRequest;
 import dev.cutover.workflows.CutoverActivities;
 import dev.cutover.workflows.EffectRequest;
+import dev.cutover.workflows.EffectResult;
 import dev.cutover.workflows.FailureTypes;
 import dev.cutover.workflows.MeasureChecksRequest;
 import dev.cutover.workflows.MeasureRequest;
@@ -285,6 +286,18 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
   @Override
   public String applyEffect(ApplyEffectRequest request) {
     return effect(() -> effects.apply(request));
+  }
+
+  @Override
+  public EffectResult applyEffectWithOutputs(ApplyEffectRequest request) {
+    EffectResult[] result = new EffectResult[1];
+    String detail =
+        effect(
+            () -> {
+              result[0] = effects.applyWithOutputs(request);
+              return result[0].detail();
+            });
+    return new EffectResult(detail, result[0].outputs());
   }
 
   /**

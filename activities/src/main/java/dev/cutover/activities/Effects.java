@@ -9,14 +9,18 @@ import dev.cutover.plan.Expect;
 import dev.cutover.plan.FlagsApi;
 import dev.cutover.plan.HttpCall;
 import dev.cutover.plan.JsonPaths;
+import dev.cutover.plan.Output;
+import dev.cutover.plan.PlanSyntax;
 import dev.cutover.plan.Traffic;
 import dev.cutover.workflows.ApplyEffectRequest;
+import dev.cutover.workflows.EffectResult;
 import dev.cutover.workflows.FailureTypes;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -138,6 +142,63 @@ final class Effects {
     return String.join("; ", done);
   }
 
+  /**
+   * As {@link #apply}; for a stage's http action that declares outputs, also the values read from
+   * its answer (StepOutputs in docs/plan-format.md): each must be there, short and plain ({@link
+   * Output#problem}) and hold no secret; otherwise the step fails as an unmet expectation.
+   */
+  EffectResult applyWithOutputs(ApplyEffectRequest request) {
+    Step step = request.step();
+    if (step == null
+        || step.kind() != Step.Kind.ACTION
+        || !(request.action() instanceof Action.Http a)
+        || a.outputs().isEmpty()) {
+      return new EffectResult(apply(request), Map.of());
+    }
+    Sent sent = send(request, a);
+    Map<String, String> outputs = new LinkedHashMap<>();
+    JsonNode root = sent.answer().json();
+    for (Output out : a.outputs()) {
+      JsonNode found = root == null ? null : JsonPaths.read(root, out.json());
+      String why;
+      String value = null;
+      if (found == null || found.isMissingNode() || found.isNull()) {
+        why = root == null ? "the answer's body is not JSON" : out.json() + " is missing";
+      } else if (!found.isTextual() && !found.isNumber()) {
+        why = out.json() + " is not a number or text";
+      } else {
+        value = found.asText();
+        why = Output.problem(value);
+        if (why == null && !http.secrets().redact(value).equals(value)) {
+          why = "holds a secret";
+        }
+        why = why == null ? null : out.json() + " " + why;
+      }
+      if (why != null) {
+        throw EffectException.expectationFailed(
+            sent.p().description()
+                + " -> "
+                + sent.answer().status()
+                + ", but output "
+                + out.name()
+                + " cannot be kept: "
+                + why);
+      }
+      outputs.put(out.name(), value);
+    }
+    List<String> shown = new ArrayList<>();
+    outputs.forEach((name, value) -> shown.add(name + "=" + value));
+    return new EffectResult(
+        sent.p().description()
+            + " -> "
+            + sent.answer().status()
+            + "; outputs "
+            + String.join(", ", shown),
+        outputs);
+  }
+
+  private record Sent(HttpCalls.Prepared p, HttpCalls.Answer answer) {}
+
   private String action(ApplyEffectRequest request) {
     Action action = present(request.action(), "action");
     if (action instanceof Action.Command c) {
@@ -146,6 +207,12 @@ final class Effects {
     if (!(action instanceof Action.Http a)) {
       throw EffectException.invalid("a wait action is carried out by the workflow, not applied");
     }
+    Sent sent = send(request, a);
+    return sent.p().description() + " -> " + sent.answer().status();
+  }
+
+  /** Sends an http action and holds its answer to the action's expectations. */
+  private Sent send(ApplyEffectRequest request, Action.Http a) {
     HttpCall call = a.call();
     boolean usesStage =
         Placeholders.uses(call.target(), "stage")
@@ -155,11 +222,14 @@ final class Effects {
       throw EffectException.invalid(call + ": uses ${stage}, but this step belongs to no stage");
     }
     String stage = request.stage() == null ? "" : request.stage();
+    java.util.function.UnaryOperator<String> named =
+        v -> v.equals("stage") ? stage : output(request, v);
+    requireOutputs(request, call.target(), call.body(), call.headers().values());
     HttpCalls.Vars vars =
         new HttpCalls.Vars(
-            v -> v.equals("stage") ? encode(stage) : null,
-            v -> v.equals("stage") ? stage : null,
-            v -> v.equals("stage") ? stage : null);
+            v -> named.apply(v) == null ? null : encode(named.apply(v)),
+            named::apply,
+            named::apply);
     HttpCalls.Prepared p =
         http.prepare(call, connection(request, call), vars, request.idempotencyKey());
     HttpCalls.Answer answer = send(p, a.followRedirects());
@@ -181,8 +251,51 @@ final class Effects {
             p.description() + " did not meet expect: " + String.join("; ", unmet));
       }
     }
-    return p.description() + " -> " + answer.status();
+    return new Sent(p, answer);
   }
+
+  /** The value of placeholder {@code v} when it is {@code output:NAME}, else null. */
+  static String output(ApplyEffectRequest request, String v) {
+    return v.startsWith(OUTPUT) ? request.outputs().get(v.substring(OUTPUT.length())) : null;
+  }
+
+  /**
+   * Every {@code ${output:NAME}} in {@code texts} has a value in the request: never send a
+   * placeholder as written (the stage's action that returns it has not run, or returned nothing).
+   */
+  static void requireOutputs(ApplyEffectRequest request, String... texts) {
+    requireOutputs(request, java.util.Arrays.asList(texts));
+  }
+
+  static void requireOutputs(
+      ApplyEffectRequest request, String target, String body, java.util.Collection<String> more) {
+    List<String> all = new ArrayList<>(more);
+    all.add(target);
+    all.add(body);
+    requireOutputs(request, all);
+  }
+
+  private static void requireOutputs(ApplyEffectRequest request, List<String> texts) {
+    for (String text : texts) {
+      if (text == null) {
+        continue;
+      }
+      java.util.regex.Matcher m = PlanSyntax.PLACEHOLDER.matcher(text);
+      while (m.find()) {
+        String inner = m.group(1);
+        if (inner.startsWith(OUTPUT) && output(request, inner) == null) {
+          throw EffectException.invalid(
+              "uses ${"
+                  + inner
+                  + "}, but no earlier action of stage "
+                  + request.stage()
+                  + " returned it");
+        }
+      }
+    }
+  }
+
+  private static final String OUTPUT = "output:";
 
   /** Sends a set request; it must answer 2xx. */
   private String set(HttpCall call, ApplyEffectRequest request, HttpCalls.Vars vars, String key) {

@@ -188,29 +188,36 @@ public record CutoverState(
       Integer percent,
       Map<String, JsonNode> flags,
       List<Integer> entered,
-      List<String> actionsDone) {
-    static final Applied NOTHING = new Applied(null, Map.of(), List.of(), List.of());
+      List<String> actionsDone,
+      Map<String, String> outputs) {
+    static final Applied NOTHING = new Applied(null, Map.of(), List.of(), List.of(), Map.of());
+
+    /** As first released: no outputs. */
+    public Applied(
+        Integer percent, Map<String, JsonNode> flags, List<Integer> entered, List<String> done) {
+      this(percent, flags, entered, done, Map.of());
+    }
 
     Applied withPercent(Integer p) {
-      return new Applied(p, flags, entered, actionsDone);
+      return new Applied(p, flags, entered, actionsDone, outputs);
     }
 
     Applied withFlags(Map<String, JsonNode> set) {
       Map<String, JsonNode> f = new LinkedHashMap<>(flags);
       f.putAll(set);
-      return new Applied(percent, Collections.unmodifiableMap(f), entered, actionsDone);
+      return new Applied(percent, Collections.unmodifiableMap(f), entered, actionsDone, outputs);
     }
 
     Applied entering(int stage) {
       return entered.contains(stage)
           ? this
-          : new Applied(percent, flags, plus(entered, stage), actionsDone);
+          : new Applied(percent, flags, plus(entered, stage), actionsDone, outputs);
     }
 
     Applied leaving(int stage) {
       List<Integer> e = new ArrayList<>(entered);
       e.remove(Integer.valueOf(stage));
-      return new Applied(percent, flags, List.copyOf(e), actionsDone);
+      return new Applied(percent, flags, List.copyOf(e), actionsDone, outputs);
     }
 
     /** A stage action ran ({@code done}) or was undone. */
@@ -224,14 +231,42 @@ public record CutoverState(
       } else {
         a.remove(key);
       }
-      return new Applied(percent, flags, entered, List.copyOf(a));
+      return new Applied(percent, flags, entered, List.copyOf(a), outputs);
     }
 
     /**
      * Starting over: no stage entered and no action to undo; traffic and flags stay as they are.
      */
     Applied forgetStages() {
-      return new Applied(percent, flags, List.of(), List.of());
+      return new Applied(percent, flags, List.of(), List.of(), Map.of());
+    }
+
+    /**
+     * The outputs a stage action returned ({@code name -> value}), kept as {@code "stage/name"} for
+     * the stage's undos and later actions.
+     */
+    Applied withOutputs(String stage, Map<String, String> returned) {
+      if (returned == null || returned.isEmpty()) {
+        return this;
+      }
+      Map<String, String> o = new LinkedHashMap<>(outputs == null ? Map.of() : outputs);
+      returned.forEach((name, value) -> o.put(stage + "/" + name, value));
+      return new Applied(percent, flags, entered, actionsDone, Collections.unmodifiableMap(o));
+    }
+
+    /** The outputs of {@code stage}'s actions, by name. */
+    public Map<String, String> outputsOf(String stage) {
+      Map<String, String> of = new LinkedHashMap<>();
+      if (outputs != null) {
+        String prefix = stage + "/";
+        outputs.forEach(
+            (key, value) -> {
+              if (key.startsWith(prefix)) {
+                of.put(key.substring(prefix.length()), value);
+              }
+            });
+      }
+      return of;
     }
   }
 

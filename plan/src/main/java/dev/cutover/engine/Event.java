@@ -1,6 +1,7 @@
 package dev.cutover.engine;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the workflow feeds into the engine. Every event carries the workflow time it happened at.
@@ -24,10 +25,32 @@ public sealed interface Event
    * activity's failure type and a short {@code detail}. The engine decides what a failure means
    * ({@link EffectFailure#holds}): a hold for a person, or another try with backoff.
    */
-  record EffectDone(long at, long seq, String failureType, String detail) implements Event {
+  record EffectDone(
+      long at, long seq, String failureType, String detail, Map<String, String> outputs)
+      implements Event {
+    public EffectDone {
+      outputs =
+          outputs == null
+              ? Map.of()
+              : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
+    }
+
+    /** Without outputs. */
+    public EffectDone(long at, long seq, String failureType, String detail) {
+      this(at, seq, failureType, detail, Map.of());
+    }
+
     /** The effect was carried out. */
     public static EffectDone ok(long at, long seq, String detail) {
       return new EffectDone(at, seq, null, detail);
+    }
+
+    /**
+     * The effect was carried out, and its action returned {@code outputs} (name to value, each
+     * checked by the worker: {@link dev.cutover.plan.Output#problem}).
+     */
+    public static EffectDone ok(long at, long seq, String detail, Map<String, String> outputs) {
+      return new EffectDone(at, seq, null, detail, outputs);
     }
 
     /**

@@ -29,8 +29,8 @@ import java.util.Map;
  * A later field may be added (older readers ignore it); none is renamed or moved. Values pass as
  * they are, nulls included (a state from before {@code actionsDone} or {@code signaturesUsed} has
  * none; the engine reads those as empty), so what was read writes back the same. A field added
- * later that is empty is not written ({@code baselines}, {@code confirmations}), so that a state
- * without it writes back the same too.
+ * later that is empty is not written ({@code baselines}, {@code confirmations}, {@code outputs}),
+ * so that a state without it writes back the same too.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record StateJson(
@@ -71,7 +71,8 @@ record StateJson(
     List<Decision> decisions,
     List<SignatureUse> signaturesUsed,
     @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Double> baselines,
-    @JsonInclude(JsonInclude.Include.NON_NULL) List<CutoverState.Confirmation> confirmations) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) List<CutoverState.Confirmation> confirmations,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> outputs) {
 
   static StateJson of(CutoverState s) {
     Run r = s.run();
@@ -118,7 +119,8 @@ record StateJson(
         j.decisions(),
         j.signaturesUsed(),
         g.baselines().isEmpty() ? null : g.baselines(),
-        s.confirmations() == null || s.confirmations().isEmpty() ? null : s.confirmations());
+        s.confirmations() == null || s.confirmations().isEmpty() ? null : s.confirmations(),
+        a.outputs() == null || a.outputs().isEmpty() ? null : a.outputs());
   }
 
   /** The state, its collections read-only. */
@@ -128,7 +130,12 @@ record StateJson(
         at,
         seq,
         new Position(phase, phaseSince, stage, pendingStage, waitUntil, stageStartedAt),
-        new Applied(percent, ro(flags), ro(entered), ro(actionsDone)),
+        new Applied(
+            percent,
+            ro(flags),
+            ro(entered),
+            ro(actionsDone),
+            outputs == null ? Map.of() : ro(outputs)),
         new StepCursor(
             ro(steps), stepIndex, stepAttempt, stepStartedAt, retryAt, stepError, effect),
         new Progress(soak, promoteAt, promoteBy, approval, ro(acknowledged), baselines),

@@ -159,6 +159,9 @@ final class StepRunner extends Part {
     Step step = done.step();
     if (d.ok()) {
       record(t, step);
+      if (step.kind() == Step.Kind.ACTION && step.stage() >= 0) {
+        t.applied = t.applied.withOutputs(t.plan.stages().get(step.stage()).name(), d.outputs());
+      }
       t.decide(
           now,
           ENGINE,

@@ -53,7 +53,14 @@ final class Turn {
     position = s.position();
     Applied a = s.applied();
     applied =
-        a.actionsDone() != null ? a : new Applied(a.percent(), a.flags(), a.entered(), List.of());
+        a.actionsDone() != null && a.outputs() != null
+            ? a
+            : new Applied(
+                a.percent(),
+                a.flags(),
+                a.entered(),
+                a.actionsDone() != null ? a.actionsDone() : List.of(),
+                a.outputs() != null ? a.outputs() : Map.of());
     cursor = s.cursor();
     progress = s.progress();
     rules = new LinkedHashMap<>(s.rules());

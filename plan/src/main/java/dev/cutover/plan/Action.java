@@ -29,13 +29,33 @@ public sealed interface Action permits Action.Http, Action.Wait, Action.Command 
   /** The action cannot be undone: its stage needs an approval before it starts. */
   boolean irreversible();
 
-  /** An HTTP call, sent with an {@code Idempotency-Key} header, that must meet {@code expect}. */
+  /**
+   * An HTTP call, sent with an {@code Idempotency-Key} header, that must meet {@code expect}. Its
+   * {@code outputs} are values of its answer that its undo and its stage's later actions use.
+   */
   record Http(
-      HttpCall call, Expect expect, boolean followRedirects, Action undo, boolean irreversible)
+      HttpCall call,
+      Expect expect,
+      boolean followRedirects,
+      Action undo,
+      boolean irreversible,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Output> outputs)
       implements Action {
     public Http {
       Objects.requireNonNull(call, "call");
+      outputs = outputs == null ? List.of() : List.copyOf(outputs);
     }
+
+    /** An HTTP action without outputs. */
+    public Http(
+        HttpCall call, Expect expect, boolean followRedirects, Action undo, boolean irreversible) {
+      this(call, expect, followRedirects, undo, irreversible, List.of());
+    }
+  }
+
+  /** The outputs this action declares (only an http action of a stage has any). */
+  default List<Output> outputs() {
+    return List.of();
   }
 
   /**

@@ -304,6 +304,10 @@ public final class PlanJson {
       if (h.followRedirects()) {
         n.put("followRedirects", true);
       }
+      if (!h.outputs().isEmpty()) {
+        ObjectNode outputs = n.putObject("outputs");
+        h.outputs().forEach(o -> outputs.put(o.name(), o.json()));
+      }
     } else if (action instanceof Action.Command c) {
       n = F.objectNode();
       ArrayNode argv = n.putArray("command");

@@ -145,10 +145,16 @@ public final class PlanReader {
      * plan with an irreversible action says under {@code rollback.afterPointOfNoReturn} what a
      * breach after it does; no rollback sends traffic back below the share in effect when it ran.
      */
-    RUNBOOK;
+    RUNBOOK,
+
+    /**
+     * As {@link #RUNBOOK}, and a stage's http action may declare {@code outputs} (values of its
+     * answer) that its undo and the stage's later actions use as {@code ${output:NAME}}.
+     */
+    OUTPUTS;
 
     /** The rules a new cutover and {@code cutover lint} read plans by. */
-    public static final Rules NEWEST = RUNBOOK;
+    public static final Rules NEWEST = OUTPUTS;
   }
 
   /** Reads a plan from its JSON tree (as carried in the workflow input), by the current rules. */

@@ -49,6 +49,12 @@ final class Reading {
    */
   final boolean runbook;
 
+  /**
+   * {@link PlanReader.Rules#OUTPUTS}: a stage's http action may declare {@code outputs} ({@link
+   * StepOutputs}).
+   */
+  final boolean outputs;
+
   private final List<Problem> problems = new ArrayList<>();
   private int unlisted;
 
@@ -60,10 +66,20 @@ final class Reading {
   }
 
   Reading(boolean hardened, boolean undoOptional, boolean compareMethods, boolean runbook) {
+    this(hardened, undoOptional, compareMethods, runbook, false);
+  }
+
+  Reading(
+      boolean hardened,
+      boolean undoOptional,
+      boolean compareMethods,
+      boolean runbook,
+      boolean outputs) {
     this.hardened = hardened;
     this.undoOptional = undoOptional;
     this.compareMethods = compareMethods;
     this.runbook = runbook;
+    this.outputs = outputs;
   }
 
   /** A reading of a whole plan by {@code rules}. */
@@ -72,7 +88,8 @@ final class Reading {
         rules.compareTo(PlanReader.Rules.HARDENED) >= 0,
         rules == PlanReader.Rules.FIRST_RELEASE,
         rules.compareTo(PlanReader.Rules.SEQUENTIAL_COMPARE) >= 0,
-        rules.compareTo(PlanReader.Rules.RUNBOOK) >= 0);
+        rules.compareTo(PlanReader.Rules.RUNBOOK) >= 0,
+        rules.compareTo(PlanReader.Rules.OUTPUTS) >= 0);
   }
 
   /**
@@ -149,6 +166,14 @@ final class Reading {
         if (!allowed.contains("env") || !ENV_REF.matcher(inner).matches()) {
           problem(path, "\"${" + inner + "}\" is not a valid ${env:NAME} reference here");
         }
+      } else if (inner.startsWith("output:") && !allowed.contains(inner)) {
+        problem(
+            path,
+            "${"
+                + inner
+                + "} is not an output of this action or of an earlier action of this stage"
+                + " (an http action's outputs; only its undo and the stage's later actions use"
+                + " them)");
       } else if (!allowed.contains(inner)) {
         List<String> names = new ArrayList<>();
         allowed.stream()

@@ -136,8 +136,16 @@ final class StagesReader {
     }
     List<Rule> gates = rules.rules(o, GATES, every);
     Boolean approval = o.get(APPROVAL);
-    List<Action> actions = o.each(ACTIONS, (a, at) -> action(a, at, ENV_AND_STAGE, true));
-    List<Action> onComplete = o.each(ON_COMPLETE, (a, at) -> action(a, at, ENV_AND_STAGE, true));
+    // An action's outputs are for its undo and the stage's later actions (StepOutputs).
+    Set<String> visible = new java.util.LinkedHashSet<>(ENV_AND_STAGE);
+    java.util.function.BiFunction<JsonNode, String, Action> stageAction =
+        (a, at) -> {
+          Action read = action(a, at, Set.copyOf(visible), true);
+          StepOutputs.declare(read, at, visible, reading);
+          return read;
+        };
+    List<Action> actions = o.each(ACTIONS, stageAction);
+    List<Action> onComplete = o.each(ON_COMPLETE, stageAction);
     Window window = o.get(WINDOW);
     Checklist checklist = checklists.read(o);
     Deadline deadline = DeadlineReader.read(o, soak);
@@ -301,7 +309,13 @@ final class StagesReader {
       undoable = false;
     }
     Section fields = kind.equals(HttpReader.HTTP) ? HTTP_ACTION : COMMAND_ACTION;
+    // A stage's own http action may declare outputs (StepOutputs), by the newest rules.
+    boolean declaresOutputs = undoable && reading.outputs && kind.equals(HttpReader.HTTP);
+    if (declaresOutputs) {
+      fields = fields.plus(StepOutputs.OUTPUTS);
+    }
     o.allow(undoable ? fields.plus(UNDO, IRREVERSIBLE) : fields);
+    List<Output> outputs = declaresOutputs ? StepOutputs.read(o, reading) : List.of();
     // A command the plan says changes nothing (a smoke test) has nothing to undo either.
     boolean readOnly = kind.equals(COMMAND) && Boolean.TRUE.equals(o.get(READ_ONLY));
     if (readOnly && undoable) {
@@ -319,7 +333,7 @@ final class StagesReader {
       Boolean irr = o.get(IRREVERSIBLE);
       irreversible = irr != null && irr;
       if (o.has(UNDO)) {
-        undo = action(o.get(UNDO), o.path(UNDO), allowed, false);
+        undo = action(o.get(UNDO), o.path(UNDO), StepOutputs.plus(allowed, outputs), false);
         if (undo instanceof Action.Wait) {
           o.problem(UNDO, "an undo is an http or command action");
         }
@@ -342,10 +356,14 @@ final class StagesReader {
       HttpCall call = http.call(o, allowed);
       Expect expect = http.expect(o);
       Boolean follow = o.get(HttpReader.FOLLOW_REDIRECTS);
+      if (call != null && reading.outputs) {
+        StepOutputs.checkTarget(call.target(), o.path(HttpReader.HTTP), reading);
+      }
       out =
           call == null
               ? null
-              : new Action.Http(call, expect, follow != null && follow, undo, irreversible);
+              : new Action.Http(
+                  call, expect, follow != null && follow, undo, irreversible, outputs);
     } else {
       out = command(o, allowed, undo, irreversible, readOnly);
     }

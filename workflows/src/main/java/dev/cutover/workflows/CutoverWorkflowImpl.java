@@ -195,7 +195,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       if (c instanceof Command.Measure m) {
         work.measure(workflowId, m, state);
       } else if (c instanceof Command.Apply a) {
-        work.apply(workflowId, a);
+        work.apply(workflowId, a, state);
       } else if (c instanceof Command.Notify n) {
         log.info("{}", n.text());
         notes.send(n);

@@ -7,6 +7,7 @@ import dev.cutover.engine.Reading;
 import dev.cutover.engine.RuleState;
 import dev.cutover.engine.Step;
 import dev.cutover.plan.Action;
+import dev.cutover.plan.Output;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
@@ -29,7 +30,10 @@ final class InFlight {
   private final WorkflowStart start;
   private final ActivityStubs stubs;
   private final List<Started<List<Reading>>> measuring = new ArrayList<>();
-  private Started<String> effect;
+  private Started<EffectResult> effect;
+
+  /** The outputs the action in flight declares: the only ones its result may carry. */
+  private List<Output> effectOutputs = List.of();
 
   InFlight(Versions versions, WorkflowStart start, ActivityStubs stubs) {
     this.versions = versions;
@@ -42,17 +46,42 @@ final class InFlight {
     measuring.add(new Started<>(m.seq(), measure(workflowId, m.checks(), state), m.checks()));
   }
 
-  void apply(String workflowId, Command.Apply a) {
+  /**
+   * Starts the effect of {@code a}; {@code state} (the engine's newest) holds what the stage's
+   * actions returned, for the outputs the action uses. An action that declares outputs (only in a
+   * plan read by {@code Rules.OUTPUTS}) goes to {@code applyEffectWithOutputs}.
+   */
+  void apply(String workflowId, Command.Apply a, CutoverState state) {
+    Step step = a.step();
     Action action =
-        a.step().kind() == Step.Kind.TRAFFIC || a.step().kind() == Step.Kind.FLAGS
+        step.kind() == Step.Kind.TRAFFIC || step.kind() == Step.Kind.FLAGS
             ? null
-            : start.engine().actionOf(a.step());
-    CutoverActivities stub = stubs.effect(action, Console.effectSummary(start.plan(), a.step()));
-    Promise<String> applied =
-        versions.typedRequests()
-            ? Async.function(
-                stub::applyEffect, start.requests().effect(workflowId, a.step(), action))
-            : Async.function(stub::apply, start.fragments().effect(workflowId, a.step(), action));
+            : start.engine().actionOf(step);
+    effectOutputs =
+        action != null && step.kind() == Step.Kind.ACTION ? action.outputs() : List.of();
+    CutoverActivities stub = stubs.effect(action, Console.effectSummary(start.plan(), step));
+    Promise<EffectResult> applied;
+    if (!versions.typedRequests()) {
+      applied =
+          Async.function(stub::apply, start.fragments().effect(workflowId, step, action))
+              .thenApply(d -> new EffectResult(d, Map.of()));
+    } else {
+      String stage =
+          step.stage() >= 0 ? start.engine().plan().stages().get(step.stage()).name() : null;
+      ApplyEffectRequest request =
+          start
+              .requests()
+              .effect(
+                  workflowId,
+                  step,
+                  action,
+                  stage == null ? Map.of() : state.applied().outputsOf(stage));
+      applied =
+          effectOutputs.isEmpty()
+              ? Async.function(stub::applyEffect, request)
+                  .thenApply(d -> new EffectResult(d, Map.of()))
+              : Async.function(stub::applyEffectWithOutputs, request);
+    }
     effect = new Started<>(a.seq(), applied, List.of());
   }
 
@@ -122,7 +151,7 @@ final class InFlight {
     if (effect == null || !effect.promise().isCompleted()) {
       return null;
     }
-    Started<String> done = effect;
+    Started<EffectResult> done = effect;
     effect = null;
     return effectDone(done);
   }
@@ -149,9 +178,11 @@ final class InFlight {
     }
   }
 
-  private static Event.EffectDone effectDone(Started<String> done) {
+  private Event.EffectDone effectDone(Started<EffectResult> done) {
     try {
-      return Event.EffectDone.ok(Workflow.currentTimeMillis(), done.seq(), done.promise().get());
+      EffectResult r = done.promise().get();
+      return Event.EffectDone.ok(
+          Workflow.currentTimeMillis(), done.seq(), r.detail(), declared(r.outputs()));
     } catch (ActivityFailure e) {
       // The engine decides from the type whether the failure holds the stage (EffectFailure.holds);
       // a cause that has none (a timeout, a cancellation) goes by its kind, and is retried.
@@ -162,6 +193,21 @@ final class InFlight {
       return Event.EffectDone.failed(
           Workflow.currentTimeMillis(), done.seq(), type, rootMessage(e));
     }
+  }
+
+  /**
+   * Of what the worker returned, the outputs the action declares with a value an output may have
+   * (the worker checks them; this keeps anything else out of the state).
+   */
+  private Map<String, String> declared(Map<String, String> returned) {
+    Map<String, String> kept = new java.util.LinkedHashMap<>();
+    for (Output out : effectOutputs) {
+      String value = returned.get(out.name());
+      if (value != null && Output.problem(value) == null) {
+        kept.put(out.name(), value);
+      }
+    }
+    return kept;
   }
 
   /** What an activity failure says, without Temporal's wrapping. */

@@ -62,6 +62,15 @@ final class PlanRequests {
    * null.
    */
   ApplyEffectRequest effect(String workflowId, Step step, Action action) {
+    return effect(workflowId, step, action, Map.of());
+  }
+
+  /**
+   * As above; {@code stageOutputs}: what the step's stage's actions returned, of which the request
+   * carries those the action uses.
+   */
+  ApplyEffectRequest effect(
+      String workflowId, Step step, Action action, Map<String, String> stageOutputs) {
     Map<String, Connection> connections = new LinkedHashMap<>();
     Traffic traffic = null;
     FlagsApi flagsApi = null;
@@ -89,8 +98,30 @@ final class PlanRequests {
     }
     String key = step.key() == null ? null : workflowId + "/" + step.key();
     String stage = step.stage() >= 0 ? plan.stages().get(step.stage()).name() : null;
+    Map<String, String> used = new LinkedHashMap<>();
+    if (applied != null && !stageOutputs.isEmpty()) {
+      String text = textOf(applied);
+      stageOutputs.forEach(
+          (name, value) -> {
+            if (text.contains("${output:" + name + "}")) {
+              used.put(name, value);
+            }
+          });
+    }
     return new ApplyEffectRequest(
-        workflowId, key, stage, step, traffic, flagsApi, applied, connections);
+        workflowId, key, stage, step, traffic, flagsApi, applied, connections, used);
+  }
+
+  /** Where an action may use an output: its request line, headers and body, or its arguments. */
+  private static String textOf(Action action) {
+    StringBuilder b = new StringBuilder();
+    if (action instanceof Action.Http h) {
+      b.append(h.call().target()).append('\n').append(h.call().body()).append('\n');
+      h.call().headers().values().forEach(v -> b.append(v).append('\n'));
+    } else if (action instanceof Action.Command c) {
+      c.argv().forEach(a -> b.append(a).append('\n'));
+    }
+    return b.toString();
   }
 
   /** The plan's webhook as written (a reference such as {@code ${env:SLACK_WEBHOOK}}), or null. */

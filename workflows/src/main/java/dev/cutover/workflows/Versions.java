@@ -91,7 +91,17 @@ final class Versions {
    */
   static final String LOCAL_MEASUREMENTS = "local-measurements";
 
+  /**
+   * Version 1 (issue 11, step outputs): new cutovers read their plans by {@link
+   * PlanReader.Rules#OUTPUTS}, so a stage's http action may declare outputs; such an action goes to
+   * the activity {@code ApplyEffectWithOutputs} and what it returns is kept in the state for its
+   * undo and the stage's later actions. Cutovers started before keep the rules they carry, and
+   * their plans (which could declare no outputs) never call that activity.
+   */
+  static final String STEP_OUTPUTS = "step-outputs";
+
   private boolean checkedInput;
+  private boolean stepOutputs;
   private boolean runbookRules;
   private boolean ledger;
   private boolean coalesced;
@@ -116,11 +126,14 @@ final class Versions {
     typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
     runbookRules = checkedInput && takesChange(RUNBOOK_RULES);
     ledger = typedRequests && takesChange(LEDGER);
+    stepOutputs = runbookRules && takesChange(STEP_OUTPUTS);
   }
 
-  /** {@link #RUNBOOK_RULES}: the rules a new cutover reads its plan by. */
+  /** {@link #RUNBOOK_RULES}, {@link #STEP_OUTPUTS}: the rules a new cutover reads its plan by. */
   PlanReader.Rules newPlanRules() {
-    return runbookRules ? PlanReader.Rules.RUNBOOK : PlanReader.Rules.HARDENED;
+    return stepOutputs
+        ? PlanReader.Rules.OUTPUTS
+        : runbookRules ? PlanReader.Rules.RUNBOOK : PlanReader.Rules.HARDENED;
   }
 
   /**

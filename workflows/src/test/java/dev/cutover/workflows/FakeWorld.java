@@ -123,6 +123,14 @@ final class FakeWorld implements CutoverActivities {
     return applied(request.step(), request.idempotencyKey());
   }
 
+  /** What {@link #applyEffectWithOutputs} returns besides "done" (step outputs). */
+  final Map<String, String> outputs = new ConcurrentHashMap<>();
+
+  @Override
+  public EffectResult applyEffectWithOutputs(ApplyEffectRequest request) {
+    return new EffectResult(applyEffect(request), Map.copyOf(outputs));
+  }
+
   @Override
   public String apply(EffectRequest request) {
     legacyCalls.incrementAndGet();
