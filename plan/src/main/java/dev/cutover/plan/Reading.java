@@ -49,6 +49,12 @@ final class Reading {
    */
   final boolean runbook;
 
+  /**
+   * {@link PlanReader.Rules#STATISTICS}: compare checks of continuous metrics and {@code
+   * defaults.alpha}.
+   */
+  final boolean statistics;
+
   private final List<Problem> problems = new ArrayList<>();
   private int unlisted;
 
@@ -60,10 +66,20 @@ final class Reading {
   }
 
   Reading(boolean hardened, boolean undoOptional, boolean compareMethods, boolean runbook) {
+    this(hardened, undoOptional, compareMethods, runbook, false);
+  }
+
+  Reading(
+      boolean hardened,
+      boolean undoOptional,
+      boolean compareMethods,
+      boolean runbook,
+      boolean statistics) {
     this.hardened = hardened;
     this.undoOptional = undoOptional;
     this.compareMethods = compareMethods;
     this.runbook = runbook;
+    this.statistics = statistics;
   }
 
   /** A reading of a whole plan by {@code rules}. */
@@ -72,7 +88,8 @@ final class Reading {
         rules.compareTo(PlanReader.Rules.HARDENED) >= 0,
         rules == PlanReader.Rules.FIRST_RELEASE,
         rules.compareTo(PlanReader.Rules.SEQUENTIAL_COMPARE) >= 0,
-        rules.compareTo(PlanReader.Rules.RUNBOOK) >= 0);
+        rules.compareTo(PlanReader.Rules.RUNBOOK) >= 0,
+        rules.compareTo(PlanReader.Rules.STATISTICS) >= 0);
   }
 
   /**

@@ -82,7 +82,16 @@ final class Versions {
    */
   static final String RUNBOOK_RULES = "runbook-rules";
 
+  /**
+   * Version 1 (issue 14): new cutovers read their plans by {@link PlanReader.Rules#STATISTICS}
+   * (compare checks of continuous metrics, {@code defaults.alpha}); cutovers started before keep
+   * the rules they carry. Plans that use those fields could not be started before, so what the
+   * engine does with them needs no change id of its own.
+   */
+  static final String STATISTICS_RULES = "statistics-rules";
+
   private boolean checkedInput;
+  private boolean statisticsRules;
   private boolean runbookRules;
   private boolean ledger;
   private boolean coalesced;
@@ -96,7 +105,7 @@ final class Versions {
   private Integer stageContext;
 
   /**
-   * What {@code run} asks first, in this order: the later three only on a cutover with checked
+   * What {@code run} asks first, in this order: the later ones only on a cutover with checked
    * input.
    */
   void askAtStart() {
@@ -105,10 +114,14 @@ final class Versions {
     typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
     runbookRules = checkedInput && takesChange(RUNBOOK_RULES);
     ledger = typedRequests && takesChange(LEDGER);
+    statisticsRules = runbookRules && takesChange(STATISTICS_RULES);
   }
 
   /** {@link #RUNBOOK_RULES}: the rules a new cutover reads its plan by. */
   PlanReader.Rules newPlanRules() {
+    if (statisticsRules) {
+      return PlanReader.Rules.STATISTICS;
+    }
     return runbookRules ? PlanReader.Rules.RUNBOOK : PlanReader.Rules.HARDENED;
   }
 

@@ -313,7 +313,7 @@ class CutoverWorkflowTest {
           .allSatisfy(
               in -> {
                 assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
-                assertThat(in.path("planRules").asText()).isEqualTo("RUNBOOK");
+                assertThat(in.path("planRules").asText()).isEqualTo("STATISTICS");
                 assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
               });
     }
