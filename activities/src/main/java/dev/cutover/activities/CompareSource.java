@@ -27,15 +27,19 @@ import java.util.Map;
  * The first count that cannot be read decides the reading: ERROR or NO_DATA, its reason starting
  * with the count's name ({@code "baseTotal: no series"}). Never throws for a source that is down.
  *
+ * <p>A compare check of a continuous metric is measured by {@link MetricTotals}.
+ *
  * <p>Thread-safe: stateless apart from the shared sources.
  */
 final class CompareSource implements MetricSource<Check.Compare> {
   private final SqlSource sql;
   private final PrometheusSource prometheus;
+  private final MetricTotals metrics;
 
   CompareSource(SqlSource sql, PrometheusSource prometheus) {
     this.sql = sql;
     this.prometheus = prometheus;
+    this.metrics = new MetricTotals(sql, prometheus);
   }
 
   /** The count queries in {@link ProportionTest#COUNTS} order. */
@@ -56,6 +60,9 @@ final class CompareSource implements MetricSource<Check.Compare> {
   @Override
   public Reading measure(Check check, Check.Compare compare, Connection connection) {
     String name = check.name();
+    if (compare.metric() != null) {
+      return metrics.measure(check, compare, connection);
+    }
     if (compare.kind() == Check.Compare.Kind.SQL) {
       return sql.counts(
           name, compare.connectionName(), connection, queries(compare), check.timeout());

@@ -115,6 +115,32 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
       Duration timeout,
       Duration budget,
       IntFunction<String> several) {
+    return query(
+        name,
+        connection,
+        promql,
+        timeout,
+        budget,
+        (where, answer) -> interpret(name, where, answer, reduce, several));
+  }
+
+  /** How an answer becomes a reading, given where it came from ("prometheus NAME"). */
+  @FunctionalInterface
+  interface Interpreter {
+    Reading read(String where, HttpCalls.Answer answer);
+  }
+
+  /**
+   * As {@link #instant}, with the answer read by {@code interpreter} (its reason made secret-free
+   * here).
+   */
+  Reading query(
+      String name,
+      Connection connection,
+      String promql,
+      Duration timeout,
+      Duration budget,
+      Interpreter interpreter) {
     Secrets secrets = http.secrets();
     String where = "prometheus " + connection.name();
     Request request;
@@ -157,7 +183,7 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
     } catch (IOException e) {
       return Reading.error(name, secrets.redact(where + ": " + HttpCalls.failure(e, budget)));
     }
-    return secretFree(interpret(name, where, answer, reduce, several), secrets);
+    return secretFree(interpreter.read(where, answer), secrets);
   }
 
   static Reading interpret(
@@ -166,24 +192,11 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
       HttpCalls.Answer answer,
       Check.Reduce reduce,
       IntFunction<String> several) {
-    if (answer.truncated()) {
-      return Reading.error(
-          name, where + ": answer larger than 1 MiB; aggregate the query to fewer series");
+    Reading failed = failed(name, where, answer);
+    if (failed != null) {
+      return failed;
     }
-    JsonNode root = answer.json();
-    if (answer.status() != 200 || root == null || !"success".equals(root.path("status").asText())) {
-      String detail;
-      if (root != null && root.hasNonNull("error")) {
-        detail =
-            (root.hasNonNull("errorType") ? root.get("errorType").asText() + ": " : "")
-                + HttpCalls.firstLine(root.get("error").asText());
-      } else {
-        detail = answer.snippet();
-      }
-      return Reading.error(
-          name, where + " answered " + answer.status() + (detail.isEmpty() ? "" : ": " + detail));
-    }
-    JsonNode data = root.path("data");
+    JsonNode data = answer.json().path("data");
     String type = data.path("resultType").asText();
     JsonNode result = data.path("result");
     switch (type) {
@@ -237,6 +250,28 @@ final class PrometheusSource implements MetricSource<Check.PromQuery> {
                 + (type.isEmpty() ? "missing" : type)
                 + "; a check's query returns an instant vector or a scalar");
     }
+  }
+
+  /** The reading for an answer that is not a successful query result; null when it is one. */
+  static Reading failed(String name, String where, HttpCalls.Answer answer) {
+    if (answer.truncated()) {
+      return Reading.error(
+          name, where + ": answer larger than 1 MiB; aggregate the query to fewer series");
+    }
+    JsonNode root = answer.json();
+    if (answer.status() != 200 || root == null || !"success".equals(root.path("status").asText())) {
+      String detail;
+      if (root != null && root.hasNonNull("error")) {
+        detail =
+            (root.hasNonNull("errorType") ? root.get("errorType").asText() + ": " : "")
+                + HttpCalls.firstLine(root.get("error").asText());
+      } else {
+        detail = answer.snippet();
+      }
+      return Reading.error(
+          name, where + " answered " + answer.status() + (detail.isEmpty() ? "" : ": " + detail));
+    }
+    return null;
   }
 
   /** A {@code [timestamp, "value"]} pair. */

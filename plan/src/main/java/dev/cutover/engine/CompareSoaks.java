@@ -96,7 +96,7 @@ public final class CompareSoaks {
       return i < done.length ? done[Math.max(0, i)] : -1;
     }
 
-    private static double rate(int[] minutes) {
+    static double rate(int[] minutes) {
       return (double) Arrays.stream(minutes).filter(m -> m >= 0).count() / minutes.length;
     }
   }
@@ -291,5 +291,6 @@ public final class CompareSoaks {
         Result.median(ab.zMinutes()),
         Result.median(ab.z3of5Minutes()));
     System.out.printf(Locale.ROOT, "%.1f s%n", secs);
+    MetricSoaks.report(runs, seed);
   }
 }

@@ -226,7 +226,12 @@ final class RuleBook extends Part {
       Comparison resolved = Baselines.resolve(pass, r.check(), t);
       Measurement measured;
       RuleState judged = r;
-      if (source instanceof Check.Compare cmp && cmp.method() == Check.Compare.Method.SEQUENTIAL) {
+      if (source instanceof Check.Compare cmp && cmp.metric() != null) {
+        SequentialCompare.Judged j = ContinuousCompare.judge(cmp, reading, now, r.evidence());
+        measured = j.measurement();
+        judged = r.withEvidence(j.evidence());
+      } else if (source instanceof Check.Compare cmp
+          && cmp.method() == Check.Compare.Method.SEQUENTIAL) {
         SequentialCompare.Judged j = SequentialCompare.judge(cmp, reading, now, r.evidence());
         measured = j.measurement();
         judged = r.withEvidence(j.evidence());

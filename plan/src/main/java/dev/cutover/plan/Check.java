@@ -112,7 +112,8 @@ public record Check(
       long minSamples,
       Method method,
       double alpha,
-      double relativeMargin)
+      double relativeMargin,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Metric metric)
       implements Source {
     public enum Kind {
       SQL,
@@ -130,6 +131,95 @@ public record Check(
     public Compare {
       // A check sent to the worker by a cutover started before methods existed has none.
       method = method == null ? Method.ZTEST : method;
+    }
+
+    /** A compare check of failure counts (no {@link Metric}). */
+    public Compare(
+        String connectionName,
+        Kind kind,
+        String newFailures,
+        String newTotal,
+        String baseFailures,
+        String baseTotal,
+        double margin,
+        double confidence,
+        long minSamples,
+        Method method,
+        double alpha,
+        double relativeMargin) {
+      this(
+          connectionName,
+          kind,
+          newFailures,
+          newTotal,
+          baseFailures,
+          baseTotal,
+          margin,
+          confidence,
+          minSamples,
+          method,
+          alpha,
+          relativeMargin,
+          null);
+    }
+
+    /** As this one, with the false-alarm rate {@code a}. */
+    public Compare withAlpha(double a) {
+      return new Compare(
+          connectionName,
+          kind,
+          newFailures,
+          newTotal,
+          baseFailures,
+          baseTotal,
+          margin,
+          confidence,
+          minSamples,
+          method,
+          a,
+          relativeMargin,
+          metric);
+    }
+
+    /**
+     * A continuous metric (latency) compared by a statistic of its values, instead of failure
+     * counts: {@code statistic} is {@code mean} or a quantile {@code p50} ... {@code p99.9}, {@code
+     * unit} how its values are written ({@code s}, {@code ms} or null for plain numbers), and each
+     * side's queries give running totals. Judged only sequentially; {@code margin} is then in the
+     * metric's unit.
+     */
+    public record Metric(String statistic, String unit, Side news, Side baseline) {
+      /** The quantile of {@code statistic} ({@code p95}: 0.95); NaN for the mean. */
+      public double quantile() {
+        return statistic.startsWith("p")
+            ? Double.parseDouble(statistic.substring(1)) / 100
+            : Double.NaN;
+      }
+
+      /**
+       * One path's running totals: Prometheus {@code buckets} (one series per {@code le}) and, for
+       * the mean, {@code sum} (the histogram's {@code _sum}); or SQL {@code count}, {@code sum} and
+       * {@code sumOfSquares}. What is not used is null.
+       */
+      public record Side(String buckets, String sum, String count, String sumOfSquares) {
+        /** The queries given, by field name, in the order above. */
+        public java.util.Map<String, String> queries() {
+          java.util.Map<String, String> q = new java.util.LinkedHashMap<>();
+          if (buckets != null) {
+            q.put("buckets", buckets);
+          }
+          if (count != null) {
+            q.put("count", count);
+          }
+          if (sum != null) {
+            q.put("sum", sum);
+          }
+          if (sumOfSquares != null) {
+            q.put("sumOfSquares", sumOfSquares);
+          }
+          return q;
+        }
+      }
     }
 
     /** A z-test compare check, as first released. */
@@ -155,7 +245,8 @@ public record Check(
           minSamples,
           Method.ZTEST,
           0,
-          0);
+          0,
+          null);
     }
 
     @Override

@@ -47,9 +47,16 @@ final class ChecksReader {
   private static final Field<Obj> MIN_SAMPLES =
       Field.object("minSamples", Section.of(QUERY, AT_LEAST));
 
-  private static final Field<String> FAILURES = Type.TEXT.field("failures");
-  private static final Field<String> TOTAL = Type.TEXT.field("total");
-  private static final Section COUNTS = Section.of(FAILURES, TOTAL);
+  static final Field<String> FAILURES = Type.TEXT.field("failures");
+  static final Field<String> TOTAL = Type.TEXT.field("total");
+  private static final Section COUNTS =
+      Section.of(
+          FAILURES,
+          TOTAL,
+          ContinuousMetrics.BUCKETS,
+          ContinuousMetrics.SUM,
+          ContinuousMetrics.COUNT,
+          ContinuousMetrics.SUM_OF_SQUARES);
   private static final Field<Obj> NEW = Field.object("new", COUNTS);
   private static final Field<Obj> BASELINE = Field.object("baseline", COUNTS);
   private static final Field<Double> MARGIN = Type.NUMBER.field("margin");
@@ -59,6 +66,8 @@ final class ChecksReader {
       Type.oneOf(Check.Compare.Method.class).field("method");
   private static final Field<Double> ALPHA = Type.NUMBER.field("alpha");
   private static final Field<Double> RELATIVE_MARGIN = Type.NUMBER.field("relativeMargin");
+  private static final Field<String> STATISTIC = Type.TEXT.field("statistic");
+  private static final Field<String> UNIT = Type.TEXT.field("unit");
   private static final Field<Obj> COMPARE =
       Field.object(
           "compare",
@@ -72,7 +81,9 @@ final class ChecksReader {
               RELATIVE_MARGIN,
               ALPHA,
               CONFIDENCE,
-              MIN_SAMPLES_COUNT));
+              MIN_SAMPLES_COUNT,
+              STATISTIC,
+              UNIT));
 
   private static final Field<String> CAPTURE = Type.TEXT.field("capture");
   private static final Field<Double> FLOOR = Type.NUMBER.field("floor");
@@ -105,6 +116,9 @@ final class ChecksReader {
   /** Checks that give a pass condition, even an invalid one (already reported). */
   private final Set<String> withPass = new HashSet<>();
 
+  /** Compare checks that give their own alpha (which {@code defaults.alpha} does not change). */
+  private final Set<String> withAlpha = new HashSet<>();
+
   ChecksReader(Reading reading, HttpReader http) {
     this.reading = reading;
     this.http = http;
@@ -113,6 +127,11 @@ final class ChecksReader {
   /** The names of the checks read so far that give a pass condition of their own. */
   Set<String> withPass() {
     return withPass;
+  }
+
+  /** The names of the compare checks read so far that give an alpha of their own. */
+  Set<String> withAlpha() {
+    return withAlpha;
   }
 
   Connection connection(Obj o, String name) {
@@ -194,6 +213,9 @@ final class ChecksReader {
     } else {
       o.allow(COMPARE_CHECK);
       source = compare(o.get(COMPARE));
+      if (o.has(COMPARE) && o.get(COMPARE).has(ALPHA)) {
+        withAlpha.add(name);
+      }
     }
     if (o.has(PASS)) {
       withPass.add(name);
@@ -281,12 +303,54 @@ final class ChecksReader {
     String conn = kindField == null ? null : o.get(SQL.equals(kindField) ? SQL : PROMETHEUS);
     Check.Compare.Kind kind =
         SQL.equals(kindField) ? Check.Compare.Kind.SQL : Check.Compare.Kind.PROMETHEUS;
-    String[] news = counts(o, NEW, kind);
-    String[] base = counts(o, BASELINE, kind);
+    String statistic = o.get(STATISTIC);
+    boolean continuous = o.has(STATISTIC);
+    if (continuous && !reading.statistics) {
+      o.problem(
+          STATISTIC,
+          "statistic is read only by the newest rules (a new cutover, cutover lint); this plan is"
+              + " read by the rules of a cutover started before it existed");
+    } else if (statistic != null && !ContinuousMetrics.STATISTIC.matcher(statistic).matches()) {
+      o.problem(
+          STATISTIC,
+          "\""
+              + statistic
+              + "\" is not a statistic: \"mean\", or a quantile from p1 to p99.9 such as \"p95\"");
+      statistic = null;
+    }
+    String unit = o.get(UNIT);
+    if (unit != null && !continuous) {
+      o.problem(UNIT, "unit is for a compare check of a statistic (latency); counts have none");
+    } else if (unit != null && !unit.equals("s") && !unit.equals("ms")) {
+      o.problem(UNIT, "a unit is \"s\" or \"ms\" (what the metric's values are in)");
+    }
+    ContinuousMetrics metrics = new ContinuousMetrics();
+    String[] news = continuous ? null : counts(o, NEW, kind);
+    String[] base = continuous ? null : counts(o, BASELINE, kind);
+    Check.Compare.Metric.Side newSide =
+        continuous ? metrics.side(o, NEW, kind, statistic, this::sqlText) : null;
+    Check.Compare.Metric.Side baseSide =
+        continuous ? metrics.side(o, BASELINE, kind, statistic, this::sqlText) : null;
+    if (continuous
+        && statistic != null
+        && kind == Check.Compare.Kind.SQL
+        && !statistic.equals("mean")) {
+      o.problem(
+          STATISTIC,
+          "SQL gives a mean (from count, sum and sumOfSquares); a quantile such as "
+              + statistic
+              + " needs a Prometheus histogram's buckets");
+    }
     Double margin = o.get(MARGIN);
     if (margin == null) {
       margin = 0.0;
-    } else if (margin < 0 || margin >= 1) {
+    } else if (continuous && !(margin >= 0 && margin <= ContinuousMetrics.MAX_MARGIN)) {
+      o.problem(
+          MARGIN,
+          "a margin is how much worse the statistic may be, in its unit, at least 0 (at most "
+              + Comparison.plain(ContinuousMetrics.MAX_MARGIN)
+              + "), e.g. 0.005 for 5 ms in seconds");
+    } else if (!continuous && (margin < 0 || margin >= 1)) {
       o.problem(
           MARGIN, "a margin is a difference of rates between 0 and 1, e.g. 0.01 for one point");
     }
@@ -304,6 +368,11 @@ final class ChecksReader {
       method = Check.Compare.Method.ZTEST; // what every plan meant before methods existed
     }
     boolean sequential = method == Check.Compare.Method.SEQUENTIAL;
+    if (continuous && method == Check.Compare.Method.ZTEST && o.has(METHOD)) {
+      o.problem(
+          METHOD,
+          "a statistic is compared only by method: sequential (running totals, always valid)");
+    }
     if (sequential && !reading.compareMethods) {
       // A cutover started before methods existed reads its plan by older rules.
       o.problem(
@@ -344,6 +413,24 @@ final class ChecksReader {
       o.problem(MIN_SAMPLES_COUNT, "must be at least 1");
     }
     o.done();
+    if (continuous) {
+      return conn == null || statistic == null || newSide == null || baseSide == null
+          ? null
+          : new Check.Compare(
+              conn,
+              kind,
+              null,
+              null,
+              null,
+              null,
+              margin,
+              confidence,
+              minSamples,
+              method,
+              alpha,
+              relativeMargin,
+              new Check.Compare.Metric(statistic, unit, newSide, baseSide));
+    }
     if (conn == null || news == null || base == null) {
       return null;
     }
@@ -369,6 +456,11 @@ final class ChecksReader {
       return null;
     }
     Obj o = parent.get(side);
+    for (Field<String> f : ContinuousMetrics.FIELDS) {
+      if (o.has(f)) {
+        o.problem(f, "is for a compare check of a statistic (statistic: p95 or mean)");
+      }
+    }
     String failures = o.get(FAILURES);
     String total = o.get(TOTAL);
     if (failures == null) {
@@ -389,7 +481,7 @@ final class ChecksReader {
     return failures == null || total == null ? null : new String[] {failures, total};
   }
 
-  private void sqlText(String query, String path) {
+  void sqlText(String query, String path) {
     if (PlanSyntax.PLACEHOLDER.matcher(query).find()) {
       reading.problem(
           path, "placeholders such as ${...} are not filled in SQL; write the query literally");

@@ -215,8 +215,17 @@ public final class PlanJson {
     } else if (c.source() instanceof Check.Compare x) {
       ObjectNode cmp = n.putObject("compare");
       cmp.put(x.kind() == Check.Compare.Kind.SQL ? "sql" : "prometheus", x.connectionName());
-      cmp.putObject("new").put("failures", x.newFailures()).put("total", x.newTotal());
-      cmp.putObject("baseline").put("failures", x.baseFailures()).put("total", x.baseTotal());
+      if (x.metric() != null) {
+        cmp.put("statistic", x.metric().statistic());
+        if (x.metric().unit() != null) {
+          cmp.put("unit", x.metric().unit());
+        }
+        x.metric().news().queries().forEach(cmp.putObject("new")::put);
+        x.metric().baseline().queries().forEach(cmp.putObject("baseline")::put);
+      } else {
+        cmp.putObject("new").put("failures", x.newFailures()).put("total", x.newTotal());
+        cmp.putObject("baseline").put("failures", x.baseFailures()).put("total", x.baseTotal());
+      }
       cmp.put("method", x.method().name().toLowerCase(Locale.ROOT)).put("margin", x.margin());
       if (x.method() == Check.Compare.Method.SEQUENTIAL) {
         cmp.put("relativeMargin", x.relativeMargin()).put("alpha", x.alpha());

@@ -83,7 +83,8 @@ public final class PlanReader {
           ROLLBACK,
           APPROVALS,
           NOTIFY,
-          StagesReader.WINDOW);
+          StagesReader.WINDOW,
+          PlanDefaults.DEFAULTS);
 
   private PlanReader() {}
 
@@ -151,10 +152,18 @@ public final class PlanReader {
      * As {@link #RUNBOOK}, and a stage's http action may declare {@code outputs} (values of its
      * answer) that its undo and the stage's later actions use as {@code ${output:NAME}}.
      */
-    OUTPUTS;
+    OUTPUTS,
+
+    /**
+     * As {@link #OUTPUTS}, and a sequential {@code compare} check may compare a continuous metric
+     * ({@code statistic}: a mean or a quantile of latency, with {@code unit}, from histogram
+     * buckets or SQL aggregates), and {@code defaults.alpha} gives the plan's false-alarm rate,
+     * shared by its sequential compare checks that give none.
+     */
+    STATISTICS;
 
     /** The rules a new cutover and {@code cutover lint} read plans by. */
-    public static final Rules NEWEST = OUTPUTS;
+    public static final Rules NEWEST = STATISTICS;
   }
 
   /** Reads a plan from its JSON tree (as carried in the workflow input), by the current rules. */
@@ -299,7 +308,10 @@ public final class PlanReader {
     Map<String, Connection> connections =
         o.entries(CONNECTIONS, (k, v) -> p.checks().connection(p.obj(v, "connections." + k), k));
     Map<String, Check> checks =
-        o.entries(CHECKS, (k, v) -> p.checks().check(p.obj(v, "checks." + k), k));
+        PlanDefaults.apply(
+            o,
+            o.entries(CHECKS, (k, v) -> p.checks().check(p.obj(v, "checks." + k), k)),
+            p.checks().withAlpha());
     Traffic traffic = o.has(TRAFFIC) ? p.http().traffic(o.get(TRAFFIC)) : null;
     FlagsApi flagsApi = o.has(FLAGS_API) ? p.http().flagsApi(o.get(FLAGS_API)) : null;
     Window window = o.get(StagesReader.WINDOW);

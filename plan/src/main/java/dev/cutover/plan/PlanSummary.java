@@ -114,25 +114,37 @@ public final class PlanSummary {
             ? r.pass().toString()
             : c != null && c.pass() != null
                 ? c.pass().toString()
-                : c != null
-                        && c.source() instanceof Check.Compare cmp
-                        && cmp.method() == Check.Compare.Method.SEQUENTIAL
-                    ? "not shown worse than baseline by more than "
-                        + Comparison.plain(cmp.margin() * 100)
-                        + " points"
+                : c != null && c.source() instanceof Check.Compare cmp && cmp.metric() != null
+                    ? "new path "
+                        + cmp.metric().statistic()
+                        + " not shown worse than baseline by more than "
                         + (cmp.relativeMargin() == 0
                             ? ""
-                            : " + " + Comparison.plain(cmp.relativeMargin() * 100) + "%")
+                            : Comparison.plain(cmp.relativeMargin() * 100) + "% + ")
+                        + Comparison.plain(cmp.margin())
+                        + (cmp.metric().unit() == null ? "" : " " + cmp.metric().unit())
                         + " (sequential, alpha "
                         + Comparison.plain(cmp.alpha())
                         + ")"
-                    : c != null && c.source() instanceof Check.Compare cmp
-                        ? "not worse than baseline by more than "
+                    : c != null
+                            && c.source() instanceof Check.Compare cmp
+                            && cmp.method() == Check.Compare.Method.SEQUENTIAL
+                        ? "not shown worse than baseline by more than "
                             + Comparison.plain(cmp.margin() * 100)
-                            + " points ("
-                            + Comparison.plain(cmp.confidence() * 100)
-                            + "%)"
-                        : "expect met";
+                            + " points"
+                            + (cmp.relativeMargin() == 0
+                                ? ""
+                                : " + " + Comparison.plain(cmp.relativeMargin() * 100) + "%")
+                            + " (sequential, alpha "
+                            + Comparison.plain(cmp.alpha())
+                            + ")"
+                        : c != null && c.source() instanceof Check.Compare cmp
+                            ? "not worse than baseline by more than "
+                                + Comparison.plain(cmp.margin() * 100)
+                                + " points ("
+                                + Comparison.plain(cmp.confidence() * 100)
+                                + "%)"
+                            : "expect met";
     StringBuilder b =
         new StringBuilder(r.check())
             .append(' ')

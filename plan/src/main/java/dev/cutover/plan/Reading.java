@@ -55,6 +55,12 @@ final class Reading {
    */
   final boolean outputs;
 
+  /**
+   * {@link PlanReader.Rules#STATISTICS}: compare checks of continuous metrics and {@code
+   * defaults.alpha}.
+   */
+  final boolean statistics;
+
   private final List<Problem> problems = new ArrayList<>();
   private int unlisted;
 
@@ -66,7 +72,7 @@ final class Reading {
   }
 
   Reading(boolean hardened, boolean undoOptional, boolean compareMethods, boolean runbook) {
-    this(hardened, undoOptional, compareMethods, runbook, false);
+    this(hardened, undoOptional, compareMethods, runbook, false, false);
   }
 
   Reading(
@@ -74,12 +80,14 @@ final class Reading {
       boolean undoOptional,
       boolean compareMethods,
       boolean runbook,
-      boolean outputs) {
+      boolean outputs,
+      boolean statistics) {
     this.hardened = hardened;
     this.undoOptional = undoOptional;
     this.compareMethods = compareMethods;
     this.runbook = runbook;
     this.outputs = outputs;
+    this.statistics = statistics;
   }
 
   /** A reading of a whole plan by {@code rules}. */
@@ -89,7 +97,8 @@ final class Reading {
         rules == PlanReader.Rules.FIRST_RELEASE,
         rules.compareTo(PlanReader.Rules.SEQUENTIAL_COMPARE) >= 0,
         rules.compareTo(PlanReader.Rules.RUNBOOK) >= 0,
-        rules.compareTo(PlanReader.Rules.OUTPUTS) >= 0);
+        rules.compareTo(PlanReader.Rules.OUTPUTS) >= 0,
+        rules.compareTo(PlanReader.Rules.STATISTICS) >= 0);
   }
 
   /**

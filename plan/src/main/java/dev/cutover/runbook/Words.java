@@ -135,7 +135,22 @@ final class Words {
     if (c.source() instanceof Check.HttpProbe h && h.expect() != null) {
       parts.add(expect(h.expect()));
     }
-    if (c.source() instanceof Check.Compare cmp) {
+    if (c.source() instanceof Check.Compare cmp && cmp.metric() != null) {
+      parts.add(
+          "the new path's "
+              + cmp.metric().statistic()
+              + " no worse than the baseline's by more than "
+              + (cmp.relativeMargin() == 0
+                  ? ""
+                  : dev.cutover.engine.Judge.format(cmp.relativeMargin() * 100) + "% + ")
+              + dev.cutover.engine.Judge.format(cmp.margin())
+              + (cmp.metric().unit() == null ? "" : " " + cmp.metric().unit())
+              + " (sequential, alpha "
+              + dev.cutover.engine.Judge.format(cmp.alpha())
+              + ", at least "
+              + cmp.minSamples()
+              + " values each)");
+    } else if (c.source() instanceof Check.Compare cmp) {
       parts.add(
           "the new path's failure rate no worse than the baseline's by more than "
               + dev.cutover.engine.Judge.format(cmp.margin() * 100)
@@ -187,6 +202,13 @@ final class Words {
     if (s instanceof Check.PromQuery q) {
       return Optional.of(new Query("promql", q.query()));
     }
+    if (s instanceof Check.Compare cmp && cmp.metric() != null) {
+      String lang = cmp.kind() == Check.Compare.Kind.SQL ? "sql" : "promql";
+      StringBuilder b = new StringBuilder();
+      cmp.metric().news().queries().forEach((k, q) -> line(b, "new " + k, q));
+      cmp.metric().baseline().queries().forEach((k, q) -> line(b, "baseline " + k, q));
+      return Optional.of(new Query(lang, b.toString()));
+    }
     if (s instanceof Check.Compare cmp) {
       String lang = cmp.kind() == Check.Compare.Kind.SQL ? "sql" : "promql";
       return Optional.of(
@@ -202,6 +224,14 @@ final class Words {
                   + cmp.baseTotal().strip()));
     }
     return Optional.empty();
+  }
+
+  private static void line(StringBuilder b, String name, String query) {
+    b.append(b.length() == 0 ? "" : "\n")
+        .append(name)
+        .append(":")
+        .append(" ".repeat(Math.max(1, 23 - name.length())))
+        .append(query.strip());
   }
 
   /** An action in words, with how it is undone or that it cannot be. */

@@ -88,7 +88,7 @@ class PlanReaderTest {
             "stages[0].soak: \"24 hours\" is not a duration; write e.g. 90s, 30m, 24h, 7d or 1h30m",
             "stages[0].percent: a stage with percent needs a traffic section saying how to apply it",
             "trafic: unknown field \"trafic\"; did you mean \"traffic\"? (expected one of: version, name, description, "
-                + "connections, checks, traffic, flagsApi, prerequisites, stages, watch, rollback, approvals, notify, window)",
+                + "connections, checks, traffic, flagsApi, prerequisites, stages, watch, rollback, approvals, notify, window, defaults)",
             "stages[1].gates[1].check: no check named \"nope\" (known: health, rate)"
                 .replace("stages[1]", "stages[0]"));
   }

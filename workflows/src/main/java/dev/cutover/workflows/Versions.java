@@ -100,8 +100,17 @@ final class Versions {
    */
   static final String STEP_OUTPUTS = "step-outputs";
 
+  /**
+   * Version 1 (issue 14): new cutovers read their plans by {@link PlanReader.Rules#STATISTICS}
+   * (compare checks of continuous metrics, {@code defaults.alpha}); cutovers started before keep
+   * the rules they carry. Plans that use those fields could not be started before, so what the
+   * engine does with them needs no change id of its own.
+   */
+  static final String STATISTICS_RULES = "statistics-rules";
+
   private boolean checkedInput;
   private boolean stepOutputs;
+  private boolean statisticsRules;
   private boolean runbookRules;
   private boolean ledger;
   private boolean coalesced;
@@ -117,7 +126,7 @@ final class Versions {
   private Integer localMeasurements;
 
   /**
-   * What {@code run} asks first, in this order: the later three only on a cutover with checked
+   * What {@code run} asks first, in this order: the later ones only on a cutover with checked
    * input.
    */
   void askAtStart() {
@@ -127,10 +136,14 @@ final class Versions {
     runbookRules = checkedInput && takesChange(RUNBOOK_RULES);
     ledger = typedRequests && takesChange(LEDGER);
     stepOutputs = runbookRules && takesChange(STEP_OUTPUTS);
+    statisticsRules = stepOutputs && takesChange(STATISTICS_RULES);
   }
 
   /** {@link #RUNBOOK_RULES}, {@link #STEP_OUTPUTS}: the rules a new cutover reads its plan by. */
   PlanReader.Rules newPlanRules() {
+    if (statisticsRules) {
+      return PlanReader.Rules.STATISTICS;
+    }
     return stepOutputs
         ? PlanReader.Rules.OUTPUTS
         : runbookRules ? PlanReader.Rules.RUNBOOK : PlanReader.Rules.HARDENED;

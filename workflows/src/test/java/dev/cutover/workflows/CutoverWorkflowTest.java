@@ -264,7 +264,7 @@ class CutoverWorkflowTest {
           .allSatisfy(
               in -> {
                 assertThat(in.path("signaturesRequired").asBoolean()).isTrue();
-                assertThat(in.path("planRules").asText()).isEqualTo("OUTPUTS");
+                assertThat(in.path("planRules").asText()).isEqualTo("STATISTICS");
                 assertThat(InputCheck.size(in)).isLessThan(32 * 1024);
               });
     }

@@ -453,7 +453,7 @@ class ForgedStartTest {
               r -> {
                 assertThat(r.workflowId()).isEqualTo("cutover-shop");
                 assertThat(r.plan()).isEqualTo(plan("shop"));
-                assertThat(r.rules()).isEqualTo(PlanReader.Rules.OUTPUTS);
+                assertThat(r.rules()).isEqualTo(PlanReader.Rules.STATISTICS);
               });
       assertThat(refusing.effects).isEmpty();
       assertThat(refusing.notes).isEmpty();
