@@ -168,16 +168,16 @@ final class EventsBench {
       watcher.setDaemon(true);
       watcher.start();
       try {
-        end = stub.getResult(wallLimitSeconds, TimeUnit.SECONDS, JsonNode.class);
+        end = awaitEnd(stub, start, wallLimitSeconds, overrun);
         watcher.interrupt();
       } catch (io.temporal.client.WorkflowFailedException e) {
         watcher.interrupt();
         throw new IllegalStateException(
             overrun.get() != null ? overrun.get() : name + " failed: " + e.getMessage(), e);
-      } catch (java.util.concurrent.TimeoutException e) {
+      }
+      if (end == null) {
         // The wall-time budget is spent: stop here and count the runs that closed.
         watcher.interrupt();
-        end = null;
       }
       double wall = (System.nanoTime() - start) / 1e6;
       double days = Double.NaN;
@@ -345,6 +345,30 @@ final class EventsBench {
         overrun.set(why);
         terminate(server, id, "bench: stalled");
         return;
+      }
+    }
+  }
+
+  /**
+   * The cutover's result, waited for in short steps so that a stall the watcher reported ends the
+   * wait at once (even if the test server is slow to tell the client of the termination); null once
+   * {@code wallLimitSeconds} have passed since {@code start}.
+   */
+  private static JsonNode awaitEnd(
+      WorkflowStub stub,
+      long start,
+      long wallLimitSeconds,
+      java.util.concurrent.atomic.AtomicReference<String> overrun) {
+    while (true) {
+      try {
+        return stub.getResult(5, TimeUnit.SECONDS, JsonNode.class);
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (overrun.get() != null) {
+          throw new IllegalStateException(overrun.get());
+        }
+        if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(wallLimitSeconds)) {
+          return null;
+        }
       }
     }
   }

@@ -76,7 +76,11 @@ final class Stall {
               ? ""
               : h.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
       if (!previous.isEmpty()) {
-        List<String> open = openAtEnd(server.history(workflowId, previous));
+        List<HistoryEvent> before = server.history(workflowId, previous);
+        List<String> open = openAtEnd(before);
+        fromHistory(before).stream()
+            .filter(line -> line.startsWith("last workflow task failure"))
+            .forEach(line -> parts.add("previous run's " + line));
         parts.add(
             "activities the previous run "
                 + previous

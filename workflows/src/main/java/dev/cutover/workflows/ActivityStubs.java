@@ -19,12 +19,6 @@ final class ActivityStubs {
   private final CutoverActivities notifications;
 
   /**
-   * Traffic and flag steps at {@link Versions#LOCAL_EFFECTS}: the same bounds as {@link #effects},
-   * run by the worker that holds the workflow task.
-   */
-  private final CutoverActivities localEffects;
-
-  /**
    * A local activity: the keyring is on this worker, and the answer is needed before the signal is
    * judged.
    */
@@ -45,14 +39,6 @@ final class ActivityStubs {
         Workflow.newActivityStub(
             CutoverActivities.class,
             ActivityOptions.newBuilder()
-                .setStartToCloseTimeout(Duration.ofMinutes(1))
-                .setScheduleToCloseTimeout(Duration.ofMinutes(5))
-                .setRetryOptions(activityRetry)
-                .build());
-    this.localEffects =
-        Workflow.newLocalActivityStub(
-            CutoverActivities.class,
-            LocalActivityOptions.newBuilder()
                 .setStartToCloseTimeout(Duration.ofMinutes(1))
                 .setScheduleToCloseTimeout(Duration.ofMinutes(5))
                 .setRetryOptions(activityRetry)
@@ -106,11 +92,6 @@ final class ActivityStubs {
             .setScheduleToCloseTimeout(attempt.multipliedBy(3))
             .setRetryOptions(activityRetry)
             .build());
-  }
-
-  /** A traffic or flag step at {@link Versions#LOCAL_EFFECTS}. */
-  CutoverActivities localEffect() {
-    return localEffects;
   }
 
   CutoverActivities notifications() {

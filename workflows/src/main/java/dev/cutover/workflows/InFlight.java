@@ -43,14 +43,15 @@ final class InFlight {
   }
 
   void apply(String workflowId, Command.Apply a) {
-    boolean httpStep = a.step().kind() == Step.Kind.TRAFFIC || a.step().kind() == Step.Kind.FLAGS;
-    Action action = httpStep ? null : start.engine().actionOf(a.step());
-    CutoverActivities stub =
-        httpStep && versions.localEffects() ? stubs.localEffect() : stubs.effect(action);
+    Action action =
+        a.step().kind() == Step.Kind.TRAFFIC || a.step().kind() == Step.Kind.FLAGS
+            ? null
+            : start.engine().actionOf(a.step());
     Promise<String> applied =
         versions.typedRequests()
             ? Async.function(
-                stub::applyEffect, start.requests().effect(workflowId, a.step(), action))
+                stubs.effect(action)::applyEffect,
+                start.requests().effect(workflowId, a.step(), action))
             : Async.function(
                 stubs.effect(action)::apply,
                 start.fragments().effect(workflowId, a.step(), action));

@@ -82,22 +82,11 @@ final class Versions {
    */
   static final String RUNBOOK_RULES = "runbook-rules";
 
-  /**
-   * Version 1 (issue 15, part "latency"): traffic and flag steps, a few idempotent HTTP calls each
-   * (a write with its idempotency key, then the read-back), run as local activities in the workflow
-   * task that decided them, not as activities a poller picks up: an abort's rollback is written and
-   * read back without another round trip through the service. A worker that dies mid-effect lets
-   * the task time out and the next worker writes again under the same key. Commands and other
-   * actions stay activities (their timeouts are long, and a command is not safe to repeat early).
-   */
-  static final String LOCAL_EFFECTS = "latency-local-effects";
-
   private boolean checkedInput;
   private boolean runbookRules;
   private boolean ledger;
   private boolean coalesced;
   private boolean typedRequests;
-  private boolean localEffects;
 
   /** Asked once each, when first needed (asking again would reorder commands). */
   private Integer boundedSignals;
@@ -116,7 +105,6 @@ final class Versions {
     typedRequests = checkedInput && takesChange(TYPED_REQUESTS);
     runbookRules = checkedInput && takesChange(RUNBOOK_RULES);
     ledger = typedRequests && takesChange(LEDGER);
-    localEffects = typedRequests && takesChange(LOCAL_EFFECTS);
   }
 
   /** {@link #RUNBOOK_RULES}: the rules a new cutover reads its plan by. */
@@ -146,11 +134,6 @@ final class Versions {
 
   boolean ledger() {
     return ledger;
-  }
-
-  /** {@link #LOCAL_EFFECTS}: traffic and flag steps run as local activities. */
-  boolean localEffects() {
-    return localEffects;
   }
 
   /** {@link #BOUNDED_SIGNALS}, asked when the first signal is read. */
