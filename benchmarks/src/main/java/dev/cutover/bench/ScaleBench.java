@@ -355,10 +355,10 @@ final class ScaleBench {
       report.judged(
           section,
           "worker RSS with the cutovers cached (sampled every 2 s)",
-          "≤ 512 MB (max)",
+          "≤ 1 GB (max)",
           "MB",
           rss,
-          512,
+          1024,
           "max",
           String.format(
               Locale.ROOT,

@@ -95,6 +95,21 @@ final class Server implements AutoCloseable {
     return stub(workflowId).query("status", JsonNode.class);
   }
 
+  /** The run id of {@code workflowId}'s current (latest) run. */
+  String currentRunId(String workflowId) {
+    return service
+        .blockingStub()
+        .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+        .describeWorkflowExecution(
+            io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(NAMESPACE)
+                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                .build())
+        .getWorkflowExecutionInfo()
+        .getExecution()
+        .getRunId();
+  }
+
   /** Polls the status query until {@code test} holds; returns the status that satisfied it. */
   JsonNode awaitStatus(
       String workflowId, Predicate<JsonNode> test, Duration timeout, long pollMillis, String what) {
@@ -198,6 +213,21 @@ final class Server implements AutoCloseable {
   static boolean isApply(HistoryEvent scheduled) {
     String type = activityType(scheduled);
     return type.equals("apply") || type.equals("applyeffect");
+  }
+
+  /**
+   * Whether {@code e} records a local activity that applied an effect: traffic and flag steps of
+   * cutovers started since the workflow's {@code latency-local-effects} change.
+   */
+  static boolean isApplyMarker(HistoryEvent e) {
+    if (e.getEventType() != EventType.EVENT_TYPE_MARKER_RECORDED
+        || !e.getMarkerRecordedEventAttributes().getMarkerName().equals("LocalActivity")) {
+      return false;
+    }
+    var type = e.getMarkerRecordedEventAttributes().getDetailsMap().get("type");
+    return type != null
+        && type.getPayloadsCount() > 0
+        && payload(type.getPayloads(0).getData()).asText().equalsIgnoreCase("applyEffect");
   }
 
   static String activityType(HistoryEvent scheduled) {
