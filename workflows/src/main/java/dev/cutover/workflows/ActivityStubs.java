@@ -85,8 +85,10 @@ final class ActivityStubs {
    * As {@link #measure}, but a batch whose slowest check may take at most {@link
    * #LOCAL_MEASUREMENT_MAX} runs as a local activity (see {@link Versions#LOCAL_MEASUREMENTS}).
    * Each check keeps its own timeout inside the batch, and a failed batch is each check's ERROR, as
-   * before. What bounds the choice: the workflow handles no signal while its task runs a local
-   * activity, so a slow batch would hold an abort back for as long as it runs.
+   * before; the batch has the same margin over its slowest check as an ordinary one, so that a
+   * source's own error (a refused connection) is what the check reports, not the batch's timeout.
+   * What bounds the choice: the workflow handles no signal while its task runs a local activity, so
+   * a slow batch would hold an abort back for as long as it runs.
    */
   CutoverActivities measureLocallyIfShort(Plan plan, List<String> checks, String summary) {
     Duration slowest = slowest(plan, checks);
@@ -96,7 +98,7 @@ final class ActivityStubs {
     return Workflow.newLocalActivityStub(
         CutoverActivities.class,
         LocalActivityOptions.newBuilder()
-            .setStartToCloseTimeout(slowest.plusSeconds(2))
+            .setStartToCloseTimeout(slowest.plusSeconds(10))
             .setRetryOptions(activityRetry)
             .setSummary(summary)
             .build());
