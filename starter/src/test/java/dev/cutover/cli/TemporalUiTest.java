@@ -58,7 +58,8 @@ class TemporalUiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void aPersonSeesTheCurrentDetailsAndApprovesFromTheUi() throws Exception {
+  void aPersonSeesTheCurrentDetailsInTheUiAndTheApprovalTheyShowMovesTheCutoverOn()
+      throws Exception {
     String temporal = TestServices.require("CUTOVER_TEST_TEMPORAL_BIN");
     String chromium = TestServices.require("CUTOVER_TEST_CHROMIUM_BIN");
     Path dir = Files.createDirectories(Path.of("target", "ui-test"));
