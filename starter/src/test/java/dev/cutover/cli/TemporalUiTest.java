@@ -1,0 +1,315 @@
+package dev.cutover.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.cutover.engine.Status;
+import dev.cutover.testing.TestServices;
+import dev.cutover.worker.CutoverWorker;
+import dev.cutover.worker.WorkerConfig;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Temporal UI as the cutover's console, as a person uses it: the dev server with its UI, a real
+ * worker in this process measuring a loopback HTTP service, a cutover started with {@code cutover
+ * start}, and headless Chromium (Debian's, through chromedriver) on the workflow's page. The person
+ * sees the summary, the details and the current details (stage, soak, each gate against its
+ * threshold, who must approve and how); the approval sent as the details say moves the cutover on.
+ * Sending it from the UI's own "Send a Signal" dialog is not driven yet.
+ */
+class TemporalUiTest {
+  static final String PLAN =
+      """
+      version: 1
+      name: %s
+      connections:
+        app: { http: "http://127.0.0.1:%d" }
+      checks:
+        errors: { http: "GET app:/errors", value: "$.rate", pass: "< 0.01" }
+      traffic:
+        set: { http: "PUT app:/traffic", body: '{"percent": ${percent}}' }
+      approvals: { approvers: [alice, bob] }
+      stages:
+        - { name: canary, percent: 10, soak: 2s, every: 1s, gates: [errors], approval: true }
+        - { name: full, percent: 100, soak: 2s, every: 1s, gates: [errors] }
+      """;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void aPersonSeesTheCurrentDetailsInTheUiAndTheApprovalTheyShowMovesTheCutoverOn()
+      throws Exception {
+    String temporal = TestServices.require("CUTOVER_TEST_TEMPORAL_BIN");
+    String chromium = TestServices.require("CUTOVER_TEST_CHROMIUM_BIN");
+    Path dir = Files.createDirectories(Path.of("target", "ui-test"));
+    int port = TestServices.freePort();
+    int uiPort = TestServices.freePort();
+    String address = "127.0.0.1:" + port;
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                temporal,
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                "" + port,
+                "--ui-port",
+                "" + uiPort,
+                "--http-port",
+                "" + TestServices.freePort(),
+                "--metrics-port",
+                "" + TestServices.freePort(),
+                "--log-level",
+                "error"));
+    for (String sa :
+        List.of(
+            "CutoverPlan=Keyword",
+            "CutoverStage=Keyword",
+            "CutoverState=Keyword",
+            "CutoverPercent=Int")) {
+      cmd.add("--search-attribute");
+      cmd.add(sa);
+    }
+    Process server =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("temporal.log").toFile())
+            .start();
+    HttpServer app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    List<String> traffic = new ArrayList<>();
+    app.createContext(
+        "/",
+        x -> {
+          byte[] body =
+              x.getRequestURI().getPath().equals("/errors")
+                  ? "{\"rate\": 0.002}".getBytes(StandardCharsets.UTF_8)
+                  : "{}".getBytes(StandardCharsets.UTF_8);
+          if (x.getRequestMethod().equals("PUT")) {
+            synchronized (traffic) {
+              traffic.add(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            }
+          }
+          x.getResponseHeaders().add("Content-Type", "application/json");
+          x.sendResponseHeaders(200, body.length);
+          x.getResponseBody().write(body);
+          x.close();
+        });
+    app.start();
+    String name = "ui-" + UUID.randomUUID().toString().substring(0, 6);
+    String queue = "ui-" + name;
+    Path planFile = dir.resolve(name + ".yaml");
+    Files.writeString(planFile, PLAN.formatted(name, app.getAddress().getPort()));
+    Map<String, String> env = new HashMap<>();
+    env.put("TEMPORAL_ADDRESS", address);
+    env.put("CUTOVER_TASK_QUEUE", queue);
+    env.put("CUTOVER_ALLOWED_HOSTS", "127.0.0.1");
+    CutoverWorker worker = null;
+    WorkflowServiceStubs service = null;
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (worker == null) {
+        try {
+          worker = CutoverWorker.start(WorkerConfig.fromEnvironment(env));
+        } catch (RuntimeException e) {
+          if (System.nanoTime() > deadline || !server.isAlive()) {
+            throw e;
+          }
+          Thread.sleep(500);
+        }
+      }
+      service =
+          WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+      WorkflowClient client = WorkflowClient.newInstance(service);
+
+      Cli.Result started =
+          Cli.run(
+              "start",
+              planFile.toString(),
+              "--by",
+              "carol",
+              "--address",
+              address,
+              "--task-queue",
+              queue,
+              "--output",
+              "json");
+      assertThat(started.exit()).as(started.err()).isZero();
+      JsonNode ids = JSON.readTree(started.out());
+      String workflowId = ids.path("workflowId").asText();
+      String runId = ids.path("runId").asText();
+      waitFor(
+          client, workflowId, s -> s.state().equals("AWAITING_APPROVAL"), Duration.ofSeconds(90));
+
+      try (WebDriver browser = new WebDriver(chromium, TestServices.freePort(), dir)) {
+        waitForUi(uiPort);
+        browser.open(
+            "http://127.0.0.1:"
+                + uiPort
+                + "/namespaces/default/workflows/"
+                + workflowId
+                + "/"
+                + runId
+                + "/history");
+        try {
+          browser.click(
+              browser.find(
+                  "//a[normalize-space(.)='User Metadata'] | //button[normalize-space(.)='User"
+                      + " Metadata']",
+                  Duration.ofSeconds(60)));
+          String summary =
+              browser.frameText(
+                  browser.find("//iframe[@id='user-metadata-summary']", Duration.ofSeconds(60)));
+          String details =
+              browser.frameText(
+                  browser.find("//iframe[@id='user-metadata-details']", Duration.ofSeconds(10)));
+          String current = "";
+          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+          while (!current.contains("Waiting for approval") && System.nanoTime() < until) {
+            current =
+                browser.frameText(
+                    browser.find(
+                        "//iframe[@id='user-metadata-current-details']", Duration.ofSeconds(10)));
+          }
+          browser.screenshot(dir.resolve("1-current-details.png"));
+          Files.writeString(dir.resolve("1-current-details.txt"), current);
+          assertThat(summary)
+              .contains("cutover " + name + " by carol: canary 10% 2s, full 100% 2s");
+          assertThat(details).contains("Plan " + name + ", started by carol.");
+          assertThat(current)
+              .contains(
+                  name + ": AWAITING_APPROVAL",
+                  "Stage 1 of 2: canary: 10% of traffic",
+                  "Soak: 2s, met",
+                  "Waiting for approval of stage canary from alice or bob.",
+                  "cutover approve " + name + " --stage canary --by NAME",
+                  "here: Send a Signal, signal approve, input {\"by\":\"NAME\",\"stage\":\"canary\"}")
+              .containsPattern(
+                  "\\(gate\\)\\s+errors\\s+0\\.002\\s+< 0\\.01 \\[critical\\]\\s+PASS");
+
+          // The approval, sent as the details say, by the Temporal CLI (the UI's own signal dialog
+          // is not driven yet: see the class comment).
+          String input =
+              current
+                  .lines()
+                  .filter(l -> l.contains("here: Send a Signal, signal approve, input "))
+                  .findFirst()
+                  .orElseThrow()
+                  .replaceFirst(".*input ", "")
+                  .strip()
+                  .replace("NAME", "alice");
+          assertThat(input).isEqualTo("{\"by\":\"alice\",\"stage\":\"canary\"}");
+          Process signal =
+              new ProcessBuilder(
+                      temporal,
+                      "workflow",
+                      "signal",
+                      "--address",
+                      address,
+                      "--workflow-id",
+                      workflowId,
+                      "--name",
+                      "approve",
+                      "--input",
+                      input)
+                  .redirectErrorStream(true)
+                  .redirectOutput(dir.resolve("signal.log").toFile())
+                  .start();
+          assertThat(signal.waitFor(60, TimeUnit.SECONDS)).isTrue();
+          assertThat(signal.exitValue()).isZero();
+          Status moved =
+              waitFor(
+                  client,
+                  workflowId,
+                  st -> st.state().equals("COMPLETED") || st.stage().name().equals("full"),
+                  Duration.ofSeconds(90));
+          assertThat(moved.decisions())
+              .anySatisfy(
+                  d -> {
+                    assertThat(d.by()).isEqualTo("alice");
+                    assertThat(d.accepted()).isTrue();
+                    assertThat(d.text()).contains("canary");
+                  });
+        } catch (RuntimeException | AssertionError e) {
+          browser.screenshot(dir.resolve("failed.png"));
+          Files.writeString(dir.resolve("failed.html"), browser.source());
+          throw e;
+        }
+      }
+    } finally {
+      if (worker != null) {
+        worker.close();
+      }
+      if (service != null) {
+        service.shutdownNow();
+      }
+      app.stop(0);
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void waitForUi(int uiPort) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        if (http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + uiPort + "/")).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            < 500) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // not yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the dev server's UI did not answer");
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private static Status waitFor(
+      WorkflowClient client, String workflowId, Predicate<Status> until, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Status s = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        s = client.newUntypedWorkflowStub(workflowId).query("status", Status.class);
+        if (s != null && until.test(s)) {
+          return s;
+        }
+      } catch (RuntimeException e) {
+        // not answering yet
+      }
+      Thread.sleep(300);
+    }
+    throw new AssertionError("cutover never got there; last status: " + s);
+  }
+}
