@@ -81,35 +81,6 @@ final class ActivityStubs {
             .build());
   }
 
-  /**
-   * As {@link #measure}, but a batch whose slowest check may take at most {@link
-   * #LOCAL_MEASUREMENT_MAX} runs as a local activity (see {@link Versions#LOCAL_MEASUREMENTS}).
-   * Each check keeps its own timeout inside the batch, and a failed batch is each check's ERROR, as
-   * before; the batch has the same margin over its slowest check as an ordinary one, so that a
-   * source's own error (a refused connection) is what the check reports, not the batch's timeout.
-   * What bounds the choice: the workflow handles no signal while its task runs a local activity, so
-   * a slow batch would hold an abort back for as long as it runs.
-   */
-  CutoverActivities measureLocallyIfShort(Plan plan, List<String> checks, String summary) {
-    Duration slowest = slowest(plan, checks);
-    if (slowest.compareTo(LOCAL_MEASUREMENT_MAX) > 0) {
-      return measure(plan, checks, summary);
-    }
-    return Workflow.newLocalActivityStub(
-        CutoverActivities.class,
-        LocalActivityOptions.newBuilder()
-            .setStartToCloseTimeout(slowest.plusSeconds(10))
-            .setRetryOptions(activityRetry)
-            .setSummary(summary)
-            .build());
-  }
-
-  /**
-   * The slowest check a local measurement may hold: Prometheus and HTTP checks at their default
-   * timeout, not SQL ones (30 s by default).
-   */
-  static final Duration LOCAL_MEASUREMENT_MAX = Duration.ofSeconds(10);
-
   private static Duration slowest(Plan plan, List<String> checks) {
     return checks.stream()
         .map(c -> plan.check(c).timeout())

@@ -125,10 +125,7 @@ final class InFlight {
     }
     MeasureChecksRequest request =
         start.requests().measure(workflowId, checks, versions.stageContext() ? state : null);
-    CutoverActivities stub =
-        versions.localMeasurements()
-            ? stubs.measureLocallyIfShort(start.plan(), checks, summary)
-            : stubs.measure(start.plan(), checks, summary);
+    CutoverActivities stub = stubs.measure(start.plan(), checks, summary);
     return Async.function(stub::measureChecks, request);
   }
 

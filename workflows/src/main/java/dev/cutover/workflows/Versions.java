@@ -83,15 +83,6 @@ final class Versions {
   static final String RUNBOOK_RULES = "runbook-rules";
 
   /**
-   * Version 1 (issue 15): a batch of checks whose slowest timeout is at most {@link
-   * ActivityStubs#LOCAL_MEASUREMENT_MAX} is measured as a local activity, in the workflow task that
-   * asked for it: one round trip to the service per measurement round instead of three, and a third
-   * of the history events. Slower batches stay ordinary activities. Older cutovers measure every
-   * batch as an ordinary activity.
-   */
-  static final String LOCAL_MEASUREMENTS = "local-measurements";
-
-  /**
    * Version 1 (issue 11, step outputs): new cutovers read their plans by {@link
    * PlanReader.Rules#OUTPUTS}, so a stage's http action may declare outputs; such an action goes to
    * the activity {@code ApplyEffectWithOutputs} and what it returns is kept in the state for its
@@ -122,8 +113,6 @@ final class Versions {
   private Integer onSize;
 
   private Integer stageContext;
-
-  private Integer localMeasurements;
 
   /**
    * What {@code run} asks first, in this order: the later ones only on a cutover with checked
@@ -189,15 +178,6 @@ final class Versions {
   boolean stageContext() {
     stageContext = once(stageContext, STAGE_CONTEXT);
     return stageContext >= 1;
-  }
-
-  /**
-   * {@link #LOCAL_MEASUREMENTS}, asked when the first typed measurement starts, right after {@link
-   * #stageContext}.
-   */
-  boolean localMeasurements() {
-    localMeasurements = once(localMeasurements, LOCAL_MEASUREMENTS);
-    return localMeasurements >= 1;
   }
 
   /** The version {@code changeId} was {@code asked} already, or asks now. */

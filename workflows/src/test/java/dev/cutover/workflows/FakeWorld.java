@@ -3,7 +3,6 @@ package dev.cutover.workflows;
 import dev.cutover.engine.Reading;
 import dev.cutover.engine.Step;
 import dev.cutover.plan.Names;
-import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.security.PublicKey;
 import java.time.Instant;
@@ -39,9 +38,6 @@ final class FakeWorld implements CutoverActivities {
       Collections.synchronizedList(new ArrayList<>());
   final List<ApplyEffectRequest> applyEffectRequests =
       Collections.synchronizedList(new ArrayList<>());
-
-  /** For each {@link #measureChecks} call, in order: whether it ran as a local activity. */
-  final List<Boolean> measuredLocally = Collections.synchronizedList(new ArrayList<>());
 
   /** The next this many measurement attempts throw (as a worker whose source broke would). */
   final AtomicInteger failNextMeasures = new AtomicInteger();
@@ -94,10 +90,7 @@ final class FakeWorld implements CutoverActivities {
 
   @Override
   public List<Reading> measureChecks(MeasureChecksRequest request) {
-    synchronized (measureChecksRequests) {
-      measureChecksRequests.add(request);
-      measuredLocally.add(Activity.getExecutionContext().getInfo().isLocal());
-    }
+    measureChecksRequests.add(request);
     if (failNextMeasures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new IllegalStateException("prometheus answered 503");
     }

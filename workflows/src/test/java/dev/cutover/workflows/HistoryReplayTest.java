@@ -102,8 +102,7 @@ class HistoryReplayTest {
    * Records the history above: start, pause and resume, a rejected and an accepted approval, a
    * breach, rollback, retry, and completion; from v3 also a signal refused for a control character
    * and one whose reason is cut; from v4 the checks and effects go to the activities typed ({@code
-   * MeasureChecks}, {@code ApplyEffect}); from v6 the watch's own rounds measure {@code errors} (a
-   * 5 s timeout) as local activities. Run when a new workflow shape is released: {@code mvn -pl
+   * MeasureChecks}, {@code ApplyEffect}). Run when a new workflow shape is released: {@code mvn -pl
    * workflows test -Dtest=HistoryReplayTest -Dcutover.recordHistories=v1}.
    */
   @Test
