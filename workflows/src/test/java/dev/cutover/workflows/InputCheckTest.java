@@ -80,7 +80,7 @@ class InputCheckTest {
                           + "startedBy: must be a string\n  state: not a"
                           + " cutover's state (")
                   .endsWith(
-                      ")\n  planRules: \"LOOSEST\" is not one of [FIRST_RELEASE, CURRENT, HARDENED, SEQUENTIAL_COMPARE, RUNBOOK, STATISTICS]\n"
+                      ")\n  planRules: \"LOOSEST\" is not one of [FIRST_RELEASE, CURRENT, HARDENED, SEQUENTIAL_COMPARE, RUNBOOK, OUTPUTS, STATISTICS]\n"
                           + "  signaturesRequired: must be true or false");
             });
   }
