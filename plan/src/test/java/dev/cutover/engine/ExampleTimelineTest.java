@@ -34,15 +34,32 @@ class ExampleTimelineTest {
     approveUntil(h, () -> h.state.displayState() == end, limit);
   }
 
-  /** As above, until {@code done}. */
+  /**
+   * As above, until {@code done}; checklist tasks are confirmed when the cutover waits for them.
+   */
   static void approveUntil(Harness h, java.util.function.BooleanSupplier done, Duration limit) {
     long until = h.now + limit.toMillis();
+    java.util.Set<String> confirmed = new java.util.HashSet<>(); // each task sent once
     while (!done.getAsBoolean() && h.now < until) {
       if (h.state.displayState() == State.AWAITING_APPROVAL) {
         Integer pending = h.state.pendingStage();
         int index = pending != null ? pending : h.state.stage();
         h.approve(h.engine.plan().stages().get(index).name(), "alice");
         continue;
+      }
+      if (h.state.displayState() == State.AWAITING_CHECKLIST) {
+        // The checklist the stage waits for (before it starts, or after its soak), all confirmed.
+        Integer pending = h.state.pendingStage();
+        int index = pending != null ? pending : h.state.stage();
+        var open =
+            h.engine.plan().stages().get(index).checklist().all().stream()
+                .filter(t -> !confirmed.contains(t.id()))
+                .toList();
+        if (!open.isEmpty()) {
+          confirmed.add(open.get(0).id());
+          h.signal(Signal.confirm(open.get(0).id(), "alice", null));
+          continue;
+        }
       }
       long next = Math.min(h.engine.nextWakeAt(h.state), until);
       h.advance(Duration.ofMillis(Math.max(0, next - h.now)));
