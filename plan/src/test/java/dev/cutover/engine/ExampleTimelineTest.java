@@ -3,6 +3,7 @@ package dev.cutover.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cutover.engine.CutoverState.Hold;
+import dev.cutover.plan.Checklist;
 import dev.cutover.plan.PlanReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,16 +49,20 @@ class ExampleTimelineTest {
         continue;
       }
       if (h.state.displayState() == State.AWAITING_CHECKLIST) {
-        // The checklist the stage waits for (before it starts, or after its soak), all confirmed.
+        // The list the cutover waits for: the pending stage's before it starts, else the current
+        // stage's before it completes. Each open task is confirmed once (a rejection is not
+        // retried).
         Integer pending = h.state.pendingStage();
         int index = pending != null ? pending : h.state.stage();
+        Checklist.When when =
+            pending != null ? Checklist.When.BEFORE_START : Checklist.When.BEFORE_COMPLETE;
         var open =
-            h.engine.plan().stages().get(index).checklist().all().stream()
+            h.engine.plan().stages().get(index).checklist().tasks(when).stream()
                 .filter(t -> !confirmed.contains(t.id()))
-                .toList();
-        if (!open.isEmpty()) {
-          confirmed.add(open.get(0).id());
-          h.signal(Signal.confirm(open.get(0).id(), "alice", null));
+                .findFirst();
+        if (open.isPresent()) {
+          confirmed.add(open.get().id());
+          h.signal(Signal.confirm(open.get().id(), "alice", null));
           continue;
         }
       }
