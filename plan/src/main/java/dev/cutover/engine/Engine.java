@@ -195,6 +195,20 @@ public final class Engine {
     return dueTimes(s).stream().filter(t -> t > s.at()).min(Long::compare).orElse(Long.MAX_VALUE);
   }
 
+  /**
+   * The earliest stage deadline or rollback budget still to fall after the last event, or
+   * MAX_VALUE. A held cutover keeps these timers: a simulation that stops at a hold waits for them
+   * first.
+   */
+  public long nextDeadlineAt(CutoverState s) {
+    if (!timed) {
+      return Long.MAX_VALUE;
+    }
+    List<Long> times = new ArrayList<>();
+    deadlines.dueTimes(s, times);
+    return times.stream().filter(t -> t > s.at()).min(Long::compare).orElse(Long.MAX_VALUE);
+  }
+
   private List<Long> dueTimes(CutoverState s) {
     List<Long> times = new ArrayList<>();
     if (s.phase().terminal() || s.phase() == State.ROLLED_BACK) {

@@ -173,7 +173,10 @@ public final class Simulator {
         long scripted = signals.isEmpty() ? Long.MAX_VALUE : signals.peek().at().resolve(start);
         long next = Math.min(wake, scripted);
         String waiting = waitsForAPerson();
-        if (waiting != null && scripted == Long.MAX_VALUE && now >= lastScriptedAt) {
+        if (waiting != null
+            && scripted == Long.MAX_VALUE
+            && now >= lastScriptedAt
+            && engine.nextDeadlineAt(state) == Long.MAX_VALUE) {
           ended = waiting + "; nothing more is scripted";
           break;
         }

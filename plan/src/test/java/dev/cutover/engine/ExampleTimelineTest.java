@@ -3,6 +3,7 @@ package dev.cutover.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cutover.engine.CutoverState.Hold;
+import dev.cutover.plan.Checklist;
 import dev.cutover.plan.PlanReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,15 +35,36 @@ class ExampleTimelineTest {
     approveUntil(h, () -> h.state.displayState() == end, limit);
   }
 
-  /** As above, until {@code done}. */
+  /**
+   * As above, until {@code done}; checklist tasks are confirmed when the cutover waits for them.
+   */
   static void approveUntil(Harness h, java.util.function.BooleanSupplier done, Duration limit) {
     long until = h.now + limit.toMillis();
+    java.util.Set<String> confirmed = new java.util.HashSet<>(); // each task sent once
     while (!done.getAsBoolean() && h.now < until) {
       if (h.state.displayState() == State.AWAITING_APPROVAL) {
         Integer pending = h.state.pendingStage();
         int index = pending != null ? pending : h.state.stage();
         h.approve(h.engine.plan().stages().get(index).name(), "alice");
         continue;
+      }
+      if (h.state.displayState() == State.AWAITING_CHECKLIST) {
+        // The list the cutover waits for: the pending stage's before it starts, else the current
+        // stage's before it completes. Each open task is confirmed once (a rejection is not
+        // retried).
+        Integer pending = h.state.pendingStage();
+        int index = pending != null ? pending : h.state.stage();
+        Checklist.When when =
+            pending != null ? Checklist.When.BEFORE_START : Checklist.When.BEFORE_COMPLETE;
+        var open =
+            h.engine.plan().stages().get(index).checklist().tasks(when).stream()
+                .filter(t -> !confirmed.contains(t.id()))
+                .findFirst();
+        if (open.isPresent()) {
+          confirmed.add(open.get().id());
+          h.signal(Signal.confirm(open.get().id(), "alice", null));
+          continue;
+        }
       }
       long next = Math.min(h.engine.nextWakeAt(h.state), until);
       h.advance(Duration.ofMillis(Math.max(0, next - h.now)));

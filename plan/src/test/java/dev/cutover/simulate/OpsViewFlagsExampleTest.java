@@ -47,6 +47,40 @@ class OpsViewFlagsExampleTest {
             "ACTION write/actions/0", // restart
             "ACTION write/actions/2"); // the write smoke (patch, RFI, stale 409)
     assertThat(plan().stages().get(1).window()).isNull();
+    assertThat(ExampleRuns.texts(s, Simulation.Kind.SIGNAL))
+        .containsExactly(
+            "approve stage read (simulated)", // B1-B2, E4
+            "confirm task no-open-incidents (simulated)", // B3
+            "confirm task backup-taken (simulated)", // B4
+            "approve stage write (simulated)"); // F4, F5
+  }
+
+  @Test
+  void stageBWaitsForTheBackupAndNeverEnablesWritesWithoutIt() throws IOException {
+    // B4 confirmed six hours after stage A's soak: stage B starts then, and soaks its 48 hours.
+    Simulation late = scripted(plan(), "+30h,signal:confirm,task=backup-taken;by=dave\n");
+
+    assertThat(late.finalState()).isEqualTo(State.COMPLETED);
+    assertThat(stageStarts(late)).containsEntry("write", Duration.ofHours(30));
+    assertThat(length(late)).isEqualTo(Duration.ofHours(78));
+
+    // Never confirmed: stage A stays on, and writes are never turned on.
+    Plan plan = plan();
+    Simulation never =
+        new Simulator(plan)
+            .run(
+                ScriptReader.read(
+                    plan,
+                    "script.csv",
+                    "+24h,signal:approve,stage=read;by=ops-lead\n"
+                        + "+25h,signal:confirm,task=no-open-incidents;by=dave\n"),
+                Simulator.Options.at(T0).withAutoApprove(false));
+    assertThat(never.finalState()).isEqualTo(State.AWAITING_CHECKLIST);
+    assertThat(effects(never)).doesNotContain("OPS_VIEW_DB_WRITE=true");
+    assertThat(never.ended())
+        .isEqualTo(
+            "waiting for the checklist of stage write before it starts; nothing more is"
+                + " scripted");
   }
 
   @Test
@@ -103,10 +137,17 @@ class OpsViewFlagsExampleTest {
         .contains(
             "| 1 | read | flags OPS_VIEW_DB_READ=true, OPS_VIEW_DB_WRITE=false, 4 actions | T+0s | 1d | approval when soaked |")
         .contains(
-            "| 2 | write | flags OPS_VIEW_DB_WRITE=true, 4 actions | T+1d | 2d | approval when soaked |")
+            "| 2 | write | flags OPS_VIEW_DB_WRITE=true, 4 actions | T+1d | 2d | checklist before it starts; approval when soaked |")
         .contains("/opt/ops/bin/restart-ops-view")
         .contains("/opt/ops/bin/smoke-stage-b")
         .contains("analyst_sees_own_only")
-        .doesNotContain("Mon-Wed");
+        .doesNotContain("Mon-Wed")
+        .contains(
+            "- Checklist before it starts (the stage waits until each is confirmed):\n"
+                + "  - [ ] No open incidents from Stage A (incident tracker clear)"
+                + " (`cutover confirm ops-view-flags no-open-incidents`)\n"
+                + "  - [ ] Backup/checkpoint taken (Replit checkpoint or DB snapshot)"
+                + " (`cutover confirm ops-view-flags backup-taken`)\n")
+        .contains("(within 2m; past that it pages, `rollback_overdue`, and goes on)");
   }
 }

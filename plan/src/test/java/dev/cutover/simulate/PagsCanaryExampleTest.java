@@ -43,6 +43,59 @@ class PagsCanaryExampleTest {
     // hypercare changes nothing: the publishing gates were the last effect
     assertThat(effects(s))
         .endsWith("%100", "VITE_ENFORCE_CONSENT_GATE=true", "VITE_ENFORCE_COHERENCE_CHECK=true");
+    // Every people item, in the runbook's order, each confirmed where the runbook does it.
+    assertThat(
+            ExampleRuns.texts(s, Simulation.Kind.SIGNAL).stream()
+                .filter(t -> t.startsWith("confirm task "))
+                .map(t -> t.substring("confirm task ".length(), t.indexOf(" (")))
+                .toList())
+        .containsExactly(
+            "war-room-active", // T-60
+            "on-call-briefed",
+            "dashboards-open",
+            "rollback-reviewed",
+            "customer-comms-prepared",
+            "shadow-review-done",
+            "no-active-incidents", // T-5
+            "team-ready",
+            "comms-channels-open",
+            "review-perf-metrics", // T+90
+            "adjust-cache-ttls",
+            "optimize-mv-refresh",
+            "adjust-alert-thresholds",
+            "document-config-changes",
+            "slo-dashboards-green", // T+120
+            "alert-rules-tested",
+            "log-aggregation-ok",
+            "synthetics-cover-paths",
+            "baselines-updated",
+            "daily-sync-scheduled", // T+180
+            "feedback-monitored",
+            "tuning-backlog-reviewed",
+            "docs-updated");
+  }
+
+  @Test
+  void aFinalCheckConfirmedLateHoldsTheCanaryUntilItIsConfirmed() throws IOException {
+    // "Team ready at stations" confirmed at T+5 instead of by T-5: the canary starts at T+5.
+    Simulation s = scripted(plan(), "+20m,signal:confirm,task=team-ready;by=dave\n");
+
+    assertThat(s.finalState()).isEqualTo(State.COMPLETED);
+    assertThat(stageStarts(s))
+        .containsEntry("canary-10", Duration.ofMinutes(20))
+        .containsEntry("hypercare", Duration.ofMinutes(200));
+    assertThat(length(s)).isEqualTo(Duration.ofMinutes(200).plusHours(72));
+    assertThat(ExampleRuns.texts(s, Simulation.Kind.DECISION))
+        .anyMatch(
+            t ->
+                t.startsWith(
+                    "await-checklist: stage prepare waits for its checklist before it completes"));
+
+    // The T+120 "Performance baselines updated" at T+225: hypercare starts then, not at T+180.
+    Simulation t120 = scripted(plan(), "+4h,signal:confirm,task=baselines-updated;by=dave\n");
+    assertThat(t120.finalState()).isEqualTo(State.COMPLETED);
+    assertThat(stageStarts(t120)).containsEntry("hypercare", Duration.ofHours(4));
+    assertThat(length(t120)).isEqualTo(Duration.ofHours(4 + 72));
   }
 
   @Test
@@ -94,7 +147,7 @@ class PagsCanaryExampleTest {
         .contains("| 2 | canary-10 | 10% of traffic | T+15m | 15m | approval when soaked |")
         .contains("| 3 | canary-50 | 50% of traffic | T+30m | 30m | approval when soaked |")
         .contains("| 4 | full | 100% of traffic | T+1h | 15m | approval when soaked |")
-        .contains("| 6 | hypercare | observe only | T+3h15m | 3d | next stage when soaked |")
+        .contains("| 6 | hypercare | observe only | T+3h15m | 3d | checklist before it starts |")
         .contains(
             "- **error_rate** must stay `<= 0.01`, measured every 1m; breached when failing for"
                 + " 10m (Prometheus on prom): critical, roll back at once; only during canary-10,"
@@ -106,6 +159,16 @@ class PagsCanaryExampleTest {
             "3. Stage prepare: flags VITE_USE_CAPACITY_BRAIN=false, VITE_USE_GUARDRAILS_V2=false,"
                 + " VITE_USE_NCF_COMPASS_OVERLAYS=false, VITE_READONLY_MODE=true,"
                 + " VITE_LEGACY_WORKSPACE_MODE=true, VITE_SHADOW_MODE=false")
-        .contains("None: every step can be undone by the rollback.");
+        .contains("None: every step can be undone by the rollback.")
+        .contains(
+            "- Checklist before it starts (the stage waits until each is confirmed):\n"
+                + "  - [ ] War room channel active (#pags-cutover)"
+                + " (`cutover confirm pags-canary war-room-active`)\n")
+        .contains(
+            "  - [ ] No active incidents or issues"
+                + " (`cutover confirm pags-canary no-active-incidents`)\n")
+        .contains(
+            "  - [ ] Documentation updated with any learnings"
+                + " (`cutover confirm pags-canary docs-updated`)\n");
   }
 }

@@ -39,4 +39,15 @@ class SimulatedDeadlineTest {
                     "deadline: deadline: stage full started 3h ago and it is not complete"
                         + " (deadline.completeWithin); rolling back"));
   }
+
+  @Test
+  void aPausedCutoverStillMeetsItsDeadlineBeforeTheSimulationStops() {
+    // Paused at +90m with nothing more scripted: the real cutover's deadline timer still runs,
+    // so the simulation goes on to it (full started at +1h; its 3h end at +4h) and rolls back.
+    Simulation s =
+        SimulatorTest.simulate(PLAN, "+90m,signal:pause,by=dave\n", Simulator.Options.at(T0));
+    assertThat(s.finalState()).isEqualTo(State.ROLLED_BACK);
+    assertThat(s.endedAt() - T0).isEqualTo(java.time.Duration.ofHours(4).toMillis());
+    assertThat(s.trafficHistory()).containsExactly(10, 100, 0);
+  }
 }
