@@ -83,8 +83,8 @@ final class Deadlines extends Part {
   private void missed(Turn t, long now, String field, Duration limit, String what) {
     Stage stage = t.stage();
     Deadline d = stage.deadline();
-    String text =
-        "deadline: stage "
+    String missed =
+        "stage "
             + stage.name()
             + " started "
             + Durations.format(limit)
@@ -93,15 +93,17 @@ final class Deadlines extends Part {
             + " (deadline."
             + field
             + ")";
+    // The decision's kind already says "deadline"; the reason and the page stand alone.
+    String text = "deadline: " + missed;
     t.incident(now, "deadline", stage.name(), text);
     if (d.then() == Deadline.Then.ROLLBACK) {
-      t.decide(now, ENGINE, "deadline", true, text + "; rolling back");
+      t.decide(now, ENGINE, "deadline", true, missed + "; rolling back");
       engine.rollbacks.start(
           t, now, text, ENGINE, Rule.Scope.ALL, Command.Notify.Kind.DEADLINE, stage.name());
       return;
     }
     t.addHold(Hold.Kind.DEADLINE, stage.name(), ENGINE, text, now);
-    t.decide(now, ENGINE, "deadline", true, text + "; held until resume");
+    t.decide(now, ENGINE, "deadline", true, missed + "; held until resume");
     t.notify(
         Command.Notify.Kind.DEADLINE,
         stage.name(),

@@ -6,6 +6,7 @@ import dev.cutover.plan.Checklist;
 import dev.cutover.plan.Connection;
 import dev.cutover.plan.Deadline;
 import dev.cutover.plan.Durations;
+import dev.cutover.plan.Notify;
 import dev.cutover.plan.Plan;
 import dev.cutover.plan.PlanSummary;
 import dev.cutover.plan.Rollback;
@@ -455,20 +456,55 @@ public final class Runbook {
   }
 
   private void notifications() {
-    if (plan.notifications() == null) {
+    Notify notify = plan.notifications();
+    if (notify == null) {
       return;
     }
     md.line("## Notifications");
     md.blank();
-    md.line(
-        "- To the webhook `"
-            + plan.notifications().webhook()
-            + "`"
-            + (plan.notifications().every() == null
-                ? ", on events."
-                : ", on events and a status line every "
-                    + Durations.format(plan.notifications().every())
-                    + "."));
+    if (notify.webhook() != null) {
+      md.line("- To the webhook `" + Markdown.inline(notify.webhook()) + "`, on events.");
+    }
+    for (Notify.Channel c : notify.channels()) {
+      md.line(
+          "- Channel `"
+              + c.name()
+              + "`: "
+              + switch (c.type()) {
+                case SLACK -> "Slack";
+                case PAGERDUTY -> "PagerDuty";
+                case WEBHOOK -> "a JSON webhook";
+              }
+              + " (`"
+              + Markdown.inline(c.target())
+              + "`).");
+    }
+    for (Notify.Route r : notify.routes()) {
+      md.line(
+          "- "
+              + (r.events().isEmpty()
+                  ? "Every event at " + r.severity().wire() + " or above goes to "
+                  : "Events "
+                      + String.join(", ", r.events())
+                      + " at "
+                      + r.severity().wire()
+                      + " or above go to ")
+              + String.join(", ", r.to())
+              + ".");
+    }
+    if (notify.every() != null) {
+      md.line("- A status update every " + Durations.format(notify.every()) + ".");
+    }
+    notify
+        .stageEvery()
+        .forEach(
+            (stage, every) ->
+                md.line(
+                    "- During "
+                        + stage
+                        + ", a status update every "
+                        + Durations.format(every)
+                        + "."));
     md.blank();
   }
 

@@ -175,6 +175,15 @@ class BlueGreenExampleTest {
         .contains(
             "- **Deadline**: its changes made within 1m of its start; past that, it rolls back"
                 + " and pages.")
-        .contains("(within 2m; past that it pages, `rollback_overdue`, and goes on)");
+        .contains("(within 2m; past that it pages, `rollback_overdue`, and goes on)")
+        .contains(
+            "## Notifications\n\n"
+                + "- Channel `slack`: Slack (`${env:SLACK_WEBHOOK}`).\n"
+                + "- Channel `pagerduty`: PagerDuty (`${env:PD_ROUTING_KEY}`).\n"
+                + "- Every event at info or above goes to slack.\n"
+                + "- Events breach, escalation, rollback_started, rollback_failed at critical or"
+                + " above go to pagerduty.\n"
+                + "- A status update every 30m.\n")
+        .doesNotContain("null");
   }
 }

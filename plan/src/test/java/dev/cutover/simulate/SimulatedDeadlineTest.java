@@ -36,7 +36,7 @@ class SimulatedDeadlineTest {
         .anyMatch(
             t ->
                 t.startsWith(
-                    "deadline: deadline: stage full started 3h ago and it is not complete"
+                    "deadline: stage full started 3h ago and it is not complete"
                         + " (deadline.completeWithin); rolling back"));
   }
 
