@@ -139,10 +139,12 @@ class WorkerMetricsIT {
                     "cutover_state_entered_total" + byPlan + ",state=\"ROLLED_BACK\"}",
                     1))
             .isEqualTo(1);
+        // At least once: a gate that fails for a moment shows the cutover HELD, and it enters
+        // SOAKING again when the gate recovers, before the watch rule's breach rolls it back.
         assertThat(
                 value(
                     prometheus, "cutover_state_entered_total" + byPlan + ",state=\"SOAKING\"}", 1))
-            .isEqualTo(1);
+            .isGreaterThanOrEqualTo(1);
         assertThat(
                 value(prometheus, "cutover_rollbacks_total" + byPlan + ",cause=\"automatic\"}", 1))
             .isEqualTo(1);
