@@ -35,8 +35,8 @@ import org.junit.jupiter.api.Test;
  * worker in this process measuring a loopback HTTP service, a cutover started with {@code cutover
  * start}, and headless Chromium (Debian's, through chromedriver) on the workflow's page. The person
  * sees the summary, the details and the current details (stage, soak, each gate against its
- * threshold, who must approve and how); the approval sent as the details say moves the cutover on.
- * Sending it from the UI's own "Send a Signal" dialog is not driven yet.
+ * threshold, who must approve and how); the approval sent as the details say, from the UI's own
+ * "Send a Signal" dialog, moves the cutover on.
  */
 class TemporalUiTest {
   static final String PLAN =
@@ -210,8 +210,7 @@ class TemporalUiTest {
               .containsPattern(
                   "\\(gate\\)\\s+errors\\s+0\\.002\\s+< 0\\.01 \\[critical\\]\\s+PASS");
 
-          // The approval, sent as the details say, by the Temporal CLI (the UI's own signal dialog
-          // is not driven yet: see the class comment).
+          // The approval, sent as the details say, from the UI's own "Send a Signal" dialog.
           String input =
               current
                   .lines()
@@ -222,24 +221,7 @@ class TemporalUiTest {
                   .strip()
                   .replace("NAME", "alice");
           assertThat(input).isEqualTo("{\"by\":\"alice\",\"stage\":\"canary\"}");
-          Process signal =
-              new ProcessBuilder(
-                      temporal,
-                      "workflow",
-                      "signal",
-                      "--address",
-                      address,
-                      "--workflow-id",
-                      workflowId,
-                      "--name",
-                      "approve",
-                      "--input",
-                      input)
-                  .redirectErrorStream(true)
-                  .redirectOutput(dir.resolve("signal.log").toFile())
-                  .start();
-          assertThat(signal.waitFor(60, TimeUnit.SECONDS)).isTrue();
-          assertThat(signal.exitValue()).isZero();
+          sendSignalFromTheUi(browser, dir, "approve", input);
           Status moved =
               waitFor(
                   client,
@@ -270,6 +252,55 @@ class TemporalUiTest {
       server.destroy();
       server.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Sends {@code signal} with {@code input} as a person does in the UI (2.54): "More Actions",
+   * "Send a Signal", the signal chosen from the list the workflow's signal descriptions fill, the
+   * JSON typed into the Data editor, Submit; the dialog closes once the server took the signal.
+   */
+  private static void sendSignalFromTheUi(WebDriver browser, Path dir, String signal, String input)
+      throws Exception {
+    Duration wait = Duration.ofSeconds(30);
+    browser.click(browser.findVisible("//button[@aria-controls='workflow-actions']", wait));
+    browser.click(
+        browser.findVisible(
+            "//ul[@id='workflow-actions']//li[@data-testid='signal-button']", wait));
+    String dialog = "//dialog[@id='signal-confirmation-modal' and @open]";
+    browser.click(
+        browser.findVisible(dialog + "//button[@data-testid='signal-select-button']", wait));
+    String option =
+        browser.findVisible(
+            dialog + "//li[@role='option'][.//span[normalize-space(.)='" + signal + "']]", wait);
+    assertThat(browser.text(option)).contains("Approve the current stage: {\"by\":\"NAME\"");
+    browser.click(option);
+    assertThat(
+            browser
+                .script(
+                    "return arguments[0].value;",
+                    "@" + browser.findVisible(dialog + "//input[@id='signal-select']", wait))
+                .asText())
+        .isEqualTo(signal);
+    String data = browser.findVisible(dialog + "//*[@role='textbox' and @aria-label='Data']", wait);
+    browser.click(data);
+    browser.type(data, input);
+    // Leave the editor first, as a person's eye does before Submit: it reformats the JSON when it
+    // loses focus, and a click that makes it do so reaches no button.
+    browser.script("document.activeElement.blur();");
+    Thread.sleep(500);
+    assertThat(JSON.readTree(browser.text(data))).isEqualTo(JSON.readTree(input));
+    browser.screenshot(dir.resolve("2-send-a-signal.png"));
+    browser.click(
+        browser.findVisible(dialog + "//button[@data-testid='confirm-modal-button']", wait));
+    long until = System.nanoTime() + wait.toNanos();
+    while (!browser.findAll(dialog).isEmpty()) {
+      if (System.nanoTime() > until) {
+        throw new AssertionError("the Send a Signal dialog did not close after Submit");
+      }
+      Thread.sleep(250);
+    }
+    browser.findVisible("//*[normalize-space(text())='Workflow signaled.']", wait);
+    browser.screenshot(dir.resolve("3-signal-sent.png"));
   }
 
   private static void waitForUi(int uiPort) throws Exception {
