@@ -166,20 +166,20 @@ class TemporalUiTest {
 
       try (WebDriver browser = new WebDriver(chromium, TestServices.freePort(), dir)) {
         waitForUi(uiPort);
-        browser.open(
+        String page =
             "http://127.0.0.1:"
                 + uiPort
                 + "/namespaces/default/workflows/"
                 + workflowId
                 + "/"
                 + runId
-                + "/history");
+                + "/history";
+        String userMetadataTab =
+            "//a[normalize-space(.)='User Metadata'] | //button[normalize-space(.)='User"
+                + " Metadata']";
+        browser.open(page);
         try {
-          browser.click(
-              browser.find(
-                  "//a[normalize-space(.)='User Metadata'] | //button[normalize-space(.)='User"
-                      + " Metadata']",
-                  Duration.ofSeconds(60)));
+          browser.click(browser.find(userMetadataTab, Duration.ofSeconds(60)));
           String summary =
               browser.frameText(
                   browser.find("//iframe[@id='user-metadata-summary']", Duration.ofSeconds(60)));
@@ -235,6 +235,20 @@ class TemporalUiTest {
                     assertThat(d.accepted()).isTrue();
                     assertThat(d.text()).contains("canary");
                   });
+          // The person sees it in the UI too, once the page is read again (the open tab keeps the
+          // details it loaded): the current details have moved on to the next stage.
+          String after = "";
+          long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (!after.contains("Stage 2 of 2: full") && System.nanoTime() < seen) {
+            browser.open(page);
+            browser.click(browser.find(userMetadataTab, Duration.ofSeconds(60)));
+            after =
+                browser.frameText(
+                    browser.find(
+                        "//iframe[@id='user-metadata-current-details']", Duration.ofSeconds(60)));
+          }
+          Files.writeString(dir.resolve("4-moved-on.txt"), after);
+          assertThat(after).contains("Stage 2 of 2: full").doesNotContain("Waiting for approval");
         } catch (RuntimeException | AssertionError e) {
           browser.screenshot(dir.resolve("failed.png"));
           Files.writeString(dir.resolve("failed.html"), browser.source());
