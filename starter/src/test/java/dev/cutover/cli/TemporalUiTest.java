@@ -221,7 +221,7 @@ class TemporalUiTest {
                   .strip()
                   .replace("NAME", "alice");
           assertThat(input).isEqualTo("{\"by\":\"alice\",\"stage\":\"canary\"}");
-          sendSignalFromTheUi(browser, dir, "approve", input);
+          approveFromTheUi(browser, dir, input);
           Status moved =
               waitFor(
                   client,
@@ -269,12 +269,12 @@ class TemporalUiTest {
   }
 
   /**
-   * Sends {@code signal} with {@code input} as a person does in the UI (2.54): "More Actions",
-   * "Send a Signal", the signal chosen from the list the workflow's signal descriptions fill, the
-   * JSON typed into the Data editor, Submit; the dialog closes once the server took the signal.
+   * Sends the approval {@code input} as a person does in the UI (2.54): "More Actions", "Send a
+   * Signal", {@code approve} chosen from the list the workflow's signal descriptions fill, the JSON
+   * typed into the Data editor, Submit; the dialog closes once the server took the signal.
    */
-  private static void sendSignalFromTheUi(WebDriver browser, Path dir, String signal, String input)
-      throws Exception {
+  private static void approveFromTheUi(WebDriver browser, Path dir, String input) throws Exception {
+    String signal = "approve";
     Duration wait = Duration.ofSeconds(30);
     browser.click(browser.findVisible("//button[@aria-controls='workflow-actions']", wait));
     browser.click(
@@ -298,8 +298,8 @@ class TemporalUiTest {
     String data = browser.findVisible(dialog + "//*[@role='textbox' and @aria-label='Data']", wait);
     browser.click(data);
     browser.type(data, input);
-    // Leave the editor first, as a person's eye does before Submit: it reformats the JSON when it
-    // loses focus, and a click that makes it do so reaches no button.
+    // Leave the editor before Submit, as a person tabbing out does: it reformats the JSON when it
+    // loses focus, and a click on Submit straight from the editor only did that and sent nothing.
     browser.script("document.activeElement.blur();");
     Thread.sleep(500);
     assertThat(JSON.readTree(browser.text(data))).isEqualTo(JSON.readTree(input));
