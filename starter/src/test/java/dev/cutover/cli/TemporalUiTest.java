@@ -13,6 +13,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,41 +64,10 @@ class TemporalUiTest {
     String temporal = TestServices.require("CUTOVER_TEST_TEMPORAL_BIN");
     String chromium = TestServices.require("CUTOVER_TEST_CHROMIUM_BIN");
     Path dir = Files.createDirectories(Path.of("target", "ui-test"));
-    int port = TestServices.freePort();
-    int uiPort = TestServices.freePort();
-    String address = "127.0.0.1:" + port;
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                temporal,
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                "" + port,
-                "--ui-port",
-                "" + uiPort,
-                "--http-port",
-                "" + TestServices.freePort(),
-                "--metrics-port",
-                "" + TestServices.freePort(),
-                "--log-level",
-                "error"));
-    for (String sa :
-        List.of(
-            "CutoverPlan=Keyword",
-            "CutoverStage=Keyword",
-            "CutoverState=Keyword",
-            "CutoverPercent=Int")) {
-      cmd.add("--search-attribute");
-      cmd.add(sa);
-    }
-    Process server =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("temporal.log").toFile())
-            .start();
+    DevServer dev = startDevServer(temporal, dir);
+    Process server = dev.process();
+    int uiPort = dev.uiPort();
+    String address = "127.0.0.1:" + dev.port();
     HttpServer app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     List<String> traffic = new ArrayList<>();
     app.createContext(
@@ -242,10 +212,17 @@ class TemporalUiTest {
           while (!after.contains("Stage 2 of 2: full") && System.nanoTime() < seen) {
             browser.open(page);
             browser.click(browser.find(userMetadataTab, Duration.ofSeconds(60)));
-            after =
-                browser.frameText(
-                    browser.find(
-                        "//iframe[@id='user-metadata-current-details']", Duration.ofSeconds(60)));
+            try {
+              after =
+                  browser.frameText(
+                      browser.find(
+                          "//iframe[@id='user-metadata-current-details']", Duration.ofSeconds(60)));
+            } catch (IllegalStateException e) {
+              // the page put in a new frame while it loaded: read again
+              if (!String.valueOf(e.getMessage()).contains("stale element")) {
+                throw e;
+              }
+            }
           }
           Files.writeString(dir.resolve("4-moved-on.txt"), after);
           assertThat(after).contains("Stage 2 of 2: full").doesNotContain("Waiting for approval");
@@ -315,6 +292,72 @@ class TemporalUiTest {
     }
     browser.findVisible("//*[normalize-space(text())='Workflow signaled.']", wait);
     browser.screenshot(dir.resolve("3-signal-sent.png"));
+  }
+
+  /** A dev server with its UI, on the ports it listens on. */
+  private record DevServer(Process process, int port, int uiPort) {}
+
+  /**
+   * Starts {@code temporal server start-dev} with its UI on free ports, once more on other ports if
+   * it exits before it listens: on this shared machine another process can take a port between the
+   * moment it is found free and the server's bind ("address already in use").
+   */
+  private static DevServer startDevServer(String temporal, Path dir) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      int port = TestServices.freePort();
+      int uiPort = TestServices.freePort();
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  temporal,
+                  "server",
+                  "start-dev",
+                  "--ip",
+                  "127.0.0.1",
+                  "--port",
+                  "" + port,
+                  "--ui-port",
+                  "" + uiPort,
+                  "--http-port",
+                  "" + TestServices.freePort(),
+                  "--metrics-port",
+                  "" + TestServices.freePort(),
+                  "--log-level",
+                  "error"));
+      for (String sa :
+          List.of(
+              "CutoverPlan=Keyword",
+              "CutoverStage=Keyword",
+              "CutoverState=Keyword",
+              "CutoverPercent=Int")) {
+        cmd.add("--search-attribute");
+        cmd.add(sa);
+      }
+      Process server =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("temporal.log").toFile())
+              .start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (server.isAlive() && System.nanoTime() < deadline && !listening(port)) {
+        Thread.sleep(200);
+      }
+      if (server.isAlive()) {
+        return new DevServer(server, port, uiPort);
+      }
+      if (attempt == 3) {
+        throw new IllegalStateException(
+            "the dev server exited " + attempt + " times before it listened; see temporal.log");
+      }
+    }
+  }
+
+  private static boolean listening(int port) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   private static void waitForUi(int uiPort) throws Exception {
