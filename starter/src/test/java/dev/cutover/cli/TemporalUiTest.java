@@ -13,6 +13,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,8 +36,8 @@ import org.junit.jupiter.api.Test;
  * worker in this process measuring a loopback HTTP service, a cutover started with {@code cutover
  * start}, and headless Chromium (Debian's, through chromedriver) on the workflow's page. The person
  * sees the summary, the details and the current details (stage, soak, each gate against its
- * threshold, who must approve and how); the approval sent as the details say moves the cutover on.
- * Sending it from the UI's own "Send a Signal" dialog is not driven yet.
+ * threshold, who must approve and how); the approval sent as the details say, from the UI's own
+ * "Send a Signal" dialog, moves the cutover on.
  */
 class TemporalUiTest {
   static final String PLAN =
@@ -63,41 +64,10 @@ class TemporalUiTest {
     String temporal = TestServices.require("CUTOVER_TEST_TEMPORAL_BIN");
     String chromium = TestServices.require("CUTOVER_TEST_CHROMIUM_BIN");
     Path dir = Files.createDirectories(Path.of("target", "ui-test"));
-    int port = TestServices.freePort();
-    int uiPort = TestServices.freePort();
-    String address = "127.0.0.1:" + port;
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                temporal,
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                "" + port,
-                "--ui-port",
-                "" + uiPort,
-                "--http-port",
-                "" + TestServices.freePort(),
-                "--metrics-port",
-                "" + TestServices.freePort(),
-                "--log-level",
-                "error"));
-    for (String sa :
-        List.of(
-            "CutoverPlan=Keyword",
-            "CutoverStage=Keyword",
-            "CutoverState=Keyword",
-            "CutoverPercent=Int")) {
-      cmd.add("--search-attribute");
-      cmd.add(sa);
-    }
-    Process server =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("temporal.log").toFile())
-            .start();
+    DevServer dev = startDevServer(temporal, dir);
+    Process server = dev.process();
+    int uiPort = dev.uiPort();
+    String address = "127.0.0.1:" + dev.port();
     HttpServer app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     List<String> traffic = new ArrayList<>();
     app.createContext(
@@ -166,20 +136,20 @@ class TemporalUiTest {
 
       try (WebDriver browser = new WebDriver(chromium, TestServices.freePort(), dir)) {
         waitForUi(uiPort);
-        browser.open(
+        String page =
             "http://127.0.0.1:"
                 + uiPort
                 + "/namespaces/default/workflows/"
                 + workflowId
                 + "/"
                 + runId
-                + "/history");
+                + "/history";
+        String userMetadataTab =
+            "//a[normalize-space(.)='User Metadata'] | //button[normalize-space(.)='User"
+                + " Metadata']";
+        browser.open(page);
         try {
-          browser.click(
-              browser.find(
-                  "//a[normalize-space(.)='User Metadata'] | //button[normalize-space(.)='User"
-                      + " Metadata']",
-                  Duration.ofSeconds(60)));
+          browser.click(browser.find(userMetadataTab, Duration.ofSeconds(60)));
           String summary =
               browser.frameText(
                   browser.find("//iframe[@id='user-metadata-summary']", Duration.ofSeconds(60)));
@@ -210,8 +180,7 @@ class TemporalUiTest {
               .containsPattern(
                   "\\(gate\\)\\s+errors\\s+0\\.002\\s+< 0\\.01 \\[critical\\]\\s+PASS");
 
-          // The approval, sent as the details say, by the Temporal CLI (the UI's own signal dialog
-          // is not driven yet: see the class comment).
+          // The approval, sent as the details say, from the UI's own "Send a Signal" dialog.
           String input =
               current
                   .lines()
@@ -222,24 +191,7 @@ class TemporalUiTest {
                   .strip()
                   .replace("NAME", "alice");
           assertThat(input).isEqualTo("{\"by\":\"alice\",\"stage\":\"canary\"}");
-          Process signal =
-              new ProcessBuilder(
-                      temporal,
-                      "workflow",
-                      "signal",
-                      "--address",
-                      address,
-                      "--workflow-id",
-                      workflowId,
-                      "--name",
-                      "approve",
-                      "--input",
-                      input)
-                  .redirectErrorStream(true)
-                  .redirectOutput(dir.resolve("signal.log").toFile())
-                  .start();
-          assertThat(signal.waitFor(60, TimeUnit.SECONDS)).isTrue();
-          assertThat(signal.exitValue()).isZero();
+          approveFromTheUi(browser, dir, input);
           Status moved =
               waitFor(
                   client,
@@ -253,6 +205,27 @@ class TemporalUiTest {
                     assertThat(d.accepted()).isTrue();
                     assertThat(d.text()).contains("canary");
                   });
+          // The person sees it in the UI too, once the page is read again (the open tab keeps the
+          // details it loaded): the current details have moved on to the next stage.
+          String after = "";
+          long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (!after.contains("Stage 2 of 2: full") && System.nanoTime() < seen) {
+            browser.open(page);
+            browser.click(browser.find(userMetadataTab, Duration.ofSeconds(60)));
+            try {
+              after =
+                  browser.frameText(
+                      browser.find(
+                          "//iframe[@id='user-metadata-current-details']", Duration.ofSeconds(60)));
+            } catch (IllegalStateException e) {
+              // the page put in a new frame while it loaded: read again
+              if (!String.valueOf(e.getMessage()).contains("stale element")) {
+                throw e;
+              }
+            }
+          }
+          Files.writeString(dir.resolve("4-moved-on.txt"), after);
+          assertThat(after).contains("Stage 2 of 2: full").doesNotContain("Waiting for approval");
         } catch (RuntimeException | AssertionError e) {
           browser.screenshot(dir.resolve("failed.png"));
           Files.writeString(dir.resolve("failed.html"), browser.source());
@@ -269,6 +242,121 @@ class TemporalUiTest {
       app.stop(0);
       server.destroy();
       server.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Sends the approval {@code input} as a person does in the UI (2.54): "More Actions", "Send a
+   * Signal", {@code approve} chosen from the list the workflow's signal descriptions fill, the JSON
+   * typed into the Data editor, Submit; the dialog closes once the server took the signal.
+   */
+  private static void approveFromTheUi(WebDriver browser, Path dir, String input) throws Exception {
+    String signal = "approve";
+    Duration wait = Duration.ofSeconds(30);
+    browser.click(browser.findVisible("//button[@aria-controls='workflow-actions']", wait));
+    browser.click(
+        browser.findVisible(
+            "//ul[@id='workflow-actions']//li[@data-testid='signal-button']", wait));
+    String dialog = "//dialog[@id='signal-confirmation-modal' and @open]";
+    browser.click(
+        browser.findVisible(dialog + "//button[@data-testid='signal-select-button']", wait));
+    String option =
+        browser.findVisible(
+            dialog + "//li[@role='option'][.//span[normalize-space(.)='" + signal + "']]", wait);
+    assertThat(browser.text(option)).contains("Approve the current stage: {\"by\":\"NAME\"");
+    browser.click(option);
+    assertThat(
+            browser
+                .script(
+                    "return arguments[0].value;",
+                    "@" + browser.findVisible(dialog + "//input[@id='signal-select']", wait))
+                .asText())
+        .isEqualTo(signal);
+    String data = browser.findVisible(dialog + "//*[@role='textbox' and @aria-label='Data']", wait);
+    browser.click(data);
+    browser.type(data, input);
+    // Leave the editor before Submit, as a person tabbing out does: it reformats the JSON when it
+    // loses focus, and a click on Submit straight from the editor only did that and sent nothing.
+    browser.script("document.activeElement.blur();");
+    Thread.sleep(500);
+    assertThat(JSON.readTree(browser.text(data))).isEqualTo(JSON.readTree(input));
+    browser.screenshot(dir.resolve("2-send-a-signal.png"));
+    browser.click(
+        browser.findVisible(dialog + "//button[@data-testid='confirm-modal-button']", wait));
+    long until = System.nanoTime() + wait.toNanos();
+    while (!browser.findAll(dialog).isEmpty()) {
+      if (System.nanoTime() > until) {
+        throw new AssertionError("the Send a Signal dialog did not close after Submit");
+      }
+      Thread.sleep(250);
+    }
+    browser.findVisible("//*[normalize-space(text())='Workflow signaled.']", wait);
+    browser.screenshot(dir.resolve("3-signal-sent.png"));
+  }
+
+  /** A dev server with its UI, on the ports it listens on. */
+  private record DevServer(Process process, int port, int uiPort) {}
+
+  /**
+   * Starts {@code temporal server start-dev} with its UI on free ports, once more on other ports if
+   * it exits before it listens: on this shared machine another process can take a port between the
+   * moment it is found free and the server's bind ("address already in use").
+   */
+  private static DevServer startDevServer(String temporal, Path dir) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      int port = TestServices.freePort();
+      int uiPort = TestServices.freePort();
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  temporal,
+                  "server",
+                  "start-dev",
+                  "--ip",
+                  "127.0.0.1",
+                  "--port",
+                  "" + port,
+                  "--ui-port",
+                  "" + uiPort,
+                  "--http-port",
+                  "" + TestServices.freePort(),
+                  "--metrics-port",
+                  "" + TestServices.freePort(),
+                  "--log-level",
+                  "error"));
+      for (String sa :
+          List.of(
+              "CutoverPlan=Keyword",
+              "CutoverStage=Keyword",
+              "CutoverState=Keyword",
+              "CutoverPercent=Int")) {
+        cmd.add("--search-attribute");
+        cmd.add(sa);
+      }
+      Process server =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("temporal.log").toFile())
+              .start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (server.isAlive() && System.nanoTime() < deadline && !listening(port)) {
+        Thread.sleep(200);
+      }
+      if (server.isAlive()) {
+        return new DevServer(server, port, uiPort);
+      }
+      if (attempt == 3) {
+        throw new IllegalStateException(
+            "the dev server exited " + attempt + " times before it listened; see temporal.log");
+      }
+    }
+  }
+
+  private static boolean listening(int port) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
     }
   }
 

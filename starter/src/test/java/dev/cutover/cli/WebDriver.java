@@ -149,6 +149,34 @@ final class WebDriver implements AutoCloseable {
     }
   }
 
+  /**
+   * The first element {@code xpath} finds that is displayed, waiting up to {@code timeout}; its id.
+   * The Temporal UI renders some parts twice (one copy hidden, for the other screen size).
+   */
+  String findVisible(String xpath, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (String e : findAll(xpath)) {
+        if (displayed(e)) {
+          return e;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("nothing displayed on the page matches " + xpath);
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  boolean displayed(String element) throws Exception {
+    return session("GET", "/element/" + element + "/displayed", null).path("value").asBoolean();
+  }
+
+  /** The rendered text of {@code element}. */
+  String text(String element) throws Exception {
+    return session("GET", "/element/" + element + "/text", null).path("value").asText();
+  }
+
   /** Every element {@code xpath} finds now; their ids. */
   List<String> findAll(String xpath) throws Exception {
     JsonNode found =
