@@ -112,6 +112,75 @@ final class Tw implements AutoCloseable {
     env.sleep(d);
   }
 
+  /**
+   * Runs {@code workflowId} to its end by driving the clock a minute at a time. The in-memory test
+   * server (temporal-testing 1.38) holds its clock while an activity is open and never gives the
+   * hold back for an activity of a run that continued as new; a cutover whose history is overdue
+   * does continue with a measurement in flight, and the server's time would then move at wall-clock
+   * pace. So each run that closed with activities open has its holds given back.
+   */
+  Status resultDrivingTheClock(String workflowId, Duration atMost) {
+    var test =
+        io.temporal.api.testservice.v1.TestServiceGrpc.newBlockingStub(
+            env.getWorkflowServiceStubs().getRawChannel());
+    java.util.Set<String> released = new java.util.HashSet<>();
+    for (long minute = 0; minute < atMost.toMinutes(); minute++) {
+      var described =
+          env.getWorkflowServiceStubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(env.getNamespace())
+                      .setExecution(
+                          io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                              .setWorkflowId(workflowId))
+                      .build());
+      if (described.getWorkflowExecutionInfo().getStatus()
+          != io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+        break;
+      }
+      String run = described.getWorkflowExecutionInfo().getExecution().getRunId();
+      while (!run.isEmpty() && released.add(run)) {
+        String previous =
+            client
+                .fetchHistory(workflowId, run)
+                .getEvents()
+                .get(0)
+                .getWorkflowExecutionStartedEventAttributes()
+                .getContinuedExecutionRunId();
+        if (!previous.isEmpty() && !released.contains(previous)) {
+          for (int i = 0; i < openActivities(client.fetchHistory(workflowId, previous)); i++) {
+            test.unlockTimeSkipping(
+                io.temporal.api.testservice.v1.UnlockTimeSkippingRequest.getDefaultInstance());
+          }
+        }
+        run = previous;
+      }
+      env.sleep(Duration.ofMinutes(1));
+    }
+    return result(client.newWorkflowStub(CutoverWorkflow.class, workflowId));
+  }
+
+  /** Activities scheduled in {@code history} that never closed there. */
+  private static int openActivities(io.temporal.common.WorkflowExecutionHistory history) {
+    java.util.Set<Long> open = new java.util.HashSet<>();
+    for (var e : history.getEvents()) {
+      switch (e.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> open.add(e.getEventId());
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED ->
+            open.remove(e.getActivityTaskCompletedEventAttributes().getScheduledEventId());
+        case EVENT_TYPE_ACTIVITY_TASK_FAILED ->
+            open.remove(e.getActivityTaskFailedEventAttributes().getScheduledEventId());
+        case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ->
+            open.remove(e.getActivityTaskTimedOutEventAttributes().getScheduledEventId());
+        case EVENT_TYPE_ACTIVITY_TASK_CANCELED ->
+            open.remove(e.getActivityTaskCanceledEventAttributes().getScheduledEventId());
+        default -> {}
+      }
+    }
+    return open.size();
+  }
+
   Status result(CutoverWorkflow wf) {
     return WorkflowStub.fromTyped(wf).getResult(Status.class);
   }
