@@ -1,6 +1,7 @@
 package dev.cutover.workflows;
 
 import com.uber.m3.tally.Scope;
+import com.uber.m3.tally.Stopwatch;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Event;
 import dev.cutover.engine.Measurement;
@@ -96,20 +97,14 @@ final class CutoverMetrics {
   }
 
   /**
-   * Records how long a signal took from the start of the workflow task that delivered it ({@code
-   * deliveredAt}, the server's {@link Workflow#currentTimeMillis}) to the engine's decision on it
-   * (this worker's clock; the scope drops it while replaying). It includes queueing for the task
-   * and any replay a worker that newly took the cutover had to do first; not the signal's travel
-   * before the server handed it to a worker.
+   * Starts timing the engine's decision on {@code signal}; the caller stops the watch once the
+   * decision is made. The watch is the metrics library's (it reads the clock, never this code), and
+   * the workflow's scope records nothing while replaying, so the workflow's logic stays
+   * deterministic. Waiting for the workflow task is the SDK's own schedule-to-start metric.
    */
-  void decided(String signal, long deliveredAt) {
-    // Not workflow logic: a wall-clock reading for a metric only, never for a decision.
-    long millis = Math.max(0, System.currentTimeMillis() - deliveredAt);
+  Stopwatch deciding(String signal) {
     String name = SignalName.of(signal).isPresent() ? signal : "other";
-    scope()
-        .tagged(Map.of("signal", name))
-        .timer(SIGNAL_LATENCY)
-        .record(com.uber.m3.util.Duration.ofMillis((double) millis));
+    return scope().tagged(Map.of("signal", name)).timer(SIGNAL_LATENCY).start();
   }
 
   static String source(Check.Source s) {

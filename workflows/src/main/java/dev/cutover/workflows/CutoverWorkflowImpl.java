@@ -1,5 +1,6 @@
 package dev.cutover.workflows;
 
+import com.uber.m3.tally.Stopwatch;
 import dev.cutover.engine.Command;
 import dev.cutover.engine.CutoverState;
 import dev.cutover.engine.Engine;
@@ -164,11 +165,10 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     while (!intake.isEmpty()) {
       SignalIntake.Pending p = intake.next();
       List<CutoverState.Decision> before = state.decisions();
-      // Signals are read in the workflow task that delivered them: its start is when they arrived.
-      long delivered = now();
+      Stopwatch deciding = metrics.deciding(p.name());
       carryOut(intake.read(p, state));
       intake.answer(p, before, state);
-      metrics.decided(p.name(), delivered);
+      deciding.stop();
     }
     for (Event.Measured measured : work.takeMeasured()) {
       CutoverState before = state;
