@@ -3,6 +3,7 @@ package dev.cutover.workflows;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cutover.engine.Status;
 import dev.cutover.plan.PlanReader;
+import dev.cutover.testing.TimeSkippingServer;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -61,6 +62,7 @@ final class Tw implements AutoCloseable {
                             .setWorkflowCacheSize(0)
                             .build())
                     .build());
+    TimeSkippingServer.keepUnlocksCheap(env);
     env.registerSearchAttribute("CutoverPlan", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     env.registerSearchAttribute("CutoverStage", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     env.registerSearchAttribute("CutoverState", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
