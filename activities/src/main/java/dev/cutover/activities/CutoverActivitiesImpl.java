@@ -315,7 +315,7 @@ public final class CutoverActivitiesImpl implements CutoverActivities, AutoClose
    * {@code Unavailable} naming it, never with the exception as its cause (it could hold a secret).
    */
   private String effect(Supplier<String> effect) {
-    try {
+    try (EffectHeartbeat alive = EffectHeartbeat.start()) {
       return secrets.redact(effect.get());
     } catch (EffectException e) {
       throw e.toFailure(secrets);

@@ -11,15 +11,19 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.cutover.demo.Change;
 import dev.cutover.demo.DemoTarget;
 import dev.cutover.engine.Step;
+import dev.cutover.workflows.CutoverActivities;
 import dev.cutover.workflows.EffectRequest;
 import dev.cutover.workflows.FailureTypes;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -122,6 +126,35 @@ class EffectsTest {
               org.assertj.core.groups.Tuple.tuple(
                   "flag", "v2-rollout", "10", "cutover-demo/stage-0/traffic"));
       assertThat(target.flags()).containsEntry("v2-rollout", "10");
+    }
+
+    /**
+     * A worker beats while an effect runs, so that one that dies mid-effect is noticed after the
+     * workflow's heartbeat timeout rather than the effect's minute (FleetIT kills one).
+     */
+    @Test
+    void aSlowEffectBeatsWhileItRuns() {
+      target.setFlagDelay(Duration.ofSeconds(3));
+      AtomicInteger beats = new AtomicInteger();
+      TestActivityEnvironment temporal = TestActivityEnvironment.newInstance();
+      try {
+        temporal.registerActivitiesImplementations(activities);
+        temporal.setActivityHeartbeatListener(Object.class, details -> beats.incrementAndGet());
+        CutoverActivities stub =
+            temporal.newActivityStub(
+                CutoverActivities.class,
+                ActivityOptions.newBuilder()
+                    .setStartToCloseTimeout(Duration.ofMinutes(1))
+                    // The SDK sends at most one beat per 80% of this: 2 s lets a 3 s write show
+                    // two.
+                    .setHeartbeatTimeout(Duration.ofSeconds(2))
+                    .build());
+
+        assertThat(stub.apply(traffic(target.baseUrl(), 10, TRAFFIC))).contains("read back 10");
+      } finally {
+        temporal.close();
+      }
+      assertThat(beats.get()).as("heartbeats during a 3 s write").isGreaterThanOrEqualTo(2);
     }
 
     @Test

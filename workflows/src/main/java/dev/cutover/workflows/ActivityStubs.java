@@ -14,6 +14,12 @@ import java.util.List;
  * worker that dies mid-activity costs a cutover. Creating a stub records nothing in history.
  */
 final class ActivityStubs {
+  /**
+   * How long an effect's worker may go without a heartbeat (it beats every 2 s while the effect
+   * runs) before Temporal gives the effect to another worker.
+   */
+  static final Duration EFFECT_HEARTBEAT = Duration.ofSeconds(10);
+
   private final RetryOptions activityRetry;
   private final ActivityOptions effectOptions;
   private final CutoverActivities effects;
@@ -35,11 +41,14 @@ final class ActivityStubs {
             .setMaximumAttempts(3)
             .setDoNotRetry(FailureTypes.NOT_RETRIED_BY_ACTIVITY.toArray(String[]::new))
             .build();
-    // Each HTTP call of an effect is bounded by its own timeout; a worker that dies mid-effect is
-    // noticed after a minute, and the engine's own backoff takes over after five.
+    // Each HTTP call of an effect is bounded by its own timeout; the worker beats every 2 s while
+    // an effect runs, so one that dies mid-effect is noticed after EFFECT_HEARTBEAT and the effect
+    // (idempotent) goes to another worker; the engine's own backoff takes over after five minutes.
+    // Not compared on replay: running cutovers take it up at their next effect.
     this.effectOptions =
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofMinutes(1))
+            .setHeartbeatTimeout(EFFECT_HEARTBEAT)
             .setScheduleToCloseTimeout(Duration.ofMinutes(5))
             .setRetryOptions(activityRetry)
             .build();
@@ -110,6 +119,7 @@ final class ActivityStubs {
         CutoverActivities.class,
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(attempt)
+            .setHeartbeatTimeout(EFFECT_HEARTBEAT)
             .setScheduleToCloseTimeout(attempt.multipliedBy(3))
             .setRetryOptions(activityRetry)
             .setSummary(summary)
