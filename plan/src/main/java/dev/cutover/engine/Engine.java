@@ -196,6 +196,26 @@ public final class Engine {
   }
 
   /**
+   * {@link #nextWakeAt}, or sooner the next slot of a rule whose measurement is in flight. A timer
+   * set for it at the start of a measurement round serves that round's end too: the reading comes
+   * back before then and asks for the same wake. A wake at a slot whose measurement is still in
+   * flight changes nothing; a slot not after {@code now} is not counted (the state's time may lag
+   * the clock, and a wake that has passed would be asked for again at once).
+   */
+  public long nextWakeCountingInFlightAt(CutoverState s, long now) {
+    long wake = nextWakeAt(s);
+    if (s.phase().terminal() || s.phase() == State.ROLLED_BACK) {
+      return wake;
+    }
+    for (RuleState r : s.rules().values()) {
+      if (r.inFlight() != null && r.nextDueAt() > Math.max(now, s.at())) {
+        wake = Math.min(wake, r.nextDueAt());
+      }
+    }
+    return wake;
+  }
+
+  /**
    * The earliest stage deadline or rollback budget still to fall after the last event, or
    * MAX_VALUE. A held cutover keeps these timers: a simulation that stops at a hold waits for them
    * first.

@@ -68,6 +68,45 @@ class EngineTest {
     assertThat(h.notified("cutover complete")).isTrue();
   }
 
+  /**
+   * The workflow sets one timer at the start of a measurement round; it must be the wake the
+   * cutover asks for once the reading is back, so that the same timer serves both.
+   */
+  @Test
+  void aRoundsWakeCountingInFlightIsTheWakeOnceTheReadingIsBack() {
+    Harness h = healthy(TWO_STAGES).start();
+    h.advance(min(12));
+    long round = h.engine.nextWakeAt(h.state);
+    Engine.Transition started = h.engine.on(h.state, new Event.Tick(round));
+    Command.Measure m =
+        started.commands().stream()
+            .filter(Command.Measure.class::isInstance)
+            .map(Command.Measure.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertThat(m.checks()).contains("errors");
+    // The watch's next minute is not counted while its reading is out; the gate's next slot is.
+    assertThat(h.engine.nextWakeAt(started.state())).isGreaterThan(round + min(1).toMillis());
+
+    CutoverState back =
+        h.engine
+            .on(
+                started.state(),
+                new Event.Measured(
+                    round,
+                    m.seq(),
+                    m.checks().stream()
+                        .map(c -> Reading.value(c, c.equals("errors") ? 0.01 : 99, null))
+                        .toList()))
+            .state();
+    assertThat(h.engine.nextWakeCountingInFlightAt(started.state(), round))
+        .isEqualTo(h.engine.nextWakeAt(back))
+        .isEqualTo(round + min(1).toMillis());
+    // Once the slot has passed with the reading still out, it is no longer a wake.
+    assertThat(h.engine.nextWakeCountingInFlightAt(started.state(), round + min(1).toMillis()))
+        .isEqualTo(h.engine.nextWakeAt(started.state()));
+  }
+
   @Test
   void soakDoesNotAdvanceWhileAGateHasNoData() {
     Harness h = healthy(TWO_STAGES).noData("ok_rate").start();

@@ -181,7 +181,8 @@ final class Console {
     String stage = s.stage() >= 0 ? plan.stages().get(s.stage()).name() : null;
     TreeSet<String> due = new TreeSet<>();
     for (RuleState r : s.rules().values()) {
-      if (r.inFlight() == null && r.nextDueAt() == wake) {
+      // A rule being measured counts too: a round's timer is set for its next slot.
+      if (r.nextDueAt() == wake) {
         due.add(r.check());
       }
     }

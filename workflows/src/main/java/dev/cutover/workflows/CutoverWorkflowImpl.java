@@ -15,6 +15,7 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -49,6 +50,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private final ContinueAsNew continuing;
   private final Ledger ledger;
   private final CutoverMetrics metrics;
+  private final WakeTimer wakeTimer = new WakeTimer();
   private CutoverState state;
   private String lastSearchAttributes = "";
   private String lastDetails = "";
@@ -132,23 +134,28 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         }
         continue;
       }
-      long wake = engine.nextWakeAt(state);
+      long wake =
+          versions.oneWakeTimer()
+              ? engine.nextWakeCountingInFlightAt(state, now())
+              : engine.nextWakeAt(state);
       long wait = wake == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, wake - now());
       beforeBlocking();
       boolean arrived;
       if (wait == Long.MAX_VALUE) {
         Workflow.await(() -> !intake.isEmpty() || anyCompleted() || ledger.wantsToSend());
         arrived = true;
+      } else if (wait == 0) {
+        arrived = true;
       } else {
+        // Summaries are not compared on replay: not worth working out again.
+        Supplier<String> summary =
+            () -> Workflow.isReplaying() ? null : Console.timerSummary(engine, state, wake, now());
+        Supplier<Boolean> arrival =
+            () -> !intake.isEmpty() || anyCompleted() || ledger.wantsToSend();
         arrived =
-            wait == 0
-                || Console.await(
-                    Duration.ofMillis(wait),
-                    // Summaries are not compared on replay: not worth working out again.
-                    Workflow.isReplaying()
-                        ? null
-                        : Console.timerSummary(engine, state, wake, now()),
-                    () -> !intake.isEmpty() || anyCompleted() || ledger.wantsToSend());
+            versions.oneWakeTimer()
+                ? wakeTimer.await(wake, wait, summary, arrival)
+                : Console.await(Duration.ofMillis(wait), summary.get(), arrival);
       }
       if (!arrived || now() >= wake) {
         carryOut(engine.on(state, new Event.Tick(now())));

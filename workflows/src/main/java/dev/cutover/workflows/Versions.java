@@ -1,5 +1,6 @@
 package dev.cutover.workflows;
 
+import dev.cutover.engine.Engine;
 import dev.cutover.plan.PlanReader;
 import io.temporal.workflow.Workflow;
 
@@ -99,6 +100,16 @@ final class Versions {
    */
   static final String STATISTICS_RULES = "statistics-rules";
 
+  /**
+   * Version 1 (issue 15): the workflow waits for its next wake on one timer ({@link WakeTimer}),
+   * and a measurement round's timer is set for the next slot of the rule being measured ({@link
+   * Engine#nextWakeCountingInFlightAt}), so the same timer serves the round's end. Before, every
+   * wait started a timer of its own and none was cancelled: each round (a timer fires, the
+   * measurement comes back) started two.
+   */
+  static final String ONE_WAKE_TIMER = "one-wake-timer";
+
+  private boolean oneWakeTimer;
   private boolean checkedInput;
   private boolean stepOutputs;
   private boolean statisticsRules;
@@ -126,6 +137,11 @@ final class Versions {
     ledger = typedRequests && takesChange(LEDGER);
     stepOutputs = runbookRules && takesChange(STEP_OUTPUTS);
     statisticsRules = stepOutputs && takesChange(STATISTICS_RULES);
+    oneWakeTimer = statisticsRules && takesChange(ONE_WAKE_TIMER);
+  }
+
+  boolean oneWakeTimer() {
+    return oneWakeTimer;
   }
 
   /** {@link #RUNBOOK_RULES}, {@link #STEP_OUTPUTS}: the rules a new cutover reads its plan by. */
