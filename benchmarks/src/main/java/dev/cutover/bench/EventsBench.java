@@ -8,6 +8,7 @@ import dev.cutover.workflows.ApplyEffectRequest;
 import dev.cutover.workflows.CutoverActivities;
 import dev.cutover.workflows.CutoverWorkflowImpl;
 import dev.cutover.workflows.EffectRequest;
+import dev.cutover.workflows.EffectResult;
 import dev.cutover.workflows.MeasureChecksRequest;
 import dev.cutover.workflows.MeasureRequest;
 import dev.cutover.workflows.NotifyRequest;
@@ -23,6 +24,7 @@ import io.temporal.worker.Worker;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -67,6 +69,11 @@ final class EventsBench {
     public String applyEffect(ApplyEffectRequest request) {
       effects.incrementAndGet();
       return "done";
+    }
+
+    @Override
+    public EffectResult applyEffectWithOutputs(ApplyEffectRequest request) {
+      return new EffectResult(applyEffect(request), Map.of());
     }
 
     @Override

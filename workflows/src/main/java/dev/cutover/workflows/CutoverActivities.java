@@ -46,13 +46,11 @@ public interface CutoverActivities {
   /**
    * As {@link #applyEffect}, for a stage's action that declares outputs: what was done, and the
    * values read from its answer, each bounded and never a secret. Activity type {@code
-   * ApplyEffectWithOutputs}; only plans read by {@code Rules.OUTPUTS} have such actions. The
-   * default (for implementations that know no outputs) returns none.
+   * ApplyEffectWithOutputs}; only plans read by {@code Rules.OUTPUTS} have such actions. No
+   * default: the SDK refuses to register an implementation that inherits an activity method.
    */
   @ActivityMethod
-  default EffectResult applyEffectWithOutputs(ApplyEffectRequest request) {
-    return new EffectResult(applyEffect(request), java.util.Map.of());
-  }
+  EffectResult applyEffectWithOutputs(ApplyEffectRequest request);
 
   /**
    * Kept for compatibility (see the class comment): as {@link #measureChecks}, from the plan's
