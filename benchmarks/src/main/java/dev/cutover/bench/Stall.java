@@ -1,6 +1,7 @@
 package dev.cutover.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cutover.testing.TimeSkippingServer;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -77,7 +78,7 @@ final class Stall {
               : h.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
       if (!previous.isEmpty()) {
         List<HistoryEvent> before = server.history(workflowId, previous);
-        List<String> open = openAtEnd(before);
+        List<String> open = TimeSkippingServer.activitiesOpenAtEnd(before);
         fromHistory(before).stream()
             .filter(line -> line.startsWith("last workflow task failure"))
             .forEach(line -> parts.add("previous run's " + line));
@@ -135,36 +136,6 @@ final class Stall {
               + last.getEventType().name().replace("EVENT_TYPE_", ""));
     }
     return out;
-  }
-
-  /**
-   * Activities scheduled in a closed run that never closed. The in-memory test server holds its
-   * clock for each activity until it completes, and an activity of a run that has closed never
-   * completes there: one left open by continue-as-new stops time skipping for good.
-   */
-  static List<String> openAtEnd(List<HistoryEvent> h) {
-    java.util.Map<Long, String> open = new java.util.LinkedHashMap<>();
-    for (HistoryEvent e : h) {
-      switch (e.getEventType()) {
-        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED ->
-            open.put(
-                e.getEventId(),
-                e.getActivityTaskScheduledEventAttributes().getActivityType().getName()
-                    + " (event "
-                    + e.getEventId()
-                    + ")");
-        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED ->
-            open.remove(e.getActivityTaskCompletedEventAttributes().getScheduledEventId());
-        case EVENT_TYPE_ACTIVITY_TASK_FAILED ->
-            open.remove(e.getActivityTaskFailedEventAttributes().getScheduledEventId());
-        case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ->
-            open.remove(e.getActivityTaskTimedOutEventAttributes().getScheduledEventId());
-        case EVENT_TYPE_ACTIVITY_TASK_CANCELED ->
-            open.remove(e.getActivityTaskCanceledEventAttributes().getScheduledEventId());
-        default -> {}
-      }
-    }
-    return List.copyOf(open.values());
   }
 
   private static String status(Server server, String workflowId) {

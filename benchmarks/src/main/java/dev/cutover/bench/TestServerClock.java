@@ -1,5 +1,6 @@
 package dev.cutover.bench;
 
+import dev.cutover.testing.TimeSkippingServer;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.testservice.v1.TestServiceGrpc;
 import io.temporal.api.testservice.v1.UnlockTimeSkippingRequest;
@@ -48,7 +49,7 @@ final class TestServerClock {
       if (previous.isEmpty()) {
         break;
       }
-      n += Stall.openAtEnd(server.history(workflowId, previous)).size();
+      n += TimeSkippingServer.activitiesOpenAtEnd(server.history(workflowId, previous)).size();
       run = previous;
     }
     runId = currentRunId;

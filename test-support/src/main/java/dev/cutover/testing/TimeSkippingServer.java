@@ -1,9 +1,11 @@
 package dev.cutover.testing;
 
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.lang.reflect.Field;
 import java.util.Collection;
 import java.util.LinkedList;
+import java.util.List;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -51,6 +53,36 @@ public final class TimeSkippingServer {
               + e,
           e);
     }
+  }
+
+  /**
+   * Activities scheduled in a closed run that never closed. The in-memory test server holds its
+   * clock for each activity until it completes, and an activity of a run that has closed never
+   * completes there: one left open by continue-as-new stops time skipping for good.
+   */
+  public static List<String> activitiesOpenAtEnd(List<HistoryEvent> h) {
+    java.util.Map<Long, String> open = new java.util.LinkedHashMap<>();
+    for (HistoryEvent e : h) {
+      switch (e.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED ->
+            open.put(
+                e.getEventId(),
+                e.getActivityTaskScheduledEventAttributes().getActivityType().getName()
+                    + " (event "
+                    + e.getEventId()
+                    + ")");
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED ->
+            open.remove(e.getActivityTaskCompletedEventAttributes().getScheduledEventId());
+        case EVENT_TYPE_ACTIVITY_TASK_FAILED ->
+            open.remove(e.getActivityTaskFailedEventAttributes().getScheduledEventId());
+        case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ->
+            open.remove(e.getActivityTaskTimedOutEventAttributes().getScheduledEventId());
+        case EVENT_TYPE_ACTIVITY_TASK_CANCELED ->
+            open.remove(e.getActivityTaskCanceledEventAttributes().getScheduledEventId());
+        default -> {}
+      }
+    }
+    return List.copyOf(open.values());
   }
 
   private static Object read(Object owner, String name) throws ReflectiveOperationException {

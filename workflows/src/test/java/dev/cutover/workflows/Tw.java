@@ -151,7 +151,12 @@ final class Tw implements AutoCloseable {
                 .getWorkflowExecutionStartedEventAttributes()
                 .getContinuedExecutionRunId();
         if (!previous.isEmpty() && !released.contains(previous)) {
-          for (int i = 0; i < openActivities(client.fetchHistory(workflowId, previous)); i++) {
+          for (int i = 0;
+              i
+                  < TimeSkippingServer.activitiesOpenAtEnd(
+                          client.fetchHistory(workflowId, previous).getEvents())
+                      .size();
+              i++) {
             test.unlockTimeSkipping(
                 io.temporal.api.testservice.v1.UnlockTimeSkippingRequest.getDefaultInstance());
           }
@@ -161,26 +166,6 @@ final class Tw implements AutoCloseable {
       env.sleep(Duration.ofMinutes(1));
     }
     return result(client.newWorkflowStub(CutoverWorkflow.class, workflowId));
-  }
-
-  /** Activities scheduled in {@code history} that never closed there. */
-  private static int openActivities(io.temporal.common.WorkflowExecutionHistory history) {
-    java.util.Set<Long> open = new java.util.HashSet<>();
-    for (var e : history.getEvents()) {
-      switch (e.getEventType()) {
-        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> open.add(e.getEventId());
-        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED ->
-            open.remove(e.getActivityTaskCompletedEventAttributes().getScheduledEventId());
-        case EVENT_TYPE_ACTIVITY_TASK_FAILED ->
-            open.remove(e.getActivityTaskFailedEventAttributes().getScheduledEventId());
-        case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ->
-            open.remove(e.getActivityTaskTimedOutEventAttributes().getScheduledEventId());
-        case EVENT_TYPE_ACTIVITY_TASK_CANCELED ->
-            open.remove(e.getActivityTaskCanceledEventAttributes().getScheduledEventId());
-        default -> {}
-      }
-    }
-    return open.size();
   }
 
   Status result(CutoverWorkflow wf) {
